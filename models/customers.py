@@ -1,0 +1,63 @@
+"""Customers and prospects, and the villages many of them come from; shared by every area."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+
+class CustomerKind(StrEnum):
+    PERSONAL = "personal"
+    CORPORATE = "corporate"
+
+
+class Occupation(StrEnum):
+    MIGRANT_WORKER = "migrant_worker"
+    FARMER = "farmer"
+    EMPLOYEE = "employee"
+    CIVIL_SERVANT = "civil_servant"
+    BUSINESS_OWNER = "business_owner"
+    RETIREE = "retiree"
+    STUDENT = "student"
+    ENTERPRISE = "enterprise"
+
+
+class Village(SQLModel, table=True):
+    """A village (or residential compound) served by a branch; the 213N campaign targets villages."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=32)
+    name: str = Field(max_length=64)
+    township: str = Field(max_length=64)
+    branch_id: int = Field(foreign_key="branch.id", index=True)
+    households: int = 0
+
+
+class Customer(SQLModel, table=True):
+    """A person or company the bank serves, or a prospect (潜力客户) who is not a customer yet."""
+
+    __table_args__ = (
+        Index("ix_customer_branch_staff", "branch_id", "staff_id"),
+        Index("ix_customer_village", "village_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, max_length=32)
+    branch_id: int = Field(foreign_key="branch.id")
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    village_id: int | None = Field(default=None, foreign_key="village.id")
+    name: str = Field(max_length=64)
+    phone: str = Field(default="", max_length=20)
+    gender: str = Field(default="", max_length=1)
+    birth_year: int | None = None
+    kind: str = Field(default=CustomerKind.PERSONAL, max_length=16)
+    occupation: str = Field(default="", max_length=24)
+    is_prospect: bool = False
+    e_banking: bool = False
+    deposit_balance: float = 0.0
+    wealth_balance: float = 0.0
+    products_held: int = 0
+    opened_on: date | None = None

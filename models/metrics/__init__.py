@@ -1,0 +1,1 @@
+"""Query functions (session, scope, filters) -> DataFrame, and the pure measures behind them."""

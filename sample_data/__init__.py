@@ -1,0 +1,1 @@
+"""Deterministic demo data: same scale, seed and end date give the same rows."""

@@ -1,0 +1,107 @@
+"""Villages and customers (and prospects) per sub-branch, with the occupation mix of its area."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from models.customers import Customer, CustomerKind, Occupation, Village
+from models.org import BranchKind, BranchLevel, StaffRole
+from sample_data.context import GenContext
+from sample_data.names import sample_companies, sample_names, sample_phones
+
+VILLAGE_STEMS = ["李家", "王庄", "张湾", "陈桥", "刘圩", "杨堡", "周浜", "吴塘", "徐村", "孙坝", "胡埭", "朱泾",
+                 "高墩", "林头", "何圩", "郭巷", "马厍", "罗溪", "梁弄", "宋埠", "郑家", "谢桥", "韩庄", "唐湾"]
+COMPOUND_STEMS = ["阳光花园", "锦绣苑", "江南华府", "金色家园", "丽景湾", "翠湖小区", "书香门第", "紫荆苑",
+                  "梧桐里", "滨河新村", "和园", "桂花城"]
+TOWNSHIP_STEMS = ["新塍镇", "王店镇", "油车港镇", "凤桥镇", "余新镇", "七星街道", "新丰镇", "洪合镇"]
+
+OCCUPATION_MIX = {
+    BranchKind.COUNTY.value: [(Occupation.MIGRANT_WORKER, 0.36), (Occupation.FARMER, 0.24), (Occupation.RETIREE, 0.16),
+                              (Occupation.BUSINESS_OWNER, 0.08), (Occupation.EMPLOYEE, 0.10), (Occupation.STUDENT, 0.06)],
+    BranchKind.COMMUNITY.value: [(Occupation.RETIREE, 0.32), (Occupation.EMPLOYEE, 0.30), (Occupation.MIGRANT_WORKER, 0.08),
+                                 (Occupation.BUSINESS_OWNER, 0.10), (Occupation.CIVIL_SERVANT, 0.10), (Occupation.STUDENT, 0.10)],
+    BranchKind.URBAN.value: [(Occupation.EMPLOYEE, 0.42), (Occupation.CIVIL_SERVANT, 0.14), (Occupation.RETIREE, 0.22),
+                             (Occupation.BUSINESS_OWNER, 0.14), (Occupation.STUDENT, 0.08)],
+}
+VILLAGES_PER_KIND = {BranchKind.COUNTY.value: 6, BranchKind.COMMUNITY.value: 4, BranchKind.URBAN.value: 2}
+
+
+def generate_customers(ctx: GenContext) -> dict[str, pd.DataFrame]:
+    rng = ctx.rng("customers")
+    branches = ctx.frames["branch"]
+    staff = ctx.frames["staff"]
+    subs = branches[branches["level"] == BranchLevel.SUB_BRANCH.value].reset_index(drop=True)
+    managers = staff[staff["role"].isin([StaffRole.ACCOUNT_MANAGER.value, StaffRole.WEALTH_MANAGER.value])]
+    managers_by_branch = managers.groupby("branch_id")["id"].apply(np.array).to_dict()
+
+    village_rows: list[dict] = []
+    customer_parts: list[pd.DataFrame] = []
+    village_id = 1
+    for position, branch in enumerate(subs.itertuples(index=False)):
+        n_villages = VILLAGES_PER_KIND[branch.kind]
+        branch_village_ids = []
+        for v in range(n_villages):
+            if branch.kind == BranchKind.COUNTY.value:
+                name = f"{VILLAGE_STEMS[(position * 5 + v) % len(VILLAGE_STEMS)]}村"
+                township = TOWNSHIP_STEMS[(position + v // 3) % len(TOWNSHIP_STEMS)]
+            else:
+                name = COMPOUND_STEMS[(position * 3 + v) % len(COMPOUND_STEMS)]
+                township = f"{branch.name.removesuffix('支行')}街道"
+            village_rows.append(
+                {"id": village_id, "code": f"V{village_id:06d}", "name": name, "township": township,
+                 "branch_id": int(branch.id), "households": int(rng.integers(300, 2500))}
+            )
+            branch_village_ids.append(village_id)
+            village_id += 1
+
+        count = int(ctx.scale.customers_per_branch * rng.uniform(0.8, 1.2))
+        mix_occ, mix_p = zip(*OCCUPATION_MIX[branch.kind], strict=True)
+        occupations = np.array([o.value for o in mix_occ])[rng.choice(len(mix_occ), size=count, p=np.array(mix_p))]
+        is_corporate = rng.random(count) < 0.07
+        occupations = np.where(is_corporate, Occupation.ENTERPRISE.value, occupations)
+        names = np.where(is_corporate, sample_companies(rng, count, ctx.seed), sample_names(rng, count, ctx.seed))
+        birth_year = np.where(
+            occupations == Occupation.RETIREE.value, rng.integers(1940, 1966, count),
+            np.where(occupations == Occupation.STUDENT.value, rng.integers(1998, 2008, count), rng.integers(1962, 2000, count)),
+        )
+        is_prospect = rng.random(count) < 0.18
+        deposit = np.round(rng.lognormal(mean=10.2, sigma=1.1, size=count), -2)
+        deposit = np.where(occupations == Occupation.RETIREE.value, deposit * 1.9, deposit)
+        deposit = np.where(is_corporate, deposit * 12, deposit)
+        deposit = np.where(is_prospect, 0.0, deposit)
+        wealth = np.where(rng.random(count) < 0.22, np.round(deposit * rng.uniform(0.2, 1.5, count), -2), 0.0)
+        branch_managers = managers_by_branch.get(int(branch.id), np.array([], dtype=int))
+        staff_ids = (branch_managers[rng.integers(0, len(branch_managers), count)]
+                     if len(branch_managers) else np.full(count, None))
+        opened_days = rng.integers(30, 365 * 15, count)
+        customer_parts.append(
+            pd.DataFrame(
+                {
+                    "branch_id": int(branch.id),
+                    "staff_id": staff_ids,
+                    "village_id": np.array(branch_village_ids)[rng.integers(0, n_villages, count)],
+                    "name": names,
+                    "phone": sample_phones(rng, count),
+                    "gender": np.where(rng.random(count) < 0.5, "M", "F"),
+                    "birth_year": np.where(is_corporate, None, birth_year),
+                    "kind": np.where(is_corporate, CustomerKind.CORPORATE.value, CustomerKind.PERSONAL.value),
+                    "occupation": occupations,
+                    "is_prospect": is_prospect,
+                    "e_banking": (~is_prospect) & (rng.random(count) < 0.58),
+                    "deposit_balance": deposit,
+                    "wealth_balance": np.where(is_prospect, 0.0, wealth),
+                    "products_held": np.where(is_prospect, 0, rng.poisson(1.6, count) + 1),
+                    "opened_on": np.where(
+                        is_prospect, None,
+                        (pd.Timestamp(ctx.end) - pd.to_timedelta(opened_days, unit="D")).date,
+                    ),
+                }
+            )
+        )
+    customers = pd.concat(customer_parts, ignore_index=True)
+    customers.insert(0, "id", np.arange(1, len(customers) + 1))
+    customers.insert(1, "code", [f"C{i:08d}" for i in customers["id"]])
+    customers["staff_id"] = customers["staff_id"].astype("Int64")
+    customers["birth_year"] = customers["birth_year"].astype("Int64")
+    return {Village.__tablename__: pd.DataFrame(village_rows), Customer.__tablename__: customers}

@@ -61,3 +61,35 @@ class Customer(SQLModel, table=True):
     wealth_balance: float = 0.0
     products_held: int = 0
     opened_on: date | None = None
+
+
+class KeyRole(StrEnum):
+    """Influential people in a customer network (seeds 000, 001, 004)."""
+
+    VILLAGE_HEAD = "village_head"
+    VILLAGE_ACCOUNTANT = "village_accountant"
+    WOMENS_DIRECTOR = "womens_director"
+    ELECTRICIAN = "electrician"
+    SHOP_OWNER = "shop_owner"
+    VILLAGE_DOCTOR = "village_doctor"
+    FOREMAN = "foreman"
+    COMMUNITY_EXPERT = "community_expert"
+    OPINION_LEADER = "opinion_leader"
+
+
+VILLAGE_SIX_MEMBERS = (
+    KeyRole.VILLAGE_HEAD, KeyRole.VILLAGE_ACCOUNTANT, KeyRole.WOMENS_DIRECTOR,
+    KeyRole.ELECTRICIAN, KeyRole.SHOP_OWNER, KeyRole.VILLAGE_DOCTOR,
+)
+
+
+class KeyPerson(SQLModel, table=True):
+    """A customer or prospect who holds an influential role; one row per person and role."""
+
+    __table_args__ = (Index("ix_key_person_customer_role", "customer_id", "role", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    customer_id: int = Field(foreign_key="customer.id")
+    branch_id: int = Field(foreign_key="branch.id", index=True)
+    village_id: int | None = Field(default=None, foreign_key="village.id")
+    role: str = Field(max_length=24)

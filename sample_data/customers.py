@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models.customers import Customer, CustomerKind, Occupation, Village
+from models.customers import VILLAGE_SIX_MEMBERS, Customer, CustomerKind, KeyPerson, KeyRole, Occupation, Village
 from models.org import BranchKind, BranchLevel, StaffRole
 from sample_data.context import GenContext
 from sample_data.names import sample_companies, sample_names, sample_phones
@@ -104,4 +104,38 @@ def generate_customers(ctx: GenContext) -> dict[str, pd.DataFrame]:
     customers.insert(1, "code", [f"C{i:08d}" for i in customers["id"]])
     customers["staff_id"] = customers["staff_id"].astype("Int64")
     customers["birth_year"] = customers["birth_year"].astype("Int64")
-    return {Village.__tablename__: pd.DataFrame(village_rows), Customer.__tablename__: customers}
+    villages = pd.DataFrame(village_rows)
+    return {Village.__tablename__: villages, Customer.__tablename__: customers,
+            KeyPerson.__tablename__: _key_people(rng, customers, villages, branches)}
+
+
+def _key_people(rng: np.random.Generator, customers: pd.DataFrame, villages: pd.DataFrame,
+                branches: pd.DataFrame) -> pd.DataFrame:
+    """Every rural village gets its "six members"; county branches get labour-contractor foremen;
+    community branches get community experts (社区达人) and opinion leaders."""
+    kinds = branches.set_index("id")["kind"]
+    personal = customers[customers["kind"] == CustomerKind.PERSONAL.value]
+    adults = personal[personal["occupation"] != Occupation.STUDENT.value]
+    rows: list[dict] = []
+    for village_id, residents in adults.groupby("village_id"):
+        branch_id = int(residents["branch_id"].iloc[0])
+        kind = kinds[branch_id]
+        if kind == BranchKind.COUNTY.value:
+            picks = residents.sample(n=min(len(residents), 6 + 2), random_state=int(rng.integers(0, 2**31)))
+            for role, person in zip(VILLAGE_SIX_MEMBERS, picks.itertuples(index=False), strict=False):
+                rows.append({"customer_id": int(person.id), "branch_id": branch_id, "village_id": int(village_id),
+                             "role": role.value})
+            workers = residents[residents["occupation"] == Occupation.MIGRANT_WORKER.value]
+            for person in workers.sample(n=min(len(workers), 2), random_state=int(rng.integers(0, 2**31))).itertuples(index=False):
+                rows.append({"customer_id": int(person.id), "branch_id": branch_id, "village_id": int(village_id),
+                             "role": KeyRole.FOREMAN.value})
+        else:
+            count = 3 if kind == BranchKind.COMMUNITY.value else 1
+            picks = residents.sample(n=min(len(residents), count * 2), random_state=int(rng.integers(0, 2**31)))
+            for i, person in enumerate(picks.itertuples(index=False)):
+                role = KeyRole.COMMUNITY_EXPERT if i % 2 == 0 else KeyRole.OPINION_LEADER
+                rows.append({"customer_id": int(person.id), "branch_id": branch_id, "village_id": int(village_id),
+                             "role": role.value})
+    frame = pd.DataFrame(rows).drop_duplicates(subset=["customer_id", "role"]).reset_index(drop=True)
+    frame.insert(0, "id", np.arange(1, len(frame) + 1))
+    return frame

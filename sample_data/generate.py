@@ -15,6 +15,7 @@ from models.db import create_all
 from models.org import Branch
 from models.system import DataVersion
 from sample_data.bulk import bulk_insert, reset_sequences
+from sample_data.campaign import generate_campaign
 from sample_data.context import SCALES, GenContext
 from sample_data.customers import generate_customers
 from sample_data.followers import generate_followers
@@ -27,6 +28,7 @@ GENERATORS: list[tuple[str, DomainGenerator]] = [
     ("org", generate_org),
     ("customers", generate_customers),
     ("followers", generate_followers),
+    ("campaign", generate_campaign),
 ]
 
 

@@ -216,7 +216,7 @@ def _season(rng, campaign_id: int, season: int, dates: dict[str, date], workers:
         places, on=["branch_id", "township"], how="left")["event_offset"].to_numpy()
 
     # deposits: repliers convert near 70%, the silent far less, lagging villages less again
-    p_convert = np.where(replied, 0.72, np.where(round1, 0.20, 0.06)) * np.where(lag, 0.7, 1.0)
+    p_convert = np.where(replied, 0.80, np.where(round1, 0.20, 0.06)) * np.where(lag, 0.7, 1.0)
     converts = returns & (rng.random(n) < p_convert)
     total = np.round(np.where(round1 & learned, income * rng.uniform(0.35, 0.8, n),
                               rng.lognormal(np.log(24_000), 0.5, n)), -2)

@@ -104,9 +104,25 @@ def generate_campaign(ctx: GenContext) -> dict[str, pd.DataFrame]:
     return {name: pd.concat(parts, ignore_index=True) for name, parts in out.items()}
 
 
-def _foremen_by_village(key_people: pd.DataFrame) -> dict[int, np.ndarray]:
+def _foremen_by_village(key_people: pd.DataFrame) -> pd.DataFrame:
+    """Foremen per village as a (village_id, customer_id, slot) table for vectorised picking."""
     foremen = key_people[(key_people["role"] == KeyRole.FOREMAN.value) & key_people["village_id"].notna()]
-    return {int(v): group["customer_id"].to_numpy() for v, group in foremen.groupby("village_id")}
+    frame = foremen[["village_id", "customer_id"]].astype("int64").sort_values(["village_id", "customer_id"])
+    frame["slot"] = frame.groupby("village_id").cumcount()
+    return frame.reset_index(drop=True)
+
+
+def _pick_foremen(rng, village: np.ndarray, worker_ids: np.ndarray, foremen: pd.DataFrame) -> pd.array:
+    """About 55% of workers went out with one of their village's foremen (never themselves)."""
+    counts = foremen.groupby("village_id").size()
+    available = counts.reindex(village, fill_value=0).to_numpy()
+    slot = np.floor(rng.random(len(village)) * np.maximum(available, 1)).astype(int)
+    lookup = foremen.set_index(["village_id", "slot"])["customer_id"]
+    keys = pd.MultiIndex.from_arrays([village.astype("int64"), slot])
+    picked = pd.array(lookup.reindex(keys).to_numpy(), dtype="Int64")
+    tied = (rng.random(len(village)) < 0.55) & (available > 0)
+    picked[~tied | (picked == worker_ids).fillna(False).to_numpy(dtype=bool)] = pd.NA
+    return picked
 
 
 def _season(rng, campaign_id: int, season: int, dates: dict[str, date], workers: pd.DataFrame, lagging: pd.Series,
@@ -123,15 +139,7 @@ def _season(rng, campaign_id: int, season: int, dates: dict[str, date], workers:
     lag = lagging.reindex(village).to_numpy()
     factor = np.where(lag, LAG_FACTOR, 1.0)
 
-    foreman = np.full(n, None, dtype=object)
-    tied = rng.random(n) < 0.55
-    for i in np.flatnonzero(tied):
-        choices = foremen.get(int(village[i]))
-        if choices is not None and len(choices):
-            pick = int(choices[rng.integers(0, len(choices))])
-            if pick != int(listed["id"].iat[i]):
-                foreman[i] = pick
-
+    foreman = _pick_foremen(rng, village, listed["id"].to_numpy(), foremen)
     expected = -np.clip(np.round(rng.gamma(2.2, 5.5, n)) + 1, 1, 33).astype(int)
     returns = rng.random(n) < 0.93
     returned = np.clip(expected + np.round(rng.normal(0, 1.5, n)).astype(int), -34, 3)

@@ -279,6 +279,15 @@ def progress(daily: pd.DataFrame, target: float, campaign: Mapping, as_of: date)
     }
 
 
+def seasonal_projection(deposited: float, last_share_by_now: float | None) -> float | None:
+    """Where the season ends if it keeps last season's shape: deposits to date ÷ the share of last
+    season's total that had come in by the same lunar day. Better than the pace before the festival,
+    when returns (and deposits) peak and then fall away."""
+    if not last_share_by_now:
+        return None
+    return float(deposited) / float(last_share_by_now)
+
+
 def cumulative_by_lunar_day(daily: pd.DataFrame, festival: date) -> pd.DataFrame:
     """Cumulative deposits by day relative to the festival (0 = 正月初一), one row per day with deposits."""
     if daily.empty:
@@ -597,6 +606,13 @@ def overview_headline(session: Session, scope: Scope, end: date) -> dict | None:
     villages = by_village(entries, status, deposits_by_customer_day(session, scope, campaign_id),
                           all_targets[all_targets["level"] == TargetLevel.VILLAGE.value], as_of)
     behind = lagging(villages)
+    last = previous_season(seasons, int(campaign["season"]))
+    if last is not None:
+        compared = season_comparison(daily, campaign, daily_deposits(session, scope, int(last["campaign_id"])), last,
+                                     as_of)
+        headline["last_season_to_date"] = compared["last_to_date"]
+        headline["change_vs_last_season"] = compared["change"]
+        headline["seasonal_projection"] = seasonal_projection(headline["deposited"], compared["last_share_by_now"])
     headline.update({
         "season": int(campaign["season"]), "as_of": as_of, "running": not running.empty,
         **countdown(campaign, as_of),

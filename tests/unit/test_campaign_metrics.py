@@ -176,6 +176,8 @@ def test_season_comparison_on_the_same_lunar_day():
     assert got["this_to_date"] == 300.0 and got["last_to_date"] == 200.0
     assert got["change"] == pytest.approx(0.5)
     assert got["last_share_by_now"] == pytest.approx(200 / 1000)
+    assert C.seasonal_projection(got["this_to_date"], got["last_share_by_now"]) == pytest.approx(1500.0)
+    assert C.seasonal_projection(300.0, None) is None
     curves = C.comparison_curves(this, CAMPAIGN, last, last_campaign, date(2026, 2, 12))
     this_curve = curves[curves["which"] == "this"].set_index("lunar_offset")["cumulative"]
     assert this_curve.index.max() == -5 and this_curve[-5] == 300.0 and this_curve[-35] == 0.0

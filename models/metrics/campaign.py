@@ -49,8 +49,9 @@ PACE_WINDOW = 7
 # ---------------------------------------------------------------- queries
 
 
-def campaigns(session: Session) -> pd.DataFrame:
-    """Every season with its lunar calendar, oldest first (seasons are bank-wide, not per branch)."""
+def campaigns(session: Session, scope: Scope | None = None) -> pd.DataFrame:
+    """Every season with its lunar calendar, oldest first. Seasons are bank-wide, so the scope (taken
+    for the common query signature) does not narrow them; every figure inside a season is scoped."""
     frame = read_frame(session, select(
         MigrantCampaign.id.label("campaign_id"), MigrantCampaign.season, MigrantCampaign.name,
         MigrantCampaign.spring_festival, MigrantCampaign.start_date, MigrantCampaign.end_date,
@@ -584,7 +585,7 @@ def season_frames(session: Session, scope: Scope, campaign_id: int) -> dict[str,
 def overview_headline(session: Session, scope: Scope, end: date) -> dict | None:
     """For the overview: the running season as of `end`, or else the latest season's final result:
     deposits against target, projection and the villages lagging furthest behind. None if no season."""
-    seasons = campaigns(session)
+    seasons = campaigns(session, scope)
     if seasons.empty:
         return None
     end_ts = pd.Timestamp(end)
@@ -627,3 +628,39 @@ def previous_season(seasons: pd.DataFrame, season: int) -> pd.Series | None:
     earlier = seasons[seasons["season"] < season]
     return None if earlier.empty else earlier.iloc[-1]
 
+
+
+def campaign_view(frames: Mapping[str, pd.DataFrame], campaign: Mapping, as_of: date, can_see_phones: bool,
+                  last_daily: pd.DataFrame | None = None, last_campaign: Mapping | None = None) -> dict:
+    """Everything the campaign page shows for one scope, season and day, from `season_frames`."""
+    entries, deposits, all_targets = frames["entries"], frames["deposits"], frames["targets"]
+    festival = pd.Timestamp(campaign["spring_festival"]).date()
+    branch_target = float(all_targets.loc[all_targets["level"] == TargetLevel.BRANCH.value, "deposit_target"].sum())
+    status = visit_status(entries, festival, as_of)
+    view: dict = {
+        "countdown": countdown(campaign, as_of),
+        "progress": progress(frames["daily"], branch_target, campaign, as_of),
+        "coverage": list_coverage(entries, frames["key_people"], as_of),
+        "sms": sms_funnel(entries, deposits, as_of),
+        "visits": visit_summary(status),
+        "events_summary": events_summary(frames["events"], as_of),
+        "events": frames["events"].assign(held=frames["events"]["event_date"] <= pd.Timestamp(as_of)),
+        "offers": frames["offers"],
+        "villages": by_village(entries, status, deposits,
+                               all_targets[all_targets["level"] == TargetLevel.VILLAGE.value], as_of),
+        "staff": by_staff(entries, status, deposits, all_targets[all_targets["level"] == TargetLevel.STAFF.value],
+                          as_of),
+    }
+    view["lagging_villages"] = lagging(view["villages"])
+    view["lagging_staff"] = lagging(view["staff"])
+    ties = key_person_ties(entries, frames["key_people"], as_of)
+    view["visit_next"] = mask_phones(visit_next(entries, status, deposits, ties, as_of), can_see_phones)
+    view["comparison"] = None
+    view["curves"] = None
+    view["progress"]["seasonal_projection"] = None
+    if last_daily is not None and last_campaign is not None:
+        view["comparison"] = season_comparison(frames["daily"], campaign, last_daily, last_campaign, as_of)
+        view["curves"] = comparison_curves(frames["daily"], campaign, last_daily, last_campaign, as_of)
+        view["progress"]["seasonal_projection"] = seasonal_projection(
+            view["progress"]["deposited"], view["comparison"]["last_share_by_now"])
+    return view

@@ -41,10 +41,14 @@ def attainment_bars(table: pd.DataFrame, name_column: str, labels: dict[str, str
                     lagging_ratio: float = 0.8, limit: int = 25, title: str | None = None) -> go.Figure:
     """Attainment per village or staff member, worst at the top; red when lagging behind the peers."""
     shown = table[table["deposit_target"] > 0].sort_values("attainment").head(limit).iloc[::-1]
+    names = shown[name_column].astype(str)
+    if names.duplicated(keep=False).any() and "branch_name" in shown:
+        twins = names.duplicated(keep=False)
+        names = names.where(~twins, names + "（" + shown["branch_name"].astype(str).str.removesuffix("支行") + "）")
     behind = (shown["attainment"] < lagging_ratio * overall) if overall else pd.Series(False, index=shown.index)
     colours = [NEGATIVE if flag else POSITIVE for flag in behind]
     figure = go.Figure(go.Bar(
-        x=shown["attainment"], y=shown[name_column].astype(str), orientation="h", marker_color=colours,
+        x=shown["attainment"], y=names, orientation="h", marker_color=colours,
         text=shown["attainment"], texttemplate="%{text:.0%}",
         customdata=shown[["deposited", "deposit_target", "gap"]].to_numpy(),
         hovertemplate=labels["hover"] + "<extra></extra>",

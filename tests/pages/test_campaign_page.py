@@ -59,3 +59,10 @@ def test_campaign_page_in_english(demo_env):
     app = test.run()
     assert not app.exception
     assert "Days to festival" in [m.label for m in app.metric]
+
+
+def test_overview_reports_the_campaign_and_its_lagging_villages(demo_env):
+    app = _run("app_pages/overview.py")
+    assert "返乡农民工营销" in [s.value for s in app.subheader]
+    assert any("2026季已结束" in m.value for m in app.markdown)
+    assert any("落后村" in w.value for w in app.warning)

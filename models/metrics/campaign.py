@@ -507,6 +507,16 @@ def events_summary(events: pd.DataFrame, as_of: date) -> dict[str, float | int]:
             "new_deposits": float(held["new_deposits"].sum())}
 
 
+def events_as_of(events: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """Events with `held`; an event still to come shows no attendees or deposits (a replay never
+    reveals what had not happened yet)."""
+    held = events["event_date"] <= pd.Timestamp(as_of)
+    frame = events.assign(held=held)
+    for column in ("attendees", "qualifying_depositors", "new_deposits"):
+        frame[column] = frame[column].astype("float64").where(held)
+    return frame
+
+
 # ---------------------------------------------------------------- who to visit next
 
 REPLY_WEIGHT = 0.5
@@ -644,7 +654,7 @@ def campaign_view(frames: Mapping[str, pd.DataFrame], campaign: Mapping, as_of: 
         "sms": sms_funnel(entries, deposits, as_of),
         "visits": visit_summary(status),
         "events_summary": events_summary(frames["events"], as_of),
-        "events": frames["events"].assign(held=frames["events"]["event_date"] <= pd.Timestamp(as_of)),
+        "events": events_as_of(frames["events"], as_of),
         "offers": frames["offers"],
         "villages": by_village(entries, status, deposits,
                                all_targets[all_targets["level"] == TargetLevel.VILLAGE.value], as_of),

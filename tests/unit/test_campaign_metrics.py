@@ -205,3 +205,13 @@ def test_phones_are_masked_unless_allowed():
     frame = pd.DataFrame({"phone": ["13812345678", ""]})
     assert list(C.mask_phones(frame, False)["phone"]) == ["138****5678", ""]
     assert list(C.mask_phones(frame, True)["phone"]) == ["13812345678", ""]
+
+
+def test_events_to_come_reveal_nothing_on_a_replayed_day():
+    events = pd.DataFrame({"event_date": pd.to_datetime(["2026-02-22", "2026-02-24"]), "attendees": [100, 200],
+                           "qualifying_depositors": [5, 9], "new_deposits": [80_000.0, 150_000.0]})
+    shown = C.events_as_of(events, date(2026, 2, 23))
+    assert list(shown["held"]) == [True, False]
+    assert shown["attendees"].iloc[0] == 100 and pd.isna(shown["attendees"].iloc[1])
+    got = C.events_summary(events, date(2026, 2, 23))
+    assert (got["held"], got["attendees"], got["new_deposits"]) == (1, 100, 80_000.0)

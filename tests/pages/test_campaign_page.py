@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from tests.pages.conftest import page, run_page as _run
+from tests.pages.conftest import page
+from tests.pages.conftest import run_page as _run
 
 PAGE = "app_pages/campaign.py"
 

@@ -6,9 +6,9 @@ from functools import cache
 
 import streamlit as st
 
-from components.strings import auth, common, followers
+from components.strings import auth, campaign, common, followers
 
-STRING_MODULES = [common, followers, auth]
+STRING_MODULES = [common, followers, auth, campaign]
 LANGUAGES = ("zh", "en")
 LANGUAGE_KEY = "ui_language"
 

@@ -247,12 +247,12 @@ def _daily(ctx: GenContext, rng: np.random.Generator, groups: pd.DataFrame, memb
     questions = rng.binomial(customer_messages, question_share[:, None])
     keeps = groups["keeps_promise"].to_numpy()
     service = kinds == GroupKind.NEW_CUSTOMER_SERVICE.value
-    level = np.where(service, np.where(keeps, rng.uniform(2.5, 6.0, n_groups), rng.uniform(14, 45, n_groups)),
+    level = np.where(service, np.where(keeps, rng.uniform(1.5, 4.5, n_groups), rng.uniform(14, 45, n_groups)),
                      np.where(keeps, rng.uniform(5, 12, n_groups), rng.uniform(12, 60, n_groups)))
     median_reply = np.round(level[:, None] * rng.lognormal(0, 0.3, (n_groups, n_days)), 1)
     answer_p = np.where(keeps, 0.98, 0.85)[:, None]
     replies = rng.binomial(questions, answer_p)
-    within = rng.binomial(replies, 1 / (1 + (median_reply / 10.0) ** 1.8))
+    within = rng.binomial(replies, 1 / (1 + (median_reply / 10.0) ** 2.2))
     broadcasts = rng.poisson(np.where(service, 0.05, 0.4)[:, None] * np.ones((1, n_days)))
     messages = customer_messages + replies + broadcasts * (member_count > 0)
 

@@ -74,30 +74,37 @@ def group_period_summary(
     session: Session, scope: Scope, start: date, end: date, trend_days: int = 30, kind: str | None = None
 ) -> pd.DataFrame:
     """Per group over [start, end]: member-days, active member-days, messages, questions, replies,
-    members on the last day, and customer messages in the last `trend_days` vs the `trend_days` before."""
+    members on the last day, and customer messages in the last `trend_days` up to `end` vs the
+    `trend_days` before those (read even when they fall before `start`)."""
     recent_from = end - timedelta(days=trend_days - 1)
     previous_from = end - timedelta(days=2 * trend_days - 1)
+    in_period = GroupDaily.day >= start
+
+    def period_sum(column, label: str):
+        return func.sum(case((in_period, column), else_=0)).label(label)
+
     statement = (
         select(
             GroupDaily.group_id,
-            func.count().label("days"),
-            func.sum(GroupDaily.members).label("member_days"),
-            func.sum(GroupDaily.active_members).label("active_member_days"),
-            func.sum(GroupDaily.messages).label("messages"),
-            func.sum(GroupDaily.customer_messages).label("customer_messages"),
-            func.sum(GroupDaily.customer_questions).label("customer_questions"),
-            func.sum(GroupDaily.staff_replies).label("staff_replies"),
-            func.sum(GroupDaily.answered_within_10min).label("answered_within_10min"),
-            func.sum(GroupDaily.joins).label("joins"),
-            func.sum(GroupDaily.leaves).label("leaves"),
+            period_sum(1, "days"),
+            period_sum(GroupDaily.members, "member_days"),
+            period_sum(GroupDaily.active_members, "active_member_days"),
+            period_sum(GroupDaily.messages, "messages"),
+            period_sum(GroupDaily.customer_messages, "customer_messages"),
+            period_sum(GroupDaily.customer_questions, "customer_questions"),
+            period_sum(GroupDaily.staff_replies, "staff_replies"),
+            period_sum(GroupDaily.answered_within_10min, "answered_within_10min"),
+            period_sum(GroupDaily.joins, "joins"),
+            period_sum(GroupDaily.leaves, "leaves"),
             func.sum(case((GroupDaily.day == end, GroupDaily.members), else_=0)).label("members_end"),
             func.sum(case((GroupDaily.day >= recent_from, GroupDaily.customer_messages), else_=0)).label("recent_messages"),
             func.sum(case((and_(GroupDaily.day >= previous_from, GroupDaily.day < recent_from),
                            GroupDaily.customer_messages), else_=0)).label("previous_messages"),
         )
         .join(SocialGroup, SocialGroup.id == GroupDaily.group_id)
-        .where(scope.clause(GroupDaily.branch_id), GroupDaily.day.between(start, end))
+        .where(scope.clause(GroupDaily.branch_id), GroupDaily.day.between(min(start, previous_from), end))
         .group_by(GroupDaily.group_id)
+        .having(func.sum(case((in_period, 1), else_=0)) > 0)
         .order_by(GroupDaily.group_id)
     )
     if kind:

@@ -207,7 +207,24 @@ def _brought_in(ctx: GenContext, members: pd.DataFrame, groups: pd.DataFrame) ->
     return members.index.isin(list(flagged))
 
 
-def _daily(ctx: GenContext, rng: np.random.Generator, groups: pd.DataFrame, members: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+def _daily(ctx: GenContext, rng: np.random.Generator, groups: pd.DataFrame, members: pd.DataFrame,
+           chunk_groups: int = 2000) -> tuple[pd.DataFrame, np.ndarray]:
+    """Daily rows for every group, built in chunks of groups so the large scale stays within memory."""
+    frames, totals = [], []
+    chunk_of = (np.arange(len(groups)) // chunk_groups)
+    member_chunk = pd.Series(chunk_of, index=groups["id"]).loc[members["group_id"]].to_numpy()
+    for chunk in range(int(chunk_of.max()) + 1 if len(groups) else 0):
+        daily, total = _daily_chunk(ctx, rng, groups[chunk_of == chunk].reset_index(drop=True),
+                                    members[member_chunk == chunk])
+        frames.append(daily)
+        totals.append(total)
+    daily = pd.concat(frames, ignore_index=True)
+    daily.insert(0, "id", np.arange(1, len(daily) + 1))
+    return daily, np.concatenate(totals)
+
+
+def _daily_chunk(ctx: GenContext, rng: np.random.Generator, groups: pd.DataFrame,
+                 members: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """Group × day matrices (members from the stays; activity from each group's profile); returns the
     rows from each group's creation on, and each group's customer messages over the period."""
     days = ctx.days
@@ -268,7 +285,6 @@ def _daily(ctx: GenContext, rng: np.random.Generator, groups: pd.DataFrame, memb
         "answered_within_10min": within[rows_g, rows_d],
         "median_first_reply_minutes": np.where(replies > 0, median_reply, np.nan)[rows_g, rows_d],
     })
-    daily.insert(0, "id", np.arange(1, len(daily) + 1))
     totals = np.where(keep, customer_messages, 0).sum(axis=1)
     return daily, totals
 
@@ -292,7 +308,7 @@ def _points(ctx: GenContext, rng: np.random.Generator, members: pd.DataFrame) ->
     by_customer = members.groupby("customer_id").agg(branch_id=("branch_id", "first"), group_id=("group_id", "first"),
                                                      messages=("messages", "sum")).reset_index()
     n_days = ctx.scale.days
-    counts = np.minimum(rng.poisson(0.8 + 0.025 * by_customer["messages"].to_numpy()), 40)
+    counts = np.minimum(rng.poisson(0.5 + 0.016 * by_customer["messages"].to_numpy()), 40)
     idx = np.repeat(np.arange(len(by_customer)), counts)
     kinds, weights = zip(*EARN_MIX, strict=True)
     kind = np.array(kinds)[rng.choice(len(kinds), size=len(idx), p=np.array(weights))]

@@ -7,16 +7,17 @@ from collections.abc import Callable
 import pandas as pd
 import plotly.graph_objects as go
 
+from components.figures.theme import AREA_COLOURS, NEGATIVE, NEUTRAL, POSITIVE, apply_layout
+
 KIND_COLOURS = {
     "client_unit": "#1f4e79", "branch_named": "#c0392b", "friends": "#8e44ad", "prize_contest": "#d68910",
     "community": "#1e8449", "interest": "#17a589", "new_customer_service": "#5d6d7e",
 }
 
 
-def _layout(fig: go.Figure, title: str, y_title: str = "", height: int = 360) -> go.Figure:
-    fig.update_layout(title=title, height=height, margin={"l": 10, "r": 10, "t": 48, "b": 10},
-                      legend={"orientation": "h", "y": -0.18}, yaxis_title=y_title, hovermode="x unified",
-                      template="plotly_white")
+def _layout(fig: go.Figure, title: str, y_title: str = "", height: int = 380) -> go.Figure:
+    apply_layout(fig, title, height)
+    fig.update_layout(yaxis_title=y_title)
     return fig
 
 
@@ -51,7 +52,7 @@ def network_ranking_figure(ranked: pd.DataFrame, label_column: str, title: str, 
     frame = ranked.dropna(subset=["rank"]).sort_values("rank").head(top).iloc[::-1]
     fig = go.Figure(go.Bar(
         x=frame["deposits_per_member"] / 10_000, y=frame[label_column].astype(str), orientation="h",
-        marker_color="#1f4e79", customdata=frame[["members", "converted"]].to_numpy(),
+        marker_color=AREA_COLOURS["groups"], customdata=frame[["members", "converted"]].to_numpy(),
         hovertemplate="%{y}<br>%{x:,.1f} 万元<br>members %{customdata[0]} · converted %{customdata[1]}<extra></extra>",
     ))
     fig.update_layout(xaxis_title=x_title, hovermode="closest")
@@ -61,10 +62,10 @@ def network_ranking_figure(ranked: pd.DataFrame, label_column: str, title: str, 
 def promise_figure(promise: pd.DataFrame, label_column: str, title: str, target: float = 0.9, top: int = 20) -> go.Figure:
     """Share of questions answered within 10 minutes per group or staff, with the promise line."""
     frame = promise.sort_values("within_10min_share").head(top).iloc[::-1]
-    colours = ["#1e8449" if share >= target else "#c0392b" for share in frame["within_10min_share"]]
+    colours = [POSITIVE if share >= target else NEGATIVE for share in frame["within_10min_share"]]
     fig = go.Figure(go.Bar(x=frame["within_10min_share"], y=frame[label_column].astype(str), orientation="h",
                            marker_color=colours, hovertemplate="%{y}: %{x:.0%}<extra></extra>"))
-    fig.add_vline(x=target, line_dash="dash", line_color="#566573")
+    fig.add_vline(x=target, line_dash="dash", line_color=NEUTRAL)
     fig.update_xaxes(tickformat=".0%", range=[0, 1])
     fig.update_layout(hovermode="closest")
     return _layout(fig, title, height=max(320, 24 * len(frame) + 90))
@@ -73,7 +74,7 @@ def promise_figure(promise: pd.DataFrame, label_column: str, title: str, target:
 def points_figure(monthly: pd.DataFrame, earned_label: str, redeemed_label: str, title: str) -> go.Figure:
     """Points earned and redeemed per month."""
     fig = go.Figure()
-    fig.add_trace(go.Bar(x=monthly["month"], y=monthly["earned"], name=earned_label, marker_color="#1f4e79"))
-    fig.add_trace(go.Bar(x=monthly["month"], y=monthly["redeemed"], name=redeemed_label, marker_color="#d68910"))
+    fig.add_trace(go.Bar(x=monthly["month"], y=monthly["earned"], name=earned_label, marker_color=AREA_COLOURS["groups"]))
+    fig.add_trace(go.Bar(x=monthly["month"], y=monthly["redeemed"], name=redeemed_label, marker_color=AREA_COLOURS["referrals"]))
     fig.update_layout(barmode="group")
     return _layout(fig, title)

@@ -1,6 +1,7 @@
 """Strings for the group activity page (社群活跃) and its overview section."""
 
 STRINGS = {
+    "nav.groups": ("社群活跃", "Group activity"),
     "groups.title": ("社群活跃", "Group activity"),
     "groups.caption": ("客户关系网（微信群 / 企业微信群）的活跃度、价值与服务承诺",
                        "Activity, value and service promise of the customer relationship networks (WeChat / WeCom groups)"),
@@ -17,11 +18,10 @@ STRINGS = {
     "groups.kpi.active_share": ("活跃成员占比", "Active members"),
     "groups.kpi.active_share_help": ("期间内平均每天发言成员占成员数的比例", "Average day's share of members who posted"),
     "groups.kpi.messages_per_day": ("日均消息", "Messages per day"),
-    "groups.kpi.median_reply": ("首次回复中位数", "Median first reply"),
+    "groups.kpi.median_reply": ("首次回复中位数(分)", "Median first reply (min)"),
     "groups.kpi.median_reply_help": ("客户提问到员工首次回复的分钟数中位数（按回复量加权的每日中位数）",
                                      "Median minutes from a customer's question to the first staff reply (daily medians weighted by answered questions)"),
     "groups.kpi.dormant": ("沉默群", "Dormant groups"),
-    "groups.minutes": ("{value} 分钟", "{value} min"),
     # sections
     "groups.section.activity": ("各类社群活跃趋势", "Activity by group kind"),
     "groups.fig.messages": ("客户日发言量（7日平均）", "Customer messages per day (7-day mean)"),
@@ -45,7 +45,6 @@ STRINGS = {
                                "Share of customer questions answered within 10 minutes; 90% or more keeps the promise"),
     "groups.promise_by_group": ("按社群", "By group"),
     "groups.promise_by_staff": ("按员工", "By staff"),
-    "groups.service_only": ("只看新客户服务群", "New-customer service groups only"),
     "groups.fig.promise": ("10分钟内回复占比（最差在上）", "Answered within 10 minutes (worst first)"),
     "groups.section.points": ("积分", "Points"),
     "groups.points.earned": ("期间获得积分", "Points earned"),
@@ -105,6 +104,9 @@ STRINGS = {
     "groups.role.community_expert": ("社区达人", "Community expert"),
     "groups.role.opinion_leader": ("意见领袖", "Opinion leader"),
     # overview
-    "groups.overview.title": ("社群活跃", "Group activity"),
-    "groups.overview.dormant": ("沉默群预警", "Dormant-group alerts"),
+    "groups.overview.title": ("社群活跃（近30天）", "Group activity (last 30 days)"),
+    "groups.overview.open_page": ("查看社群活跃", "Open group activity"),
+    "groups.overview.dormant_alert": ("沉默群预警：{count} 个群已 {days} 天以上没有客户发言，如 {names}",
+                                      "Dormant groups: {count} groups without a customer message for {days}+ days, e.g. {names}"),
+    "groups.overview.silent_days": ("{name}（{days}天）", "{name} ({days} days)"),
 }

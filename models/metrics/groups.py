@@ -155,7 +155,8 @@ def activity_by_kind(session: Session, scope: Scope, start: date, end: date) -> 
     return frame.astype({c: "int64" for c in ACTIVITY_COLUMNS[2:]})
 
 
-def reply_time_histogram(session: Session, scope: Scope, start: date, end: date, by: str | None = None) -> pd.DataFrame:
+def reply_time_histogram(session: Session, scope: Scope, start: date, end: date, by: str | None = None,
+                         kind: str | None = None) -> pd.DataFrame:
     """Daily median reply minutes with the number of answered questions behind each, summed per value
     (and per group or owner staff when `by` is "group" or "staff"): the input of a weighted median."""
     key = {"group": GroupDaily.group_id, "staff": SocialGroup.staff_id, None: literal(0)}[by]
@@ -167,6 +168,8 @@ def reply_time_histogram(session: Session, scope: Scope, start: date, end: date,
                GroupDaily.median_first_reply_minutes.is_not(None), GroupDaily.staff_replies > 0)
         .group_by(key, GroupDaily.median_first_reply_minutes)
     )
+    if kind:
+        statement = statement.where(SocialGroup.kind == kind)
     frame = read_frame(session, statement)
     if frame.empty:
         return pd.DataFrame({"key": pd.Series(dtype="int64"), "minutes": pd.Series(dtype="float64"),
@@ -217,7 +220,8 @@ def unique_member_count(session: Session, scope: Scope, as_of: date, kind: str |
     return int(session.execute(statement).scalar_one() or 0)
 
 
-def network_value(session: Session, scope: Scope, as_of: date, by: str | None = "group") -> pd.DataFrame:
+def network_value(session: Session, scope: Scope, as_of: date, by: str | None = "group",
+                  kind: str | None = None) -> pd.DataFrame:
     """Per group (`by="group"`), per owner staff (`"staff"`) or for the whole scope (`None`): customers
     held on `as_of`, customers brought in, converted (brought in and a customer now), and the products
     and deposits of the customers held. Each customer counts once per row, however many groups."""
@@ -231,8 +235,10 @@ def network_value(session: Session, scope: Scope, as_of: date, by: str | None = 
         .join(SocialGroup, SocialGroup.id == GroupMembership.group_id)
         .where(scope.clause(GroupMembership.branch_id), GroupMembership.joined_on <= as_of)
         .group_by(key, GroupMembership.customer_id)
-        .subquery()
     )
+    if kind:
+        per_customer = per_customer.where(SocialGroup.kind == kind)
+    per_customer = per_customer.subquery()
     held_customer = and_(per_customer.c.held == 1, Customer.is_prospect.is_(False))
     statement = (
         select(
@@ -509,15 +515,15 @@ def kpis_from(summary: pd.DataFrame, days: int, reply_histogram: pd.DataFrame, u
 
 
 def group_kpis(session: Session, scope: Scope, start: date, end: date,
-               dormant_days: int = DEFAULT_DORMANT_DAYS) -> dict[str, float | int | None]:
-    """KPIs for the scope and period (members and dormancy as of `end`)."""
-    groups = groups_in_scope(session, scope)
+               dormant_days: int = DEFAULT_DORMANT_DAYS, kind: str | None = None) -> dict[str, float | int | None]:
+    """KPIs for the scope and period (members and dormancy as of `end`), optionally for one kind."""
+    groups = groups_in_scope(session, scope, kind)
     if not groups.empty:
         groups = groups[groups["created_on"] <= pd.Timestamp(end)]
-    summary = group_period_summary(session, scope, start, end)
+    summary = group_period_summary(session, scope, start, end, kind=kind)
     dormant = dormant_groups(groups, last_customer_message(session, scope, end), end, dormant_days)
-    return kpis_from(summary, (end - start).days + 1, reply_time_histogram(session, scope, start, end),
-                     unique_member_count(session, scope, end), len(groups), len(dormant))
+    return kpis_from(summary, (end - start).days + 1, reply_time_histogram(session, scope, start, end, kind=kind),
+                     unique_member_count(session, scope, end, kind), len(groups), len(dormant))
 
 
 def group_health_table(session: Session, scope: Scope, start: date, end: date,
@@ -525,13 +531,14 @@ def group_health_table(session: Session, scope: Scope, start: date, end: date,
     """The list of groups with their health, dormant ones first."""
     groups = groups_in_scope(session, scope, kind)
     summary = group_period_summary(session, scope, start, end, kind=kind)
-    medians = median_reply_by_key(reply_time_histogram(session, scope, start, end, by="group"))
+    medians = median_reply_by_key(reply_time_histogram(session, scope, start, end, by="group", kind=kind))
     return group_health(groups, summary, medians, last_customer_message(session, scope, end), end, dormant_days)
 
 
-def network_value_table(session: Session, scope: Scope, as_of: date, by: str = "group") -> pd.DataFrame:
+def network_value_table(session: Session, scope: Scope, as_of: date, by: str = "group",
+                        kind: str | None = None) -> pd.DataFrame:
     """Network value ranked by contribution per member, with names, per group or per owner staff."""
-    ranked = contribution_ranking(network_value(session, scope, as_of, by))
+    ranked = contribution_ranking(network_value(session, scope, as_of, by, kind))
     if by == "group":
         names = groups_in_scope(session, scope)[["group_id", "group_name", "kind", "branch_name", "staff_name"]]
         return ranked.merge(names.rename(columns={"group_id": "key"}), on="key", how="left")
@@ -545,7 +552,7 @@ def service_promise_view(session: Session, scope: Scope, start: date, end: date,
                          kind: str | None = None) -> pd.DataFrame:
     """The 10-minute promise per group or per owner staff, with names."""
     counts = service_promise_counts(session, scope, start, end, by, kind)
-    medians = median_reply_by_key(reply_time_histogram(session, scope, start, end, by=by))
+    medians = median_reply_by_key(reply_time_histogram(session, scope, start, end, by=by, kind=kind))
     table = service_promise_table(counts, medians)
     if by == "group":
         names = groups_in_scope(session, scope)[["group_id", "group_name", "kind", "branch_name", "staff_name"]]
@@ -575,3 +582,10 @@ def overview_headline(session: Session, scope: Scope, end: date, dormant_days: i
                      len(groups), len(dormant))
     columns = ["group_id", "group_name", "kind", "branch_name", "staff_name", "last_message_day", "days_silent"]
     return {"kpis": kpis, "dormant": dormant[columns] if not dormant.empty else pd.DataFrame(columns=columns)}
+
+
+def points_overview(session: Session, scope: Scope, start: date, end: date) -> dict[str, object]:
+    """Points in the period (earned, redeemed, per month) and the liability outstanding at `end`."""
+    monthly = monthly_points(points_daily(session, scope, start, end))
+    return {"monthly": monthly, "earned": int(monthly["earned"].sum()), "redeemed": int(monthly["redeemed"].sum()),
+            **{f"liability_{k}": v for k, v in points_liability(session, scope, end).items()}}

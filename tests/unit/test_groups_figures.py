@@ -42,4 +42,4 @@ def test_promise_figure_colours_breaches_red():
     promise = pd.DataFrame({"group_name": ["守约", "失约"], "within_10min_share": [0.95, 0.4]})
     fig = FG.promise_figure(promise, "group_name", "t")
     colours = dict(zip(fig.data[0].y, fig.data[0].marker.color, strict=True))
-    assert colours["失约"] == "#c0392b" and colours["守约"] == "#1e8449"
+    assert colours["失约"] == FG.NEGATIVE and colours["守约"] == FG.POSITIVE

@@ -15,7 +15,16 @@ import numpy as np
 import pandas as pd
 
 from models.customers import KeyRole
-from models.groups import GroupDaily, GroupKind, GroupMembership, MemberRole, Platform, PointsKind, PointsLedger, SocialGroup
+from models.groups import (
+    GroupDaily,
+    GroupKind,
+    GroupMembership,
+    MemberRole,
+    Platform,
+    PointsKind,
+    PointsLedger,
+    SocialGroup,
+)
 from models.org import BranchKind, BranchLevel, StaffRole
 from sample_data.context import GenContext
 
@@ -75,13 +84,13 @@ def _plan_groups(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:
             continue
 
         def add(kind: str, name: str, size: int, village_id=None, customer_id=None, created=None,
-                owners: np.ndarray = owners_mgr) -> None:
+                owners: np.ndarray = owners_mgr, branch_id: int = int(branch.id)) -> None:
             if created is None:
                 age = int(rng.integers(40, 1800)) if rng.random() > 0.15 else int(rng.integers(60, ctx.scale.days - 30))
                 created = ctx.end - timedelta(days=age)
             platform = Platform.WECOM.value if kind in (GroupKind.CLIENT_UNIT.value, GroupKind.NEW_CUSTOMER_SERVICE.value) \
                 or rng.random() < 0.2 else Platform.WECHAT.value
-            rows.append({"branch_id": int(branch.id), "staff_id": int(owners[rng.integers(0, len(owners))]),
+            rows.append({"branch_id": branch_id, "staff_id": int(owners[rng.integers(0, len(owners))]),
                          "kind": kind, "platform": platform, "name": name, "created_on": created,
                          "target_size": size, "village_id": village_id, "service_customer_id": customer_id})
 

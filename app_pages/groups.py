@@ -65,7 +65,6 @@ tab_activity, tab_health, tab_value, tab_experts, tab_promise, tab_points = st.t
 ])
 
 with tab_activity:
-    st.subheader(t("groups.section.activity"))
     activity = query(metrics.activity_by_kind, choice.scope, start=start, end=end)
     if kind:
         activity = activity[activity["kind"] == kind]
@@ -86,7 +85,6 @@ health_labels = {
     "days_silent": t("groups.col.days_silent"), "dormant": t("groups.col.dormant"),
 }
 with tab_health:
-    st.subheader(t("groups.section.health"))
     health = query(metrics.group_health_table, choice.scope, start=start, end=end, dormant_days=dormant_days,
                    kind=kind)
     health = health.assign(kind_text=health["kind"].map(kind_label))
@@ -101,7 +99,6 @@ with tab_health:
     })
 
 with tab_value:
-    st.subheader(t("groups.section.value"))
     st.caption(t("groups.value_caption"))
     by = st.radio(t("groups.section.value"), ["group", "staff"], horizontal=True, key="groups_value_by",
                   label_visibility="collapsed",
@@ -127,7 +124,6 @@ with tab_value:
     })
 
 with tab_experts:
-    st.subheader(t("groups.section.experts"))
     st.caption(t("groups.experts_caption"))
     experts = query(metrics.experts_table, choice.scope, kind=kind)
     experts = experts.assign(kind_text=experts["kind"].map(kind_label),
@@ -141,12 +137,13 @@ with tab_experts:
         column_config={"expert_share": PERCENT, "top_share": PERCENT})
 
 with tab_promise:
-    st.subheader(t("groups.section.promise"))
     st.caption(t("groups.promise_caption"))
     promise_by = st.radio(t("groups.section.promise"), ["group", "staff"], horizontal=True, key="groups_promise_by",
                           label_visibility="collapsed",
                           format_func=lambda b: t("groups.promise_by_group" if b == "group" else "groups.promise_by_staff"))
-    promise = query(metrics.service_promise_view, choice.scope, start=start, end=end, by=promise_by, kind=kind)
+    service_only = kind is None and st.toggle(t("groups.service_only"), value=True, key="groups_service_only")
+    promise_kind = GroupKind.NEW_CUSTOMER_SERVICE.value if service_only else kind
+    promise = query(metrics.service_promise_view, choice.scope, start=start, end=end, by=promise_by, kind=promise_kind)
     promise_name = "group_name" if promise_by == "group" else "staff_name"
     if promise.empty:
         st.info(t("groups.empty"))
@@ -163,14 +160,13 @@ with tab_promise:
             column_config={"within_10min_share": PERCENT})
 
 with tab_points:
-    st.subheader(t("groups.section.points"))
     points = query(metrics.points_overview, choice.scope, start=start, end=end)
     kpi_row([
         Kpi(t("groups.points.earned"), format_number(points["earned"])),
         Kpi(t("groups.points.redeemed"), format_number(points["redeemed"])),
-        Kpi(t("groups.points.outstanding"), format_number(points["liability_outstanding"]),
-            t("groups.points.outstanding_yuan", value=format_number(points["liability_outstanding_yuan"], 2)),
-            delta_color="off"),
+        Kpi(t("groups.points.outstanding"), format_number(points["liability_outstanding"])),
+        Kpi(t("groups.points.outstanding_yuan"), format_number(points["liability_outstanding_yuan"], 2),
+            help=t("groups.points.value_help", points=round(1 / metrics.POINT_VALUE_YUAN))),
         Kpi(t("groups.points.holders"), format_number(points["liability_holders"])),
     ])
     st.plotly_chart(points_figure(points["monthly"], t("groups.points.earned"), t("groups.points.redeemed"),

@@ -15,9 +15,10 @@ KIND_COLOURS = {
 }
 
 
-def _layout(fig: go.Figure, title: str, y_title: str = "", height: int = 380) -> go.Figure:
+def _layout(fig: go.Figure, title: str, y_title: str = "", height: int = 440) -> go.Figure:
     apply_layout(fig, title, height)
-    fig.update_layout(yaxis_title=y_title)
+    fig.update_layout(yaxis_title=y_title, legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0},
+                      margin={"b": 90})
     return fig
 
 
@@ -60,8 +61,10 @@ def network_ranking_figure(ranked: pd.DataFrame, label_column: str, title: str, 
 
 
 def promise_figure(promise: pd.DataFrame, label_column: str, title: str, target: float = 0.9, top: int = 20) -> go.Figure:
-    """Share of questions answered within 10 minutes per group or staff, with the promise line."""
-    frame = promise.sort_values("within_10min_share").head(top).iloc[::-1]
+    """Share of questions answered within 10 minutes for the `top` groups (or staff) with the most
+    questions, worst at the top, with the promise line."""
+    frame = promise.sort_values("customer_questions", ascending=False).head(top)
+    frame = frame.sort_values("within_10min_share", ascending=False)
     colours = [POSITIVE if share >= target else NEGATIVE for share in frame["within_10min_share"]]
     fig = go.Figure(go.Bar(x=frame["within_10min_share"], y=frame[label_column].astype(str), orientation="h",
                            marker_color=colours, hovertemplate="%{y}: %{x:.0%}<extra></extra>"))

@@ -435,7 +435,8 @@ def group_health(groups: pd.DataFrame, summary: pd.DataFrame, reply_medians: pd.
     columns = ["group_id", "group_name", "kind", "platform", "branch_name", "staff_name", "members_end",
                "active_share", "messages_per_day", "trend", "customer_questions", "within_10min_share",
                "median_reply_minutes", "last_message_day", "days_silent", "dormant"]
-    return frame[columns].sort_values(["dormant", "active_share"], ascending=[False, True]).reset_index(drop=True)
+    return frame[columns].sort_values(["dormant", "days_silent", "active_share"],
+                                      ascending=[False, False, True]).reset_index(drop=True)
 
 
 def service_promise_table(counts: pd.DataFrame, reply_medians: pd.DataFrame) -> pd.DataFrame:

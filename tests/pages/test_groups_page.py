@@ -25,7 +25,7 @@ def test_group_page_shows_kpis_sections_charts_and_dormant_warning(demo_env):
     labels = [m.label for m in app.metric]
     for label in ("社群数", "成员（去重）", "活跃成员占比", "日均消息", "首次回复中位数(分)", "沉默群", "未兑换积分（负债）"):
         assert label in labels
-    assert [s.value for s in app.subheader] == SECTIONS
+    assert [tab.label for tab in app.tabs] == SECTIONS
     assert len(app.get("plotly_chart")) >= 5
     assert any("没有客户发言" in w.value for w in app.warning)
     assert _number(_metric(app, "沉默群")) >= 1

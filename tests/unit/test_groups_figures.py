@@ -39,7 +39,9 @@ def test_network_ranking_figure_shows_only_ranked_networks_best_on_top():
 
 
 def test_promise_figure_colours_breaches_red():
-    promise = pd.DataFrame({"group_name": ["守约", "失约"], "within_10min_share": [0.95, 0.4]})
-    fig = FG.promise_figure(promise, "group_name", "t")
+    promise = pd.DataFrame({"group_name": ["守约", "失约", "少问"], "within_10min_share": [0.95, 0.4, 0.1],
+                            "customer_questions": [50, 30, 2]})
+    fig = FG.promise_figure(promise, "group_name", "t", top=2)
+    assert list(fig.data[0].y) == ["守约", "失约"]  # the two with most questions, worst drawn on top
     colours = dict(zip(fig.data[0].y, fig.data[0].marker.color, strict=True))
     assert colours["失约"] == FG.NEGATIVE and colours["守约"] == FG.POSITIVE

@@ -14,6 +14,7 @@ from sqlmodel import SQLModel
 from models.db import create_all
 from models.org import Branch
 from models.system import DataVersion
+from sample_data.accounts import generate_demo_accounts
 from sample_data.bulk import bulk_insert, reset_sequences
 from sample_data.context import SCALES, GenContext
 from sample_data.customers import generate_customers
@@ -29,6 +30,7 @@ GENERATORS: list[tuple[str, DomainGenerator]] = [
     ("customers", generate_customers),
     ("followers", generate_followers),
     ("groups", generate_groups),
+    ("accounts", generate_demo_accounts),
 ]
 
 

@@ -9,6 +9,7 @@ from components.filters import scope_picker
 from components.i18n import format_number, format_percent, t
 from components.kpi import Kpi, kpi_row
 from components.tables import data_table
+from models.metrics import campaign as campaign_metrics
 from models.metrics import followers as follower_metrics
 from models.metrics import groups as group_metrics
 
@@ -82,3 +83,19 @@ kpi_row([
     Kpi(t("groups.kpi.dormant"), format_number(group_kpis["dormant_groups"])),
 ])
 st.page_link("app_pages/groups.py", label=t("groups.overview.open_page"), icon=":material/groups:")
+
+# --- Migrant-worker campaign (213N)
+campaign = query(campaign_metrics.overview_headline, choice.scope, end=last_day)
+if campaign:
+    st.subheader(t("overview.campaign"))
+    change = campaign.get("change_vs_last_season")
+    st.markdown(t("overview.campaign.running" if campaign["running"] else "overview.campaign.closed",
+                  season=campaign["season"], day=campaign["as_of"], attainment=format_percent(campaign["attainment"]),
+                  days=campaign["days_to_festival"], run_rate=format_number(campaign["run_rate_needed"]),
+                  deposited=format_number(campaign["deposited"]), target=format_number(campaign["target"]),
+                  change="—" if change is None else f"{change:+.1%}"))
+    if campaign["worst_villages"]:
+        names = "、".join(f"{v['village_name']}（{format_percent(v['attainment'], 0)}）" for v in campaign["worst_villages"])
+        st.warning(t("overview.campaign.lagging", n=campaign["lagging_villages"], total=campaign["villages"],
+                     names=names), icon=":material/agriculture:")
+    st.page_link("app_pages/campaign.py", label=t("overview.open_page"), icon=":material/directions_bus:")

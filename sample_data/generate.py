@@ -16,6 +16,7 @@ from models.org import Branch
 from models.system import DataVersion
 from sample_data.accounts import generate_demo_accounts
 from sample_data.bulk import bulk_insert, reset_sequences
+from sample_data.campaign import generate_campaign
 from sample_data.context import SCALES, GenContext
 from sample_data.customers import generate_customers
 from sample_data.followers import generate_followers
@@ -31,6 +32,7 @@ GENERATORS: list[tuple[str, DomainGenerator]] = [
     ("followers", generate_followers),
     ("groups", generate_groups),
     ("accounts", generate_demo_accounts),
+    ("campaign", generate_campaign),
 ]
 
 

@@ -9,7 +9,16 @@ from sqlmodel import Session
 from components.data import engine, require_database
 from components.i18n import LANGUAGE_KEY, t
 from models.accounts import User
-from models.auth import audit, authenticate, demo_accounts, session_expired, user_by_email, user_by_id, utcnow
+from models.auth import (
+    audit,
+    authenticate,
+    demo_accounts,
+    save_language,
+    session_expired,
+    user_by_email,
+    user_by_id,
+    utcnow,
+)
 
 AUTH_KEY = "_auth_session"
 
@@ -71,6 +80,18 @@ def signed_in_user() -> User | None:
 
 def _sign_in(user_id: int) -> None:
     st.session_state[AUTH_KEY] = {"user_id": int(user_id), "last_seen": utcnow()}
+    with Session(engine()) as session:
+        user = user_by_id(session, user_id)
+        if user is not None and user.locale in ("zh", "en"):
+            st.session_state[LANGUAGE_KEY] = user.locale
+
+
+def remember_language(language: str) -> None:
+    """Store the language a signed-in user picked, so it follows them to their next session."""
+    state = st.session_state.get(AUTH_KEY)
+    if state:
+        with Session(engine()) as session:
+            save_language(session, state["user_id"], language)
 
 
 def login_view() -> None:

@@ -55,10 +55,13 @@ def language_picker() -> None:
     current = current_language()
     choice = st.sidebar.radio(
         t("lang.label"), LANGUAGES, index=LANGUAGES.index(current), horizontal=True,
-        format_func=lambda code: {"zh": "中文", "en": "English"}[code], key="language_radio",
+        format_func=lambda code: {"zh": "中文", "en": "English"}[code], key=f"language_radio_{current}",
     )
     if choice != current:
         st.session_state[LANGUAGE_KEY] = choice
+        from components.auth import remember_language
+
+        remember_language(choice)
         st.rerun()
 
 

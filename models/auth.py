@@ -204,3 +204,12 @@ def change_account(session: Session, actor: str, user_id: int, *, active: bool |
     session.add(user)
     audit(session, actor, "user_change", detail=f"{user.username}: {', '.join(changes)}")
     session.commit()
+
+
+def save_language(session: Session, user_id: int, language: str) -> None:
+    """Remember the user's UI language for their next sign-in."""
+    user = session.get(User, int(user_id))
+    if user is not None and language in ("zh", "en") and user.locale != language:
+        user.locale = language
+        session.add(user)
+        session.commit()

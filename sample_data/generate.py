@@ -19,6 +19,7 @@ from sample_data.context import SCALES, GenContext
 from sample_data.customers import generate_customers
 from sample_data.followers import generate_followers
 from sample_data.org import generate_org
+from sample_data.referrals import generate_referrals
 
 DomainGenerator = Callable[[GenContext], dict[str, pd.DataFrame]]
 
@@ -27,6 +28,7 @@ GENERATORS: list[tuple[str, DomainGenerator]] = [
     ("org", generate_org),
     ("customers", generate_customers),
     ("followers", generate_followers),
+    ("referrals", generate_referrals),
 ]
 
 

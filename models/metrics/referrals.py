@@ -77,7 +77,12 @@ def quarter_of(day: date) -> str:
 
 
 def previous_period(start: date, end: date) -> tuple[date, date]:
-    """The period of equal length that ends the day before `start`."""
+    """The period of equal length that ends the day before `start`; whole calendar months (a month, a
+    quarter) compare with the same number of whole months before."""
+    if start.day == 1 and (end + timedelta(days=1)).day == 1:
+        months = (end.year - start.year) * 12 + end.month - start.month + 1
+        first_month = start.year * 12 + start.month - 1 - months
+        return date(first_month // 12, first_month % 12 + 1, 1), start - timedelta(days=1)
     length = (end - start).days + 1
     return start - timedelta(days=length), start - timedelta(days=1)
 

@@ -204,13 +204,12 @@ def funnel_counts(
     session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None,
     staff_id: int | None = None,
 ) -> pd.DataFrame:
-    """People at each funnel stage (conversions not reversed) per campaign; `campaign_id` 0 = general codes."""
+    """People at each funnel stage (conversions not reversed) per campaign; empty campaign = general codes."""
     statement = (
-        select(func.coalesce(ReferralEvent.campaign_id, 0).label("campaign_id"), ReferralEvent.stage,
-               func.count().label("events"))
+        select(ReferralEvent.campaign_id, ReferralEvent.stage, func.count().label("events"))
         .where(scope.clause(ReferralEvent.branch_id), ReferralEvent.day.between(start, end),
                (ReferralEvent.stage != ReferralStage.CONVERT.value) | ReferralEvent.reversed_on.is_(None))
-        .group_by(func.coalesce(ReferralEvent.campaign_id, 0), ReferralEvent.stage)
+        .group_by(ReferralEvent.campaign_id, ReferralEvent.stage)
     )
     if campaign_id is not None:
         statement = statement.where(ReferralEvent.campaign_id == int(campaign_id))

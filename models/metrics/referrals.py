@@ -103,6 +103,18 @@ def referral_date_range(session: Session, scope: Scope) -> tuple[date | None, da
     return row[0], row[1]
 
 
+def staff_codes(session: Session, scope: Scope, staff_id: int) -> pd.DataFrame:
+    """A staff member's invitation codes with the campaign they belong to (empty = general code)."""
+    statement = (
+        select(InviteCode.code, InviteCode.channel, InviteCode.issued_on, Campaign.name.label("campaign_name"),
+               Campaign.end_date.label("campaign_end"))
+        .join(Campaign, Campaign.id == InviteCode.campaign_id, isouter=True)
+        .where(scope.clause(InviteCode.branch_id), InviteCode.staff_id == int(staff_id))
+        .order_by(InviteCode.campaign_id.is_not(None), InviteCode.issued_on)
+    )
+    return read_frame(session, statement)
+
+
 def staff_in_scope(session: Session, scope: Scope) -> pd.DataFrame:
     """Staff the caller may see with their branch and region: every leaderboard row starts here."""
     statement = (

@@ -10,6 +10,7 @@ from components.i18n import format_number, format_percent, t
 from components.kpi import Kpi, kpi_row
 from components.tables import data_table
 from models.metrics import followers as follower_metrics
+from models.metrics import referrals as referral_metrics
 
 st.title(t("app.title"))
 require_database()
@@ -64,3 +65,15 @@ if choice.branch_id is None:
         data_table(ranking.tail(5).iloc[::-1], labels, key="overview_bottom", file_stem="bottom_branches",
                    column_config=config)
 st.page_link("app_pages/followers.py", label=t("overview.open_page"), icon=":material/trending_up:")
+
+# --- Referrals
+st.subheader(t("ref.overview_title"))
+headline = query(referral_metrics.overview_headline, choice.scope, end=last_day)
+kpi_row([
+    Kpi(t("ref.overview_conversions"), format_number(headline["conversions"])),
+    Kpi(t("ref.overview_top"), headline["top_staff"] or "—", f"{headline['top_conversions']} {t('ref.overview_conversions')}"
+        if headline["top_staff"] else None, delta_color="off"),
+    Kpi(t("ref.overview_flags"), format_number(headline["open_fraud_flags"]),
+        delta_color="off"),
+])
+st.page_link("app_pages/referrals.py", label=t("overview.open_page"), icon=":material/leaderboard:")

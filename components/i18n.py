@@ -6,9 +6,9 @@ from functools import cache
 
 import streamlit as st
 
-from components.strings import common, followers
+from components.strings import common, followers, referrals
 
-STRING_MODULES = [common, followers]
+STRING_MODULES = [common, followers, referrals]
 LANGUAGES = ("zh", "en")
 LANGUAGE_KEY = "ui_language"
 

@@ -124,6 +124,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ref.overview_conversions": ("转化", "Conversions"),
     "ref.overview_top": ("转化冠军", "Top staff"),
     "ref.overview_flags": ("待复核风险提示", "Open fraud flags"),
+    "ref.role.teller": ("柜员", "Teller"),
+    "ref.role.lobby_manager": ("大堂经理", "Lobby manager"),
     "ref.yes": ("是", "Yes"),
     "ref.no": ("否", "No"),
 }

@@ -90,7 +90,8 @@ def previous_period(start: date, end: date) -> tuple[date, date]:
 # ---------------------------------------------------------------- queries
 
 
-def campaigns(session: Session) -> pd.DataFrame:
+def campaigns(session: Session, scope: Scope | None = None) -> pd.DataFrame:
+    """Campaigns are bank-wide: every scope sees all of them (their events are what the scope limits)."""
     statement = select(Campaign.id.label("campaign_id"), Campaign.code, Campaign.name, Campaign.start_date,
                        Campaign.end_date).order_by(Campaign.start_date, Campaign.id)
     return read_frame(session, statement)
@@ -162,7 +163,8 @@ def staff_referral_counts(
     return frame
 
 
-def reward_rules(session: Session) -> pd.DataFrame:
+def reward_rules(session: Session, scope: Scope | None = None) -> pd.DataFrame:
+    """Reward rules are set by head office and apply to every branch."""
     statement = select(RewardRule.id.label("rule_id"), RewardRule.customer_kind, RewardRule.yuan_per_customer,
                        RewardRule.valid_from, RewardRule.valid_to, RewardRule.note).order_by(
         RewardRule.customer_kind, RewardRule.valid_from)

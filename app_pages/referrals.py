@@ -10,7 +10,7 @@ from components.data import page_scope, query, require_database
 from components.figures.referrals import channel_chart, funnel_chart, internal_referral_bars, leaderboard_bars
 from components.filters import period_picker, scope_picker
 from components.highlight import highlight_rows
-from components.i18n import format_number, format_percent, language_picker, t
+from components.i18n import format_number, t
 from components.kpi import Kpi, kpi_row
 from components.qr import invite_link, invite_qr_png
 from components.tables import data_table, download_buttons, labelled
@@ -42,11 +42,10 @@ def arrow(change) -> str:
     return f"▲{int(change)}" if change > 0 else (f"▼{-int(change)}" if change < 0 else "＝")
 
 
-require_database()
-language_picker()
-scope = page_scope()
 st.title(t("ref.title"))
 st.caption(t("ref.caption"))
+require_database()
+scope = page_scope()
 
 choice = scope_picker(scope, key="ref_scope")
 first_day, last_day = query(R.referral_date_range, choice.scope)
@@ -153,7 +152,7 @@ with tabs[3]:
         outcome_labels = {k: t(f"ref.col.{k}") for k in ("converted", "accepted", "pending", "lost")}
         st.plotly_chart(internal_referral_bars(internal, outcome_labels, title=t("ref.internal_title")),
                         key="ref_internal_chart")
-        data_table(internal.assign(role=internal["role"].map(lambda r: t(f"role.{r}") if t(f"role.{r}") != f"role.{r}" else r)),
+        data_table(internal.assign(role=internal["role"].map(lambda r: t(f"ref.role.{r}"))),
                    {"staff_name": t("ref.col.staff"), "role": t("ref.col.role"), "branch_name": t("ref.col.branch"),
                     "made": t("ref.col.made"), "accepted": t("ref.col.accepted"), "converted": t("ref.col.converted"),
                     "lost": t("ref.col.lost"), "pending": t("ref.col.pending"),

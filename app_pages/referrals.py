@@ -22,7 +22,7 @@ RANK_METRICS = ["conversions", "invites", "conversion_amount", "effective_custom
 LEVEL_KEYS = {"staff": "staff_id", "branch": "branch_id", "region": "region_name"}
 LEVEL_NAMES = {"staff": "staff_name", "branch": "branch_name", "region": "region_name"}
 PERCENT = st.column_config.NumberColumn(format="percent")
-YUAN = st.column_config.NumberColumn(format="%.2f")
+YUAN = st.column_config.NumberColumn(format="localized")
 
 
 def board_labels(level: str) -> dict[str, str]:
@@ -91,8 +91,7 @@ with tabs[0]:
             row = board[own].iloc[0]
             kpi_row([
                 Kpi(t("ref.me_rank"), f"{int(row['rank'])} / {len(board)}",
-                    delta=None if pd.isna(row["rank_change"]) else arrow(row["rank_change"]),
-                    delta_color="normal" if pd.isna(row["rank_change"]) or row["rank_change"] >= 0 else "inverse"),
+                    delta=None if pd.isna(row["rank_change"]) else t("ref.rank_delta", n=f"{int(row['rank_change']):+d}")),
                 Kpi(t("ref.me_conversions"), format_number(row["conversions"])),
                 Kpi(t("ref.me_effective"), format_number(row["effective_customers"])),
                 Kpi(t("ref.me_reward"), format_number(row["reward_yuan"], 2)),

@@ -83,6 +83,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ref.me_pinned": ("我的排名", "My rank"),
     "ref.me_rank": ("我的名次", "My rank"),
     "ref.me_rank_of": ("共 {n} 人", "of {n}"),
+    "ref.rank_delta": ("{n} 名", "{n} places"),
     "ref.me_conversions": ("我的转化", "My conversions"),
     "ref.me_reward": ("我的奖励（元）", "My reward (yuan)"),
     "ref.me_effective": ("我的有效户", "My effective customers"),

@@ -12,7 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, case, delete, distinct, func, select
+from sqlalchemy import and_, case, delete, distinct, exists, func, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from models.customers import Customer
@@ -36,8 +37,8 @@ from models.referrals import (
 from models.scope import Scope
 
 FAR_FUTURE = date(9999, 12, 31)
-BOARD_METRICS = ["clicks", "invites", "participants", "conversions", "conversion_amount", "effective_customers",
-                 "reward_yuan"]
+BOARD_METRICS = ["clicks", "invites", "participants", "invited_converted", "conversions", "conversion_amount",
+                 "effective_customers", "reward_yuan"]
 FRAUD_RULES = ("self_referral", "relative_referral", "device_burst", "phone_prefix_burst", "quick_reversal")
 DEVICE_BURST_MIN = 5
 PREFIX_BURST_MIN = 6
@@ -156,11 +157,34 @@ def staff_referral_counts(
     )
     if campaign_id is not None:
         statement = statement.where(ReferralEvent.campaign_id == int(campaign_id))
-    frame = read_frame(session, statement)
-    for column in ("clicks", "invites", "participants", "conversions"):
+    frame = read_frame(session, statement).merge(
+        invited_converted(session, scope, start, end, campaign_id), on="staff_id", how="left")
+    frame["invited_converted"] = frame["invited_converted"].fillna(0)
+    for column in ("clicks", "invites", "participants", "conversions", "invited_converted"):
         frame[column] = frame[column].astype("int64") if not frame.empty else pd.Series(dtype="int64")
     frame["conversion_amount"] = frame["conversion_amount"].astype("float64") if not frame.empty else pd.Series(dtype="float64")
     return frame
+
+
+def invited_converted(
+    session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None
+) -> pd.DataFrame:
+    """Per code owner: people who registered in the period and have converted (not reversed) by `end`,
+    the numerator of the conversion rate, so the rate never mixes two cohorts."""
+    later = aliased(ReferralEvent)
+    converted = exists().where(later.customer_id == ReferralEvent.customer_id, later.staff_id == ReferralEvent.staff_id,
+                               later.stage == ReferralStage.CONVERT.value, later.reversed_on.is_(None), later.day <= end)
+    statement = (
+        select(ReferralEvent.staff_id, func.count(distinct(ReferralEvent.customer_id)).label("invited_converted"))
+        .where(scope.clause(ReferralEvent.branch_id), ReferralEvent.day.between(start, end),
+               ReferralEvent.stage == ReferralStage.REGISTER.value, converted)
+        .group_by(ReferralEvent.staff_id)
+    )
+    if campaign_id is not None:
+        statement = statement.where(ReferralEvent.campaign_id == int(campaign_id))
+    frame = read_frame(session, statement)
+    return frame if not frame.empty else pd.DataFrame({"staff_id": pd.Series(dtype="int64"),
+                                                       "invited_converted": pd.Series(dtype="int64")})
 
 
 def reward_rules(session: Session, scope: Scope | None = None) -> pd.DataFrame:
@@ -499,9 +523,10 @@ def rank_board(board: pd.DataFrame, key: str, by: str, previous: pd.DataFrame | 
 
 
 def with_rates(board: pd.DataFrame) -> pd.DataFrame:
-    """Conversion rate = conversions ÷ invites (people who registered through the code)."""
+    """Conversion rate = people invited in the period who have converted ÷ people invited (registered
+    through the code); later business of the same customers counts in `conversions`, not in the rate."""
     invites = board["invites"].where(board["invites"] > 0)
-    return board.assign(conversion_rate=(board["conversions"] / invites).astype("float64"))
+    return board.assign(conversion_rate=(board["invited_converted"] / invites).astype("float64"))
 
 
 def staff_board(staff: pd.DataFrame, counts: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:

@@ -213,3 +213,14 @@ def test_bad_input_is_rejected_and_nothing_is_half_saved(small_world):
         with pytest.raises(R.ReferralInputError, match="overlapping"):
             R.add_reward_rule(session, "personal", 18.0, date(2026, 8, 1), date(2026, 12, 31))
         assert session.execute(select(func.count()).select_from(RewardRule)).scalar_one() == 3
+
+
+def test_conversion_rate_follows_the_invited_cohort(demo_session):
+    board = R.leaderboard(demo_session, Scope.head_office(), *Q3)
+    assert (board["conversion_rate"].dropna() <= 1).all()
+    expected = demo_session.execute(text(
+        "SELECT COUNT(DISTINCT r.customer_id) FROM referralevent r WHERE r.stage = 'register' "
+        "AND r.day BETWEEN '2026-07-01' AND '2026-09-30' AND EXISTS (SELECT 1 FROM referralevent c "
+        "WHERE c.customer_id = r.customer_id AND c.staff_id = r.staff_id AND c.stage = 'convert' "
+        "AND c.reversed_on IS NULL AND c.day <= '2026-09-30')")).scalar_one()
+    assert board["invited_converted"].sum() == expected

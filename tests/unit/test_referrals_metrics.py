@@ -138,7 +138,7 @@ def test_self_referral_and_relative_in_the_same_village():
             (4, 1, 7, 73, "convert", date(2026, 9, 1), "", "", None),   # other surname
             (5, 2, 8, 71, "convert", date(2026, 9, 1), "", "", None)]   # someone else's code
     flags = R.flag_self_referrals(_events(rows), staff, customers)
-    assert sorted(zip(flags["event_id"], flags["rule"])) == [(1, "self_referral"), (2, "relative_referral")]
+    assert sorted(zip(flags["event_id"], flags["rule"], strict=True)) == [(1, "self_referral"), (2, "relative_referral")]
 
 
 def test_funnel_rates_follow_the_stages():
@@ -178,7 +178,7 @@ def test_internal_referrals_count_converted_as_accepted():
 def test_roll_up_recomputes_the_rate_from_sums():
     board = pd.DataFrame({"staff_id": [1, 2, 3], "branch_id": [10, 10, 11], "branch_name": ["a", "a", "b"],
                           "region_name": ["r", "r", None], "clicks": [9, 1, 5], "invites": [10, 30, 4],
-                          "participants": [1, 1, 1], "conversions": [5, 3, 1], "conversion_amount": [1.0, 2.0, 3.0],
+                          "participants": [1, 1, 1], "invited_converted": [4, 4, 1], "conversions": [5, 3, 1], "conversion_amount": [1.0, 2.0, 3.0],
                           "effective_customers": [2, 1, 0], "reward_yuan": [30.0, 15.0, 0.0]})
     branches = R.roll_up(board, "branch").set_index("branch_id")
     assert branches.loc[10, "conversion_rate"] == pytest.approx(8 / 40)

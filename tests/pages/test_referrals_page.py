@@ -63,3 +63,12 @@ def test_overview_has_a_referral_section(demo_env):
     app = _run("app_pages/overview.py")
     assert "推荐转化（近30天）" in [s.value for s in app.subheader]
     assert "待复核风险提示" in [m.label for m in app.metric]
+
+
+def test_english_page(demo_env):
+    test = page(PAGE)
+    test.session_state["ui_language"] = "en"
+    app = test.run()
+    assert not app.exception
+    assert "Referral leaderboard" in [t.value for t in app.title]
+    assert "Conversions" in [m.label for m in app.metric]

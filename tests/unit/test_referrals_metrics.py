@@ -231,3 +231,23 @@ def test_export_escapes_formulas_and_keeps_the_totals():
 def test_previous_period_of_equal_days_when_not_whole_months():
     assert R.previous_period(date(2026, 9, 10), date(2026, 9, 19)) == (date(2026, 8, 31), date(2026, 9, 9))
     assert R.previous_period(date(2026, 1, 1), date(2026, 1, 31)) == (date(2025, 12, 1), date(2025, 12, 31))
+
+
+def test_referral_generator_is_deterministic_and_plants_every_fraud_rule():
+    from sample_data.generate import generate_frames
+
+    first = generate_frames("demo", 3, date(2026, 11, 22))
+    second = generate_frames("demo", 3, date(2026, 11, 22))
+    pd.testing.assert_frame_equal(first["referralevent"], second["referralevent"])
+    events = first["referralevent"].rename(columns={"id": "event_id"})
+    checked = events[events["stage"].isin(["register", "convert"])]
+    flags = R.fraud_flags(checked, first["staff"].rename(columns={"id": "staff_id"})[["staff_id", "phone"]],
+                          first["customer"].rename(columns={"id": "customer_id"})[["customer_id", "name", "phone", "village_id"]])
+    assert set(R.FRAUD_RULES) <= set(flags["rule"])
+    codes = first["invitecode"]
+    assert codes["code"].is_unique
+    campaigns = first["campaign"].set_index("id")
+    own = events.merge(codes[["id", "campaign_id"]].rename(columns={"id": "code_id", "campaign_id": "code_campaign"}),
+                       on="code_id").dropna(subset=["code_campaign"])
+    window = campaigns.reindex(own["code_campaign"].astype(int))
+    assert ((own["day"].to_numpy() >= window["start_date"].to_numpy()) & (own["day"].to_numpy() <= window["end_date"].to_numpy())).all()

@@ -6,9 +6,9 @@ from functools import cache
 
 import streamlit as st
 
-from components.strings import common, followers, referrals
+from components.strings import auth, common, followers, referrals
 
-STRING_MODULES = [common, followers, referrals]
+STRING_MODULES = [common, followers, auth, referrals]
 LANGUAGES = ("zh", "en")
 LANGUAGE_KEY = "ui_language"
 

@@ -14,6 +14,7 @@ from sqlmodel import SQLModel
 from models.db import create_all
 from models.org import Branch
 from models.system import DataVersion
+from sample_data.accounts import generate_demo_accounts
 from sample_data.bulk import bulk_insert, reset_sequences
 from sample_data.context import SCALES, GenContext
 from sample_data.customers import generate_customers
@@ -28,6 +29,7 @@ GENERATORS: list[tuple[str, DomainGenerator]] = [
     ("org", generate_org),
     ("customers", generate_customers),
     ("followers", generate_followers),
+    ("accounts", generate_demo_accounts),
     ("referrals", generate_referrals),
 ]
 

@@ -108,6 +108,7 @@ def cmd_info(_args: argparse.Namespace) -> int:
 def cmd_compute_rewards(args: argparse.Namespace) -> int:
     from sqlmodel import Session
 
+    from models.auth import audit
     from models.metrics.referrals import ReferralInputError, write_reward_ledger
     from models.referral_export import ledger_totals, reward_ledger_workbook
     from models.scope import Scope
@@ -118,6 +119,8 @@ def cmd_compute_rewards(args: argparse.Namespace) -> int:
     try:
         with Session(engine) as session:
             ledger = write_reward_ledger(session, Scope.head_office(), args.quarter.upper())
+            audit(session, "manage.py", "compute_rewards", detail=f"{args.quarter.upper()} {len(ledger)} rows")
+            session.commit()
     except ReferralInputError as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
         return 2

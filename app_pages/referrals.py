@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
+from sqlmodel import Session
 
-from components.data import page_scope, query, require_database
+from components.auth import signed_in_user
+from components.data import engine, page_scope, query, require_database
 from components.figures.referrals import channel_chart, funnel_chart, internal_referral_bars, leaderboard_bars
 from components.filters import period_picker, scope_picker
 from components.highlight import highlight_rows
@@ -14,6 +16,7 @@ from components.i18n import format_number, t
 from components.kpi import Kpi, kpi_row
 from components.qr import invite_link, invite_qr_png
 from components.tables import data_table, download_buttons, labelled
+from models.auth import audit
 from models.metrics import referrals as R
 from models.referral_export import ledger_totals, reward_ledger_workbook
 from models.referrals import FUNNEL_STAGES, ShareChannel
@@ -47,6 +50,15 @@ st.caption(t("ref.caption"))
 require_database()
 scope = page_scope()
 
+
+def audit_export(quarter: str, rows: int) -> None:
+    """Payroll exports go to the audit log."""
+    user = signed_in_user()
+    with Session(engine()) as session:
+        audit(session, user.username if user else "?", "export_reward_ledger", detail=f"{quarter} {rows} rows")
+        session.commit()
+
+
 choice = scope_picker(scope, key="ref_scope")
 first_day, last_day = query(R.referral_date_range, choice.scope)
 if first_day is None:
@@ -59,8 +71,12 @@ campaign_id = st.sidebar.selectbox(t("ref.campaign"), [None, *campaign_names], k
                                    format_func=lambda c: t("ref.all_campaigns") if c is None else campaign_names[c])
 staff = query(R.staff_in_scope, choice.scope)
 staff_names = dict(zip(staff["staff_id"].astype(int), staff["staff_name"] + "（" + staff["branch_name"] + "）", strict=True))
-me = st.sidebar.selectbox(t("ref.me"), [None, *staff_names], key="ref_me",
-                          format_func=lambda s: t("ref.me_none") if s is None else staff_names[s])
+if scope.staff_id is not None and scope.staff_id in staff_names:
+    me = int(scope.staff_id)  # signed in as a staff member: their own row, always
+else:
+    me = st.sidebar.selectbox(t("ref.me"), [None, *staff_names], key="ref_me",
+                              format_func=lambda s: t("ref.me_none") if s is None else staff_names[s])
+own_only = scope.role == "staff"  # a staff member sees their own reward and flags, not colleagues'
 st.caption(t("filter.scope_label", scope=choice.label, start=start, end=end))
 
 tabs = st.tabs([t("ref.tab.board"), t("ref.tab.funnel"), t("ref.tab.channels"), t("ref.tab.internal"),
@@ -165,6 +181,8 @@ with tabs[4]:
     quarter = st.selectbox(t("ref.quarter"), quarters, index=quarters.index(default_quarter) if default_quarter in quarters else 0,
                            key="ref_quarter")
     ledger = query(R.quarter_ledger, choice.scope, quarter=quarter)
+    if own_only:
+        ledger = ledger[ledger["staff_id"] == me].reset_index(drop=True)
     st.caption(t("ref.ledger_note"))
     if ledger.empty:
         st.info(t("ref.ledger_empty"))
@@ -184,7 +202,7 @@ with tabs[4]:
                      width="stretch", key="ref_ledger_table", column_config={labels["amount"]: YUAN})
         st.download_button(t("ref.ledger_download"), reward_ledger_workbook(ledger, quarter), f"reward_ledger_{quarter}.xlsx",
                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="ref_ledger_xlsx",
-                           icon=":material/payments:")
+                           icon=":material/payments:", on_click=audit_export, args=(quarter, len(ledger)))
     with st.expander(t("ref.rules")):
         rules = query(R.reward_rules, choice.scope)
         st.dataframe(labelled(rules.assign(customer_kind=rules["customer_kind"].map(lambda k: t(f"ref.kind.{k}"))),
@@ -194,6 +212,8 @@ with tabs[4]:
 
 with tabs[5]:
     review = query(R.fraud_review, choice.scope, start=start, end=end)
+    if own_only:
+        review = review[review["staff_id"] == me].reset_index(drop=True)
     st.caption(t("ref.fraud_note"))
     if review.empty:
         st.success(t("ref.fraud_none"))

@@ -72,3 +72,17 @@ def test_english_page(demo_env):
     assert not app.exception
     assert "Referral leaderboard" in [t.value for t in app.title]
     assert "Conversions" in [m.label for m in app.metric]
+
+
+def test_signed_in_staff_member_sees_their_own_row_pinned_and_only_their_reward(demo_env):
+    app = _run(PAGE, username="demo_staff")
+    assert not any(s.label.startswith("我是") for s in app.selectbox), "no picker: the login says who I am"
+    assert "我的名次" in [m.label for m in app.metric]
+    board = app.dataframe[0].value
+    assert set(board["网点"]) == {"月河社区支行"}
+    pinned = board.iloc[0]["员工"]
+    quarter = next(s for s in app.selectbox if s.label == "季度")
+    quarter.select("2026Q3").run()
+    assert not app.exception
+    ledger = next(d.value for d in app.dataframe if "计酬依据" in d.value.columns)
+    assert set(ledger["员工"]) <= {pinned}

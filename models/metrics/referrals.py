@@ -404,26 +404,37 @@ def ledger_from_basis(basis: pd.DataFrame, withheld: pd.DataFrame) -> pd.DataFra
     staff_ids = sorted(set(basis["staff_id"].dropna().astype(int)) | set(withheld["staff_id"].dropna().astype(int)))
     if not staff_ids:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-    rows = []
-    for staff_id in staff_ids:
-        mine = basis[basis["staff_id"] == staff_id]
-        parts = []
-        grouped = mine.groupby(["customer_kind", "valid_from", "yuan_per_customer"], dropna=False).size()
-        for (kind, valid_from, yuan), count in sorted(grouped.items(), key=lambda kv: (kv[0][0] != "personal", str(kv[0][1]))):
-            since = f"({valid_from}起)" if pd.notna(valid_from) else "(无适用规则)"
-            parts.append(f"{KIND_LABELS.get(kind, kind)} {count}×{yuan:g}元{since}")
-        amount = float(mine["yuan_per_customer"].sum())
-        held = int((withheld["staff_id"] == staff_id).sum())
-        text = " + ".join(parts) + f" = {amount:g}元" if parts else "0元"
-        if held:
-            text += f"；另有 {held} 名客户因风险提示暂缓计酬"
-        rows.append({
-            "staff_id": staff_id,
-            "personal_customers": int((mine["customer_kind"] == "personal").sum()),
-            "corporate_customers": int((mine["customer_kind"] == "corporate").sum()),
-            "effective_customers": len(mine), "amount": amount, "flagged_exclusions": held, "basis": text,
-        })
-    return pd.DataFrame(rows, columns=columns)
+    ids = pd.Index(staff_ids, name="staff_id")
+    paid = basis.astype({"staff_id": "int64"}) if not basis.empty else basis
+    kind = paid["customer_kind"] if not paid.empty else pd.Series(dtype="object")
+    ledger = pd.DataFrame(index=ids)
+    ledger["personal_customers"] = (kind == "personal").groupby(paid["staff_id"]).sum().reindex(ids, fill_value=0) \
+        if not paid.empty else 0
+    ledger["corporate_customers"] = (kind == "corporate").groupby(paid["staff_id"]).sum().reindex(ids, fill_value=0) \
+        if not paid.empty else 0
+    ledger["effective_customers"] = paid.groupby("staff_id").size().reindex(ids, fill_value=0) if not paid.empty else 0
+    ledger["amount"] = paid.groupby("staff_id")["yuan_per_customer"].sum().reindex(ids, fill_value=0.0) \
+        if not paid.empty else 0.0
+    ledger["flagged_exclusions"] = withheld.astype({"staff_id": "int64"}).groupby("staff_id").size() \
+        .reindex(ids, fill_value=0) if not withheld.empty else 0
+    parts: dict[int, list[str]] = {}
+    if not paid.empty:
+        groups = paid.assign(valid_from=paid["valid_from"].astype(str), order=(kind != "personal").astype(int)) \
+            .groupby(["staff_id", "order", "valid_from", "customer_kind", "yuan_per_customer"], dropna=False).size()
+        for (staff_id, _order, valid_from, kind_value, yuan), count in groups.items():
+            since = f"({valid_from}起)" if valid_from not in ("None", "nan", "NaT", "<NA>") else "(无适用规则)"
+            parts.setdefault(int(staff_id), []).append(f"{KIND_LABELS.get(kind_value, kind_value)} {count}×{yuan:g}元{since}")
+    texts = []
+    for staff_id, amount, held in zip(ids, ledger["amount"], ledger["flagged_exclusions"], strict=True):
+        mine = parts.get(int(staff_id), [])
+        text = " + ".join(mine) + f" = {amount:g}元" if mine else "0元"
+        texts.append(text + (f"；另有 {held} 名客户因风险提示暂缓计酬" if held else ""))
+    ledger["basis"] = texts
+    ledger = ledger.reset_index()
+    for column in ("personal_customers", "corporate_customers", "effective_customers", "flagged_exclusions"):
+        ledger[column] = ledger[column].astype("int64")
+    ledger["amount"] = ledger["amount"].astype("float64")
+    return ledger[columns]
 
 
 # ---------------------------------------------------------------- pure: fraud rules

@@ -105,6 +105,37 @@ def cmd_info(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_campaign(args: argparse.Namespace) -> int:
+    """Print where the 213N campaign stands on a day (default: the end of the data)."""
+    from sqlmodel import Session
+
+    from models.metrics.campaign import overview_headline
+    from models.scope import Scope
+
+    engine = make_engine()
+    check_connection(engine)
+    as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
+    with Session(engine) as session:
+        headline = overview_headline(session, Scope.head_office(), as_of)
+    if headline is None:
+        print("没有返乡农民工营销季数据 / no migrant campaign season in the database")
+        return 1
+    state = "进行中 / running" if headline["running"] else "已结束 / closed"
+    print(f"{headline['season']} 季 / season ({state}), as of {headline['as_of']}")
+    print(f"  距春节 / days to festival {headline['days_to_festival']:>6}   距结束 / days to end {headline['days_to_end']:>6}")
+    print(f"  存款 / deposits {headline['deposited']:>14,.0f}   目标 / target {headline['target']:>14,.0f}"
+          f"   完成率 / attainment {headline['attainment'] or 0:.1%}")
+    if headline["run_rate_needed"] is not None:
+        print(f"  日均需 / run-rate needed {headline['run_rate_needed']:>12,.0f}   按当前速度 / at current pace "
+              f"{headline['projection']:>14,.0f}")
+    if headline.get("seasonal_projection"):
+        print(f"  按去年同期节奏 / on last season's shape {headline['seasonal_projection']:>14,.0f}")
+    print(f"  落后村 / lagging villages {headline['lagging_villages']} of {headline['villages']}")
+    for village in headline["worst_villages"]:
+        print(f"    {village['village_name']} ({village['branch_name']}): {village['attainment']:.0%}, gap {village['gap']:,.0f}")
+    return 0
+
+
 def cmd_compute_rewards(args: argparse.Namespace) -> int:
     from sqlmodel import Session
 
@@ -159,6 +190,10 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--branch-code", help="the branch a president / staff / viewer is scoped to")
     user.add_argument("--employee-no", help="link the login to a staff record")
     user.set_defaults(handler=cmd_create_user)
+
+    campaign = commands.add_parser("campaign", help="where the migrant-worker (213N) campaign stands on a day")
+    campaign.add_argument("--as-of", help="the day, YYYY-MM-DD (default: today)")
+    campaign.set_defaults(handler=cmd_campaign)
 
     info = commands.add_parser("info", help="show the database and its row counts")
     info.set_defaults(handler=cmd_info)

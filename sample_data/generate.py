@@ -16,9 +16,11 @@ from models.org import Branch
 from models.system import DataVersion
 from sample_data.accounts import generate_demo_accounts
 from sample_data.bulk import bulk_insert, reset_sequences
+from sample_data.campaign import generate_campaign
 from sample_data.context import SCALES, GenContext
 from sample_data.customers import generate_customers
 from sample_data.followers import generate_followers
+from sample_data.groups import generate_groups
 from sample_data.org import generate_org
 from sample_data.referrals import generate_referrals
 
@@ -29,7 +31,9 @@ GENERATORS: list[tuple[str, DomainGenerator]] = [
     ("org", generate_org),
     ("customers", generate_customers),
     ("followers", generate_followers),
+    ("groups", generate_groups),
     ("accounts", generate_demo_accounts),
+    ("campaign", generate_campaign),
     ("referrals", generate_referrals),
 ]
 

@@ -22,6 +22,7 @@ from sample_data.customers import generate_customers
 from sample_data.followers import generate_followers
 from sample_data.groups import generate_groups
 from sample_data.org import generate_org
+from sample_data.referrals import generate_referrals
 
 DomainGenerator = Callable[[GenContext], dict[str, pd.DataFrame]]
 
@@ -33,6 +34,7 @@ GENERATORS: list[tuple[str, DomainGenerator]] = [
     ("groups", generate_groups),
     ("accounts", generate_demo_accounts),
     ("campaign", generate_campaign),
+    ("referrals", generate_referrals),
 ]
 
 

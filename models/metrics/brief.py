@@ -1,0 +1,168 @@
+"""The meeting brief: "what changed since last week" as sentences a president says aloud.
+
+Pure functions over figures the other metrics modules already compute (follower KPIs, group and
+referral headlines, the campaign headline, drop episodes). A sentence is a message key plus its
+values; the UI turns it into Chinese or English text through the i18n dictionary (`brief.*` keys),
+so the rules here are tested once and read the same in both languages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pandas as pd
+
+# Changes smaller than these are "about the same" and not worth a sentence in a meeting.
+FLAT_SHARE_POINTS = 0.01   # group activity: one percentage point
+FLAT_RELATIVE = 0.05       # follower / referral counts: 5 % of last week's figure
+
+
+@dataclass(frozen=True)
+class WeekFigures:
+    """One scope's headline figures for the seven days ending on `end` (None: the area has no data)."""
+
+    end: date
+    net_follows: int | None = None
+    cumulative_followers: int | None = None
+    drop_branches: int | None = None
+    active_share: float | None = None
+    dormant_groups: int | None = None
+    conversions: int | None = None
+    fraud_flags: int | None = None
+    campaign_running: bool = False
+    campaign_deposited: float | None = None
+    campaign_attainment: float | None = None
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One thing to say: `key` names the wording (brief.<key> in the strings), `tone` is good / bad /
+    neutral (drives the icon), `values` fill the wording. Values whose name ends in `_yuan` are amounts,
+    `_share` fractions; the UI formats them in the reader's language."""
+
+    key: str
+    tone: str
+    values: dict[str, object] = field(default_factory=dict)
+
+
+def last_week_end(end: date) -> date:
+    """The day a week before `end`: the brief compares the seven days to `end` with the seven before."""
+    return end - timedelta(days=7)
+
+
+def drops_running_on(drops: pd.DataFrame, day: date) -> pd.DataFrame:
+    """Drop episodes (from `followers.detect_drops`) still running on `day`: started by then, ending
+    on it or later."""
+    if drops.empty:
+        return drops
+    stamp = pd.Timestamp(day)
+    return drops[(drops["start_day"] <= stamp) & (drops["end_day"] >= stamp)]
+
+
+def _is_flat(current: float, previous: float, relative: float = FLAT_RELATIVE) -> bool:
+    if previous == 0:
+        return current == 0
+    return abs(current - previous) <= relative * abs(previous)
+
+
+def follower_sentence(this: WeekFigures, last: WeekFigures) -> Sentence | None:
+    if this.net_follows is None:
+        return None
+    net, before = this.net_follows, last.net_follows
+    if net < 0:
+        return Sentence("followers_lost", "bad", {"lost": -net, "total": this.cumulative_followers or 0})
+    if before is None:
+        return Sentence("followers_gained", "good", {"net": net, "total": this.cumulative_followers or 0})
+    if _is_flat(net, before):
+        return Sentence("followers_steady", "neutral", {"net": net, "before": before})
+    if net > before:
+        return Sentence("followers_faster", "good", {"net": net, "diff": net - before, "before": before})
+    return Sentence("followers_slower", "bad", {"net": net, "diff": before - net, "before": before})
+
+
+def drop_sentence(this: WeekFigures, last: WeekFigures) -> Sentence | None:
+    now, before = this.drop_branches, last.drop_branches
+    if now is None:
+        return None
+    if now == 0 and not before:
+        return None
+    if now == 0:
+        return Sentence("drops_cleared", "good", {"before": before})
+    if before is None or now > before:
+        return Sentence("drops_more", "bad", {"n": now, "new": now - (before or 0)})
+    if now < before:
+        return Sentence("drops_fewer", "good", {"n": now, "before": before})
+    return Sentence("drops_same", "bad", {"n": now})
+
+
+def group_sentences(this: WeekFigures, last: WeekFigures) -> list[Sentence]:
+    said: list[Sentence] = []
+    if this.active_share is not None and last.active_share is not None:
+        change = this.active_share - last.active_share
+        values = {"now_share": this.active_share, "before_share": last.active_share}
+        if abs(change) < FLAT_SHARE_POINTS:
+            said.append(Sentence("groups_active_steady", "neutral", values))
+        else:
+            said.append(Sentence("groups_active_up" if change > 0 else "groups_active_down",
+                                 "good" if change > 0 else "bad", values))
+    if this.dormant_groups is not None and last.dormant_groups is not None:
+        change = this.dormant_groups - last.dormant_groups
+        if change > 0:
+            said.append(Sentence("groups_dormant_more", "bad", {"n": change, "total": this.dormant_groups}))
+        elif change < 0:
+            said.append(Sentence("groups_dormant_fewer", "good", {"n": -change, "total": this.dormant_groups}))
+    return said
+
+
+def referral_sentences(this: WeekFigures, last: WeekFigures) -> list[Sentence]:
+    said: list[Sentence] = []
+    if this.conversions is not None:
+        now, before = this.conversions, last.conversions
+        if before is None or _is_flat(now, before):
+            said.append(Sentence("referrals_steady", "neutral", {"n": now}))
+        elif now > before:
+            said.append(Sentence("referrals_up", "good", {"n": now, "before": before}))
+        else:
+            said.append(Sentence("referrals_down", "bad", {"n": now, "before": before}))
+    if this.fraud_flags:
+        said.append(Sentence("fraud_flags", "bad", {"n": this.fraud_flags}))
+    return said
+
+
+def campaign_sentence(this: WeekFigures, last: WeekFigures) -> Sentence | None:
+    if not this.campaign_running or this.campaign_deposited is None:
+        return None
+    week_yuan = this.campaign_deposited - (last.campaign_deposited or 0.0) if last.campaign_running else \
+        this.campaign_deposited
+    values = {"week_yuan": week_yuan, "now_share": this.campaign_attainment or 0.0,
+              "before_share": (last.campaign_attainment or 0.0) if last.campaign_running else 0.0}
+    return Sentence("campaign_week", "good" if week_yuan > 0 else "bad", values)
+
+
+def what_changed(this: WeekFigures, last: WeekFigures) -> list[Sentence]:
+    """The week against the week before, area by area, in the order a president runs the meeting:
+    followers, drops, groups, referrals (and fraud flags), the campaign. Areas without data say nothing."""
+    said: list[Sentence] = []
+    for sentence in (follower_sentence(this, last), drop_sentence(this, last)):
+        if sentence is not None:
+            said.append(sentence)
+    said += group_sentences(this, last)
+    said += referral_sentences(this, last)
+    campaign = campaign_sentence(this, last)
+    if campaign is not None:
+        said.append(campaign)
+    return said
+
+
+def branch_extremes(ranking: pd.DataFrame, value_column: str = "net_growth", n: int = 5) -> tuple[pd.DataFrame,
+                                                                                                   pd.DataFrame]:
+    """The `n` best and `n` worst branches of a ranking by `value_column` (worst first in the second);
+    with fewer than 2n branches the two lists do not overlap: the bottom takes what the top left."""
+    if ranking.empty:
+        return ranking, ranking
+    ordered = ranking.sort_values([value_column, "branch_id"], ascending=[False, True]).reset_index(drop=True)
+    top = ordered.head(n)
+    rest = ordered.iloc[len(top):]
+    bottom = rest.tail(n).iloc[::-1].reset_index(drop=True)
+    return top, bottom

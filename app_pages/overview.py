@@ -1,114 +1,291 @@
-"""总览 / Overview: the headline of every area and the alerts a president acts on today."""
+"""总览 / Overview: a one-screen brief for a scope and period: what changed since last week, the alerts,
+the headline of every area, the best and worst branches; meeting mode and the exported meeting brief."""
 
 from __future__ import annotations
 
-import streamlit as st
+from datetime import UTC, datetime
 
-from components.data import page_scope, query, require_database
-from components.filters import scope_picker
-from components.i18n import format_number, format_percent, t
+import pandas as pd
+import streamlit as st
+from sqlmodel import Session
+
+from components import meeting
+from components.auth import signed_in_user
+from components.brief import TONE_ICONS, BriefFigure, format_money, meeting_brief_html, say
+from components.data import engine, page_scope, query, require_database
+from components.figures.campaign import season_curves
+from components.figures.followers import follower_curve, ranking_bars
+from components.figures.groups import activity_by_kind_figure
+from components.figures.referrals import funnel_chart
+from components.filters import period_picker, scope_picker
+from components.i18n import bracketed, current_language, format_number, format_percent, join_names, t
 from components.kpi import Kpi, kpi_row
 from components.tables import data_table
+from models.auth import audit
+from models.metrics import brief
 from models.metrics import campaign as campaign_metrics
 from models.metrics import followers as follower_metrics
 from models.metrics import groups as group_metrics
 from models.metrics import referrals as referral_metrics
+from models.referrals import FUNNEL_STAGES
 
-st.title(t("app.title"))
+MEETING_FONT = 20
+in_meeting = meeting.in_meeting_mode()
+if not in_meeting:
+    st.title(t("nav.overview"))
 require_database()
 choice = scope_picker(page_scope(), "overview")
 first_day, last_day = query(follower_metrics.follower_date_range, choice.scope)
 if last_day is None:
     st.info(t("error.no_data_period"))
     st.stop()
-st.caption(t("overview.as_of", day=last_day) + " · " + choice.label)
+start, end = period_picker(first_day, last_day, key="overview_period", default_days=30)
+period_days = (end - start).days + 1
+language = current_language()
 
-# --- Alerts: every area adds its own below this line.
-st.subheader(t("overview.alerts"))
-drop_alerts = query(follower_metrics.current_drop_alerts, choice.scope)
-alert_lines = [
-    t("followers.overview.drop_alert", branch=row.branch_name, start=row.start_day.date(), days=row.days,
-      net=int(row.episode_net))
-    for row in drop_alerts.itertuples(index=False)
+# ---------------------------------------------------------------- the figures behind every section
+this_week = query(brief.week_figures, choice.scope, end=end)
+last_week = query(brief.week_figures, choice.scope, end=brief.last_week_end(end))
+sentences = brief.what_changed(this_week, last_week)
+
+history = query(follower_metrics.daily_followers, choice.scope, start=follower_metrics.lookback_start(start, 60),
+                end=end)
+follower_kpis = follower_metrics.follower_kpis(history, as_of=end)
+by_branch = query(follower_metrics.daily_followers_by_branch, choice.scope,
+                  start=follower_metrics.lookback_start(start), end=end)
+drop_alerts = query(brief.drop_alerts_on, choice.scope, end=end)
+groups = query(group_metrics.overview_headline, choice.scope, end=end, period_days=period_days)
+referrals = query(referral_metrics.overview_headline, choice.scope, end=end, days=period_days)
+season = query(campaign_metrics.overview_headline, choice.scope, end=end)
+ranking = follower_metrics.rank_branches(by_branch, choice.branches, start, end) if choice.branch_id is None \
+    else by_branch.iloc[0:0]
+top, bottom = brief.branch_extremes(ranking)
+
+# ---------------------------------------------------------------- alerts, in words
+alerts: list[tuple[str, str]] = []
+for row in drop_alerts.itertuples(index=False):
+    alerts.append((t("followers.overview.drop_alert", branch=row.branch_name, start=row.start_day.date(), days=row.days,
+                     net=int(row.episode_net)), ":material/trending_down:"))
+dormant = groups["dormant"]
+if not dormant.empty:
+    names = join_names([t("groups.overview.silent_days", name=r.group_name, days=r.days_silent)
+                        for r in dormant.head(3).itertuples()])
+    alerts.append((t("groups.overview.dormant_alert", count=len(dormant), days=group_metrics.DEFAULT_DORMANT_DAYS,
+                     names=names), ":material/notifications_paused:"))
+if season and season["running"] and season["worst_villages"]:
+    names = join_names([bracketed(v["village_name"], format_percent(v["attainment"], 0))
+                        for v in season["worst_villages"]])
+    alerts.append((t("overview.campaign.lagging", n=season["lagging_villages"], total=season["villages"], names=names),
+                   ":material/agriculture:"))
+if referrals["open_fraud_flags"]:
+    alerts.append((t("overview.fraud_alert", n=referrals["open_fraud_flags"]), ":material/gpp_maybe:"))
+
+# ---------------------------------------------------------------- headline numbers per area
+follower_row = [
+    Kpi(t("followers.kpi.cumulative"), format_number(follower_kpis.get("cumulative"))),
+    Kpi(t("followers.kpi.net_7d"), format_number(follower_kpis.get("net_7d")),
+        None if follower_kpis.get("net_7d_change") is None else format_percent(follower_kpis["net_7d_change"])),
+    Kpi(t("followers.kpi.net_30d"), format_number(follower_kpis.get("net_30d")),
+        None if follower_kpis.get("net_30d_change") is None else format_percent(follower_kpis["net_30d_change"])),
+    Kpi(t("followers.kpi.unfollow_rate"), format_percent(follower_kpis.get("unfollow_rate_30d"), 2)),
 ]
-group_headline = query(group_metrics.overview_headline, choice.scope, end=last_day)
-if not group_headline["dormant"].empty:
-    dormant = group_headline["dormant"]
-    names = "、".join(t("groups.overview.silent_days", name=r.group_name, days=r.days_silent) for r in dormant.head(3).itertuples())
-    alert_lines.append(t("groups.overview.dormant_alert", count=len(dormant), days=group_metrics.DEFAULT_DORMANT_DAYS, names=names))
-if alert_lines:
-    for line in alert_lines:
-        st.warning(line, icon=":material/trending_down:")
-else:
-    st.success(t("overview.no_alerts"))
-
-# --- Follower growth
-st.subheader(t("followers.overview.headline"))
-history = query(follower_metrics.daily_followers, choice.scope,
-                start=follower_metrics.lookback_start(last_day, 60), end=last_day)
-kpis = follower_metrics.follower_kpis(history)
-kpi_row([
-    Kpi(t("followers.kpi.cumulative"), format_number(kpis["cumulative"])),
-    Kpi(t("followers.kpi.net_7d"), format_number(kpis["net_7d"]),
-        None if kpis["net_7d_change"] is None else format_percent(kpis["net_7d_change"])),
-    Kpi(t("followers.kpi.net_30d"), format_number(kpis["net_30d"]),
-        None if kpis["net_30d_change"] is None else format_percent(kpis["net_30d_change"])),
-    Kpi(t("followers.kpi.unfollow_rate"), format_percent(kpis["unfollow_rate_30d"], 2)),
-])
-if choice.branch_id is None:
-    month_start = follower_metrics.lookback_start(last_day, 29)
-    by_branch = query(follower_metrics.daily_followers_by_branch, choice.scope, start=month_start, end=last_day)
-    ranking = follower_metrics.rank_branches(by_branch, choice.branches, month_start, last_day)
-    labels = {"rank_net": t("followers.col.rank_net"), "branch_name": t("followers.col.branch"),
-              "region_name": t("followers.col.region"), "net_growth": t("followers.col.net"),
-              "growth_rate": t("followers.col.growth_rate")}
-    config = {"growth_rate": st.column_config.NumberColumn(format="percent")}
-    top, bottom = st.columns(2)
-    with top:
-        st.markdown(f"**{t('overview.top_branches')}**")
-        data_table(ranking.head(5), labels, key="overview_top", file_stem="top_branches", column_config=config)
-    with bottom:
-        st.markdown(f"**{t('overview.bottom_branches')}**")
-        data_table(ranking.tail(5).iloc[::-1], labels, key="overview_bottom", file_stem="bottom_branches",
-                   column_config=config)
-st.page_link("app_pages/followers.py", label=t("overview.open_page"), icon=":material/trending_up:")
-
-# --- Group activity
-st.subheader(t("groups.overview.title"))
-group_kpis = group_headline["kpis"]
-kpi_row([
+group_kpis = groups["kpis"]
+group_row = [
     Kpi(t("groups.kpi.groups"), format_number(group_kpis["groups"])),
     Kpi(t("groups.kpi.members"), format_number(group_kpis["members"])),
     Kpi(t("groups.kpi.active_share"), format_percent(group_kpis["active_share"])),
     Kpi(t("groups.kpi.median_reply"), format_number(group_kpis["median_reply_minutes"], 1)),
     Kpi(t("groups.kpi.dormant"), format_number(group_kpis["dormant_groups"])),
-])
-st.page_link("app_pages/groups.py", label=t("groups.overview.open_page"), icon=":material/groups:")
+]
+referral_row = [
+    Kpi(t("ref.overview_conversions"), format_number(referrals["conversions"])),
+    Kpi(t("ref.overview_top"), referrals["top_staff"] or "—",
+        t("overview.top_conversions", n=referrals["top_conversions"]) if referrals["top_staff"] else None,
+        delta_color="off"),
+    Kpi(t("ref.overview_flags"), format_number(referrals["open_fraud_flags"])),
+]
+campaign_row = [] if not season else [
+    Kpi(t("overview.deposited"), format_money(season["deposited"], language)),
+    Kpi(t("campaign.kpi.attainment"), format_percent(season["attainment"])),
+    Kpi(t("campaign.kpi.vs_last"), "—" if season.get("change_vs_last_season") is None
+        else format_percent(season["change_vs_last_season"])),
+    Kpi(t("overview.lagging_villages"), f"{season['lagging_villages']} / {season['villages']}"),
+]
 
-# --- Migrant-worker campaign (213N)
-campaign = query(campaign_metrics.overview_headline, choice.scope, end=last_day)
-if campaign:
-    st.subheader(t("overview.campaign"))
-    change = campaign.get("change_vs_last_season")
-    st.markdown(t("overview.campaign.running" if campaign["running"] else "overview.campaign.closed",
-                  season=campaign["season"], day=campaign["as_of"], attainment=format_percent(campaign["attainment"]),
-                  days=campaign["days_to_festival"], run_rate=format_number(campaign["run_rate_needed"]),
-                  deposited=format_number(campaign["deposited"]), target=format_number(campaign["target"]),
-                  change="—" if change is None else f"{change:+.1%}"))
-    if campaign["worst_villages"]:
-        names = "、".join(f"{v['village_name']}（{format_percent(v['attainment'], 0)}）" for v in campaign["worst_villages"])
-        st.warning(t("overview.campaign.lagging", n=campaign["lagging_villages"], total=campaign["villages"],
-                     names=names), icon=":material/agriculture:")
+
+# ---------------------------------------------------------------- key charts (slides and the exported brief)
+def key_figures(font_size: int = 13) -> list[BriefFigure]:
+    figures: list[BriefFigure] = []
+    span = {"start": start, "end": end}
+    daily = follower_metrics.with_moving_average(history)
+    daily = daily[daily["day"] >= pd.Timestamp(start)]
+    if not daily.empty:
+        events = query(follower_metrics.marketing_events, choice.scope, start=start, end=end)
+        uplift = follower_metrics.event_uplift(by_branch, events)
+        labels = {k: t(f"followers.chart.{k}") for k in ("new", "unfollows", "net", "ma7", "cumulative", "axis_daily",
+                                                         "axis_cumulative", "drop", "uplift")}
+        drops = follower_metrics.detect_drops(by_branch) if choice.branch_id is not None else None
+        marked = follower_metrics.drops_in_period(drops, start, end) if drops is not None else \
+            pd.DataFrame(columns=["start_day", "end_day"])
+        figures.append(BriefFigure(t("meeting.chart.followers", **span), follower_curve(
+            daily, follower_metrics.events_to_mark(uplift), marked, labels)))
+    if len(top) > 1:
+        extremes = pd.concat([top, bottom]).drop_duplicates("branch_id")
+        figures.append(BriefFigure(t("meeting.chart.ranking", **span),
+                                   ranking_bars(extremes, "net_growth", t("overview.axis_net_followers"))))
+    activity = query(group_metrics.activity_by_kind, choice.scope, start=start, end=end)
+    if not activity.empty:
+        figures.append(BriefFigure(t("meeting.chart.groups", **span), activity_by_kind_figure(
+            activity, lambda kind: t(f"groups.kind.{kind}"), "", t("groups.fig.messages_axis"))))
+    funnel = query(referral_metrics.funnel, choice.scope, start=start, end=end)
+    if funnel["people"].sum() > 0:
+        figures.append(BriefFigure(t("meeting.chart.referrals", **span), funnel_chart(
+            funnel, {s.value: t(f"ref.stage.{s.value}") for s in FUNNEL_STAGES})))
+    curves, target = query(brief.campaign_curves, choice.scope, end=end)
+    if curves is not None:
+        labels = {k: t(f"campaign.chart.{k}") for k in ("this", "last", "target", "festival", "axis_day",
+                                                        "axis_amount")}
+        figures.append(BriefFigure(t("meeting.chart.campaign"), season_curves(curves, target, labels)))
+    for item in figures:
+        item.figure.update_layout(font_size=font_size, title=None)
+    return figures
+
+
+def export_html() -> str:
+    """The meeting brief as one file; built when the button is clicked (on a worker thread: no st.* here)."""
+    return meeting_brief_html(language, brief_title, brief_subtitle, sentences, [text for text, _ in alerts],
+                              [(k.label, k.value) for k in follower_row + group_row + referral_row + campaign_row],
+                              brief_figures)
+
+
+def audit_export() -> None:
+    user = signed_in_user()
+    with Session(engine()) as session:
+        audit(session, user.username if user else "?", "export_meeting_brief", detail=f"{choice.label} {start}..{end}")
+        session.commit()
+
+
+def download_brief() -> None:
+    st.download_button(t("meeting.download"), export_html, f"meeting-brief-{end}.html", "text/html",
+                       key="meeting_brief_download", help=t("meeting.download_help"), icon=":material/download:",
+                       on_click=audit_export)
+
+
+brief_title = f"{t('meeting.brief_title')} · {choice.label}"
+brief_subtitle = t("meeting.generated", at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), day=end,
+                   scope=f"{choice.label}, {start} – {end}")
+brief_figures = key_figures()
+
+
+def show_changes() -> None:
+    if not sentences:
+        st.markdown(t("brief.nothing_changed"))
+    colours = {"good": "green", "bad": "red", "neutral": "gray"}
+    st.markdown("\n".join(f"- :{colours[s.tone]}[{TONE_ICONS[s.tone]}] {say(s, language)}" for s in sentences))
+
+
+def show_alerts() -> None:
+    if not alerts:
+        st.success(t("overview.no_alerts"), icon=":material/check_circle:")
+    for text, icon in alerts:
+        st.warning(text, icon=icon)
+
+
+# ---------------------------------------------------------------- meeting mode
+if in_meeting:
+    figures = key_figures(MEETING_FONT)
+
+    def chart_slide(item: BriefFigure, position: int):
+        def draw() -> None:
+            item.figure.update_layout(height=620)
+            st.plotly_chart(item.figure, width="stretch", key=f"meeting_chart_{position}")
+        return meeting.Slide(item.title, draw)
+
+    def headline_slide() -> None:
+        kpi_row(follower_row)
+        kpi_row(group_row)
+        kpi_row(referral_row + campaign_row[:1])
+
+    def brief_slide() -> None:
+        st.caption(t("filter.scope_label", scope=choice.label, start=start, end=end))
+        show_changes()
+        show_alerts()
+
+    slides = [meeting.Slide(t("meeting.slide.brief"), brief_slide),
+              meeting.Slide(t("overview.headlines"), headline_slide),
+              *(chart_slide(item, i) for i, item in enumerate(figures))]
+    meeting.slideshow(slides, extra_controls=download_brief)
+    st.stop()
+
+# ---------------------------------------------------------------- the one-screen brief
+header = st.container(horizontal=True, vertical_alignment="center")
+header.caption(t("filter.scope_label", scope=choice.label, start=start, end=end) + " · "
+               + t("overview.as_of", day=end), width="stretch")
+header.button(t("meeting.enter"), icon=":material/slideshow:", on_click=meeting.enter, help=t("meeting.enter_help"),
+              type="primary", key="meeting_enter")
+with header:
+    download_brief()
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    st.subheader(t("brief.changed"))
+    show_changes()
+with right:
+    st.subheader(t("overview.alerts"))
+    show_alerts()
+
+st.subheader(t("overview.headlines"))
+st.caption(t("overview.period_note", start=start, end=end))
+with st.container(border=True):
+    st.markdown(f"**:blue[{t('nav.followers')}]**")
+    kpi_row(follower_row)
+    st.page_link("app_pages/followers.py", label=t("overview.open_page"), icon=":material/trending_up:")
+with st.container(border=True):
+    st.markdown(f"**:green[{t('nav.groups')}]**")
+    if group_kpis["groups"]:
+        kpi_row(group_row)
+    else:
+        st.info(t("overview.no_groups"))
+    st.page_link("app_pages/groups.py", label=t("overview.open_page"), icon=":material/groups:")
+with st.container(border=True):
+    st.markdown(f"**:orange[{t('nav.referrals')}]**")
+    kpi_row(referral_row)
+    st.page_link("app_pages/referrals.py", label=t("overview.open_page"), icon=":material/leaderboard:")
+with st.container(border=True):
+    st.markdown(f"**:red[{t('nav.campaign')}]**")
+    if season:
+        kpi_row(campaign_row)
+        st.caption(t("overview.campaign.running" if season["running"] else "overview.campaign.closed",
+                     season=season["season"], day=season["as_of"], attainment=format_percent(season["attainment"]),
+                     days=season["days_to_festival"], run_rate=format_money(season["run_rate_needed"], language),
+                     deposited=format_money(season["deposited"], language),
+                     target=format_money(season["target"], language),
+                     change="—" if season.get("change_vs_last_season") is None
+                     else f"{season['change_vs_last_season']:+.1%}"))
+    else:
+        st.info(t("overview.no_campaign"))
     st.page_link("app_pages/campaign.py", label=t("overview.open_page"), icon=":material/directions_bus:")
 
-# --- Referrals
-st.subheader(t("ref.overview_title"))
-headline = query(referral_metrics.overview_headline, choice.scope, end=last_day)
-kpi_row([
-    Kpi(t("ref.overview_conversions"), format_number(headline["conversions"])),
-    Kpi(t("ref.overview_top"), headline["top_staff"] or "—", f"{headline['top_conversions']} {t('ref.overview_conversions')}"
-        if headline["top_staff"] else None, delta_color="off"),
-    Kpi(t("ref.overview_flags"), format_number(headline["open_fraud_flags"]),
-        delta_color="off"),
-])
-st.page_link("app_pages/referrals.py", label=t("overview.open_page"), icon=":material/leaderboard:")
+st.subheader(t("overview.branches"))
+if choice.branch_id is not None:
+    st.info(t("overview.branches_single"))
+elif ranking.empty:
+    st.info(t("error.no_data_period"))
+else:
+    labels = {"rank_net": t("followers.col.rank_net"), "branch_name": t("followers.col.branch"),
+              "region_name": t("followers.col.region"), "net_growth": t("followers.col.net"),
+              "growth_rate": t("followers.col.growth_rate")}
+    config = {"growth_rate": st.column_config.NumberColumn(format="percent")}
+    best, worst = st.columns(2)
+    with best:
+        st.markdown(f"**{t('overview.top_n')}**")
+        data_table(top, labels, key="overview_top", file_stem="top_branches", column_config=config)
+    with worst:
+        st.markdown(f"**{t('overview.bottom_n')}**")
+        data_table(bottom, labels, key="overview_bottom", file_stem="bottom_branches", column_config=config)
+
+if brief_figures:
+    with st.expander(t("overview.key_charts"), expanded=False):
+        for position, item in enumerate(brief_figures):
+            st.markdown(f"**{item.title}**")
+            st.plotly_chart(item.figure, width="stretch", key=f"overview_chart_{position}")

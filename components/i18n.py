@@ -75,3 +75,13 @@ def format_percent(value: float | None, digits: int = 1) -> str:
     if value is None:
         return "—"
     return f"{value * 100:.{digits}f}%"
+
+
+def join_names(names: list[str]) -> str:
+    """A list of names as the language writes it: 甲、乙、丙 or A, B, C."""
+    return ("、" if current_language() == "zh" else ", ").join(str(n) for n in names)
+
+
+def bracketed(name: str, detail: str) -> str:
+    """`name (detail)` with the brackets of the current language."""
+    return f"{name}（{detail}）" if current_language() == "zh" else f"{name} ({detail})"

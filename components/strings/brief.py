@@ -52,6 +52,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overview.bottom_n": ("净增最少", "Fewest net new followers"),
     "overview.no_campaign": ("当前范围内没有返乡营销活动的数据。", "No migrant-worker campaign data in this scope."),
     "overview.no_groups": ("当前范围内还没有社群。", "There are no groups in this scope yet."),
+    "overview.top_conversions": ("转化 {n} 笔", "{n} conversions"),
+    "overview.deposited": ("已吸收存款", "Deposits taken"),
+    "overview.lagging_villages": ("落后村", "Lagging villages"),
+    "overview.axis_net_followers": ("粉丝净增（人）", "Net new followers (people)"),
+    "overview.key_charts": ("关键图表", "Key charts"),
     "overview.area_graph": ("客户关系网", "Relationship network"),
     # meeting mode
     "meeting.enter": ("会议模式", "Meeting mode"),
@@ -74,9 +79,10 @@ STRINGS: dict[str, tuple[str, str]] = {
     "meeting.print_hint": ("打印：使用浏览器的“打印”功能，每个图表单独成页。",
                            "To print, use the browser's print command; each chart starts on a new page."),
     # area headlines used by slides and the brief
-    "meeting.chart.followers": ("粉丝每日净增（近90天）", "Net new followers per day (last 90 days)"),
-    "meeting.chart.ranking": ("网点粉丝净增排名（近30天）", "Branches by net new followers (last 30 days)"),
-    "meeting.chart.groups": ("各类社群客户发言量（近90天）", "Customer messages by group kind (last 90 days)"),
-    "meeting.chart.referrals": ("推荐转化漏斗（近30天）", "Referral funnel (last 30 days)"),
+    "meeting.chart.followers": ("粉丝每日变化（{start} 至 {end}）", "Followers per day ({start} to {end})"),
+    "meeting.chart.ranking": ("粉丝净增最多与最少的网点（{start} 至 {end}）",
+                              "Branches with the most and fewest net new followers ({start} to {end})"),
+    "meeting.chart.groups": ("各类社群客户日发言量（{start} 至 {end}）", "Customer messages per day by group kind ({start} to {end})"),
+    "meeting.chart.referrals": ("推荐转化漏斗（{start} 至 {end}）", "Referral funnel ({start} to {end})"),
     "meeting.chart.campaign": ("返乡营销：本季与上季存款累计", "Migrant campaign: deposits this season against last"),
 }

@@ -166,3 +166,72 @@ def branch_extremes(ranking: pd.DataFrame, value_column: str = "net_growth", n: 
     rest = ordered.iloc[len(top):]
     bottom = rest.tail(n).iloc[::-1].reset_index(drop=True)
     return top, bottom
+
+
+# ---------------------------------------------------------------- queries (built on the areas' own functions)
+
+
+def week_figures(session, scope, end: date) -> WeekFigures:
+    """The scope's figures for the seven days ending on `end`, read through each area's own metrics."""
+    from models.metrics import campaign, followers, groups, referrals
+
+    history = followers.daily_followers(session, scope, start=end - timedelta(days=20), end=end)
+    follower = followers.follower_kpis(history, as_of=end) if not history.empty else {}
+    by_branch = followers.daily_followers_by_branch(session, scope, followers.lookback_start(end, 70), end)
+    drops = followers.detect_drops(by_branch) if not by_branch.empty else pd.DataFrame()
+    group = groups.overview_headline(session, scope, end=end, period_days=7)["kpis"]
+    referral = referrals.overview_headline(session, scope, end=end, days=7)
+    season = campaign.overview_headline(session, scope, end=end)
+    running = bool(season and season["running"])
+    return WeekFigures(
+        end=end,
+        net_follows=follower.get("net_7d"), cumulative_followers=follower.get("cumulative"),
+        drop_branches=None if by_branch.empty else _branches_in(drops_running_on(drops, end)),
+        active_share=group.get("active_share") if group.get("groups") else None,
+        dormant_groups=group.get("dormant_groups") if group.get("groups") else None,
+        conversions=referral["conversions"], fraud_flags=referral["open_fraud_flags"],
+        campaign_running=running,
+        campaign_deposited=season["deposited"] if running else None,
+        campaign_attainment=season["attainment"] if running else None,
+    )
+
+
+def _branches_in(drops: pd.DataFrame) -> int:
+    return 0 if drops.empty else int(drops["branch_id"].nunique())
+
+
+def drop_alerts_on(session, scope, end: date) -> pd.DataFrame:
+    """Branches whose follower drop is still running on `end` (the overview's alert list for any day)."""
+    from models.metrics import followers
+    from models.metrics.org import branches_in_scope
+
+    by_branch = followers.daily_followers_by_branch(session, scope, followers.lookback_start(end, 70), end)
+    if by_branch.empty:
+        return pd.DataFrame(columns=["branch_id", "branch_name", "start_day", "days", "episode_net"])
+    drops = followers.detect_drops(by_branch)
+    running = drops[drops["end_day"] == pd.Timestamp(end)] if not drops.empty else drops
+    names = branches_in_scope(session, scope)[["branch_id", "branch_name"]]
+    return running.merge(names, on="branch_id", how="left").sort_values("start_day").reset_index(drop=True)
+
+
+def campaign_curves(session, scope, end: date) -> tuple[pd.DataFrame | None, float]:
+    """The latest season started by `end` against the one before, as cumulative deposits by lunar day,
+    and the branch target; (None, 0) when the store has no season to compare."""
+    from models.metrics import campaign
+
+    seasons = campaign.campaigns(session, scope)
+    started = seasons[seasons["start_date"] <= pd.Timestamp(end)] if not seasons.empty else seasons
+    if started.empty:
+        return None, 0.0
+    this = started.iloc[-1]
+    last = campaign.previous_season(seasons, int(this["season"]))
+    if last is None:
+        return None, 0.0
+    as_of = min(end, this["end_date"].date())
+    this_daily = campaign.daily_deposits(session, scope, int(this["campaign_id"]))
+    last_daily = campaign.daily_deposits(session, scope, int(last["campaign_id"]))
+    if this_daily.empty and last_daily.empty:
+        return None, 0.0
+    targets = campaign.targets(session, scope, int(this["campaign_id"]))
+    target = float(targets.loc[targets["level"] == campaign.TargetLevel.BRANCH.value, "deposit_target"].sum())
+    return campaign.comparison_curves(this_daily, this, last_daily, last, as_of), target

@@ -73,7 +73,8 @@ with tab_activity:
         st.plotly_chart(activity_by_kind_figure(activity, kind_label, t("groups.fig.messages"),
                                                 t("groups.fig.messages_axis")), width="stretch", key="groups_activity")
     with right:
-        st.plotly_chart(active_share_by_kind_figure(activity, kind_label, t("groups.fig.active_share")),
+        st.plotly_chart(active_share_by_kind_figure(activity, kind_label, t("groups.fig.active_share"),
+                                                    y_title=t("groups.fig.active_share_axis")),
                         width="stretch", key="groups_active_share")
 
 health_labels = {
@@ -148,7 +149,8 @@ with tab_promise:
     if promise.empty:
         st.info(t("groups.empty"))
     else:
-        st.plotly_chart(promise_figure(promise, promise_name, t("groups.fig.promise"), metrics.PROMISE_KEPT_SHARE),
+        st.plotly_chart(promise_figure(promise, promise_name, t("groups.fig.promise"), metrics.PROMISE_KEPT_SHARE,
+                                       x_title=t("groups.fig.promise_axis")),
                         width="stretch", key="groups_promise_chart")
         data_table(promise, {
             promise_name: t("groups.col.group" if promise_by == "group" else "groups.col.staff"),
@@ -170,7 +172,7 @@ with tab_points:
         Kpi(t("groups.points.holders"), format_number(points["liability_holders"])),
     ])
     st.plotly_chart(points_figure(points["monthly"], t("groups.points.earned"), t("groups.points.redeemed"),
-                                  t("groups.fig.points")), width="stretch", key="groups_points_chart")
+                                  t("groups.fig.points"), t("groups.fig.points_axis")), width="stretch", key="groups_points_chart")
     st.markdown(f"**{t('groups.points.top')}**")
     top = query(metrics.points_top_earners, choice.scope, start=start, end=end)
     data_table(top, {"customer_name": t("groups.col.customer"), "branch_name": t("groups.col.branch"),

@@ -32,7 +32,7 @@ from models.referrals import FUNNEL_STAGES
 MEETING_FONT = 20
 in_meeting = meeting.in_meeting_mode()
 if not in_meeting:
-    st.title(t("nav.overview"))
+    st.title(t("app.title"))
 require_database()
 choice = scope_picker(page_scope(), "overview")
 first_day, last_day = query(follower_metrics.follower_date_range, choice.scope)
@@ -262,6 +262,10 @@ with st.container(border=True):
                      target=format_money(season["target"], language),
                      change="—" if season.get("change_vs_last_season") is None
                      else f"{season['change_vs_last_season']:+.1%}"))
+        if season["worst_villages"] and not season["running"]:
+            st.caption(t("overview.campaign.lagging", n=season["lagging_villages"], total=season["villages"],
+                         names=join_names([bracketed(v["village_name"], format_percent(v["attainment"], 0))
+                                           for v in season["worst_villages"]])))
     else:
         st.info(t("overview.no_campaign"))
     st.page_link("app_pages/campaign.py", label=t("overview.open_page"), icon=":material/directions_bus:")

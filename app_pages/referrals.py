@@ -165,6 +165,7 @@ with tabs[3]:
         st.info(t("ref.internal_empty"))
     else:
         outcome_labels = {k: t(f"ref.col.{k}") for k in ("converted", "accepted", "pending", "lost")}
+        outcome_labels["axis"] = t("ref.internal_axis")
         st.plotly_chart(internal_referral_bars(internal, outcome_labels, title=t("ref.internal_title")),
                         key="ref_internal_chart")
         data_table(internal.assign(role=internal["role"].map(lambda r: t(f"ref.role.{r}"))),

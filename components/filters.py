@@ -52,17 +52,19 @@ def scope_picker(scope: Scope, key: str = "scope") -> ScopeChoice:
         st.session_state[region_key] = branches.loc[branches["branch_id"] == pending, "region_name"].iloc[0]
 
     regions = sorted(branches["region_name"].dropna().unique().tolist())
+    all_regions = t("filter.all_regions")
     region = st.sidebar.selectbox(
         t("filter.region"), [None, *regions], key=region_key,
-        format_func=lambda value: t("filter.all_regions") if value is None else value,
+        format_func=lambda value: all_regions if value is None else value,
     )
     in_region = branches if region is None else branches[branches["region_name"] == region]
     names = dict(zip(in_region["branch_id"].astype(int), in_region["branch_name"], strict=True))
     if st.session_state.get(branch_key) not in (None, *names):
         st.session_state[branch_key] = None
+    all_branches = t("filter.all_branches")
     branch_id = st.sidebar.selectbox(
         t("filter.branch"), [None, *names], key=branch_key,
-        format_func=lambda value: t("filter.all_branches") if value is None else names[value],
+        format_func=lambda value: all_branches if value is None else names[value],
     )
     try:
         if branch_id is not None:
@@ -81,10 +83,10 @@ def period_picker(first_day: date, last_day: date, key: str = "period", default_
     requested = st.query_params.get("days")
     if requested and requested.isdigit() and int(requested) in PERIOD_PRESETS:
         default_days = int(requested)
-    choice = st.sidebar.selectbox(
-        t("filter.period"), options, index=options.index(default_days), key=key,
-        format_func=lambda value: t("filter.custom") if value == "custom" else t("filter.last_n_days", n=value),
-    )
+    # labels made now, in this run's language (a format_func may be called after the run)
+    names = {value: t("filter.custom") if value == "custom" else t("filter.last_n_days", n=value) for value in options}
+    choice = st.sidebar.selectbox(t("filter.period"), options, index=options.index(default_days), key=key,
+                                  format_func=names.__getitem__)
     if choice == "custom":
         picked = st.sidebar.date_input(
             t("filter.dates"), value=(max(first_day, last_day - timedelta(days=default_days - 1)), last_day),

@@ -35,7 +35,7 @@ def activity_by_kind_figure(activity: pd.DataFrame, kind_label: Callable[[str], 
 
 
 def active_share_by_kind_figure(activity: pd.DataFrame, kind_label: Callable[[str], str], title: str,
-                                smooth_days: int = 7) -> go.Figure:
+                                smooth_days: int = 7, y_title: str = "") -> go.Figure:
     """Share of members who posted, per kind and day (active members ÷ members, smoothed)."""
     fig = go.Figure()
     for kind, part in activity.groupby("kind", sort=True):
@@ -45,7 +45,7 @@ def active_share_by_kind_figure(activity: pd.DataFrame, kind_label: Callable[[st
         fig.add_trace(go.Scatter(x=part["day"], y=active / members.where(members > 0), mode="lines",
                                  name=kind_label(str(kind)), line={"color": KIND_COLOURS.get(str(kind)), "width": 2}))
     fig.update_yaxes(tickformat=".0%")
-    return _layout(fig, title)
+    return _layout(fig, title, y_title)
 
 
 def network_ranking_figure(ranked: pd.DataFrame, label_column: str, title: str, x_title: str, top: int = 15) -> go.Figure:
@@ -54,13 +54,14 @@ def network_ranking_figure(ranked: pd.DataFrame, label_column: str, title: str, 
     fig = go.Figure(go.Bar(
         x=frame["deposits_per_member"] / 10_000, y=frame[label_column].astype(str), orientation="h",
         marker_color=AREA_COLOURS["groups"], customdata=frame[["members", "converted"]].to_numpy(),
-        hovertemplate="%{y}<br>%{x:,.1f} 万元<br>members %{customdata[0]} · converted %{customdata[1]}<extra></extra>",
+        hovertemplate="%{y}<br>" + x_title + ": %{x:,.1f}<br>👥 %{customdata[0]} · ✔ %{customdata[1]}<extra></extra>",
     ))
     fig.update_layout(xaxis_title=x_title, hovermode="closest")
     return _layout(fig, title, height=max(320, 26 * len(frame) + 90))
 
 
-def promise_figure(promise: pd.DataFrame, label_column: str, title: str, target: float = 0.9, top: int = 20) -> go.Figure:
+def promise_figure(promise: pd.DataFrame, label_column: str, title: str, target: float = 0.9, top: int = 20,
+                   x_title: str = "") -> go.Figure:
     """Share of questions answered within 10 minutes for the `top` groups (or staff) with the most
     questions, worst at the top, with the promise line."""
     frame = promise.sort_values("customer_questions", ascending=False).head(top)
@@ -69,15 +70,15 @@ def promise_figure(promise: pd.DataFrame, label_column: str, title: str, target:
     fig = go.Figure(go.Bar(x=frame["within_10min_share"], y=frame[label_column].astype(str), orientation="h",
                            marker_color=colours, hovertemplate="%{y}: %{x:.0%}<extra></extra>"))
     fig.add_vline(x=target, line_dash="dash", line_color=NEUTRAL)
-    fig.update_xaxes(tickformat=".0%", range=[0, 1])
+    fig.update_xaxes(tickformat=".0%", range=[0, 1], title_text=x_title)
     fig.update_layout(hovermode="closest")
     return _layout(fig, title, height=max(320, 24 * len(frame) + 90))
 
 
-def points_figure(monthly: pd.DataFrame, earned_label: str, redeemed_label: str, title: str) -> go.Figure:
+def points_figure(monthly: pd.DataFrame, earned_label: str, redeemed_label: str, title: str, y_title: str = "") -> go.Figure:
     """Points earned and redeemed per month."""
     fig = go.Figure()
     fig.add_trace(go.Bar(x=monthly["month"], y=monthly["earned"], name=earned_label, marker_color=AREA_COLOURS["groups"]))
     fig.add_trace(go.Bar(x=monthly["month"], y=monthly["redeemed"], name=redeemed_label, marker_color=AREA_COLOURS["referrals"]))
     fig.update_layout(barmode="group")
-    return _layout(fig, title)
+    return _layout(fig, title, y_title)

@@ -70,5 +70,6 @@ def internal_referral_bars(table: pd.DataFrame, labels: dict[str, str], top_n: i
              ("pending", top["pending"], NEUTRAL), ("lost", top["lost"], NEGATIVE)]
     for key, values, colour in parts:
         figure.add_bar(x=values, y=names, name=labels[key], orientation="h", marker_color=colour)
+    figure.update_xaxes(title_text=labels.get("axis", ""))
     figure.update_layout(barmode="stack", hovermode="y unified")
     return apply_layout(figure, title, height=max(260, 26 * len(top) + 100))

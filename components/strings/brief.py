@@ -58,6 +58,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overview.axis_net_followers": ("粉丝净增（人）", "Net new followers (people)"),
     "overview.key_charts": ("关键图表", "Key charts"),
     "overview.area_graph": ("客户关系网", "Relationship network"),
+    # axis titles with units, for charts that had none
+    "groups.fig.active_share_axis": ("发言成员占比（%）", "Members who posted (%)"),
+    "groups.fig.promise_axis": ("10分钟内回复占比（%）", "Answered within 10 minutes (%)"),
+    "groups.fig.points_axis": ("积分（分）", "Points"),
+    "ref.internal_axis": ("转介客户数（人）", "Referred customers (people)"),
     # meeting mode
     "meeting.enter": ("会议模式", "Meeting mode"),
     "meeting.enter_help": ("大字号、高对比度、自动轮播，适合投屏。", "Large type, high contrast, auto-advancing slides for the projector."),

@@ -64,6 +64,7 @@ def test_campaign_page_in_english(demo_env):
 
 def test_overview_reports_the_campaign_and_its_lagging_villages(demo_env):
     app = _run("app_pages/overview.py")
-    assert "返乡农民工营销" in [s.value for s in app.subheader]
-    assert any("2026季已结束" in m.value for m in app.markdown)
-    assert any("落后村" in w.value for w in app.warning)
+    assert any("返乡农民工 213N" in m.value for m in app.markdown)
+    assert any("2026季已结束" in c.value for c in app.caption)
+    assert "落后村" in [m.label for m in app.metric]
+    assert any("落后村" in c.value and "（" in c.value for c in app.caption)   # the closed season's worst villages

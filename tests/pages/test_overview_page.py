@@ -55,7 +55,7 @@ def test_meeting_mode_shows_slides_and_advances(demo_env):
     assert any(re.search(r"第 3 / \d+ 页", c.value) for c in app.caption)
     assert app.get("plotly_chart"), "a chart slide"
     next(b for b in app.button if b.key == "meeting_exit").click().run()
-    assert "总览" in [t.value for t in app.title]
+    assert "社交银行驾驶舱" in [t.value for t in app.title]
 
 
 def test_viewer_sees_the_brief_without_phone_numbers(demo_env):

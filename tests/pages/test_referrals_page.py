@@ -61,7 +61,7 @@ def test_a_period_without_referrals_says_so(demo_env):
 
 def test_overview_has_a_referral_section(demo_env):
     app = _run("app_pages/overview.py")
-    assert "推荐转化（近30天）" in [s.value for s in app.subheader]
+    assert any("推荐排行榜" in m.value for m in app.markdown)
     assert "待复核风险提示" in [m.label for m in app.metric]
 
 

@@ -1,3 +1,4 @@
 """The data layer: SQLModel tables, engine and query functions. Imports no streamlit."""
 
 from models import customers, followers, org, system  # noqa: F401  (register tables)
+from models import graph  # noqa: F401

@@ -18,6 +18,7 @@ from sample_data.bulk import bulk_insert, reset_sequences
 from sample_data.context import SCALES, GenContext
 from sample_data.customers import generate_customers
 from sample_data.followers import generate_followers
+from sample_data.graph import generate_graph
 from sample_data.org import generate_org
 
 DomainGenerator = Callable[[GenContext], dict[str, pd.DataFrame]]
@@ -27,6 +28,7 @@ GENERATORS: list[tuple[str, DomainGenerator]] = [
     ("org", generate_org),
     ("customers", generate_customers),
     ("followers", generate_followers),
+    ("graph", generate_graph),
 ]
 
 

@@ -59,6 +59,17 @@ def cmd_info(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_graph_metrics(_args: argparse.Namespace) -> int:
+    from models.metrics.graph import compute_node_metrics
+
+    engine = make_engine()
+    check_connection(engine)
+    create_all(engine)
+    rows = compute_node_metrics(engine, progress=print)
+    print(f"关系网络指标已更新 / graph metrics written for {rows:,} people")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="manage.py", description="社交银行驾驶舱 / social-banking cockpit")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -77,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     info = commands.add_parser("info", help="show the database and its row counts")
     info.set_defaults(handler=cmd_info)
+
+    graph_metrics = commands.add_parser("graph-metrics", help="recompute the relationship-graph metrics of every branch")
+    graph_metrics.set_defaults(handler=cmd_graph_metrics)
     return parser
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 from models.db import create_all
+from models.metrics.graph import compute_node_metrics
 from models.org import Branch
 from models.system import DataVersion
 from sample_data.bulk import bulk_insert, reset_sequences
@@ -29,6 +30,11 @@ GENERATORS: list[tuple[str, DomainGenerator]] = [
     ("customers", generate_customers),
     ("followers", generate_followers),
     ("graph", generate_graph),
+]
+
+# Derived tables computed from the loaded rows, in order: hook(engine, progress=...).
+POST_SEED_HOOKS: list[tuple[str, Callable[..., object]]] = [
+    ("graph metrics", compute_node_metrics),
 ]
 
 
@@ -84,4 +90,9 @@ def seed_database(
         )
     if progress:
         progress(f"loaded {sum(counts.values()):,} rows in {time.perf_counter() - started:.1f}s")
+    for name, hook in POST_SEED_HOOKS:
+        started = time.perf_counter()
+        hook(engine, progress=progress)
+        if progress:
+            progress(f"computed {name} in {time.perf_counter() - started:.1f}s")
     return counts

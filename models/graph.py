@@ -75,13 +75,14 @@ class Relationship(SQLModel, table=True):
 class NodeMetric(SQLModel, table=True):
     """A person's place in their branch's network, precomputed by `manage.py graph-metrics`.
 
-    `pagerank` is influence (who is listened to), `betweenness` is brokerage (who links circles
+    `pagerank` is influence within the branch (summing to 1 there); `influence` is the same scaled
+    so that the average person of the branch is 1.0, comparable across branches; `betweenness` is brokerage (who links circles
     that would not otherwise meet), `community` is the circle (Louvain, seeded) and
     `customer_neighbour_share` the share of the person's contacts who already bank with us.
     """
 
     __table_args__ = (
-        Index("ix_node_metric_branch_pagerank", "branch_id", "pagerank"),
+        Index("ix_node_metric_branch_influence", "branch_id", "influence"),
         Index("ix_node_metric_branch_community", "branch_id", "community"),
     )
 
@@ -91,6 +92,7 @@ class NodeMetric(SQLModel, table=True):
     degree: int = 0
     weighted_degree: float = 0.0
     pagerank: float = 0.0
+    influence: float = 0.0
     betweenness: float = 0.0
     community: int = -1
     communities_bridged: int = 0

@@ -201,8 +201,9 @@ def _workplaces(rng: np.random.Generator, customers: pd.DataFrame, branch_kind: 
 
 
 def _referral_chains(rng: np.random.Generator, people: pd.DataFrame) -> pd.DataFrame:
-    """Customers who brought customers who brought customers: chains of 2-5 referrals inside a
-    branch; a third of the chains end in a prospect who was referred but has not opened yet."""
+    """Customers who brought customers who brought customers: chains of 3-5 people (2-4 referrals)
+    inside a branch; a third of them go one step further, to a prospect who was referred but has
+    not opened an account yet, so chains are 2-5 referrals deep."""
     customers = people[~people["is_prospect"].astype(bool)]
     branch = customers["branch_id"].to_numpy(np.int64)
     order, position, _ = _sorted_groups(rng, branch)
@@ -211,10 +212,12 @@ def _referral_chains(rng: np.random.Generator, people: pd.DataFrame) -> pd.DataF
     branch_size = branch_counts[branch_index]
     on_chain = position < np.ceil(REFERRAL_SHARE * branch_size)
     ids, branch, position = ids[on_chain], branch[on_chain], position[on_chain]
-    chain = _chunk_ids(rng, branch, position, np.arange(3, 7), np.array([0.35, 0.3, 0.2, 0.15]))
+    chain = _chunk_ids(rng, branch, position, np.arange(3, 6), np.array([0.45, 0.35, 0.2]))
+    whole = np.bincount(chain)[chain] >= 3  # a branch's last chunk may be cut short: not a chain
+    ids, branch, chain = ids[whole], branch[whole], chain[whole]
     a, b = _pairs_within(ids, chain, range(1, 2))
 
-    tails = np.r_[chain[1:] != chain[:-1], True]
+    tails = np.r_[chain[1:] != chain[:-1], True] if len(chain) else np.array([], dtype=bool)
     tail_ids, tail_branch = ids[tails], branch[tails]
     pick = rng.random(len(tail_ids)) < 1 / 3
     prospects = people[people["is_prospect"].astype(bool)]

@@ -26,7 +26,7 @@ from models.scope import Scope, ScopeError
 NODE_COLUMNS = ["customer_id", "name", "branch_id", "village_id", "is_prospect", "kind", "occupation",
                 "deposit_balance", "wealth_balance", "staff_id", "roles"]
 EDGE_COLUMNS = ["customer_a_id", "customer_b_id", "kind", "weight", "source"]
-METRIC_COLUMNS = ["customer_id", "degree", "weighted_degree", "pagerank", "betweenness", "community",
+METRIC_COLUMNS = ["customer_id", "degree", "weighted_degree", "pagerank", "influence", "betweenness", "community",
                   "communities_bridged", "customer_neighbour_share"]
 EXACT_BETWEENNESS_MAX_NODES = 400
 BETWEENNESS_SAMPLES = 96
@@ -158,10 +158,13 @@ def node_metrics(graph: nx.Graph, seed: int = GRAPH_SEED, exact_max_nodes: int =
     if graph.number_of_nodes() == 0:
         return pd.DataFrame({c: pd.Series(dtype="float64") for c in METRIC_COLUMNS})
     community = communities(graph, seed=seed)
+    rank = pagerank(graph)
+    people = graph.number_of_nodes()
     columns = {
         "degree": degree(graph),
         "weighted_degree": weighted_degree(graph),
-        "pagerank": pagerank(graph),
+        "pagerank": rank,
+        "influence": {node: value * people for node, value in rank.items()},
         "betweenness": betweenness(graph, exact_max_nodes=exact_max_nodes, samples=samples, seed=seed),
         "community": community,
         "communities_bridged": communities_bridged(graph, community),
@@ -244,6 +247,8 @@ def key_person_reach(nodes: pd.DataFrame, edges: pd.DataFrame, key_people: pd.Da
         return pd.DataFrame(columns=columns)
     both = _both_directions(edges) if not edges.empty else pd.DataFrame(columns=["me", "other", "kind", "weight"])
     info = nodes.set_index("customer_id")
+    key_people = key_people.groupby("customer_id", as_index=False).agg(
+        role=("role", ",".join), village_id=("village_id", "first"))
     both = both[both["me"].isin(key_people["customer_id"]) & both["other"].isin(info.index)]
     contacts = both.drop_duplicates(["me", "other"]).copy()
     contacts["prospect"] = info["is_prospect"].reindex(contacts["other"]).astype(bool).to_numpy()
@@ -489,10 +494,10 @@ def search_people(session: Session, scope: Scope, text: str = "", branch_id: int
     _require_branch(scope, branch_id)
     statement = (
         select(Customer.id.label("customer_id"), Customer.code, Customer.name, Customer.is_prospect,
-               Customer.branch_id, func.coalesce(NodeMetric.pagerank, 0.0).label("pagerank"))
+               Customer.branch_id, func.coalesce(NodeMetric.influence, 0.0).label("influence"))
         .join(NodeMetric, NodeMetric.customer_id == Customer.id, isouter=True)
         .where(scope.clause(Customer.branch_id))
-        .order_by(func.coalesce(NodeMetric.pagerank, 0.0).desc(), Customer.id)
+        .order_by(func.coalesce(NodeMetric.influence, 0.0).desc(), Customer.id)
         .limit(int(limit))
     )
     if branch_id is not None:
@@ -504,18 +509,18 @@ def search_people(session: Session, scope: Scope, text: str = "", branch_id: int
 
 
 def node_metrics_frame(session: Session, scope: Scope, branch_id: int | None = None, limit: int | None = None,
-                       order_by: str = "pagerank", bridges_only: bool = False,
+                       order_by: str = "influence", bridges_only: bool = False,
                        prospects_only: bool = False) -> pd.DataFrame:
     """Stored per-person measures joined with who the person is, most influential first."""
     _require_branch(scope, branch_id)
-    order_column = {"pagerank": NodeMetric.pagerank, "betweenness": NodeMetric.betweenness,
+    order_column = {"influence": NodeMetric.influence, "pagerank": NodeMetric.pagerank, "betweenness": NodeMetric.betweenness,
                     "customer_ties": NodeMetric.degree * func.coalesce(NodeMetric.customer_neighbour_share, 0.0),
                     "degree": NodeMetric.degree}[order_by]
     statement = (
         select(NodeMetric.customer_id, Customer.name, Customer.code, NodeMetric.branch_id, Branch.name.label("branch_name"),
                Customer.village_id, Village.name.label("village_name"), Customer.is_prospect, Customer.deposit_balance,
                Customer.staff_id, NodeMetric.degree, NodeMetric.weighted_degree, NodeMetric.pagerank,
-               NodeMetric.betweenness, NodeMetric.community, NodeMetric.communities_bridged,
+               NodeMetric.influence, NodeMetric.betweenness, NodeMetric.community, NodeMetric.communities_bridged,
                NodeMetric.customer_neighbour_share, NodeMetric.computed_at)
         .join(Customer, Customer.id == NodeMetric.customer_id)
         .join(Branch, Branch.id == NodeMetric.branch_id)
@@ -545,6 +550,9 @@ def key_person_reach_frame(session: Session, scope: Scope, branch_id: int | None
     """Key persons with the customers and prospects they are tied to and those customers' deposits."""
     _require_branch(scope, branch_id)
     keys = key_people_frame(session, scope, branch_id, village_id)
+    if not keys.empty:
+        keys = keys.groupby("customer_id", as_index=False).agg(
+            role=("role", ",".join), village_id=("village_id", "first"), branch_id=("branch_id", "first"))
     columns = ["customer_id", "name", "role", "village_id", "village_name", "customers_reached",
                "prospects_reached", "deposits_reached"]
     if keys.empty:

@@ -226,7 +226,10 @@ def _referral_chains(rng: np.random.Generator, people: pd.DataFrame) -> pd.DataF
     starts, sizes = _slices(p_branch[by_branch], tail_branch[pick])
     owner, position = _draw(rng, starts, sizes, np.ones(int(pick.sum()), dtype=np.int64))
     referred = prospects["id"].to_numpy(np.int64)[by_branch][position]
-    return _edges(np.r_[a, tail_ids[pick][owner]], np.r_[b, referred], RelationKind.REFERRAL, RelationSource.REFERRAL_CODE)
+    _, first = np.unique(referred, return_index=True)  # a code binds a person to the first referrer only
+    first = np.sort(first)
+    return _edges(np.r_[a, tail_ids[pick][owner][first]], np.r_[b, referred[first]],
+                  RelationKind.REFERRAL, RelationSource.REFERRAL_CODE)
 
 
 def _finish(edges: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:

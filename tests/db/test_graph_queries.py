@@ -149,8 +149,8 @@ def test_prospects_to_reach_are_prospects_ranked_by_customer_ties(demo_session):
     branch = _county_branch(demo_session)
     ranked = G.prospects_to_reach_frame(demo_session, Scope.for_branches([branch]), branch, limit=10)
     assert len(ranked) == 10
-    flags = demo_session.execute(text("SELECT is_prospect FROM customer WHERE id IN (%s)" % ",".join(
-        str(int(i)) for i in ranked["customer_id"]))).scalars().all()
+    ids = ",".join(str(int(i)) for i in ranked["customer_id"])
+    flags = demo_session.execute(text(f"SELECT is_prospect FROM customer WHERE id IN ({ids})")).scalars().all()
     assert all(flags)
     assert list(ranked["customer_ties"]) == sorted(ranked["customer_ties"], reverse=True)
 

@@ -706,3 +706,39 @@ def compute_node_metrics(engine: Engine, scope: Scope | None = None, seed: int =
             progress(f"graph metrics: {position}/{len(branch_ids)} branches, {written:,} people")
     return written
 
+
+
+# ================================================================ drawing (pure)
+
+
+def local_influence_and_circles(graph: nx.Graph, seed: int = GRAPH_SEED) -> tuple[dict[int, float], dict[int, int]]:
+    """Influence (PageRank × people, 1.0 = average) and circles (Louvain) of the graph being looked
+    at: cheap enough to compute on the fly for a village or an ego network."""
+    rank = pagerank(graph)
+    people = graph.number_of_nodes()
+    return {node: value * people for node, value in rank.items()}, communities(graph, seed=seed)
+
+
+def drawing_frames(graph: nx.Graph, positions: dict[int, tuple[float, float]], influence: dict[int, float],
+                   community: dict[int, int]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Nodes (with x, y, influence, circle, ties) and edges (x0, y0, x1, y1, kind, weight) ready to draw."""
+    node_rows = []
+    for node, data in graph.nodes(data=True):
+        x, y = positions.get(node, (0.0, 0.0))
+        node_rows.append({
+            "customer_id": node, "name": data.get("name", str(node)), "x": x, "y": y,
+            "is_prospect": bool(data.get("is_prospect", False)), "roles": data.get("roles", "") or "",
+            "deposit_balance": float(data.get("deposit_balance", 0.0) or 0.0),
+            "influence": float(influence.get(node, 0.0)), "community": int(community.get(node, -1)),
+            "ties": graph.degree(node),
+        })
+    node_columns = ["customer_id", "name", "x", "y", "is_prospect", "roles", "deposit_balance", "influence",
+                    "community", "ties"]
+    nodes = pd.DataFrame(node_rows, columns=node_columns)
+    edge_rows = [
+        {"u": u, "v": v, "x0": positions[u][0], "y0": positions[u][1], "x1": positions[v][0], "y1": positions[v][1],
+         "kind": data.get("kind", ""), "kinds": data.get("kinds", ""), "weight": float(data.get("weight", 1.0))}
+        for u, v, data in graph.edges(data=True) if u in positions and v in positions
+    ]
+    edges = pd.DataFrame(edge_rows, columns=["u", "v", "x0", "y0", "x1", "y1", "kind", "kinds", "weight"])
+    return nodes, edges

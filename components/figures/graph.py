@@ -18,6 +18,7 @@ KIND_COLOURS = {
 PROSPECT_COLOUR = "#e16f24"
 CUSTOMER_COLOUR = AREA_COLOURS["graph"]
 MAX_COLOURED_CIRCLES = 8
+MAX_LABELS = 12
 
 
 def node_sizes(influence: pd.Series, smallest: float = 7.0, largest: float = 32.0) -> np.ndarray:
@@ -38,6 +39,11 @@ def _symbols(nodes: pd.DataFrame) -> list[str]:
 
 def _role_text(roles: str, labels: dict[str, str]) -> str:
     return "、".join(labels.get(f"role.{r}", r) for r in str(roles).split(",") if r)
+
+
+def _label(name: str, roles: str, labels: dict[str, str]) -> str:
+    """A key person's label on the drawing: name and up to two roles."""
+    return f"<b>{name}</b>·" + "/".join(_role_text(roles, labels).split("、")[:2])
 
 
 def _hover(nodes: pd.DataFrame, labels: dict[str, str]) -> list[str]:
@@ -64,7 +70,7 @@ def _edge_trace(edges: pd.DataFrame, colour: str, name: str, width: float, show_
 def _node_trace(nodes: pd.DataFrame, colour: str | list[str], name: str, labels: dict[str, str]) -> go.Scatter:
     return go.Scatter(
         x=nodes["x"], y=nodes["y"], mode="markers", name=name,
-        marker={"size": node_sizes(nodes["influence"]) if len(nodes) else [], "color": colour,
+        marker={"size": nodes["size"], "color": colour,
                 "symbol": _symbols(nodes), "line": {"width": 1.6, "color": colour if isinstance(colour, str) else "white"},
                 "opacity": 0.95},
         text=_hover(nodes, labels), hovertemplate="%{text}<extra></extra>", customdata=nodes["customer_id"],
@@ -74,9 +80,13 @@ def _node_trace(nodes: pd.DataFrame, colour: str | list[str], name: str, labels:
 def network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, labels: dict[str, str], color_by: str = "community",
                    title: str | None = None, height: int = 640) -> go.Figure:
     """The network at a glance: one dot per person sized by influence; key persons as labelled
-    stars; prospects hollow. `color_by` "community" colours the largest circles (the rest grey),
+    stars (the twelve most influential named); prospects hollow. `color_by` "community" colours the largest circles (the rest grey),
     "kind" colours the ties by relationship kind."""
     figure = go.Figure()
+    is_key = nodes["roles"].astype(str).str.len() > 0
+    # customers first (the legend shows a trace's first symbol), then prospects, stars last (on top)
+    nodes = nodes.assign(size=node_sizes(nodes["influence"]), _order=is_key.astype(int) * 2 + nodes["is_prospect"].astype(int))
+    nodes = nodes.sort_values(["_order", "customer_id"], kind="stable")
     if color_by == "kind":
         for kind, group in edges.groupby("kind", sort=True):
             figure.add_trace(_edge_trace(group, KIND_COLOURS.get(kind, NEUTRAL), labels.get(f"kind.{kind}", kind),
@@ -95,14 +105,15 @@ def network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, labels: dict[str, s
         rest = nodes[~nodes["community"].isin(coloured)]
         if len(rest):
             figure.add_trace(_node_trace(rest, OTHER_CIRCLES, labels["other_circles"], labels))
-    key = nodes[nodes["roles"].astype(str).str.len() > 0]
+    key = nodes[nodes["roles"].astype(str).str.len() > 0].sort_values("influence", ascending=False).head(MAX_LABELS)
     if len(key):
         figure.add_trace(go.Scatter(
-            x=key["x"], y=key["y"], mode="text", text=[f"{n}·{_role_text(r, labels).split('、')[0]}"
-                                                       for n, r in zip(key["name"], key["roles"], strict=True)],
-            textposition="top center", textfont={"size": 11, "color": "#24292f"}, hoverinfo="skip",
-            showlegend=False))
-    for symbol, label in (("star", labels["key_person"]), ("circle-open", labels["prospect"])):
+            x=key["x"], y=key["y"], mode="markers+text", text=[_label(n, r, labels) for n, r in
+                                                               zip(key["name"], key["roles"], strict=True)],
+            marker={"size": key["size"], "opacity": 0}, textposition="top center",
+            textfont={"size": 12, "color": "#24292f"}, hoverinfo="skip", showlegend=False))
+    legend_only = [("star", labels["key_person"])] + ([] if color_by == "kind" else [("circle-open", labels["prospect"])])
+    for symbol, label in legend_only:
         figure.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label,
                                     marker={"symbol": symbol, "size": 12, "color": NEUTRAL}))
     figure.update_xaxes(visible=False)

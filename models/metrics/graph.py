@@ -31,6 +31,7 @@ METRIC_COLUMNS = ["customer_id", "degree", "weighted_degree", "pagerank", "influ
 EXACT_BETWEENNESS_MAX_NODES = 400
 BETWEENNESS_SAMPLES = 96
 GRAPH_SEED = 42
+MAX_PINNED_KEY_PERSONS = 12
 
 
 # ================================================================ pure measures over graphs
@@ -323,12 +324,27 @@ def ego_network(graph: nx.Graph, center: int, radius: int = 1) -> nx.Graph:
     return nx.ego_graph(graph, center, radius=max(1, min(int(radius), 2)))
 
 
-def layout(graph: nx.Graph, seed: int = GRAPH_SEED) -> dict[int, tuple[float, float]]:
-    """Spring layout with a fixed seed, so the same graph is drawn the same way every time."""
+def layout(graph: nx.Graph, seed: int = GRAPH_SEED, anchors: list[int] | None = None) -> dict[int, tuple[float, float]]:
+    """Spring layout with a fixed seed, so the same graph is drawn the same way every time.
+
+    `anchors` are pinned so they never pile up in the middle: one anchor (the person at the centre
+    of an ego network) sits at the origin, several (a village's key persons) on a ring around it."""
     if graph.number_of_nodes() == 0:
         return {}
     k = 1.5 / np.sqrt(max(graph.number_of_nodes(), 1))
-    positions = nx.spring_layout(graph, seed=seed, weight="weight", k=k, iterations=60)
+    anchors = [a for a in (anchors or []) if a in graph]
+    if not anchors:
+        positions = nx.spring_layout(graph, seed=seed, weight="weight", k=k, iterations=60)
+    else:
+        if len(anchors) == 1:
+            pinned = {anchors[0]: np.array([0.0, 0.0])}
+        else:
+            angles = np.linspace(0, 2 * np.pi, len(anchors), endpoint=False) + np.pi / 2
+            pinned = {a: np.array([0.45 * np.cos(t), 0.45 * np.sin(t)]) for a, t in zip(anchors, angles, strict=True)}
+        rng = np.random.default_rng(seed)
+        start = {node: pinned.get(node, rng.uniform(-1, 1, 2)) for node in graph.nodes}
+        positions = nx.spring_layout(graph, pos=start, fixed=list(pinned), seed=seed, weight="weight", k=k,
+                                     iterations=60)
     return {node: (float(x), float(y)) for node, (x, y) in positions.items()}
 
 
@@ -401,6 +417,10 @@ def _edges(session: Session, scope: Scope, *conditions) -> pd.DataFrame:
         return pd.DataFrame(columns=EDGE_COLUMNS)
     edges["weight"] = edges["weight"].astype(float)
     return edges
+
+
+def empty_graph_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
+    return pd.DataFrame(columns=NODE_COLUMNS), pd.DataFrame(columns=EDGE_COLUMNS)
 
 
 def branch_graph_frames(session: Session, scope: Scope, branch_id: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -742,3 +762,22 @@ def drawing_frames(graph: nx.Graph, positions: dict[int, tuple[float, float]], i
     ]
     edges = pd.DataFrame(edge_rows, columns=["u", "v", "x0", "y0", "x1", "y1", "kind", "kinds", "weight"])
     return nodes, edges
+
+
+def network_view(nodes: pd.DataFrame, edges: pd.DataFrame, max_people: int = 200, center: int | None = None,
+                 seed: int = GRAPH_SEED) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, int]]:
+    """Everything the network drawing needs: influence and circles measured on the whole graph,
+    then the graph cut to its `max_people` most influential (always keeping `center`), laid out
+    with a fixed seed (the centre pinned in the middle; a village's few key persons on a ring). Returns (nodes to draw, edges to draw, what was shown and hidden)."""
+    graph = build_graph(nodes, edges)
+    influence, community = local_influence_and_circles(graph, seed=seed)
+    keep = {int(center)} if center is not None and int(center) in graph else set()
+    cut, counts = most_influential_subgraph(graph, influence, max_people, keep=keep)
+    counts = {**counts, "nodes_total": graph.number_of_nodes(), "edges_total": graph.number_of_edges()}
+    if keep:
+        anchors = sorted(keep)
+    else:
+        key = [n for n, d in cut.nodes(data=True) if d.get("roles")]
+        anchors = sorted(key) if 2 <= len(key) <= MAX_PINNED_KEY_PERSONS else []
+    draw_nodes, draw_edges = drawing_frames(cut, layout(cut, seed=seed, anchors=anchors), influence, community)
+    return draw_nodes, draw_edges, counts

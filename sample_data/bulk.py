@@ -27,15 +27,14 @@ def bulk_insert(conn: Connection, table: Table, frame: pd.DataFrame, chunk_rows:
     if conn.dialect.name == "postgresql":
         raw = conn.connection.driver_connection
         column_sql = ", ".join(f'"{c}"' for c in columns)
-        with raw.cursor() as cursor:
-            with cursor.copy(f'COPY "{table.name}" ({column_sql}) FROM STDIN') as copy:
-                for start in range(0, len(frame), chunk_rows):
-                    chunk = frame.iloc[start : start + chunk_rows]
-                    buffer = io.StringIO()
-                    for row in chunk.itertuples(index=False, name=None):
-                        buffer.write("\t".join(_pg_value(v) for v in row))
-                        buffer.write("\n")
-                    copy.write(buffer.getvalue())
+        with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({column_sql}) FROM STDIN') as copy:
+            for start in range(0, len(frame), chunk_rows):
+                chunk = frame.iloc[start : start + chunk_rows]
+                buffer = io.StringIO()
+                for row in chunk.itertuples(index=False, name=None):
+                    buffer.write("\t".join(_pg_value(v) for v in row))
+                    buffer.write("\n")
+                copy.write(buffer.getvalue())
         return len(frame)
     records = frame.astype(object).where(frame.notna(), None).to_dict("records")
     for start in range(0, len(records), chunk_rows):

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from models.followers import FollowerDaily, MarketingEvent, OfficialAccount
-from models.org import BranchKind, BranchLevel
+from models.org import BranchLevel
 from sample_data.context import GenContext
 from sample_data.org import STORY_BRANCH_CODE
 
@@ -79,6 +79,9 @@ def _story_profile(days: pd.DatetimeIndex, mid_autumn: date) -> tuple[np.ndarray
                        "partner": partner, "cost": 3000.0 + 500 * (i % 4)})
         start += timedelta(days=21)
         i += 1
+    for event in events:
+        in_event = (days >= pd.Timestamp(event["start_date"])) & (days <= pd.Timestamp(event["end_date"]) + pd.Timedelta(days=1))
+        new = np.where(in_event, new * 1.7, new)
     events.append({"name": "中秋大闸蟹团购", "kind": "group_buy", "start_date": mid_autumn - timedelta(days=10),
                    "end_date": mid_autumn - timedelta(days=4), "partner": "湖畔水产合作社", "cost": 18000.0})
     events.append({"name": "DIY月饼亲子活动", "kind": "community_event", "start_date": mid_autumn - timedelta(days=6),

@@ -260,3 +260,37 @@ def region_totals(ranking: pd.DataFrame) -> pd.DataFrame:
 def lookback_start(start: date, days: int = 35) -> date:
     """How far before a period to read so that baselines exist on its first day."""
     return start - timedelta(days=days)
+
+
+def with_moving_average(daily: pd.DataFrame, window: int = 7) -> pd.DataFrame:
+    """Add `net_ma7`: the trailing mean of net follows (read days before the period so day one has it)."""
+    frame = daily.sort_values("day").copy()
+    frame["net_ma7"] = moving_average(frame["net_follows"], window)
+    return frame
+
+
+def drops_in_period(drops: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
+    """Episodes that touch [start, end]."""
+    if drops.empty:
+        return drops
+    return drops[(drops["end_day"] >= pd.Timestamp(start)) & (drops["start_day"] <= pd.Timestamp(end))]
+
+
+def events_to_mark(uplift: pd.DataFrame, limit: int = 8) -> pd.DataFrame:
+    """The events worth drawing on a busy chart: the `limit` largest measured uplifts."""
+    if len(uplift) <= limit:
+        return uplift
+    return uplift.sort_values("uplift", ascending=False, na_position="last").head(limit).sort_values("start_date")
+
+
+def current_drop_alerts(session: Session, scope: Scope) -> pd.DataFrame:
+    """Branches whose drop episode is still running on the last day with data, with branch names."""
+    first, last = follower_date_range(session, scope)
+    if last is None:
+        return pd.DataFrame(columns=["branch_id", "branch_name", "start_day", "days", "episode_net"])
+    by_branch = daily_followers_by_branch(session, scope, lookback_start(last, 70), last)
+    drops = detect_drops(by_branch)
+    ongoing = drops[drops["ongoing"] & (drops["end_day"] == pd.Timestamp(last))]
+    names = read_frame(session, select(Branch.id.label("branch_id"), Branch.name.label("branch_name"))
+                       .where(scope.clause(Branch.id)))
+    return ongoing.merge(names, on="branch_id", how="left").sort_values("start_day").reset_index(drop=True)

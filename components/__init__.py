@@ -1,0 +1,1 @@
+"""UI building blocks: no SQL, no business rules."""

@@ -1,0 +1,78 @@
+"""The page's door to the data layer: engine, scope, cached queries keyed by scope and data version."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from components.i18n import t
+from models.db import DatabaseUnavailable, check_connection, create_all, database_url, make_engine
+from models.metrics.org import data_version as read_data_version
+from models.scope import Scope, ScopeError
+
+QUERY_TTL_SECONDS = 600
+
+
+@st.cache_resource(show_spinner=False)
+def _engine_for(url: str) -> Engine:
+    engine = make_engine(url)
+    check_connection(engine)
+    create_all(engine)
+    return engine
+
+
+def engine() -> Engine:
+    return _engine_for(database_url())
+
+
+def page_scope() -> Scope:
+    """The caller's scope, built on the server. Until logins exist every caller is head office."""
+    return Scope.head_office()
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def _data_version(url: str) -> int:
+    with Session(_engine_for(url)) as session:
+        return read_data_version(session)
+
+
+def data_version() -> int:
+    return _data_version(database_url())
+
+
+@st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False, max_entries=2048)
+def _cached_call(module: str, name: str, url: str, version: int, scope: Scope, filters: tuple) -> Any:
+    function = getattr(importlib.import_module(module), name)
+    with Session(_engine_for(url)) as session:
+        return function(session, scope, **dict(filters))
+
+
+def query(function: Callable[..., Any], scope: Scope, **filters: Any) -> Any:
+    """Call a data-layer function `(session, scope, **filters)`; cached per scope, filters and data
+    version, so one user's result is never served to a scope that may not see it."""
+    return _cached_call(
+        function.__module__, function.__qualname__, database_url(), data_version(), scope,
+        tuple(sorted(filters.items())),
+    )
+
+
+def require_database() -> None:
+    """Stop the page with plain words when the store is unreachable or empty; never a traceback."""
+    try:
+        engine()
+    except DatabaseUnavailable as exc:
+        st.error(f"**{t('error.db_unavailable')}**\n\n{exc}\n\n{t('error.db_hint')}")
+        st.stop()
+    if data_version() == 0:
+        st.warning(t("error.empty_db"))
+        st.stop()
+
+
+def refuse(exc: ScopeError) -> None:
+    st.error(f"{t('error.scope_refused')} ({exc})")
+    st.stop()

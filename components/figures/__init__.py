@@ -1,0 +1,1 @@
+"""Figure builders: pure functions DataFrame -> plotly Figure, tested without Streamlit."""

@@ -1,0 +1,57 @@
+"""Follower figures: the daily curve with events and drops marked, and the branch ranking."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from components.figures.theme import AREA_COLOURS, NEGATIVE, POSITIVE, apply_layout
+
+EVENT_BAND = "rgba(31, 111, 235, 0.13)"
+DROP_BAND = "rgba(207, 34, 46, 0.10)"
+
+
+def follower_curve(
+    daily: pd.DataFrame, events: pd.DataFrame, drops: pd.DataFrame, labels: dict[str, str], title: str | None = None
+) -> go.Figure:
+    """New follows up, unfollows down, the net and its 7-day average, cumulative on the right axis;
+    events as blue bands labelled with their uplift, drop episodes as red bands."""
+    figure = make_subplots(specs=[[{"secondary_y": True}]])
+    figure.add_bar(x=daily["day"], y=daily["new_follows"], name=labels["new"], marker_color=POSITIVE, opacity=0.55)
+    figure.add_bar(x=daily["day"], y=-daily["unfollows"], name=labels["unfollows"], marker_color=NEGATIVE, opacity=0.55,
+                   customdata=daily["unfollows"], hovertemplate="%{customdata:,}")
+    figure.add_scatter(x=daily["day"], y=daily["net_follows"], name=labels["net"], mode="lines",
+                       line={"color": "#8c959f", "width": 1})
+    figure.add_scatter(x=daily["day"], y=daily["net_ma7"], name=labels["ma7"], mode="lines",
+                       line={"color": AREA_COLOURS["followers"], "width": 3})
+    figure.add_scatter(x=daily["day"], y=daily["cumulative"], name=labels["cumulative"], mode="lines",
+                       line={"color": "#bf8700", "width": 2, "dash": "dot"}, secondary_y=True)
+    for episode in drops.itertuples(index=False):
+        figure.add_vrect(x0=episode.start_day, x1=episode.end_day + pd.Timedelta(days=1), fillcolor=DROP_BAND,
+                         line_width=0, layer="below")
+        figure.add_annotation(x=episode.start_day, y=0.02, yref="paper", text=f"⚠ {labels['drop']}", showarrow=False,
+                              xanchor="left", font={"color": NEGATIVE, "size": 12})
+    for position, event in enumerate(events.itertuples(index=False)):
+        figure.add_vrect(x0=event.start_date, x1=event.end_date + pd.Timedelta(days=1), fillcolor=EVENT_BAND,
+                         line_width=0, layer="below")
+        uplift = "" if pd.isna(event.uplift) else " " + labels["uplift"].format(value=event.uplift)
+        figure.add_annotation(x=event.start_date, y=1.0 - 0.07 * (position % 3), yref="paper", xanchor="left",
+                              text=f"{event.name}{uplift}", showarrow=False,
+                              font={"color": AREA_COLOURS["followers"], "size": 12},
+                              bgcolor="rgba(255,255,255,0.75)")
+    figure.update_layout(barmode="relative", bargap=0.05)
+    figure.update_yaxes(title_text=labels["axis_daily"], secondary_y=False, zeroline=True, zerolinecolor="#57606a")
+    figure.update_yaxes(title_text=labels["axis_cumulative"], secondary_y=True, showgrid=False, rangemode="tozero")
+    return apply_layout(figure, title, height=480)
+
+
+def ranking_bars(ranking: pd.DataFrame, value_column: str, axis_title: str, title: str | None = None) -> go.Figure:
+    """Horizontal bars, best at the top; losses in red."""
+    ordered = ranking.sort_values(value_column)
+    colours = [POSITIVE if v >= 0 else NEGATIVE for v in ordered[value_column]]
+    figure = go.Figure(go.Bar(x=ordered[value_column], y=ordered["branch_name"], orientation="h",
+                              marker_color=colours, text=ordered[value_column], texttemplate="%{text:,}"))
+    figure.update_xaxes(title_text=axis_title)
+    figure.update_layout(hovermode="closest")
+    return apply_layout(figure, title, height=max(260, 28 * len(ordered) + 80))

@@ -1,0 +1,74 @@
+"""One dictionary for the UI in Chinese (first) and English; `t(key)` picks the user's language."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import streamlit as st
+
+from components.strings import common, followers
+
+STRING_MODULES = [common, followers]
+LANGUAGES = ("zh", "en")
+LANGUAGE_KEY = "ui_language"
+
+
+@cache
+def all_strings() -> dict[str, tuple[str, str]]:
+    merged: dict[str, tuple[str, str]] = {}
+    for module in STRING_MODULES:
+        overlap = merged.keys() & module.STRINGS.keys()
+        if overlap:
+            raise KeyError(f"duplicate UI string keys: {sorted(overlap)}")
+        merged.update(module.STRINGS)
+    return merged
+
+
+def language_from_locale(locale: str | None) -> str:
+    return "en" if locale and locale.lower().startswith("en") else "zh"
+
+
+def current_language() -> str:
+    chosen = st.session_state.get(LANGUAGE_KEY)
+    if chosen in LANGUAGES:
+        return chosen
+    try:
+        return language_from_locale(st.context.locale)
+    except Exception:  # noqa: BLE001 - no browser context (tests, scripts)
+        return "zh"
+
+
+def translate(key: str, language: str, **values) -> str:
+    pair = all_strings().get(key)
+    if pair is None:
+        return key
+    text = pair[LANGUAGES.index(language)]
+    return text.format(**values) if values else text
+
+
+def t(key: str, **values) -> str:
+    return translate(key, current_language(), **values)
+
+
+def language_picker() -> None:
+    """Sidebar switch; the choice lives in the session (and in the user's setting once logins exist)."""
+    current = current_language()
+    choice = st.sidebar.radio(
+        t("lang.label"), LANGUAGES, index=LANGUAGES.index(current), horizontal=True,
+        format_func=lambda code: {"zh": "中文", "en": "English"}[code], key="language_radio",
+    )
+    if choice != current:
+        st.session_state[LANGUAGE_KEY] = choice
+        st.rerun()
+
+
+def format_number(value: float | int | None, digits: int = 0) -> str:
+    if value is None:
+        return "—"
+    return f"{value:,.{digits}f}"
+
+
+def format_percent(value: float | None, digits: int = 1) -> str:
+    if value is None:
+        return "—"
+    return f"{value * 100:.{digits}f}%"

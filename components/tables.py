@@ -1,0 +1,40 @@
+"""Tables with Chinese headers and CSV / Excel downloads of exactly what is shown."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from components.export import to_csv_bytes, to_excel_bytes
+from components.i18n import t
+
+
+def labelled(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
+    """Keep and rename the columns in `labels` (column -> header), in that order."""
+    return frame[[c for c in labels if c in frame.columns]].rename(columns=labels)
+
+
+def download_buttons(frame: pd.DataFrame, file_stem: str, key: str) -> None:
+    left, right, _ = st.columns([1, 1, 4])
+    left.download_button(t("export.csv"), to_csv_bytes(frame), f"{file_stem}.csv", "text/csv", key=f"{key}_csv",
+                         icon=":material/download:")
+    right.download_button(
+        t("export.excel"), to_excel_bytes(frame, file_stem), f"{file_stem}.xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
+        icon=":material/table_view:",
+    )
+
+
+def data_table(
+    frame: pd.DataFrame, labels: dict[str, str], key: str, file_stem: str,
+    column_config: dict | None = None, selectable: bool = False, height: int | str = "auto",
+):
+    """Show `frame` with translated headers and downloads; returns the selection when `selectable`."""
+    shown = labelled(frame, labels)
+    config = {labels[c]: v for c, v in (column_config or {}).items() if c in labels}
+    event = st.dataframe(
+        shown, hide_index=True, width="stretch", column_config=config, key=key, height=height,
+        on_select="rerun" if selectable else "ignore", selection_mode="single-row",
+    )
+    download_buttons(shown, file_stem, key)
+    return event

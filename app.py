@@ -11,6 +11,7 @@ st.set_page_config(page_title=t("app.title"), page_icon=":material/account_balan
 PAGES = [
     st.Page("app_pages/overview.py", title=t("nav.overview"), icon=":material/dashboard:", default=True),
     st.Page("app_pages/followers.py", title=t("nav.followers"), icon=":material/trending_up:"),
+    st.Page("app_pages/graph.py", title=t("nav.graph"), icon=":material/hub:"),
 ]
 
 navigation = st.navigation(PAGES)

@@ -64,17 +64,19 @@ try:
         center = None
         if view == "village":
             villages = query(G.villages_frame, choice.scope, branch_id=branch_id)
-            names = dict(zip(villages["village_id"].astype(int), villages["village_name"], strict=True))
+            names = {int(v): name for v, name in zip(villages["village_id"], villages["village_name"], strict=True)}
             wanted = st.query_params.get("village", "")
             if wanted.isdigit() and int(wanted) in names and "graph_village" not in st.session_state:
                 st.session_state["graph_village"] = int(wanted)
-            village_id = st.sidebar.selectbox(t("graph.village"), list(names), format_func=names.get, key="graph_village")
+            village_id = st.sidebar.selectbox(t("graph.village"), list(names), key="graph_village",
+                                              format_func=lambda v: names.get(int(v), str(v)))
             nodes, edges = query(G.village_graph_frames, choice.scope, village_id=village_id)
         elif view == "ego":
             search = st.sidebar.text_input(t("graph.person_search"), key="graph_search")
             people = query(G.search_people, choice.scope, text=search, branch_id=branch_id)
             labels = {int(r.customer_id): f"{r.name} ({r.code})" for r in people.itertuples(index=False)}
-            center = st.sidebar.selectbox(t("graph.person"), list(labels), format_func=labels.get, key="graph_person")
+            center = st.sidebar.selectbox(t("graph.person"), list(labels), key="graph_person",
+                                          format_func=lambda c: labels.get(int(c), str(c)))
             radius = st.sidebar.radio(t("graph.radius"), [1, 2], horizontal=True, key="graph_radius",
                                       format_func=lambda n: t("graph.radius_n", n=n))
             nodes, edges = (query(G.ego_graph_frames, choice.scope, customer_id=center, radius=radius)

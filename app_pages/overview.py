@@ -10,6 +10,7 @@ from components.i18n import format_number, format_percent, t
 from components.kpi import Kpi, kpi_row
 from components.tables import data_table
 from models.metrics import followers as follower_metrics
+from models.metrics import graph as graph_metrics
 
 st.title(t("app.title"))
 require_database()
@@ -64,3 +65,14 @@ if choice.branch_id is None:
         data_table(ranking.tail(5).iloc[::-1], labels, key="overview_bottom", file_stem="bottom_branches",
                    column_config=config)
 st.page_link("app_pages/followers.py", label=t("overview.open_page"), icon=":material/trending_up:")
+
+# --- Relationship network
+st.subheader(t("graph.overview.headline"))
+network = query(graph_metrics.overview_headline, choice.scope, end=last_day)
+if network["people_measured"]:
+    from components.graph_view import people_line
+
+    st.markdown(t("graph.overview.influencers", names=people_line(network["influencers"])) + "  \n"
+                + t("graph.overview.prospects", names=people_line(network["prospects"])) + "  \n"
+                + t("graph.overview.well_tied", n=network["prospects_well_tied"]))
+st.page_link("app_pages/graph.py", label=t("overview.open_page"), icon=":material/hub:")

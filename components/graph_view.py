@@ -47,6 +47,15 @@ def with_display_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
+def people_line(people: pd.DataFrame) -> str:
+    """"Name (branch · role)" for a few people, for a headline sentence."""
+    parts = []
+    for row in people.itertuples(index=False):
+        details = " · ".join(x for x in (row.branch_name, role_names(row.roles)) if x)
+        parts.append(f"{row.name}（{details}）" if details else row.name)
+    return "、".join(parts) or t("common.none")
+
+
 def referral_chain_text(chain: pd.DataFrame) -> str:
     """A chain as an indented list: who brought whom, with each person's deposits."""
     return "  \n".join(

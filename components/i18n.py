@@ -6,9 +6,9 @@ from functools import cache
 
 import streamlit as st
 
-from components.strings import common, followers
+from components.strings import common, followers, graph
 
-STRING_MODULES = [common, followers]
+STRING_MODULES = [common, followers, graph]
 LANGUAGES = ("zh", "en")
 LANGUAGE_KEY = "ui_language"
 

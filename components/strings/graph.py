@@ -167,4 +167,5 @@ STRINGS: dict[str, tuple[str, str]] = {
     "graph.overview.influencers": ("最有影响力的人：{names}", "Most influential: {names}"),
     "graph.overview.prospects": ("下一步接触：{names}", "Reach next: {names}"),
     "graph.overview.measured": ("已分析 {n:,} 人", "{n:,} people measured"),
+    "graph.overview.well_tied": ("认识≥3位我行客户的潜力客户：{n:,} 人", "Prospects who know 3+ customers: {n:,}"),
 }

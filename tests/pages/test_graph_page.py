@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tests.pages.conftest import page, run_page as _run
+from tests.pages.conftest import page
+from tests.pages.conftest import run_page as _run
 
 PAGE = "app_pages/graph.py"
 
@@ -73,3 +74,29 @@ def test_english_page(demo_env):
     assert not app.exception, app.exception
     assert "Customer relationship network" in [t.value for t in app.title]
     assert "Most influential people" in [s.value for s in app.subheader]
+
+
+def test_a_bank_without_relationships_gets_a_plain_message(monkeypatch, demo_sqlite_url, tmp_path):
+    import shutil
+    import sqlite3
+
+    from tests.pages.conftest import PROJECT_ROOT
+
+    copy = tmp_path / "no_graph.db"
+    shutil.copy(demo_sqlite_url.removeprefix("sqlite:///"), copy)
+    with sqlite3.connect(copy) as conn:
+        conn.execute("DELETE FROM nodemetric")
+        conn.execute("DELETE FROM relationship")
+        conn.execute("UPDATE dataversion SET version = version + 1")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{copy}")
+    monkeypatch.chdir(PROJECT_ROOT)
+    app = _run(PAGE)
+    assert any("还没有客户关系数据" in i.value for i in app.info)
+    assert not app.get("plotly_chart")
+
+
+def test_overview_names_the_most_influential_and_who_to_reach(demo_env):
+    app = _run("app_pages/overview.py")
+    assert "客户关系网络" in [s.value for s in app.subheader]
+    text = " ".join(m.value for m in app.markdown)
+    assert "最有影响力的人" in text and "下一步接触" in text

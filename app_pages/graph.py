@@ -93,12 +93,12 @@ try:
         else:
             draw_nodes, draw_edges, counts = G.network_view(nodes, edges, max_people=max_people, center=center)
             if counts["nodes_hidden"]:
-                st.caption(t("graph.cut_note", total=counts["nodes_total"], edges=counts["edges_total"],
-                             shown=counts["nodes_shown"], hidden=counts["nodes_hidden"],
-                             hidden_edges=counts["edges_hidden"]))
+                note = t("graph.cut_note", total=counts["nodes_total"], edges=counts["edges_total"],
+                         shown=counts["nodes_shown"], hidden=counts["nodes_hidden"], hidden_edges=counts["edges_hidden"])
             else:
-                st.caption(t("graph.full_note", total=counts["nodes_total"], edges=counts["edges_total"]))
-            st.plotly_chart(network_figure(draw_nodes, draw_edges, figure_labels(), color_by, t("graph.chart.title")),
+                note = t("graph.full_note", total=counts["nodes_total"], edges=counts["edges_total"])
+            st.caption(f"{t('graph.chart.title')} {note}")
+            st.plotly_chart(network_figure(draw_nodes, draw_edges, figure_labels(), color_by),
                             width="stretch", key="graph_network")
 
         st.subheader(t("graph.key.title"), help=t("graph.key.help"))

@@ -117,7 +117,7 @@ def network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, labels: dict[str, s
         figure.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=label,
                                     marker={"symbol": symbol, "size": 12, "color": NEUTRAL}))
     figure.update_xaxes(visible=False)
-    figure.update_yaxes(visible=False, scaleanchor="x", scaleratio=1)
+    figure.update_yaxes(visible=False)
     figure = apply_layout(figure, title, height=height)
     figure.update_layout(hovermode="closest", plot_bgcolor="white")
     return figure

@@ -11,14 +11,15 @@ from tests.e2e.conftest import screenshot, wait_for_app
 pytestmark = pytest.mark.e2e
 
 
-def _county_village(database_url: str) -> tuple[int, int, str]:
+def _county_village(database_url: str) -> tuple[int, int, int]:
+    """A county branch's first village: (branch id, village id, residents)."""
     engine = make_engine(database_url)
     with engine.connect() as conn:
         row = conn.execute(text(
-            "SELECT v.branch_id, v.id, v.name FROM village v JOIN branch b ON b.id = v.branch_id "
-            "WHERE b.kind = 'county' ORDER BY b.code, v.id")).first()
+            "SELECT v.branch_id, v.id, (SELECT COUNT(*) FROM customer c WHERE c.village_id = v.id) FROM village v "
+            "JOIN branch b ON b.id = v.branch_id WHERE b.kind = 'county' ORDER BY b.code, v.id")).first()
     engine.dispose()
-    return int(row[0]), int(row[1]), row[2]
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 @pytest.fixture
@@ -33,12 +34,14 @@ def tab(chromium_browser):
 
 
 def test_village_graph_marks_the_key_persons(tab, app_url, e2e_database_url):
-    branch_id, village_id, village_name = _county_village(e2e_database_url)
+    branch_id, village_id, residents = _county_village(e2e_database_url)
     tab.goto(f"{app_url}/graph?branch={branch_id}&view=village&village={village_id}")
+    wait_for_app(tab)
+    tab.wait_for_selector("text=关键人物及其覆盖", timeout=60_000)
     wait_for_app(tab)
     body = tab.inner_text("body")
     assert "Traceback" not in body
-    assert village_name in body and "关键人物及其覆盖" in body
+    assert f"共 {residents:,} 人" in body and "关键人物及其覆盖" in body
     chart_text = tab.locator("[data-testid='stPlotlyChart']").first.inner_text()
     assert "村主任" in chart_text or "包工头" in chart_text
     path = screenshot(tab, "graph_village")

@@ -1,20 +1,37 @@
-"""Entry point: page config, language, and the navigation over pages/."""
+"""Entry point: page config, language, login gate, and the navigation over app_pages/."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from components.auth import account_box, login_view, signed_in_user
+from components.data import require_database
 from components.i18n import language_picker, t
+from models.accounts import UserRole
 
 st.set_page_config(page_title=t("app.title"), page_icon=":material/account_balance:", layout="wide")
+require_database()
+
+user = signed_in_user()
+if user is None:
+    navigation = st.navigation([st.Page(login_view, title=t("auth.title"), icon=":material/login:")])
+    language_picker()
+    navigation.run()
+    st.stop()
 
 PAGES = [
     st.Page("app_pages/overview.py", title=t("nav.overview"), icon=":material/dashboard:", default=True),
     st.Page("app_pages/followers.py", title=t("nav.followers"), icon=":material/trending_up:"),
+    st.Page("app_pages/groups.py", title=t("nav.groups"), icon=":material/groups:"),
+    st.Page("app_pages/campaign.py", title=t("nav.campaign"), icon=":material/directions_bus:"),
     st.Page("app_pages/graph.py", title=t("nav.graph"), icon=":material/hub:"),
 ]
+ADMIN_PAGES = [
+    st.Page("app_pages/audit.py", title=t("nav.audit"), icon=":material/policy:"),
+]
 
-navigation = st.navigation(PAGES)
+navigation = st.navigation(PAGES + (ADMIN_PAGES if user.role == UserRole.ADMIN else []))
 st.sidebar.caption(t("app.caption"))
+account_box(user)
 language_picker()
 navigation.run()

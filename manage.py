@@ -46,6 +46,52 @@ def cmd_reset(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_create_user(args: argparse.Namespace) -> int:
+    import getpass
+
+    from sqlmodel import Session
+
+    from models.accounts import User, UserRole
+    from models.auth import audit, hash_password
+    from models.org import Branch, Staff
+
+    engine = make_engine()
+    check_connection(engine)
+    create_all(engine)
+    password = args.password or getpass.getpass("密码 / password: ")
+    if len(password) < 8:
+        print("密码至少8位 / the password needs at least 8 characters", file=sys.stderr)
+        return 2
+    with Session(engine) as session:
+        if session.execute(select(User).where(User.username == args.username)).first():
+            print(f"用户已存在 / user {args.username!r} already exists", file=sys.stderr)
+            return 2
+        branch_id = staff_id = None
+        if args.branch_code:
+            branch = session.execute(select(Branch).where(Branch.code == args.branch_code)).scalars().first()
+            if branch is None:
+                print(f"未知网点代码 / unknown branch code {args.branch_code!r}", file=sys.stderr)
+                return 2
+            branch_id = branch.id
+        if args.employee_no:
+            staff = session.execute(select(Staff).where(Staff.employee_no == args.employee_no)).scalars().first()
+            if staff is None:
+                print(f"未知工号 / unknown employee number {args.employee_no!r}", file=sys.stderr)
+                return 2
+            staff_id, branch_id = staff.id, branch_id or staff.branch_id
+        if args.role in (UserRole.PRESIDENT, UserRole.STAFF) and branch_id is None:
+            print("行长和员工账号需要 --branch-code 或 --employee-no / presidents and staff need a branch",
+                  file=sys.stderr)
+            return 2
+        session.add(User(username=args.username, display_name=args.name or args.username, email=args.email or "",
+                         password_hash=hash_password(password), role=args.role, branch_id=branch_id,
+                         staff_id=staff_id))
+        audit(session, "manage.py", "user_create", detail=f"{args.username} role={args.role} branch={branch_id}")
+        session.commit()
+    print(f"已创建用户 / created {args.username} ({args.role})")
+    return 0
+
+
 def cmd_info(_args: argparse.Namespace) -> int:
     from sqlmodel import SQLModel
 
@@ -70,6 +116,37 @@ def cmd_graph_metrics(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_campaign(args: argparse.Namespace) -> int:
+    """Print where the 213N campaign stands on a day (default: the end of the data)."""
+    from sqlmodel import Session
+
+    from models.metrics.campaign import overview_headline
+    from models.scope import Scope
+
+    engine = make_engine()
+    check_connection(engine)
+    as_of = date.fromisoformat(args.as_of) if args.as_of else date.today()
+    with Session(engine) as session:
+        headline = overview_headline(session, Scope.head_office(), as_of)
+    if headline is None:
+        print("没有返乡农民工营销季数据 / no migrant campaign season in the database")
+        return 1
+    state = "进行中 / running" if headline["running"] else "已结束 / closed"
+    print(f"{headline['season']} 季 / season ({state}), as of {headline['as_of']}")
+    print(f"  距春节 / days to festival {headline['days_to_festival']:>6}   距结束 / days to end {headline['days_to_end']:>6}")
+    print(f"  存款 / deposits {headline['deposited']:>14,.0f}   目标 / target {headline['target']:>14,.0f}"
+          f"   完成率 / attainment {headline['attainment'] or 0:.1%}")
+    if headline["run_rate_needed"] is not None:
+        print(f"  日均需 / run-rate needed {headline['run_rate_needed']:>12,.0f}   按当前速度 / at current pace "
+              f"{headline['projection']:>14,.0f}")
+    if headline.get("seasonal_projection"):
+        print(f"  按去年同期节奏 / on last season's shape {headline['seasonal_projection']:>14,.0f}")
+    print(f"  落后村 / lagging villages {headline['lagging_villages']} of {headline['villages']}")
+    for village in headline["worst_villages"]:
+        print(f"    {village['village_name']} ({village['branch_name']}): {village['attainment']:.0%}, gap {village['gap']:,.0f}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="manage.py", description="社交银行驾驶舱 / social-banking cockpit")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -85,6 +162,20 @@ def build_parser() -> argparse.ArgumentParser:
     reset = commands.add_parser("reset", help="drop and recreate every table")
     reset.add_argument("--yes", action="store_true", help="do not ask")
     reset.set_defaults(handler=cmd_reset)
+
+    user = commands.add_parser("create-user", help="create a login (the first admin, presidents, staff, viewers)")
+    user.add_argument("--username", required=True)
+    user.add_argument("--role", required=True, choices=["admin", "president", "staff", "viewer"])
+    user.add_argument("--password", help="omit to be asked without echo")
+    user.add_argument("--name", help="display name")
+    user.add_argument("--email")
+    user.add_argument("--branch-code", help="the branch a president / staff / viewer is scoped to")
+    user.add_argument("--employee-no", help="link the login to a staff record")
+    user.set_defaults(handler=cmd_create_user)
+
+    campaign = commands.add_parser("campaign", help="where the migrant-worker (213N) campaign stands on a day")
+    campaign.add_argument("--as-of", help="the day, YYYY-MM-DD (default: today)")
+    campaign.set_defaults(handler=cmd_campaign)
 
     info = commands.add_parser("info", help="show the database and its row counts")
     info.set_defaults(handler=cmd_info)

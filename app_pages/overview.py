@@ -9,8 +9,10 @@ from components.filters import scope_picker
 from components.i18n import format_number, format_percent, t
 from components.kpi import Kpi, kpi_row
 from components.tables import data_table
+from models.metrics import campaign as campaign_metrics
 from models.metrics import followers as follower_metrics
 from models.metrics import graph as graph_metrics
+from models.metrics import groups as group_metrics
 
 st.title(t("app.title"))
 require_database()
@@ -29,6 +31,11 @@ alert_lines = [
       net=int(row.episode_net))
     for row in drop_alerts.itertuples(index=False)
 ]
+group_headline = query(group_metrics.overview_headline, choice.scope, end=last_day)
+if not group_headline["dormant"].empty:
+    dormant = group_headline["dormant"]
+    names = "、".join(t("groups.overview.silent_days", name=r.group_name, days=r.days_silent) for r in dormant.head(3).itertuples())
+    alert_lines.append(t("groups.overview.dormant_alert", count=len(dormant), days=group_metrics.DEFAULT_DORMANT_DAYS, names=names))
 if alert_lines:
     for line in alert_lines:
         st.warning(line, icon=":material/trending_down:")
@@ -65,6 +72,34 @@ if choice.branch_id is None:
         data_table(ranking.tail(5).iloc[::-1], labels, key="overview_bottom", file_stem="bottom_branches",
                    column_config=config)
 st.page_link("app_pages/followers.py", label=t("overview.open_page"), icon=":material/trending_up:")
+
+# --- Group activity
+st.subheader(t("groups.overview.title"))
+group_kpis = group_headline["kpis"]
+kpi_row([
+    Kpi(t("groups.kpi.groups"), format_number(group_kpis["groups"])),
+    Kpi(t("groups.kpi.members"), format_number(group_kpis["members"])),
+    Kpi(t("groups.kpi.active_share"), format_percent(group_kpis["active_share"])),
+    Kpi(t("groups.kpi.median_reply"), format_number(group_kpis["median_reply_minutes"], 1)),
+    Kpi(t("groups.kpi.dormant"), format_number(group_kpis["dormant_groups"])),
+])
+st.page_link("app_pages/groups.py", label=t("groups.overview.open_page"), icon=":material/groups:")
+
+# --- Migrant-worker campaign (213N)
+campaign = query(campaign_metrics.overview_headline, choice.scope, end=last_day)
+if campaign:
+    st.subheader(t("overview.campaign"))
+    change = campaign.get("change_vs_last_season")
+    st.markdown(t("overview.campaign.running" if campaign["running"] else "overview.campaign.closed",
+                  season=campaign["season"], day=campaign["as_of"], attainment=format_percent(campaign["attainment"]),
+                  days=campaign["days_to_festival"], run_rate=format_number(campaign["run_rate_needed"]),
+                  deposited=format_number(campaign["deposited"]), target=format_number(campaign["target"]),
+                  change="—" if change is None else f"{change:+.1%}"))
+    if campaign["worst_villages"]:
+        names = "、".join(f"{v['village_name']}（{format_percent(v['attainment'], 0)}）" for v in campaign["worst_villages"])
+        st.warning(t("overview.campaign.lagging", n=campaign["lagging_villages"], total=campaign["villages"],
+                     names=names), icon=":material/agriculture:")
+    st.page_link("app_pages/campaign.py", label=t("overview.open_page"), icon=":material/directions_bus:")
 
 # --- Relationship network
 st.subheader(t("graph.overview.headline"))

@@ -31,8 +31,17 @@ def engine() -> Engine:
 
 
 def page_scope() -> Scope:
-    """The caller's scope, built on the server. Until logins exist every caller is head office."""
-    return Scope.head_office()
+    """The signed-in user's scope, rebuilt from the database on every run; never from a widget,
+    the URL or an editable session value. A page reached without a session stops here."""
+    from components.auth import signed_in_user
+    from models.auth import scope_for_user
+
+    user = signed_in_user()
+    if user is None:
+        st.warning(t("auth.expired"))
+        st.stop()
+    with Session(engine()) as session:
+        return scope_for_user(session, user)
 
 
 @st.cache_data(ttl=5, show_spinner=False)
@@ -59,6 +68,12 @@ def query(function: Callable[..., Any], scope: Scope, **filters: Any) -> Any:
         function.__module__, function.__qualname__, database_url(), data_version(), scope,
         tuple(sorted(filters.items())),
     )
+
+
+def fresh_query(function: Callable[..., Any], scope: Scope, **filters: Any) -> Any:
+    """Uncached call, for what must be current to the second (the audit log)."""
+    with Session(engine()) as session:
+        return function(session, scope, **filters)
 
 
 def require_database() -> None:

@@ -79,6 +79,8 @@ def person_card(card: dict, key: str) -> None:
         right.markdown(f"**{t('graph.card.value')}**: {format_number(card['deposit_balance'])} / "
                        f"{format_number(card['wealth_balance'])} {t('common.yuan')}  \n"
                        f"**{t('graph.card.products')}**: {card['products_held']}")
+        if card.get("groups"):
+            st.markdown(f"**{t('graph.card.groups')}**: " + "、".join(card["groups"]))
         metric = card.get("metrics")
         if metric:
             share = metric.get("customer_neighbour_share")

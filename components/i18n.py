@@ -6,9 +6,9 @@ from functools import cache
 
 import streamlit as st
 
-from components.strings import common, followers, graph
+from components.strings import auth, campaign, common, followers, graph, groups
 
-STRING_MODULES = [common, followers, graph]
+STRING_MODULES = [common, followers, auth, campaign, groups, graph]
 LANGUAGES = ("zh", "en")
 LANGUAGE_KEY = "ui_language"
 

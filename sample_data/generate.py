@@ -15,11 +15,14 @@ from models.db import create_all
 from models.metrics.graph import compute_node_metrics
 from models.org import Branch
 from models.system import DataVersion
+from sample_data.accounts import generate_demo_accounts
 from sample_data.bulk import bulk_insert, reset_sequences
+from sample_data.campaign import generate_campaign
 from sample_data.context import SCALES, GenContext
 from sample_data.customers import generate_customers
 from sample_data.followers import generate_followers
 from sample_data.graph import generate_graph
+from sample_data.groups import generate_groups
 from sample_data.org import generate_org
 
 DomainGenerator = Callable[[GenContext], dict[str, pd.DataFrame]]
@@ -29,7 +32,10 @@ GENERATORS: list[tuple[str, DomainGenerator]] = [
     ("org", generate_org),
     ("customers", generate_customers),
     ("followers", generate_followers),
+    ("groups", generate_groups),
     ("graph", generate_graph),
+    ("accounts", generate_demo_accounts),
+    ("campaign", generate_campaign),
 ]
 
 # Derived tables computed from the loaded rows, in order: hook(engine, progress=...).

@@ -39,6 +39,7 @@ def generate_graph(ctx: GenContext) -> dict[str, pd.DataFrame]:
         *_foreman_crews(rng, people, key_people),
         *_workplaces(rng, customers, branch_kind),
         _referral_chains(rng, people),
+        *_group_ties(rng, ctx.frames.get("groupmembership")),
     ]
     edges = pd.concat([p for p in parts if len(p)], ignore_index=True)
     return {Relationship.__tablename__: _finish(edges, customers)}
@@ -230,6 +231,25 @@ def _referral_chains(rng: np.random.Generator, people: pd.DataFrame) -> pd.DataF
     first = np.sort(first)
     return _edges(np.r_[a, tail_ids[pick][owner][first]], np.r_[b, referred[first]],
                   RelationKind.REFERRAL, RelationSource.REFERRAL_CODE)
+
+
+def _group_ties(rng: np.random.Generator, memberships: pd.DataFrame | None) -> list[pd.DataFrame]:
+    """Co-members of a WeChat / WeCom group know each other a little: each current member is tied to
+    one neighbour in the group, and the group's community experts and opinion leaders to up to 30
+    members each (they drive the conversation). Derived from the groups domain when it exists."""
+    if memberships is None or memberships.empty:
+        return []
+    current = memberships[memberships["left_on"].isna()]
+    group = current["group_id"].to_numpy(np.int64)
+    order, _, _ = _sorted_groups(rng, group)
+    ids, group = current["customer_id"].to_numpy(np.int64)[order], group[order]
+    ring = _edges(*_pairs_within(ids, group, range(1, 2)), RelationKind.GROUP, RelationSource.GROUP_MEMBERSHIP)
+    leaders = current[current["role"] != "member"]
+    starts, sizes = _slices(group, leaders["group_id"].to_numpy(np.int64))
+    owner, position = _draw(rng, starts, sizes, np.minimum(sizes, 30))
+    voices = _edges(leaders["customer_id"].to_numpy(np.int64)[owner], ids[position], RelationKind.GROUP,
+                    RelationSource.GROUP_MEMBERSHIP)
+    return [ring, voices]
 
 
 def _finish(edges: pd.DataFrame, customers: pd.DataFrame) -> pd.DataFrame:

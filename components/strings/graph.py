@@ -77,6 +77,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "graph.card.village": ("村/社区", "Village / compound"),
     "graph.card.staff": ("管户客户经理", "Managing staff"),
     "graph.card.roles": ("身份", "Roles"),
+    "graph.card.groups": ("所在社群", "Groups"),
     "graph.card.occupation": ("职业", "Occupation"),
     "graph.card.status": ("状态", "Status"),
     "graph.card.value": ("存款 / 理财", "Deposits / wealth"),

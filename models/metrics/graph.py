@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from models.customers import Customer, KeyPerson, Village
 from models.graph import DIRECTED_KINDS, NodeMetric, RelationKind, Relationship
+from models.groups import GroupMembership, SocialGroup
 from models.metrics.org import read_frame
 from models.org import Branch, Staff
 from models.scope import Scope, ScopeError
@@ -29,7 +30,7 @@ EDGE_COLUMNS = ["customer_a_id", "customer_b_id", "kind", "weight", "source"]
 METRIC_COLUMNS = ["customer_id", "degree", "weighted_degree", "pagerank", "influence", "betweenness", "community",
                   "communities_bridged", "customer_neighbour_share"]
 EXACT_BETWEENNESS_MAX_NODES = 400
-BETWEENNESS_SAMPLES = 96
+BETWEENNESS_SAMPLES = 64
 GRAPH_SEED = 42
 MAX_PINNED_KEY_PERSONS = 12
 
@@ -55,11 +56,13 @@ def build_graph(nodes: pd.DataFrame, edges: pd.DataFrame) -> nx.Graph:
     pairs = pd.DataFrame({"u": low, "v": high, "kind": frame["kind"].to_numpy(), "weight": frame["weight"].to_numpy(float)})
     pairs = pairs.sort_values(["u", "v", "weight"], ascending=[True, True, False], kind="stable")
     grouped = pairs.groupby(["u", "v"], sort=False)
-    collapsed = pd.DataFrame({
-        "weight": grouped["weight"].sum(),
-        "kind": grouped["kind"].first(),
-        "kinds": grouped["kind"].agg(lambda k: ",".join(sorted(set(k)))),
-    }).reset_index()
+    collapsed = pd.DataFrame({"weight": grouped["weight"].sum(), "kind": grouped["kind"].first()}).reset_index()
+    collapsed["kinds"] = collapsed["kind"]
+    shared = pairs[pairs.duplicated(["u", "v"], keep=False)]  # few pairs tied in more than one way
+    if len(shared):
+        joined = shared.groupby(["u", "v"])["kind"].agg(lambda k: ",".join(sorted(set(k))))
+        index = pd.MultiIndex.from_frame(collapsed[["u", "v"]])
+        collapsed["kinds"] = joined.reindex(index).fillna(pd.Series(collapsed["kind"].to_numpy(), index=index)).to_numpy()
     graph.add_edges_from(
         (int(u), int(v), {"weight": float(w), "kind": k, "kinds": ks})
         for u, v, w, k, ks in collapsed[["u", "v", "weight", "kind", "kinds"]].itertuples(index=False, name=None)
@@ -648,6 +651,12 @@ def person_card(session: Session, scope: Scope, customer_id: int) -> dict | None
     metric = session.execute(select(NodeMetric).where(NodeMetric.customer_id == customer.id)).scalar_one_or_none()
     may_see_phone = scope.can_see_phones or (scope.staff_id is not None and scope.staff_id == customer.staff_id)
     roles = _roles_of(session, [customer.id])
+    groups = session.execute(
+        select(SocialGroup.name).join(GroupMembership, GroupMembership.group_id == SocialGroup.id)
+        .where(GroupMembership.customer_id == customer.id, GroupMembership.left_on.is_(None),
+               scope.clause(SocialGroup.branch_id))
+        .distinct().order_by(SocialGroup.name)
+    ).scalars().all()
     nodes, edges = ego_graph_frames(session, scope, customer.id, radius=1)
     ties = edges[(edges["customer_a_id"] == customer.id) | (edges["customer_b_id"] == customer.id)].copy()
     if not ties.empty:
@@ -673,6 +682,7 @@ def person_card(session: Session, scope: Scope, customer_id: int) -> dict | None
         "wealth_balance": float(customer.wealth_balance), "products_held": int(customer.products_held),
         "e_banking": bool(customer.e_banking), "opened_on": customer.opened_on,
         "roles": [r for r in str(roles.get(customer.id, "")).split(",") if r],
+        "groups": list(groups),
         "staff_name": staff.name if staff else "", "staff_role": staff.role if staff else "",
         "metrics": metric.model_dump() if metric else None,
         "relationships": ties,

@@ -194,3 +194,19 @@ def test_compute_node_metrics_on_a_stored_star(empty_engine):
     assert stored.loc[1, "pagerank"] == pytest.approx(0.13125 / 0.2775, abs=1e-6)
     assert stored.loc[1, "customer_neighbour_share"] == pytest.approx(4 / 5)
     assert stored.index[0] == 1
+
+
+def test_group_ties_join_current_co_members_and_the_card_lists_the_groups(demo_session):
+    strays = demo_session.execute(text(
+        "SELECT COUNT(*) FROM relationship r WHERE r.kind = 'group' AND NOT EXISTS ("
+        "SELECT 1 FROM groupmembership m1 JOIN groupmembership m2 ON m1.group_id = m2.group_id "
+        "WHERE m1.customer_id = r.customer_a_id AND m2.customer_id = r.customer_b_id "
+        "AND m1.left_on IS NULL AND m2.left_on IS NULL)")).scalar_one()
+    assert strays == 0
+    member = demo_session.execute(text(
+        "SELECT customer_id FROM groupmembership WHERE left_on IS NULL ORDER BY customer_id")).scalars().first()
+    expected = sorted(set(demo_session.execute(text(
+        "SELECT g.name FROM socialgroup g JOIN groupmembership m ON m.group_id = g.id "
+        "WHERE m.customer_id = :c AND m.left_on IS NULL"), {"c": member}).scalars()))
+    card = G.person_card(demo_session, Scope.head_office(), member)
+    assert card["groups"] == expected and expected

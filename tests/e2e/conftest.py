@@ -89,9 +89,9 @@ def chromium_browser(chromium_path):
         instance.close()
 
 
-def wait_for_app(page) -> None:
+def wait_for_app(page, signed_in: bool = True) -> None:
     """Wait until Streamlit has finished running the script and drawn the charts."""
-    page.wait_for_selector("[data-testid='stSidebarNav']", timeout=30_000)
+    page.wait_for_selector("[data-testid='stSidebarNav']" if signed_in else "[data-testid='stForm']", timeout=30_000)
     page.wait_for_timeout(800)
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000

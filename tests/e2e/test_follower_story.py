@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
 
-from models.db import make_engine
-from sample_data.org import STORY_BRANCH_CODE
 from tests.e2e.conftest import screenshot, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
 
-def _story_branch_id(database_url: str) -> int:
-    engine = make_engine(database_url)
-    with engine.connect() as conn:
-        branch_id = conn.execute(text("SELECT id FROM branch WHERE code = :c"), {"c": STORY_BRANCH_CODE}).scalar_one()
-    engine.dispose()
-    return branch_id
+def sign_in_as_demo(tab, app_url: str, name: str) -> None:
+    tab.goto(app_url)
+    wait_for_app(tab, signed_in=False)
+    tab.get_by_role("button", name=f"以「{name}」身份进入").first.click()
+    wait_for_app(tab)
+
+
+def choose(tab, label: str, option: str) -> None:
+    """Pick `option` in the sidebar selectbox labelled `label`, the way a user does."""
+    box = tab.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text=label)
+    box.click()
+    tab.get_by_role("option", name=option).click()
+    wait_for_app(tab)
 
 
 @pytest.fixture
@@ -31,12 +35,13 @@ def tab(chromium_browser):
     assert not errors, errors
 
 
-def test_follower_page_shows_the_mid_autumn_story(tab, app_url, e2e_database_url):
-    tab.goto(f"{app_url}/followers?days=365")
+def test_follower_page_shows_the_mid_autumn_story(tab, app_url):
+    sign_in_as_demo(tab, app_url, "总行管理员")
+    tab.get_by_role("link", name="粉丝增长").click()
     wait_for_app(tab)
     screenshot(tab, "followers_all_branches")
-    tab.goto(f"{app_url}/followers?days=365&branch={_story_branch_id(e2e_database_url)}")
-    wait_for_app(tab)
+    choose(tab, "网点", "月河社区支行")
+    choose(tab, "统计周期", "近365天")
     body = tab.inner_text("body")
     assert "中秋大闸蟹团购" in body
     assert "掉粉预警" in body
@@ -46,8 +51,7 @@ def test_follower_page_shows_the_mid_autumn_story(tab, app_url, e2e_database_url
 
 
 def test_overview_shows_headline_and_alerts(tab, app_url):
-    tab.goto(app_url)
-    wait_for_app(tab)
+    sign_in_as_demo(tab, app_url, "总行管理员")
     body = tab.inner_text("body")
     assert "粉丝增长" in body and "预警" in body
     assert "Traceback" not in body

@@ -7,33 +7,52 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from sample_data.accounts import DEMO_PASSWORD
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 90
 
 
-class PageTest:
-    """An AppTest that enters through app.py (as a user does) and then opens one page."""
+def sign_in(app: AppTest, username: str, password: str) -> AppTest:
+    """Fill and submit the login form, as a user does."""
+    app.text_input(key="login_username").input(username)
+    app.text_input(key="login_password").input(password)
+    next(b for b in app.button if b.label in ("登录", "Sign in")).click().run()
+    return app
 
-    def __init__(self, relative_path: str) -> None:
+
+class PageTest:
+    """An AppTest that enters through app.py as a user does: signs in with the login form (as
+    `username`, a demo account; None stays signed out), then opens one page."""
+
+    def __init__(self, relative_path: str, username: str | None = "demo_admin") -> None:
         self.path = relative_path
+        self.username = username
         self.app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=TIMEOUT)
         self.session_state = self.app.session_state
         self.query_params = self.app.query_params
 
     def run(self) -> AppTest:
         self.app.run()
-        if self.path != "app.py" and not self.app.exception:
-            self.app.switch_page(self.path).run()
+        signed_out = any(getattr(w, "key", None) == "login_username" for w in self.app.text_input)
+        if self.username and signed_out and not self.app.exception:
+            sign_in(self.app, self.username, DEMO_PASSWORD)
+        if self.path != "app.py" and self.username and not self.app.exception and not signed_out_now(self.app):
+            self.app.switch_page(str(PROJECT_ROOT / self.path)).run()
         return self.app
 
 
-def page(relative_path: str) -> PageTest:
+def signed_out_now(app: AppTest) -> bool:
+    return any(getattr(w, "key", None) == "login_username" for w in app.text_input)
+
+
+def page(relative_path: str, username: str | None = "demo_admin") -> PageTest:
     """A page given relative to the project root (e.g. "app_pages/followers.py"); call `.run()`."""
-    return PageTest(relative_path)
+    return PageTest(relative_path, username)
 
 
-def run_page(relative_path: str) -> AppTest:
-    app = page(relative_path).run()
+def run_page(relative_path: str, username: str = "demo_admin") -> AppTest:
+    app = page(relative_path, username).run()
     assert not app.exception, app.exception
     return app
 

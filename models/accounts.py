@@ -1,0 +1,44 @@
+"""Who may log in, with which role and branch, and the audit log of what they did."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Index
+from sqlmodel import Field, SQLModel
+
+
+class UserRole(StrEnum):
+    ADMIN = "admin"          # head office: all data, imports, users, rules
+    PRESIDENT = "president"  # their branch and the branches under it
+    STAFF = "staff"          # their own customers and their branch's leaderboards
+    VIEWER = "viewer"        # read-only and masked, for meetings
+
+
+class User(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, max_length=64)
+    display_name: str = Field(default="", max_length=64)
+    email: str = Field(default="", max_length=120, index=True)
+    password_hash: str = Field(default="", max_length=200)
+    role: str = Field(max_length=16)
+    branch_id: int | None = Field(default=None, foreign_key="branch.id")
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    locale: str = Field(default="zh", max_length=8)
+    is_active: bool = True
+    is_demo: bool = False
+    failed_logins: int = 0
+    locked_until: datetime | None = None
+    last_login_at: datetime | None = None
+
+
+class AuditLog(SQLModel, table=True):
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime
+    username: str = Field(max_length=64)
+    action: str = Field(max_length=32)
+    outcome: str = Field(default="ok", max_length=16)
+    detail: str = Field(default="", max_length=500)

@@ -1,0 +1,669 @@
+"""The 213N campaign as a president reads it each day: countdown, deposits against target, the run-rate
+needed, the projection, progress through the playbook, villages and staff that lag, who to visit next,
+and this season against last on the same lunar day.
+
+Queries read whole seasons (aggregated in SQL where the grain allows); every measure is a pure function
+of those frames and an `as_of` day, so a finished season can be replayed day by day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import aliased
+from sqlmodel import Session
+
+from models.campaign import (
+    CampaignDeposit,
+    CampaignTarget,
+    HometownOffer,
+    MigrantCampaign,
+    NameListEntry,
+    OutreachContact,
+    OutreachOutcome,
+    SmsMessage,
+    TargetLevel,
+    TownshipEvent,
+    Visit,
+    new_years_eve,
+)
+from models.customers import Customer, KeyPerson, KeyRole, Village
+from models.metrics.org import read_frame
+from models.org import Branch, Staff
+from models.privacy import own_customers_only, phones_for_scope
+from models.scope import Scope
+
+ROUND1_DAYS = 2
+"""Round 1 is due within 1-2 days of the worker's return (the return day is day 0)."""
+ROUND2_LAST_LUNAR_DAY = 5
+"""Round 2 runs from New Year's Eve to the 5th day of the first month."""
+ROUND3_LEAD_DAYS = 3
+"""Round 3 is due in the three days before the worker leaves (leaving day itself is late)."""
+VISIT_STATUSES = ["on_time", "late", "missed", "due", "upcoming", "not_returned"]
+PACE_WINDOW = 7
+
+
+# ---------------------------------------------------------------- queries
+
+
+def campaigns(session: Session, scope: Scope | None = None) -> pd.DataFrame:
+    """Every season with its lunar calendar, oldest first. Seasons are bank-wide, so the scope (taken
+    for the common query signature) does not narrow them; every figure inside a season is scoped."""
+    frame = read_frame(session, select(
+        MigrantCampaign.id.label("campaign_id"), MigrantCampaign.season, MigrantCampaign.name,
+        MigrantCampaign.spring_festival, MigrantCampaign.start_date, MigrantCampaign.end_date,
+        MigrantCampaign.events_start, MigrantCampaign.events_end,
+    ).order_by(MigrantCampaign.season))
+    return _as_dates(frame, ["spring_festival", "start_date", "end_date", "events_start", "events_end"])
+
+
+def name_list(session: Session, scope: Scope, campaign_id: int) -> pd.DataFrame:
+    """One row per listed worker: who, where, contact staff, foreman tie, travel dates, the SMS and the
+    three visits (dates, income learned, collection target)."""
+    r1, r2, r3 = aliased(Visit), aliased(Visit), aliased(Visit)
+    statement = (
+        select(
+            NameListEntry.id.label("entry_id"), NameListEntry.customer_id, Customer.name.label("customer_name"),
+            Customer.phone, NameListEntry.branch_id, Branch.name.label("branch_name"), NameListEntry.village_id,
+            Village.name.label("village_name"), NameListEntry.staff_id, Staff.name.label("staff_name"),
+            NameListEntry.foreman_customer_id, NameListEntry.expected_return, NameListEntry.returned_on,
+            NameListEntry.leaves_on, NameListEntry.last_year_deposits,
+            SmsMessage.sent_on, SmsMessage.delivered, SmsMessage.replied_on, SmsMessage.reply_code,
+            r1.visit_date.label("visit1_date"), r2.visit_date.label("visit2_date"), r3.visit_date.label("visit3_date"),
+            r1.income_learned, r1.collection_target,
+        )
+        .join(Customer, Customer.id == NameListEntry.customer_id)
+        .join(Branch, Branch.id == NameListEntry.branch_id)
+        .join(Village, Village.id == NameListEntry.village_id, isouter=True)
+        .join(Staff, Staff.id == NameListEntry.staff_id, isouter=True)
+        .join(SmsMessage, SmsMessage.entry_id == NameListEntry.id, isouter=True)
+        .join(r1, and_(r1.entry_id == NameListEntry.id, r1.visit_round == 1), isouter=True)
+        .join(r2, and_(r2.entry_id == NameListEntry.id, r2.visit_round == 2), isouter=True)
+        .join(r3, and_(r3.entry_id == NameListEntry.id, r3.visit_round == 3), isouter=True)
+        .where(scope.clause(NameListEntry.branch_id), NameListEntry.campaign_id == int(campaign_id))
+        .order_by(NameListEntry.id)
+    )
+    frame = _as_dates(read_frame(session, statement), [
+        "expected_return", "returned_on", "leaves_on", "sent_on", "replied_on", "visit1_date", "visit2_date",
+        "visit3_date"])
+    for column in ("last_year_deposits", "income_learned", "collection_target"):
+        frame[column] = frame[column].astype("float64")
+    frame["delivered"] = frame["delivered"].astype("boolean")
+    return frame
+
+
+def deposits_by_customer_day(session: Session, scope: Scope, campaign_id: int) -> pd.DataFrame:
+    """Campaign deposits per customer and day, with branch, village and staff credited."""
+    statement = (
+        select(CampaignDeposit.day, CampaignDeposit.customer_id, CampaignDeposit.branch_id, CampaignDeposit.village_id,
+               CampaignDeposit.staff_id, func.sum(CampaignDeposit.amount).label("amount"))
+        .where(scope.clause(CampaignDeposit.branch_id), CampaignDeposit.campaign_id == int(campaign_id))
+        .group_by(CampaignDeposit.day, CampaignDeposit.customer_id, CampaignDeposit.branch_id,
+                  CampaignDeposit.village_id, CampaignDeposit.staff_id)
+        .order_by(CampaignDeposit.day, CampaignDeposit.customer_id)
+    )
+    frame = _as_dates(read_frame(session, statement), ["day"])
+    frame["amount"] = frame["amount"].astype("float64")
+    return frame
+
+
+def daily_deposits(session: Session, scope: Scope, campaign_id: int) -> pd.DataFrame:
+    """The scope's campaign deposits per day (amount and depositors)."""
+    statement = (
+        select(CampaignDeposit.day, func.sum(CampaignDeposit.amount).label("amount"),
+               func.count(func.distinct(CampaignDeposit.customer_id)).label("depositors"))
+        .where(scope.clause(CampaignDeposit.branch_id), CampaignDeposit.campaign_id == int(campaign_id))
+        .group_by(CampaignDeposit.day)
+        .order_by(CampaignDeposit.day)
+    )
+    frame = _as_dates(read_frame(session, statement), ["day"])
+    frame["amount"] = frame["amount"].astype("float64")
+    return frame
+
+
+def targets(session: Session, scope: Scope, campaign_id: int) -> pd.DataFrame:
+    """Deposit targets per branch, village and staff member, with their names."""
+    statement = (
+        select(CampaignTarget.level, CampaignTarget.branch_id, Branch.name.label("branch_name"),
+               CampaignTarget.village_id, Village.name.label("village_name"), Village.township,
+               CampaignTarget.staff_id, Staff.name.label("staff_name"), CampaignTarget.deposit_target)
+        .join(Branch, Branch.id == CampaignTarget.branch_id)
+        .join(Village, Village.id == CampaignTarget.village_id, isouter=True)
+        .join(Staff, Staff.id == CampaignTarget.staff_id, isouter=True)
+        .where(scope.clause(CampaignTarget.branch_id), CampaignTarget.campaign_id == int(campaign_id))
+        .order_by(CampaignTarget.level, CampaignTarget.branch_id, CampaignTarget.village_id, CampaignTarget.staff_id)
+    )
+    frame = read_frame(session, statement)
+    frame["deposit_target"] = frame["deposit_target"].astype("float64")
+    return frame
+
+
+def key_person_outreach(session: Session, scope: Scope, campaign_id: int) -> pd.DataFrame:
+    """Key persons and foremen of the villages on the list, with their contact (if any) this season."""
+    listed_villages = (
+        select(NameListEntry.village_id)
+        .where(NameListEntry.campaign_id == int(campaign_id), scope.clause(NameListEntry.branch_id))
+        .distinct()
+    )
+    statement = (
+        select(KeyPerson.id.label("key_person_id"), KeyPerson.customer_id, KeyPerson.branch_id, KeyPerson.village_id,
+               KeyPerson.role, Customer.name.label("person_name"), OutreachContact.contact_date, OutreachContact.outcome)
+        .join(Customer, Customer.id == KeyPerson.customer_id)
+        .join(OutreachContact, and_(OutreachContact.key_person_id == KeyPerson.id,
+                                    OutreachContact.campaign_id == int(campaign_id)), isouter=True)
+        .where(scope.clause(KeyPerson.branch_id), KeyPerson.village_id.in_(listed_villages))
+        .order_by(KeyPerson.id)
+    )
+    return _as_dates(read_frame(session, statement), ["contact_date"])
+
+
+def township_events(session: Session, scope: Scope, campaign_id: int) -> pd.DataFrame:
+    statement = (
+        select(TownshipEvent.id.label("event_id"), TownshipEvent.branch_id, Branch.name.label("branch_name"),
+               TownshipEvent.event_date, TownshipEvent.township, TownshipEvent.name, TownshipEvent.attendees,
+               TownshipEvent.prize_threshold, TownshipEvent.qualifying_depositors, TownshipEvent.new_deposits)
+        .join(Branch, Branch.id == TownshipEvent.branch_id)
+        .where(scope.clause(TownshipEvent.branch_id), TownshipEvent.campaign_id == int(campaign_id))
+        .order_by(TownshipEvent.event_date, TownshipEvent.id)
+    )
+    frame = _as_dates(read_frame(session, statement), ["event_date"])
+    frame["new_deposits"] = frame["new_deposits"].astype("float64")
+    return frame
+
+
+def hometown_offers(session: Session, scope: Scope, campaign_id: int) -> pd.DataFrame:
+    """Welcome-back offers summed over the scope's branches: how many took each and what it cost."""
+    statement = (
+        select(HometownOffer.kind, HometownOffer.name, HometownOffer.threshold, HometownOffer.unit_cost,
+               func.sum(HometownOffer.taken).label("taken"),
+               func.sum(HometownOffer.taken * HometownOffer.unit_cost).label("cost"))
+        .where(scope.clause(HometownOffer.branch_id), HometownOffer.campaign_id == int(campaign_id))
+        .group_by(HometownOffer.kind, HometownOffer.name, HometownOffer.threshold, HometownOffer.unit_cost)
+        .order_by(HometownOffer.threshold, HometownOffer.kind)
+    )
+    frame = read_frame(session, statement)
+    frame["cost"] = frame["cost"].astype("float64")
+    return frame
+
+
+def _as_dates(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    for column in columns:
+        if column in frame:
+            frame[column] = pd.to_datetime(frame[column])
+        else:
+            frame[column] = pd.Series(dtype="datetime64[ns]")
+    return frame
+
+
+# ---------------------------------------------------------------- calendar
+
+
+def default_as_of(seasons: pd.DataFrame, today: date) -> tuple[int | None, date | None]:
+    """The season and day the page opens on: today when a campaign is running, otherwise the middle of
+    the latest season that has started (so a finished season can be replayed)."""
+    if seasons.empty:
+        return None, None
+    day = pd.Timestamp(today)
+    running = seasons[(seasons["start_date"] <= day) & (seasons["end_date"] >= day)]
+    if not running.empty:
+        return int(running["season"].iloc[-1]), today
+    started = seasons[seasons["start_date"] <= day]
+    latest = (started if not started.empty else seasons).iloc[-1]
+    middle = latest["start_date"] + (latest["end_date"] - latest["start_date"]) / 2
+    return int(latest["season"]), middle.date()
+
+
+def countdown(campaign: Mapping, as_of: date) -> dict[str, int]:
+    """Days to the festival and to the campaign's last day (0 on the day, negative once past), and the
+    lunar offset (as_of − festival) that aligns seasons."""
+    as_of = pd.Timestamp(as_of)
+    return {
+        "days_to_festival": int((pd.Timestamp(campaign["spring_festival"]) - as_of).days),
+        "days_to_end": int((pd.Timestamp(campaign["end_date"]) - as_of).days),
+        "lunar_offset": int((as_of - pd.Timestamp(campaign["spring_festival"])).days),
+        "day_of_campaign": int((as_of - pd.Timestamp(campaign["start_date"])).days) + 1,
+    }
+
+
+# ---------------------------------------------------------------- progress against target
+
+
+def days_remaining(as_of: date, end: date) -> int:
+    """Whole days left after `as_of` up to and including the campaign's last day."""
+    return max((pd.Timestamp(end) - pd.Timestamp(as_of)).days, 0)
+
+
+def run_rate_needed(target: float, deposited: float, remaining_days: int) -> float | None:
+    """Yuan a day still needed to reach the target; 0 once reached, None when no day is left."""
+    gap = max(float(target) - float(deposited), 0.0)
+    if gap == 0:
+        return 0.0
+    if remaining_days <= 0:
+        return None
+    return gap / remaining_days
+
+
+def recent_pace(daily: pd.DataFrame, start: date, as_of: date, window: int = PACE_WINDOW) -> float:
+    """Average yuan a day over the last `window` days up to as_of (fewer if the campaign is younger);
+    days without deposits count as zero."""
+    as_of, start = pd.Timestamp(as_of), pd.Timestamp(start)
+    first = max(start, as_of - pd.Timedelta(days=window - 1))
+    days = (as_of - first).days + 1
+    if days <= 0:
+        return 0.0
+    mask = (daily["day"] >= first) & (daily["day"] <= as_of)
+    return float(daily.loc[mask, "amount"].sum()) / days
+
+
+def projection(deposited: float, pace: float, remaining_days: int) -> float:
+    """Where the season ends if the current pace holds for the days left."""
+    return float(deposited) + float(pace) * max(remaining_days, 0)
+
+
+def progress(daily: pd.DataFrame, target: float, campaign: Mapping, as_of: date) -> dict[str, float | int | None]:
+    """The headline: deposits to date against target, gap, run-rate needed, pace and projection."""
+    as_of_ts = pd.Timestamp(as_of)
+    in_season = daily[(daily["day"] >= pd.Timestamp(campaign["start_date"])) & (daily["day"] <= as_of_ts)]
+    deposited = float(in_season["amount"].sum())
+    today = float(in_season.loc[in_season["day"] == as_of_ts, "amount"].sum())
+    remaining = days_remaining(as_of, campaign["end_date"])
+    pace = recent_pace(daily, campaign["start_date"], as_of)
+    projected = projection(deposited, pace, remaining)
+    return {
+        "target": float(target), "deposited": deposited, "deposited_today": today,
+        "attainment": deposited / float(target) if target else None, "gap": max(float(target) - deposited, 0.0),
+        "days_remaining": remaining, "run_rate_needed": run_rate_needed(target, deposited, remaining),
+        "pace": pace, "projection": projected, "projected_attainment": projected / float(target) if target else None,
+    }
+
+
+def seasonal_projection(deposited: float, last_share_by_now: float | None) -> float | None:
+    """Where the season ends if it keeps last season's shape: deposits to date ÷ the share of last
+    season's total that had come in by the same lunar day. Better than the pace before the festival,
+    when returns (and deposits) peak and then fall away."""
+    if not last_share_by_now:
+        return None
+    return float(deposited) / float(last_share_by_now)
+
+
+def cumulative_by_lunar_day(daily: pd.DataFrame, festival: date) -> pd.DataFrame:
+    """Cumulative deposits by day relative to the festival (0 = 正月初一), one row per day with deposits."""
+    if daily.empty:
+        return pd.DataFrame({"lunar_offset": pd.Series(dtype="int64"), "amount": pd.Series(dtype="float64"),
+                             "cumulative": pd.Series(dtype="float64")})
+    frame = daily.groupby("day", as_index=False)["amount"].sum().sort_values("day")
+    frame["lunar_offset"] = (frame["day"] - pd.Timestamp(festival)).dt.days
+    frame["cumulative"] = frame["amount"].cumsum()
+    return frame[["lunar_offset", "amount", "cumulative"]].reset_index(drop=True)
+
+
+def season_comparison(this_daily: pd.DataFrame, this_campaign: Mapping, last_daily: pd.DataFrame,
+                      last_campaign: Mapping, as_of: date) -> dict[str, float | int | None]:
+    """This season to date against last season to the same lunar day (same offset from its festival)."""
+    offset = (pd.Timestamp(as_of) - pd.Timestamp(this_campaign["spring_festival"])).days
+    this_curve = cumulative_by_lunar_day(this_daily, this_campaign["spring_festival"])
+    last_curve = cumulative_by_lunar_day(last_daily, last_campaign["spring_festival"])
+    this_to_date = float(this_curve.loc[this_curve["lunar_offset"] <= offset, "amount"].sum())
+    last_to_date = float(last_curve.loc[last_curve["lunar_offset"] <= offset, "amount"].sum())
+    last_total = float(last_curve["amount"].sum())
+    return {
+        "lunar_offset": int(offset), "this_to_date": this_to_date, "last_to_date": last_to_date,
+        "change": (this_to_date - last_to_date) / last_to_date if last_to_date else None,
+        "last_total": last_total, "last_share_by_now": last_to_date / last_total if last_total else None,
+    }
+
+
+def comparison_curves(this_daily: pd.DataFrame, this_campaign: Mapping, last_daily: pd.DataFrame,
+                      last_campaign: Mapping, as_of: date) -> pd.DataFrame:
+    """Both seasons' cumulative deposits on every lunar day of the campaign (this season cut at as_of)."""
+    offsets = np.arange(
+        (pd.Timestamp(this_campaign["start_date"]) - pd.Timestamp(this_campaign["spring_festival"])).days,
+        (pd.Timestamp(this_campaign["end_date"]) - pd.Timestamp(this_campaign["spring_festival"])).days + 1,
+    )
+    frames = []
+    cut = (pd.Timestamp(as_of) - pd.Timestamp(this_campaign["spring_festival"])).days
+    for label, daily, campaign in (("this", this_daily, this_campaign), ("last", last_daily, last_campaign)):
+        curve = cumulative_by_lunar_day(daily, campaign["spring_festival"]).set_index("lunar_offset")["amount"]
+        series = curve.reindex(offsets, fill_value=0.0).cumsum()
+        if label == "this":
+            series = series[series.index <= cut]
+        frames.append(pd.DataFrame({"lunar_offset": series.index, "cumulative": series.to_numpy(),
+                                    "season": int(campaign["season"]), "which": label}))
+    return pd.concat(frames, ignore_index=True)
+
+
+# ---------------------------------------------------------------- the playbook
+
+
+def _known(frame: pd.DataFrame, column: str, as_of: date) -> pd.Series:
+    """True where `column` holds a day on or before as_of (what was known that day)."""
+    return frame[column].notna() & (frame[column] <= pd.Timestamp(as_of))
+
+
+def converted_customers(deposits: pd.DataFrame, as_of: date) -> set[int]:
+    """Customers with a campaign deposit on or before as_of."""
+    return set(deposits.loc[deposits["day"] <= pd.Timestamp(as_of), "customer_id"].astype(int))
+
+
+def sms_funnel(entries: pd.DataFrame, deposits: pd.DataFrame, as_of: date) -> dict[str, float | int | None]:
+    """Sent, delivered, replied, reply rate (replies ÷ sent; only replies count), and how many repliers
+    versus non-repliers have deposited by as_of."""
+    sent = _known(entries, "sent_on", as_of)
+    delivered = sent & entries["delivered"].fillna(False).astype(bool)
+    replied = sent & _known(entries, "replied_on", as_of)
+    converted = entries["customer_id"].isin(converted_customers(deposits, as_of))
+    silent = sent & ~replied
+    n_sent, n_replied, n_silent = int(sent.sum()), int(replied.sum()), int(silent.sum())
+    return {
+        "listed": len(entries), "sent": n_sent, "delivered": int(delivered.sum()), "replied": n_replied,
+        "reply_rate": n_replied / n_sent if n_sent else None,
+        "repliers_converted": int((replied & converted).sum()), "silent_converted": int((silent & converted).sum()),
+        "replier_conversion": int((replied & converted).sum()) / n_replied if n_replied else None,
+        "silent_conversion": int((silent & converted).sum()) / n_silent if n_silent else None,
+    }
+
+
+def visit_windows(entries: pd.DataFrame, festival: date) -> pd.DataFrame:
+    """Each worker's window per round: round 1 from the return day to 2 days after; round 2 from New
+    Year's Eve to the 5th day of the first month; round 3 in the three days before leaving."""
+    festival_ts = pd.Timestamp(festival)
+    eve = pd.Timestamp(new_years_eve(festival))
+    fifth = festival_ts + pd.Timedelta(days=ROUND2_LAST_LUNAR_DAY - 1)
+    n = len(entries)
+    return pd.DataFrame({
+        "window1_start": entries["returned_on"],
+        "deadline1": entries["returned_on"] + pd.Timedelta(days=ROUND1_DAYS),
+        "window2_start": pd.Series([eve] * n, index=entries.index, dtype="datetime64[ns]"),
+        "deadline2": pd.Series([fifth] * n, index=entries.index, dtype="datetime64[ns]"),
+        "window3_start": entries["leaves_on"] - pd.Timedelta(days=ROUND3_LEAD_DAYS),
+        "deadline3": entries["leaves_on"] - pd.Timedelta(days=1),
+    }, index=entries.index)
+
+
+def visit_status(entries: pd.DataFrame, festival: date, as_of: date) -> pd.DataFrame:
+    """One row per worker and round with its window and status as of a day:
+    on_time (visited by the deadline), late (visited after it), missed (deadline passed, no visit),
+    due (window open, not yet visited), upcoming (window not open), not_returned (worker not home yet,
+    or for round 2, home only after the window)."""
+    as_of_ts = pd.Timestamp(as_of)
+    windows = visit_windows(entries, festival)
+    home = _known(entries, "returned_on", as_of)
+    parts = []
+    for number in (1, 2, 3):
+        visited_on = entries[f"visit{number}_date"].where(_known(entries, f"visit{number}_date", as_of))
+        start, deadline = windows[f"window{number}_start"], windows[f"deadline{number}"]
+        applicable = home.copy()
+        if number == 2:
+            applicable &= entries["returned_on"] <= deadline
+        status = np.select(
+            [visited_on.notna() & (visited_on <= deadline), visited_on.notna(), ~applicable,
+             as_of_ts > deadline, as_of_ts >= start],
+            ["on_time", "late", "not_returned", "missed", "due"], default="upcoming",
+        )
+        parts.append(pd.DataFrame({
+            "entry_id": entries["entry_id"].to_numpy(), "visit_round": number, "window_start": start.to_numpy(),
+            "deadline": deadline.to_numpy(), "visit_date": visited_on.to_numpy(), "status": status,
+        }))
+    return pd.concat(parts, ignore_index=True)
+
+
+def visit_summary(status: pd.DataFrame) -> pd.DataFrame:
+    """Per round: counts by status, visits done and the on-time share of visits done."""
+    table = pd.crosstab(status["visit_round"], status["status"]).reindex(columns=VISIT_STATUSES, fill_value=0)
+    table = table.reindex([1, 2, 3], fill_value=0)
+    table["done"] = table["on_time"] + table["late"]
+    table["on_time_rate"] = (table["on_time"] / table["done"].where(table["done"] > 0)).astype("float64")
+    return table.reset_index().rename_axis(columns=None)
+
+
+def list_coverage(entries: pd.DataFrame, key_people: pd.DataFrame, as_of: date) -> dict[str, float | int | None]:
+    """The name list's reach: workers with a contact staff and a foreman tie, key persons and foremen
+    contacted by as_of, and how many of those back the bank."""
+    contacted = _known(key_people, "contact_date", as_of)
+    supportive = contacted & (key_people["outcome"] == OutreachOutcome.SUPPORTIVE.value)
+    is_foreman = key_people["role"] == KeyRole.FOREMAN.value
+    persons, foremen = int((~is_foreman).sum()), int(is_foreman.sum())
+    return {
+        "workers": len(entries), "with_staff": int(entries["staff_id"].notna().sum()),
+        "with_foreman": int(entries["foreman_customer_id"].notna().sum()),
+        "returned": int(_known(entries, "returned_on", as_of).sum()),
+        "key_persons": persons, "key_persons_contacted": int((contacted & ~is_foreman).sum()),
+        "foremen": foremen, "foremen_contacted": int((contacted & is_foreman).sum()),
+        "supportive": int(supportive.sum()),
+        "key_person_coverage": int((contacted & ~is_foreman).sum()) / persons if persons else None,
+        "foreman_coverage": int((contacted & is_foreman).sum()) / foremen if foremen else None,
+    }
+
+
+def _deposited_to_date(deposits: pd.DataFrame, keys: list[str], as_of: date) -> pd.DataFrame:
+    done = deposits[deposits["day"] <= pd.Timestamp(as_of)]
+    return done.groupby(keys, dropna=True)["amount"].sum().rename("deposited").reset_index()
+
+
+def _visits_due(entries: pd.DataFrame, status: pd.DataFrame, key: str) -> pd.DataFrame:
+    due = status[status["status"] == "due"].merge(entries[["entry_id", key]], on="entry_id")
+    missed = status[status["status"] == "missed"].merge(entries[["entry_id", key]], on="entry_id")
+    return (due.groupby(key).size().rename("visits_due").to_frame()
+            .join(missed.groupby(key).size().rename("visits_missed"), how="outer").fillna(0).astype(int).reset_index())
+
+
+def by_village(entries: pd.DataFrame, status: pd.DataFrame, deposits: pd.DataFrame, village_targets: pd.DataFrame,
+               as_of: date) -> pd.DataFrame:
+    """Per village: target, deposits to date, gap, attainment, workers listed and home, visits due and missed."""
+    workers = entries.groupby("village_id").agg(
+        workers=("entry_id", "size"), returned=("returned_on", lambda s: int((s <= pd.Timestamp(as_of)).sum()))
+    ).reset_index()
+    frame = (village_targets[["village_id", "village_name", "township", "branch_id", "branch_name", "deposit_target"]]
+             .merge(workers, on="village_id", how="outer")
+             .merge(_deposited_to_date(deposits, ["village_id"], as_of), on="village_id", how="left")
+             .merge(_visits_due(entries, status, "village_id"), on="village_id", how="left"))
+    return _with_gap(frame, ["workers", "returned", "visits_due", "visits_missed"])
+
+
+def by_staff(entries: pd.DataFrame, status: pd.DataFrame, deposits: pd.DataFrame, staff_targets: pd.DataFrame,
+             as_of: date) -> pd.DataFrame:
+    """Per contact staff member: target, deposits to date, gap, attainment, workers, visits due and missed."""
+    workers = entries.dropna(subset=["staff_id"]).groupby("staff_id").agg(
+        workers=("entry_id", "size"), returned=("returned_on", lambda s: int((s <= pd.Timestamp(as_of)).sum()))
+    ).reset_index()
+    frame = (staff_targets[["staff_id", "staff_name", "branch_id", "branch_name", "deposit_target"]]
+             .merge(workers, on="staff_id", how="outer")
+             .merge(_deposited_to_date(deposits, ["staff_id"], as_of), on="staff_id", how="left")
+             .merge(_visits_due(entries, status, "staff_id"), on="staff_id", how="left"))
+    return _with_gap(frame, ["workers", "returned", "visits_due", "visits_missed"])
+
+
+def _with_gap(frame: pd.DataFrame, counts: list[str]) -> pd.DataFrame:
+    frame["deposit_target"] = frame["deposit_target"].fillna(0.0).astype("float64")
+    frame["deposited"] = frame["deposited"].fillna(0.0).astype("float64")
+    for column in counts:
+        frame[column] = frame[column].fillna(0).astype(int)
+    for column in ("village_id", "staff_id", "branch_id"):
+        if column in frame:
+            frame[column] = frame[column].astype("Int64")
+    frame["gap"] = (frame["deposit_target"] - frame["deposited"]).clip(lower=0.0)
+    frame["attainment"] = frame["deposited"] / frame["deposit_target"].where(frame["deposit_target"] > 0)
+    return frame.sort_values(["attainment", "gap"], ascending=[True, False], na_position="last").reset_index(drop=True)
+
+
+def lagging(table: pd.DataFrame, ratio: float = 0.8) -> pd.DataFrame:
+    """Rows (villages or staff) whose attainment is below `ratio` × the attainment of all rows together:
+    behind their peers on the same day, whatever the day of the season."""
+    total_target = table["deposit_target"].sum()
+    if total_target <= 0 or table["deposited"].sum() <= 0:
+        return table.iloc[0:0]
+    overall = table["deposited"].sum() / total_target
+    return table[table["attainment"] < ratio * overall].sort_values("gap", ascending=False)
+
+
+def events_summary(events: pd.DataFrame, as_of: date) -> dict[str, float | int]:
+    """Township events held by as_of, their attendees, and deposits above the prize threshold."""
+    held = events[events["event_date"] <= pd.Timestamp(as_of)]
+    return {"planned": len(events), "held": len(held), "attendees": int(held["attendees"].sum()),
+            "qualifying_depositors": int(held["qualifying_depositors"].sum()),
+            "new_deposits": float(held["new_deposits"].sum())}
+
+
+def events_as_of(events: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """Events with `held`; an event still to come shows no attendees or deposits (a replay never
+    reveals what had not happened yet)."""
+    held = events["event_date"] <= pd.Timestamp(as_of)
+    frame = events.assign(held=held)
+    for column in ("attendees", "qualifying_depositors", "new_deposits"):
+        frame[column] = frame[column].astype("float64").where(held)
+    return frame
+
+
+# ---------------------------------------------------------------- who to visit next
+
+REPLY_WEIGHT = 0.5
+TIE_WEIGHT = 0.25
+WAIT_WEIGHT = 0.1
+WAIT_CAP_DAYS = 5
+
+
+def key_person_ties(entries: pd.DataFrame, key_people: pd.DataFrame, as_of: date) -> pd.Series:
+    """True for workers tied to a foreman or from a village whose key person already backs the bank."""
+    backed = key_people[_known(key_people, "contact_date", as_of)
+                        & (key_people["outcome"] == OutreachOutcome.SUPPORTIVE.value)]["village_id"]
+    return entries["foreman_customer_id"].notna() | entries["village_id"].isin(set(backed))
+
+
+def visit_next(entries: pd.DataFrame, status: pd.DataFrame, deposits: pd.DataFrame, ties: pd.Series,
+               as_of: date, typical_deposit: float | None = None) -> pd.DataFrame:
+    """Today's visit list per staff: workers at home with a round due now (or round 1 overdue), ranked by
+    priority = expected deposit still to come × (1 + 0.5 if the SMS was answered) × (1 + 0.25 if tied to
+    a key person or foreman) × (1 + 0.1 × days since return, capped at 5). Expected deposit is the
+    collection target set at round 1, else last year's deposits, else `typical_deposit` (default: the
+    median collection target on the list), less what has come in already."""
+    as_of_ts = pd.Timestamp(as_of)
+    open_rounds = status[(status["status"] == "due") | ((status["status"] == "missed") & (status["visit_round"] == 1))]
+    next_round = open_rounds.sort_values(["entry_id", "visit_round"]).drop_duplicates("entry_id")
+    frame = entries.assign(key_tie=ties.to_numpy()).merge(
+        next_round[["entry_id", "visit_round", "deadline", "status"]], on="entry_id")
+    frame = frame[frame["leaves_on"].isna() | (frame["leaves_on"] > as_of_ts)]
+    paid = _deposited_to_date(deposits, ["customer_id"], as_of)
+    frame = frame.merge(paid, on="customer_id", how="left")
+    frame["deposited"] = frame["deposited"].fillna(0.0)
+    if typical_deposit is None:
+        targets_set = entries["collection_target"].dropna()
+        typical_deposit = float(targets_set.median()) if len(targets_set) else 0.0
+    last_year = frame["last_year_deposits"].where(frame["last_year_deposits"] > 0)
+    expected = frame["collection_target"].fillna(last_year).fillna(typical_deposit)
+    frame["expected_deposit"] = (expected - frame["deposited"]).clip(lower=0.0)
+    frame["days_since_return"] = (as_of_ts - frame["returned_on"]).dt.days.astype(int)
+    frame["sms_replied"] = _known(frame, "replied_on", as_of)
+    frame["priority"] = (frame["expected_deposit"] * (1 + REPLY_WEIGHT * frame["sms_replied"])
+                         * (1 + TIE_WEIGHT * frame["key_tie"])
+                         * (1 + WAIT_WEIGHT * frame["days_since_return"].clip(upper=WAIT_CAP_DAYS)))
+    frame["overdue"] = frame["status"] == "missed"
+    frame = frame.sort_values(["staff_id", "priority", "entry_id"], ascending=[True, False, True])
+    frame["rank"] = frame.groupby("staff_id", dropna=False).cumcount() + 1
+    return frame[["staff_id", "staff_name", "rank", "customer_name", "phone", "village_name", "visit_round",
+                  "deadline", "overdue", "expected_deposit", "days_since_return", "sms_replied", "key_tie",
+                  "deposited", "returned_on", "leaves_on", "priority", "entry_id", "branch_name"]].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- one call for the overview
+
+
+def season_frames(session: Session, scope: Scope, campaign_id: int) -> dict[str, pd.DataFrame]:
+    """Every frame the campaign page reads for one season."""
+    return {
+        "entries": name_list(session, scope, campaign_id),
+        "deposits": deposits_by_customer_day(session, scope, campaign_id),
+        "daily": daily_deposits(session, scope, campaign_id),
+        "targets": targets(session, scope, campaign_id),
+        "key_people": key_person_outreach(session, scope, campaign_id),
+        "events": township_events(session, scope, campaign_id),
+        "offers": hometown_offers(session, scope, campaign_id),
+    }
+
+
+def overview_headline(session: Session, scope: Scope, end: date) -> dict | None:
+    """For the overview: the running season as of `end`, or else the latest season's final result:
+    deposits against target, projection and the villages lagging furthest behind. None if no season."""
+    seasons = campaigns(session, scope)
+    if seasons.empty:
+        return None
+    end_ts = pd.Timestamp(end)
+    running = seasons[(seasons["start_date"] <= end_ts) & (seasons["end_date"] >= end_ts)]
+    started = seasons[seasons["start_date"] <= end_ts]
+    if running.empty and started.empty:
+        return None
+    campaign = (running if not running.empty else started).iloc[-1]
+    as_of = end if not running.empty else campaign["end_date"].date()
+    campaign_id = int(campaign["campaign_id"])
+    daily = daily_deposits(session, scope, campaign_id)
+    all_targets = targets(session, scope, campaign_id)
+    branch_target = float(all_targets.loc[all_targets["level"] == TargetLevel.BRANCH.value, "deposit_target"].sum())
+    if branch_target == 0 and daily.empty:
+        return None
+    headline = progress(daily, branch_target, campaign, as_of)
+    entries = name_list(session, scope, campaign_id)
+    status = visit_status(entries, campaign["spring_festival"].date(), as_of)
+    villages = by_village(entries, status, deposits_by_customer_day(session, scope, campaign_id),
+                          all_targets[all_targets["level"] == TargetLevel.VILLAGE.value], as_of)
+    behind = lagging(villages)
+    last = previous_season(seasons, int(campaign["season"]))
+    if last is not None:
+        compared = season_comparison(daily, campaign, daily_deposits(session, scope, int(last["campaign_id"])), last,
+                                     as_of)
+        headline["last_season_to_date"] = compared["last_to_date"]
+        headline["change_vs_last_season"] = compared["change"]
+        headline["seasonal_projection"] = seasonal_projection(headline["deposited"], compared["last_share_by_now"])
+    headline.update({
+        "season": int(campaign["season"]), "as_of": as_of, "running": not running.empty,
+        **countdown(campaign, as_of),
+        "lagging_villages": len(behind), "villages": len(villages),
+        "worst_villages": behind.head(3)[["village_name", "branch_name", "attainment", "gap"]].to_dict("records"),
+    })
+    return headline
+
+
+def previous_season(seasons: pd.DataFrame, season: int) -> pd.Series | None:
+    """The season before `season`, if the store holds it."""
+    earlier = seasons[seasons["season"] < season]
+    return None if earlier.empty else earlier.iloc[-1]
+
+
+
+def campaign_view(frames: Mapping[str, pd.DataFrame], campaign: Mapping, as_of: date, scope: Scope,
+                  last_daily: pd.DataFrame | None = None, last_campaign: Mapping | None = None) -> dict:
+    """Everything the campaign page shows for one scope, season and day, from `season_frames`."""
+    entries, deposits, all_targets = frames["entries"], frames["deposits"], frames["targets"]
+    festival = pd.Timestamp(campaign["spring_festival"]).date()
+    branch_target = float(all_targets.loc[all_targets["level"] == TargetLevel.BRANCH.value, "deposit_target"].sum())
+    status = visit_status(entries, festival, as_of)
+    view: dict = {
+        "countdown": countdown(campaign, as_of),
+        "progress": progress(frames["daily"], branch_target, campaign, as_of),
+        "coverage": list_coverage(entries, frames["key_people"], as_of),
+        "sms": sms_funnel(entries, deposits, as_of),
+        "visits": visit_summary(status),
+        "events_summary": events_summary(frames["events"], as_of),
+        "events": events_as_of(frames["events"], as_of),
+        "offers": frames["offers"],
+        "villages": by_village(entries, status, deposits,
+                               all_targets[all_targets["level"] == TargetLevel.VILLAGE.value], as_of),
+        "staff": by_staff(entries, status, deposits, all_targets[all_targets["level"] == TargetLevel.STAFF.value],
+                          as_of),
+    }
+    view["lagging_villages"] = lagging(view["villages"])
+    view["lagging_staff"] = lagging(view["staff"])
+    ties = key_person_ties(entries, frames["key_people"], as_of)
+    view["visit_next"] = phones_for_scope(
+        own_customers_only(visit_next(entries, status, deposits, ties, as_of), scope), scope)
+    view["comparison"] = None
+    view["curves"] = None
+    view["progress"]["seasonal_projection"] = None
+    if last_daily is not None and last_campaign is not None:
+        view["comparison"] = season_comparison(frames["daily"], campaign, last_daily, last_campaign, as_of)
+        view["curves"] = comparison_curves(frames["daily"], campaign, last_daily, last_campaign, as_of)
+        view["progress"]["seasonal_projection"] = seasonal_projection(
+            view["progress"]["deposited"], view["comparison"]["last_share_by_now"])
+    return view

@@ -1,0 +1,135 @@
+"""Campaign queries on SQLite and PostgreSQL against the demo data, checked with independent SQL and
+the generator's known facts."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+from sqlalchemy import text
+
+from models.campaign import TargetLevel, spring_festival
+from models.metrics import campaign as C
+from models.scope import Scope
+from sample_data.campaign import completed_seasons
+from tests.conftest import DEMO_END
+
+
+def _season(session, season: int) -> pd.Series:
+    seasons = C.campaigns(session)
+    return seasons[seasons["season"] == season].iloc[0]
+
+
+def _county_branch(session) -> int:
+    return session.execute(text(
+        "SELECT branch_id FROM namelistentry GROUP BY branch_id ORDER BY COUNT(*) DESC, branch_id LIMIT 1")).scalar_one()
+
+
+def test_two_completed_seasons_on_their_lunar_dates(demo_session):
+    seasons = C.campaigns(demo_session)
+    assert list(seasons["season"]) == completed_seasons(DEMO_END) == [2025, 2026]
+    for row in seasons.itertuples():
+        assert row.spring_festival.date() == spring_festival(row.season)
+        assert row.end_date.date() <= DEMO_END
+
+
+def test_daily_deposits_match_a_plain_sum_and_respect_scope(demo_session):
+    campaign = _season(demo_session, 2026)
+    daily = C.daily_deposits(demo_session, Scope.head_office(), int(campaign["campaign_id"]))
+    expected = demo_session.execute(text("SELECT SUM(amount) FROM campaigndeposit WHERE campaign_id = :c"),
+                                    {"c": int(campaign["campaign_id"])}).scalar_one()
+    assert daily["amount"].sum() == pytest.approx(float(expected))
+    assert daily["day"].min() >= campaign["start_date"] and daily["day"].max() <= campaign["end_date"]
+    branch = _county_branch(demo_session)
+    mine = C.deposits_by_customer_day(demo_session, Scope.for_branches([branch]), int(campaign["campaign_id"]))
+    assert set(mine["branch_id"]) == {branch}
+    assert C.name_list(demo_session, Scope.for_branches([branch]), int(campaign["campaign_id"]))["branch_id"].eq(branch).all()
+
+
+def test_name_list_carries_sms_and_visits_one_row_per_worker(demo_session):
+    campaign_id = int(_season(demo_session, 2026)["campaign_id"])
+    entries = C.name_list(demo_session, Scope.head_office(), campaign_id)
+    counts = demo_session.execute(text(
+        "SELECT (SELECT COUNT(*) FROM namelistentry WHERE campaign_id = :c), "
+        "(SELECT COUNT(*) FROM visit v JOIN namelistentry e ON e.id = v.entry_id "
+        " WHERE e.campaign_id = :c AND v.visit_round = 1), "
+        "(SELECT COUNT(*) FROM smsmessage s JOIN namelistentry e ON e.id = s.entry_id "
+        " WHERE e.campaign_id = :c AND s.replied_on IS NOT NULL)"), {"c": campaign_id}).one()
+    assert len(entries) == counts[0] and entries["entry_id"].is_unique
+    assert entries["visit1_date"].notna().sum() == counts[1]
+    assert entries["replied_on"].notna().sum() == counts[2]
+
+
+def test_branch_targets_equal_their_villages_and_staff(demo_session):
+    campaign_id = int(_season(demo_session, 2026)["campaign_id"])
+    frame = C.targets(demo_session, Scope.head_office(), campaign_id)
+    by_level = frame.groupby("level")["deposit_target"].sum()
+    assert by_level[TargetLevel.BRANCH.value] == pytest.approx(by_level[TargetLevel.VILLAGE.value])
+    assert by_level[TargetLevel.STAFF.value] == pytest.approx(by_level[TargetLevel.BRANCH.value], rel=0.01)
+
+
+def test_replies_and_conversion_look_like_the_playbook(demo_session):
+    """Seed 004: only replies count and repliers convert near 70%; the silent far less."""
+    campaign = _season(demo_session, 2026)
+    campaign_id = int(campaign["campaign_id"])
+    entries = C.name_list(demo_session, Scope.head_office(), campaign_id)
+    deposits = C.deposits_by_customer_day(demo_session, Scope.head_office(), campaign_id)
+    funnel = C.sms_funnel(entries, deposits, campaign["end_date"].date())
+    repliers_converted = demo_session.execute(text(
+        "SELECT COUNT(DISTINCT e.id) FROM namelistentry e JOIN smsmessage s ON s.entry_id = e.id "
+        "WHERE e.campaign_id = :c AND s.replied_on IS NOT NULL AND EXISTS "
+        "(SELECT 1 FROM campaigndeposit d WHERE d.customer_id = e.customer_id AND d.campaign_id = :c)"),
+        {"c": campaign_id}).scalar_one()
+    assert funnel["repliers_converted"] == repliers_converted
+    assert 0.30 <= funnel["reply_rate"] <= 0.45
+    assert 0.60 <= funnel["replier_conversion"] <= 0.80
+    assert funnel["silent_conversion"] < 0.25
+
+
+def test_some_villages_lag_and_some_visits_are_late(demo_session):
+    campaign = _season(demo_session, 2026)
+    campaign_id = int(campaign["campaign_id"])
+    frames = C.season_frames(demo_session, Scope.head_office(), campaign_id)
+    end = campaign["end_date"].date()
+    status = C.visit_status(frames["entries"], campaign["spring_festival"].date(), end)
+    summary = C.visit_summary(status).set_index("visit_round")
+    assert (summary["late"] > 0).all() and (summary["on_time"] > summary["late"]).all()
+    villages = C.by_village(frames["entries"], status, frames["deposits"],
+                            frames["targets"][frames["targets"]["level"] == "village"], end)
+    assert villages["deposited"].sum() == pytest.approx(frames["daily"]["amount"].sum())
+    assert 0 < len(C.lagging(villages)) < len(villages)
+
+
+def test_visit_next_lists_workers_at_home_with_a_round_due(demo_session):
+    campaign = _season(demo_session, 2026)
+    frames = C.season_frames(demo_session, Scope.head_office(), int(campaign["campaign_id"]))
+    as_of = date(2026, 2, 10)
+    status = C.visit_status(frames["entries"], campaign["spring_festival"].date(), as_of)
+    ties = C.key_person_ties(frames["entries"], frames["key_people"], as_of)
+    got = C.visit_next(frames["entries"], status, frames["deposits"], ties, as_of)
+    assert len(got) > 0
+    assert (got["returned_on"] <= pd.Timestamp(as_of)).all() and (got["leaves_on"] > pd.Timestamp(as_of)).all()
+    for _, mine in got.groupby("staff_id"):
+        assert list(mine["rank"]) == list(range(1, len(mine) + 1))
+        assert mine["priority"].is_monotonic_decreasing
+
+
+def test_overview_headline_reports_the_latest_season(demo_session):
+    headline = C.overview_headline(demo_session, Scope.head_office(), DEMO_END)
+    assert headline["season"] == 2026 and headline["running"] is False
+    expected = demo_session.execute(text(
+        "SELECT SUM(amount) FROM campaigndeposit d JOIN migrantcampaign m ON m.id = d.campaign_id "
+        "WHERE m.season = 2026")).scalar_one()
+    assert headline["deposited"] == pytest.approx(float(expected))
+    assert headline["lagging_villages"] >= 1 and len(headline["worst_villages"]) >= 1
+    running = C.overview_headline(demo_session, Scope.head_office(), date(2026, 2, 10))
+    assert running["running"] is True and running["days_to_festival"] == 7
+
+
+def test_an_empty_scope_gives_empty_frames_and_no_headline(demo_session):
+    nobody = Scope.for_branches([])
+    campaign_id = int(_season(demo_session, 2026)["campaign_id"])
+    assert C.name_list(demo_session, nobody, campaign_id).empty
+    assert C.daily_deposits(demo_session, nobody, campaign_id).empty
+    assert C.overview_headline(demo_session, nobody, DEMO_END) is None

@@ -17,6 +17,7 @@ from sqlalchemy import case, delete, func, insert, or_, select, union_all
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from models import privacy
 from models.customers import Customer, KeyPerson, Village
 from models.graph import DIRECTED_KINDS, NodeMetric, RelationKind, Relationship
 from models.groups import GroupMembership, SocialGroup
@@ -352,12 +353,8 @@ def layout(graph: nx.Graph, seed: int = GRAPH_SEED, anchors: list[int] | None = 
 
 
 def mask_phone(phone: str | None, can_see: bool) -> str:
-    """138****1234 unless the viewer may see phone numbers."""
-    if not phone:
-        return ""
-    if can_see or len(phone) < 8:
-        return phone
-    return f"{phone[:3]}****{phone[-4:]}"
+    """138****1234 unless the viewer may see phone numbers (the shared rule in models.privacy)."""
+    return (phone or "") if can_see else privacy.mask_phone(phone)
 
 
 def _both_directions(edges: pd.DataFrame) -> pd.DataFrame:
@@ -525,6 +522,8 @@ def search_people(session: Session, scope: Scope, text: str = "", branch_id: int
     )
     if branch_id is not None:
         statement = statement.where(Customer.branch_id == int(branch_id))
+    if scope.role == "staff":
+        statement = statement.where(Customer.staff_id == scope.staff_id)
     if text.strip():
         pattern = f"%{text.strip()}%"
         statement = statement.where(or_(Customer.name.like(pattern), Customer.code.like(pattern)))
@@ -559,6 +558,8 @@ def node_metrics_frame(session: Session, scope: Scope, branch_id: int | None = N
         statement = statement.where(Customer.is_prospect.is_(True))
     if limit is not None:
         statement = statement.limit(int(limit))
+    if scope.role == "staff":
+        statement = statement.where(Customer.staff_id == scope.staff_id)
     frame = read_frame(session, statement)
     if frame.empty:
         return frame
@@ -645,6 +646,8 @@ def person_card(session: Session, scope: Scope, customer_id: int) -> dict | None
     if customer is None:
         return None
     _require_branch(scope, customer.branch_id)
+    if scope.role == "staff" and customer.staff_id != scope.staff_id:
+        raise ScopeError("客户经理只能查看自己管户的客户 / staff may open only their own customers' cards")
     staff = session.get(Staff, customer.staff_id) if customer.staff_id else None
     branch = session.get(Branch, customer.branch_id)
     village = session.get(Village, customer.village_id) if customer.village_id else None

@@ -164,7 +164,7 @@ def test_person_card_masks_the_phone_unless_allowed(demo_session):
     assert masked["phone"] == person.phone[:3] + "****" + person.phone[-4:]
     assert shown["phone"] == person.phone
     assert shown["staff_name"] and shown["metrics"] is not None
-    assert len(shown["relationships"]) == shown["metrics"]["degree"]
+    assert shown["relationships"]["other_id"].nunique() == shown["metrics"]["degree"]
 
 
 def test_overview_headline_names_influencers_and_prospects(demo_session):
@@ -210,3 +210,18 @@ def test_group_ties_join_current_co_members_and_the_card_lists_the_groups(demo_s
         "WHERE m.customer_id = :c AND m.left_on IS NULL"), {"c": member}).scalars()))
     card = G.person_card(demo_session, Scope.head_office(), member)
     assert card["groups"] == expected and expected
+
+
+def test_staff_see_only_their_own_customers_people_and_cards(demo_session):
+    branch = _county_branch(demo_session)
+    staff_id, own = demo_session.execute(text(
+        "SELECT staff_id, MIN(id) FROM customer WHERE branch_id = :b AND staff_id IS NOT NULL GROUP BY staff_id "
+        "ORDER BY staff_id"), {"b": branch}).first()
+    other = demo_session.execute(text("SELECT id FROM customer WHERE branch_id = :b AND staff_id <> :s"),
+                                 {"b": branch, "s": staff_id}).scalars().first()
+    scope = Scope.for_branches([branch], role="staff", staff_id=staff_id)
+    people = G.node_metrics_frame(demo_session, scope, branch, limit=50)
+    assert len(people) > 0 and (people["staff_id"] == staff_id).all()
+    assert G.person_card(demo_session, scope, own)["customer_id"] == own
+    with pytest.raises(ScopeError):
+        G.person_card(demo_session, scope, other)

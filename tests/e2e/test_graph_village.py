@@ -35,10 +35,20 @@ def tab(chromium_browser):
 
 def test_village_graph_marks_the_key_persons(tab, app_url, e2e_database_url):
     branch_id, village_id, residents = _county_village(e2e_database_url)
-    tab.goto(f"{app_url}/graph?branch={branch_id}&view=village&village={village_id}")
+    tab.goto(app_url)
+    wait_for_app(tab, signed_in=False)
+    tab.get_by_role("button", name="以「总行管理员」身份进入").first.click()
+    wait_for_app(tab)
+    tab.get_by_role("link", name="客户关系网络").click()
+    wait_for_app(tab)
+    box = tab.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text="网点")
+    box.click()
+    tab.get_by_role("option", name="王江泾支行").click()
+    wait_for_app(tab)
+    tab.locator("[data-testid='stSidebar'] [data-testid='stRadio']").filter(has_text="查看范围").get_by_text(
+        "村/社区").click()
     wait_for_app(tab)
     tab.wait_for_selector("text=关键人物及其覆盖", timeout=60_000)
-    wait_for_app(tab)
     body = tab.inner_text("body")
     assert "Traceback" not in body
     assert f"共 {residents:,} 人" in body and "关键人物及其覆盖" in body

@@ -100,3 +100,17 @@ def test_overview_names_the_most_influential_and_who_to_reach(demo_env):
     assert "客户关系网络" in [s.value for s in app.subheader]
     text = " ".join(m.value for m in app.markdown)
     assert "最有影响力的人" in text and "下一步接触" in text
+
+
+def test_president_sees_only_their_branch_network(demo_env):
+    app = _run(PAGE, username="demo_president")
+    box = next(s for s in app.selectbox if s.label == "网点")
+    assert box.options == ["全部网点", "月河社区支行"]
+    box.select_index(1).run()
+    assert not app.exception, app.exception
+    assert len(app.get("plotly_chart")) == 1
+
+
+def test_staff_member_page_renders_with_their_own_customers(demo_env):
+    app = _run(PAGE, username="demo_staff")
+    assert "最有影响力的人" in [s.value for s in app.subheader]

@@ -24,9 +24,11 @@ PAGES = [
     st.Page("app_pages/followers.py", title=t("nav.followers"), icon=":material/trending_up:"),
     st.Page("app_pages/groups.py", title=t("nav.groups"), icon=":material/groups:"),
     st.Page("app_pages/campaign.py", title=t("nav.campaign"), icon=":material/directions_bus:"),
+    st.Page("app_pages/referrals.py", title=t("nav.referrals"), icon=":material/leaderboard:"),
     st.Page("app_pages/graph.py", title=t("nav.graph"), icon=":material/hub:"),
 ]
 ADMIN_PAGES = [
+    st.Page("app_pages/users.py", title=t("nav.users"), icon=":material/manage_accounts:"),
     st.Page("app_pages/audit.py", title=t("nav.audit"), icon=":material/policy:"),
 ]
 

@@ -13,6 +13,7 @@ from models.metrics import campaign as campaign_metrics
 from models.metrics import followers as follower_metrics
 from models.metrics import graph as graph_metrics
 from models.metrics import groups as group_metrics
+from models.metrics import referrals as referral_metrics
 
 st.title(t("app.title"))
 require_database()
@@ -100,6 +101,18 @@ if campaign:
         st.warning(t("overview.campaign.lagging", n=campaign["lagging_villages"], total=campaign["villages"],
                      names=names), icon=":material/agriculture:")
     st.page_link("app_pages/campaign.py", label=t("overview.open_page"), icon=":material/directions_bus:")
+
+# --- Referrals
+st.subheader(t("ref.overview_title"))
+headline = query(referral_metrics.overview_headline, choice.scope, end=last_day)
+kpi_row([
+    Kpi(t("ref.overview_conversions"), format_number(headline["conversions"])),
+    Kpi(t("ref.overview_top"), headline["top_staff"] or "—", f"{headline['top_conversions']} {t('ref.overview_conversions')}"
+        if headline["top_staff"] else None, delta_color="off"),
+    Kpi(t("ref.overview_flags"), format_number(headline["open_fraud_flags"]),
+        delta_color="off"),
+])
+st.page_link("app_pages/referrals.py", label=t("overview.open_page"), icon=":material/leaderboard:")
 
 # --- Relationship network
 st.subheader(t("graph.overview.headline"))

@@ -24,6 +24,7 @@ from sample_data.followers import generate_followers
 from sample_data.graph import generate_graph
 from sample_data.groups import generate_groups
 from sample_data.org import generate_org
+from sample_data.referrals import generate_referrals
 
 DomainGenerator = Callable[[GenContext], dict[str, pd.DataFrame]]
 
@@ -36,6 +37,7 @@ GENERATORS: list[tuple[str, DomainGenerator]] = [
     ("graph", generate_graph),
     ("accounts", generate_demo_accounts),
     ("campaign", generate_campaign),
+    ("referrals", generate_referrals),
 ]
 
 # Derived tables computed from the loaded rows, in order: hook(engine, progress=...).

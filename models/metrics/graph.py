@@ -31,7 +31,7 @@ EDGE_COLUMNS = ["customer_a_id", "customer_b_id", "kind", "weight", "source"]
 METRIC_COLUMNS = ["customer_id", "degree", "weighted_degree", "pagerank", "influence", "betweenness", "community",
                   "communities_bridged", "customer_neighbour_share"]
 EXACT_BETWEENNESS_MAX_NODES = 400
-BETWEENNESS_SAMPLES = 64
+BETWEENNESS_SAMPLES = 40
 GRAPH_SEED = 42
 MAX_PINNED_KEY_PERSONS = 12
 

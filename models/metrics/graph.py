@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 import networkx as nx
 import numpy as np
 import pandas as pd
-from sqlalchemy import case, delete, func, insert, or_, select, union_all
+from sqlalchemy import case, delete, func, insert, or_, select, union_all, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -24,6 +24,7 @@ from models.groups import GroupMembership, SocialGroup
 from models.metrics.org import read_frame
 from models.org import Branch, Staff
 from models.scope import Scope, ScopeError
+from models.system import DataVersion
 
 NODE_COLUMNS = ["customer_id", "name", "branch_id", "village_id", "is_prospect", "kind", "occupation",
                 "deposit_balance", "wealth_balance", "staff_id", "roles"]
@@ -737,6 +738,10 @@ def compute_node_metrics(engine: Engine, scope: Scope | None = None, seed: int =
         written += len(records)
         if progress and (position % 50 == 0 or position == len(branch_ids)):
             progress(f"graph metrics: {position}/{len(branch_ids)} branches, {written:,} people")
+    if written:
+        with engine.begin() as conn:  # pages cache on the data version: let them see the new figures
+            conn.execute(update(DataVersion.__table__).values(version=DataVersion.__table__.c.version + 1,
+                                                              updated_at=datetime.now(UTC)))
     return written
 
 

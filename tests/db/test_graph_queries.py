@@ -15,6 +15,7 @@ from models.graph import Relationship
 from models.metrics import graph as G
 from models.org import Branch
 from models.scope import Scope, ScopeError
+from models.system import DataVersion
 
 
 def _county_branch(session) -> int:
@@ -185,9 +186,13 @@ def test_compute_node_metrics_on_a_stored_star(empty_engine):
         for leaf in range(2, 7):
             session.add(Relationship(customer_a_id=1, customer_b_id=leaf, branch_id=1, kind="village", weight=1.5))
         session.commit()
+    with Session(empty_engine) as session:
+        session.add(DataVersion(id=1, version=1))
+        session.commit()
     assert G.compute_node_metrics(empty_engine) == 6
     assert G.compute_node_metrics(empty_engine) == 6  # replaces, never duplicates
     with Session(empty_engine) as session:
+        assert session.get(DataVersion, 1).version == 3  # each run tells the page caches
         stored = G.node_metrics_frame(session, Scope.head_office()).set_index("customer_id")
     assert len(stored) == 6
     assert stored.loc[1, "degree"] == 5 and stored.loc[1, "betweenness"] == pytest.approx(1.0)

@@ -18,6 +18,7 @@ from components.figures.followers import follower_curve, ranking_bars
 from components.figures.groups import activity_by_kind_figure
 from components.figures.referrals import funnel_chart
 from components.filters import period_picker, scope_picker
+from components.graph_view import people_line
 from components.i18n import bracketed, current_language, format_number, format_percent, join_names, t
 from components.kpi import Kpi, kpi_row
 from components.tables import data_table
@@ -25,6 +26,7 @@ from models.auth import audit
 from models.metrics import brief
 from models.metrics import campaign as campaign_metrics
 from models.metrics import followers as follower_metrics
+from models.metrics import graph as graph_metrics
 from models.metrics import groups as group_metrics
 from models.metrics import referrals as referral_metrics
 from models.referrals import FUNNEL_STAGES
@@ -111,6 +113,13 @@ campaign_row = [] if not season else [
         else format_percent(season["change_vs_last_season"])),
     Kpi(t("overview.lagging_villages"), f"{season['lagging_villages']} / {season['villages']}"),
 ]
+
+
+network = query(graph_metrics.overview_headline, choice.scope, end=end)
+graph_text = "" if not network["people_measured"] else (
+    t("graph.overview.influencers", names=people_line(network["influencers"])) + "  \n"
+    + t("graph.overview.prospects", names=people_line(network["prospects"])) + "  \n"
+    + t("graph.overview.well_tied", n=network["prospects_well_tied"]))
 
 
 # ---------------------------------------------------------------- key charts (slides and the exported brief)
@@ -205,6 +214,8 @@ if in_meeting:
         kpi_row(follower_row)
         kpi_row(group_row)
         kpi_row(referral_row + campaign_row[:1])
+        if graph_text:
+            st.markdown(graph_text)
 
     def brief_slide() -> None:
         st.caption(t("filter.scope_label", scope=choice.label, start=start, end=end))
@@ -269,6 +280,14 @@ with st.container(border=True):
     else:
         st.info(t("overview.no_campaign"))
     st.page_link("app_pages/campaign.py", label=t("overview.open_page"), icon=":material/directions_bus:")
+
+with st.container(border=True):
+    st.markdown(f"**:violet[{t('graph.overview.headline')}]**")
+    if graph_text:
+        st.markdown(graph_text)
+    else:
+        st.info(t("overview.no_graph"))
+    st.page_link("app_pages/graph.py", label=t("overview.open_page"), icon=":material/hub:")
 
 st.subheader(t("overview.branches"))
 if choice.branch_id is not None:

@@ -57,7 +57,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "overview.lagging_villages": ("落后村", "Lagging villages"),
     "overview.axis_net_followers": ("粉丝净增（人）", "Net new followers (people)"),
     "overview.key_charts": ("关键图表", "Key charts"),
-    "overview.area_graph": ("客户关系网", "Relationship network"),
+    "overview.no_graph": ("当前范围内还没有计算关系网络指标（运行 manage.py graph-metrics）。",
+                          "No relationship-network measures in this scope yet (run manage.py graph-metrics)."),
     # axis titles with units, for charts that had none
     "groups.fig.active_share_axis": ("发言成员占比（%）", "Members who posted (%)"),
     "groups.fig.promise_axis": ("10分钟内回复占比（%）", "Answered within 10 minutes (%)"),

@@ -89,14 +89,22 @@ def chromium_browser(chromium_path):
         instance.close()
 
 
+SCRIPT_IDLE = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app && app.getAttribute('data-test-script-state') === 'notRunning'
+        && !document.querySelector('[data-testid="stStatusWidget"]')
+        && !document.querySelector('[data-stale="true"]');
+}"""
+
+
 def wait_for_app(page, signed_in: bool = True) -> None:
-    """Wait until Streamlit has finished running the script and drawn the charts."""
-    page.wait_for_selector("[data-testid='stSidebarNav']" if signed_in else "[data-testid='stForm']", timeout=30_000)
-    page.wait_for_timeout(800)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
-    )
-    page.wait_for_timeout(1500)
+    """Wait until Streamlit has finished running the script (no stale elements left) and drawn the charts.
+    The sidebar only has to exist: at phone width it is collapsed, in meeting mode hidden."""
+    page.wait_for_selector("[data-testid='stSidebarNav']" if signed_in else "[data-testid='stForm']", timeout=30_000,
+                           state="attached")
+    page.wait_for_timeout(500)
+    page.wait_for_function(SCRIPT_IDLE, timeout=90_000)
+    page.wait_for_timeout(1200)
 
 
 def screenshot(page, name: str) -> Path:

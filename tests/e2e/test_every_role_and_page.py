@@ -1,0 +1,160 @@
+"""In a real browser, as every demo role: every page renders without an exception (screenshots at
+1920x1080 and 390x844), a filter changes the overview, exports download, the language switches and
+meeting mode runs its slideshow and hands out a self-contained meeting brief."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.conftest import ARTIFACTS, screenshot, wait_for_app
+from tests.e2e.test_follower_story import choose
+
+pytestmark = pytest.mark.e2e
+
+DESKTOP = {"width": 1920, "height": 1080}
+PHONE = {"width": 390, "height": 844}
+# demo accounts in sample_data/accounts.py, by id
+ROLES = {"admin": 1, "city_president": 2, "president": 3, "staff": 4, "viewer": 5}
+
+
+def open_as(chromium_browser, app_url: str, role: str, viewport=None):
+    """A fresh browser context (its own cookies and session) signed in with the role's demo button."""
+    context = chromium_browser.new_context(viewport=viewport or DESKTOP, locale="zh-CN", accept_downloads=True)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    tab.goto(app_url)
+    wait_for_app(tab, signed_in=False)
+    tab.locator(f".st-key-demo_login_{ROLES[role]} button").click()
+    wait_for_app(tab)
+    return context, tab, errors
+
+
+def assert_clean(tab, where: str) -> str:
+    body = tab.inner_text("body")
+    assert tab.locator("[data-testid='stException']").count() == 0, f"exception on {where}"
+    assert "Traceback" not in body, where
+    return body
+
+
+def nav_links(tab) -> list[tuple[str, str]]:
+    links = tab.locator("[data-testid='stSidebarNav'] a")
+    return [(links.nth(i).inner_text().strip().splitlines()[-1], links.nth(i).get_attribute("href") or "")
+            for i in range(links.count())]
+
+
+def slug(href: str) -> str:
+    from urllib.parse import urlparse
+
+    return urlparse(href).path.strip("/").rsplit("/", 1)[-1] or "overview"
+
+
+@pytest.mark.parametrize("role", list(ROLES))
+def test_every_page_renders_for_every_role(chromium_browser, app_url, role):
+    context, tab, errors = open_as(chromium_browser, app_url, role)
+    try:
+        links = nav_links(tab)
+        assert len(links) >= 6, links
+        if role == "admin":
+            assert any("审计" in name for name, _ in links)
+        else:
+            assert not any("审计" in name or "用户管理" in name for name, _ in links)
+        for position, (name, href) in enumerate(links):
+            tab.locator("[data-testid='stSidebarNav'] a").nth(position).click()
+            wait_for_app(tab)
+            assert_clean(tab, f"{role} {name}")
+            screenshot(tab, f"{role}_{slug(href)}_1920x1080")
+            if role == "admin":   # every page at phone width too (the admin sees every page)
+                tab.set_viewport_size(PHONE)
+                tab.wait_for_timeout(1500)
+                assert_clean(tab, f"{role} {name} phone")
+                screenshot(tab, f"{role}_{slug(href)}_390x844")
+                tab.set_viewport_size(DESKTOP)
+                tab.wait_for_timeout(800)
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def test_filter_change_and_csv_download_on_the_overview(chromium_browser, app_url):
+    context, tab, errors = open_as(chromium_browser, app_url, "admin")
+    try:
+        choose(tab, "统计周期", "近90天")
+        body = assert_clean(tab, "overview 90 days")
+        assert "与上周相比" in body and "净增最多" in body
+        assert re.search(r"当前范围：.*，\d{4}-\d{2}-\d{2} 至 \d{4}-\d{2}-\d{2}", body)
+        with tab.expect_download() as info:
+            tab.locator(".st-key-overview_top_csv button").click()
+        download = info.value
+        assert download.suggested_filename == "top_branches.csv"
+        path = ARTIFACTS.parent / "downloads" / download.suggested_filename
+        download.save_as(path)
+        data = path.read_bytes()
+        assert data.startswith(b"\xef\xbb\xbf") and "网点".encode() in data
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def test_language_switch_turns_the_whole_screen_english(chromium_browser, app_url):
+    context, tab, errors = open_as(chromium_browser, app_url, "city_president")
+    try:
+        tab.locator("[data-testid='stSidebar'] label").filter(has_text="English").click()
+        wait_for_app(tab)
+        body = assert_clean(tab, "overview en")
+        assert "Since last week" in body and "Alerts" in body and "Headlines" in body
+        assert "与上周相比" not in body and "预警" not in body
+        screenshot(tab, "city_president_overview_en_1920x1080")
+        tab.locator("[data-testid='stSidebarNav'] a").filter(has_text="Follower growth").click()
+        wait_for_app(tab)
+        assert "Net follows" in assert_clean(tab, "followers en") or "Followers" in tab.inner_text("body")
+        screenshot(tab, "city_president_followers_en_1920x1080")
+        tab.locator("[data-testid='stSidebar'] label").filter(has_text="中文").click()   # leave the account as found
+        wait_for_app(tab)
+        assert "粉丝增长" in tab.inner_text("body")
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1920x1080", "390x844"])
+def test_meeting_mode_for_the_viewer(chromium_browser, app_url, viewport):
+    context, tab, errors = open_as(chromium_browser, app_url, "viewer", viewport)
+    try:
+        tab.get_by_role("button", name="会议模式").click()
+        wait_for_app_main(tab)
+        assert not tab.locator("[data-testid='stSidebar']").is_visible()
+        body = assert_clean(tab, "meeting")
+        assert re.search(r"第 1 / \d+ 页", body) and "本周要点" in body
+        size = f"{viewport['width']}x{viewport['height']}"
+        screenshot(tab, f"viewer_meeting_brief_{size}")
+        with tab.expect_download() as info:
+            tab.get_by_role("button", name="下载会议简报（HTML）").click()
+        html = info.value.path().read_text(encoding="utf-8")
+        assert html.startswith("<!DOCTYPE html>") and "会议简报" in html
+        assert not re.search(r"<script[^>]*\bsrc=", html) and "Plotly.newPlot" in html
+        tab.locator(".st-key-meeting_next button").click()
+        tab.locator(".st-key-meeting_next button").click()
+        tab.wait_for_function("() => /第 3 \\/ \\d+ 页/.test(document.body.innerText)", timeout=30_000)
+        tab.wait_for_selector(".js-plotly-plot", timeout=30_000)
+        tab.wait_for_timeout(1500)
+        screenshot(tab, f"viewer_meeting_chart_{size}")
+        if viewport is DESKTOP:   # playing: the next slide comes by itself
+            tab.wait_for_function("() => /第 4 \\/ \\d+ 页/.test(document.body.innerText)", timeout=40_000)
+            tab.locator(".st-key-meeting_toggle button").click()
+            tab.wait_for_timeout(1000)
+            assert "播放" in tab.locator(".st-key-meeting_toggle").inner_text()
+        tab.locator(".st-key-meeting_exit button").click()
+        wait_for_app(tab)
+        assert "会议模式" in assert_clean(tab, "after meeting")
+        assert not errors, errors
+    finally:
+        context.close()
+
+
+def wait_for_app_main(tab) -> None:
+    """wait_for_app, then for the first slide."""
+    wait_for_app(tab)
+    tab.wait_for_function("() => /第 \\d+ \\/ \\d+ 页/.test(document.body.innerText)", timeout=60_000)

@@ -207,7 +207,7 @@ if in_meeting:
     def chart_slide(item: BriefFigure, position: int):
         def draw() -> None:
             item.figure.update_layout(height=620)
-            st.plotly_chart(item.figure, width="stretch", key=f"meeting_chart_{position}")
+            st.plotly_chart(item.figure, width="stretch", key=f"meeting_chart_{position}", theme=None)
         return meeting.Slide(item.title, draw)
 
     def headline_slide() -> None:

@@ -7,6 +7,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+
+from models.accounts import AuditLog
+from models.db import make_engine
 
 from tests.e2e.conftest import ARTIFACTS, screenshot, wait_for_app
 from tests.e2e.test_follower_story import choose
@@ -78,7 +83,7 @@ def test_every_page_renders_for_every_role(chromium_browser, app_url, role):
         context.close()
 
 
-def test_filter_change_and_csv_download_on_the_overview(chromium_browser, app_url):
+def test_filter_change_and_downloads_on_the_overview(chromium_browser, app_url, e2e_database_url):
     context, tab, errors = open_as(chromium_browser, app_url, "admin")
     try:
         choose(tab, "统计周期", "近90天")
@@ -93,6 +98,18 @@ def test_filter_change_and_csv_download_on_the_overview(chromium_browser, app_ur
         download.save_as(path)
         data = path.read_bytes()
         assert data.startswith(b"\xef\xbb\xbf") and "网点".encode() in data
+        wait_for_app(tab)
+        with tab.expect_download(timeout=60_000) as info:
+            tab.get_by_role("button", name="下载会议简报（HTML）").click()
+        assert info.value.suggested_filename.startswith("meeting-brief-")
+        wait_for_app(tab)
+        assert_clean(tab, "after the brief download")
+        engine = make_engine(e2e_database_url)
+        with Session(engine) as session:   # the export is on the record, with the scope and period
+            actions = session.execute(select(AuditLog.username, AuditLog.detail)
+                                      .where(AuditLog.action == "export_meeting_brief")).all()
+        engine.dispose()
+        assert any(user == "demo_admin" and "全行" in detail for user, detail in actions), actions
         assert not errors, errors
     finally:
         context.close()

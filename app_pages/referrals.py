@@ -12,7 +12,7 @@ from components.data import engine, page_scope, query, require_database
 from components.figures.referrals import channel_chart, funnel_chart, internal_referral_bars, leaderboard_bars
 from components.filters import period_picker, scope_picker
 from components.highlight import highlight_rows
-from components.i18n import format_number, t
+from components.i18n import bracketed, format_number, t
 from components.kpi import Kpi, kpi_row
 from components.qr import invite_link, invite_qr_png
 from components.tables import data_table, download_buttons, labelled
@@ -70,7 +70,8 @@ campaign_names = dict(zip(campaigns["campaign_id"].astype(int), campaigns["name"
 campaign_id = st.sidebar.selectbox(t("ref.campaign"), [None, *campaign_names], key="ref_campaign",
                                    format_func=lambda c: t("ref.all_campaigns") if c is None else campaign_names[c])
 staff = query(R.staff_in_scope, choice.scope)
-staff_names = dict(zip(staff["staff_id"].astype(int), staff["staff_name"] + "（" + staff["branch_name"] + "）", strict=True))
+staff_names = {int(i): bracketed(n, b) for i, n, b in zip(staff["staff_id"], staff["staff_name"], staff["branch_name"],
+                                                          strict=True)}
 if scope.staff_id is not None and scope.staff_id in staff_names:
     me = int(scope.staff_id)  # signed in as a staff member: their own row, always
 else:

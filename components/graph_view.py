@@ -24,7 +24,7 @@ def figure_labels() -> dict[str, str]:
 
 
 def role_names(roles: str) -> str:
-    return "、".join(t(f"graph.role.{r}") for r in str(roles or "").split(",") if r)
+    return join_names([t(f"graph.role.{r}") for r in str(roles or "").split(",") if r])
 
 
 def kind_name(kind: str) -> str:
@@ -80,7 +80,7 @@ def person_card(card: dict, key: str) -> None:
                        f"{format_number(card['wealth_balance'])} {t('common.yuan')}  \n"
                        f"**{t('graph.card.products')}**: {card['products_held']}")
         if card.get("groups"):
-            st.markdown(f"**{t('graph.card.groups')}**: " + "、".join(card["groups"]))
+            st.markdown(f"**{t('graph.card.groups')}**: " + join_names(card["groups"]))
         metric = card.get("metrics")
         if metric:
             share = metric.get("customer_neighbour_share")

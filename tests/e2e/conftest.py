@@ -54,10 +54,13 @@ def app_url(e2e_database_url, chromium_path) -> Iterator[str]:
     url = e2e_database_url
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url}
+    log_path = ARTIFACTS.parent / f"streamlit-{port}.log"   # a file, not a pipe nobody reads (it would fill up)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    log = log_path.open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
          "--browser.gatherUsageStats", "false"],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -70,13 +73,14 @@ def app_url(e2e_database_url, chromium_path) -> Iterator[str]:
             time.sleep(0.5)
     else:
         process.kill()
-        pytest.fail("streamlit did not start: " + (process.stdout.read().decode() if process.stdout else ""))
+        pytest.fail("streamlit did not start: " + log_path.read_text())
     yield base
     process.terminate()
     try:
         process.wait(timeout=10)
     except subprocess.TimeoutExpired:
         process.kill()
+    log.close()
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ from sqlmodel import Session
 
 from models.accounts import AuditLog
 from models.db import make_engine
-
 from tests.e2e.conftest import ARTIFACTS, screenshot, wait_for_app
 from tests.e2e.test_follower_story import choose
 

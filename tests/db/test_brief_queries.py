@@ -1,0 +1,44 @@
+"""The brief's week figures and drop alerts on both backends, against plain SQL and the areas' own answers."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+from sqlalchemy import text
+
+from models.metrics import brief, followers, referrals
+from models.scope import Scope
+from tests.conftest import DEMO_END
+
+
+def test_week_net_follows_is_the_plain_sum_of_seven_days(demo_session):
+    week = brief.week_figures(demo_session, Scope.head_office(), DEMO_END)
+    expected = demo_session.execute(
+        text("SELECT SUM(net_follows) FROM followerdaily WHERE day > :start AND day <= :end"),
+        {"start": DEMO_END - timedelta(days=7), "end": DEMO_END},
+    ).scalar_one()
+    assert week.net_follows == int(expected)
+    assert week.conversions == referrals.overview_headline(demo_session, Scope.head_office(), DEMO_END, days=7)[
+        "conversions"]
+    assert week.active_share is not None and 0 < week.active_share < 1
+
+
+def test_drop_alerts_on_the_last_day_match_the_follower_page(demo_session):
+    scope = Scope.head_office()
+    mine = brief.drop_alerts_on(demo_session, scope, DEMO_END)
+    theirs = followers.current_drop_alerts(demo_session, scope)
+    assert not mine.empty
+    assert sorted(mine["branch_id"]) == sorted(theirs["branch_id"])
+    assert (mine["end_day"] == pd.Timestamp(DEMO_END)).all()
+
+
+def test_a_branch_scope_sees_only_its_own_week(demo_session):
+    branch_id = int(demo_session.execute(text("SELECT MIN(branch_id) FROM followerdaily")).scalar_one())
+    week = brief.week_figures(demo_session, Scope.for_branches([branch_id]), DEMO_END)
+    expected = demo_session.execute(
+        text("SELECT SUM(net_follows) FROM followerdaily WHERE branch_id = :b AND day > :start AND day <= :end"),
+        {"b": branch_id, "start": DEMO_END - timedelta(days=7), "end": DEMO_END},
+    ).scalar_one()
+    assert week.net_follows == int(expected)
+    assert week.drop_branches in (0, 1)

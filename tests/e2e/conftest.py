@@ -49,38 +49,69 @@ def e2e_database_url(tmp_path_factory) -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def app_url(e2e_database_url, chromium_path) -> Iterator[str]:
-    url = e2e_database_url
-    port = _free_port()
-    env = {**os.environ, "DATABASE_URL": url}
-    log_path = ARTIFACTS.parent / f"streamlit-{port}.log"   # a file, not a pipe nobody reads (it would fill up)
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    log = log_path.open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
-         "--browser.gatherUsageStats", "false"],
-        cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
+class StreamlitServer:
+    """`streamlit run app.py` on a fixed free port; started again (same port) if it has gone away, so one
+    lost process (the machine is shared) fails one test at most, not the rest of the session."""
+
+    def __init__(self, database_url: str) -> None:
+        self.port = _free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = {**os.environ, "DATABASE_URL": database_url}
+        self.log_path = ARTIFACTS.parent / f"streamlit-{self.port}.log"   # a file: a pipe nobody reads fills up
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        self.log = self.log_path.open("a")
+        self.process: subprocess.Popen | None = None
+
+    def healthy(self) -> bool:
         try:
-            with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    break
+            with urllib.request.urlopen(f"{self.base}/_stcore/health", timeout=5) as response:
+                return response.status == 200
         except OSError:
+            return False
+
+    def ensure(self) -> str:
+        if self.process is not None and self.process.poll() is None and self.healthy():
+            return self.base
+        self.stop()
+        self.log.write(f"--- starting streamlit on port {self.port}\n")
+        self.log.flush()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
+             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=PROJECT_ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            if self.healthy():
+                return self.base
             time.sleep(0.5)
-    else:
-        process.kill()
-        pytest.fail("streamlit did not start: " + log_path.read_text())
-    yield base
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+        self.stop()
+        pytest.fail("streamlit did not start: " + self.log_path.read_text()[-3000:])
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+        self.process = None
+
+
+@pytest.fixture(scope="session")
+def streamlit_server(e2e_database_url, chromium_path) -> Iterator[StreamlitServer]:
+    server = StreamlitServer(e2e_database_url)
+    server.ensure()
+    yield server
+    server.stop()
+    server.log.close()
+
+
+@pytest.fixture
+def app_url(streamlit_server) -> str:
+    """The running app's address, checked (and restarted if need be) before each test."""
+    return streamlit_server.ensure()
 
 
 @pytest.fixture(scope="session")

@@ -144,7 +144,7 @@ def _reason(check: str, spec: ImportKind) -> tuple[str, str]:
     if check == "not_nullable":
         return "必填项为空", "required value is empty"
     if "uniqueness" in check:
-        keys = "、".join(spec.column(u).header for u in spec.unique)
+        keys = "、".join(spec.column(u).header for u in spec.unique)  # noqa: RUF001
         return f"文件内重复（{keys} 相同）", f"duplicate row in the file (same {', '.join(spec.unique)})"
     return f"数据类型不符（{check}）", f"wrong data type ({check})"
 
@@ -163,7 +163,10 @@ def _validate(spec: ImportKind, typed: pd.DataFrame) -> list[tuple]:
             if base.startswith("row:"):
                 column = next(c.column for c in spec.row_checks if c.name == base[4:])
             if "uniqueness" in base:
-                column = spec.unique[0]
+                keys = [u for u in spec.unique if u in typed.columns]
+                if index is None or pd.isna(index) or typed.loc[index, keys].isna().any():
+                    continue  # a row whose key did not parse is already rejected for that
+                column, value = keys[-1], typed.at[index, keys[-1]]
             key = (index, base)
             if key in seen:
                 continue
@@ -193,7 +196,14 @@ def _as_comparable(series: pd.Series) -> pd.Series:
 
 
 def _differs(left: pd.Series, right: pd.Series) -> pd.Series:
-    a, b = _as_comparable(left), _as_comparable(right)
+    """Row by row: does the file's value differ from the stored one (the stored one coerced to the file's type)?"""
+    a = _as_comparable(left)
+    if pd.api.types.is_datetime64_any_dtype(a):
+        b = pd.to_datetime(right.astype(object).where(right.notna(), None)).astype("datetime64[ns]")
+    elif pd.api.types.is_float_dtype(a):
+        b = pd.to_numeric(right.astype(object).where(right.notna(), None), errors="coerce").astype("Float64")
+    else:
+        b = _as_comparable(right)
     if pd.api.types.is_float_dtype(a) and pd.api.types.is_float_dtype(b):
         close = ((a - b).abs() <= 1e-6 * b.abs().clip(lower=1)).fillna(False)
         both_missing = a.isna() & b.isna()
@@ -206,12 +216,15 @@ def _differs(left: pd.Series, right: pd.Series) -> pd.Series:
 def _existing(session: Session, spec: ImportKind, rows: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     """Stored rows that share a natural key with the file (read in chunks of the first key column)."""
     table = spec.table
-    first, *rest = spec.natural_key
     wanted = [c for c in dict.fromkeys(["id", *spec.natural_key, *columns]) if c in table.c]
-    extra = []
-    for key in rest:
-        if pd.api.types.is_datetime64_any_dtype(rows[key]):
-            extra.append(table.c[key].between(rows[key].min().date(), rows[key].max().date()))
+    dates = [k for k in spec.natural_key if pd.api.types.is_datetime64_any_dtype(rows[k])]
+    others = sorted((k for k in spec.natural_key if k not in dates), key=lambda k: -rows[k].nunique())
+    first = others[0] if others else dates[0]
+    extra = [table.c[k].between(rows[k].min().date(), rows[k].max().date()) for k in dates if k != first]
+    for key in others[1:]:
+        few = [v.item() if hasattr(v, "item") else v for v in rows[key].dropna().unique()]
+        if len(few) <= 1000:
+            extra.append(table.c[key].in_(few))
     parts = []
     values = rows[first].dropna().unique()
     if pd.api.types.is_datetime64_any_dtype(rows[first]):

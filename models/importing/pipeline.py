@@ -24,6 +24,7 @@ from sample_data.bulk import bulk_insert
 
 REJECT_COLUMNS = ["row", "column", "reason_zh", "reason_en", "value"]
 MAX_REJECTS_SHOWN = 1_000
+EXISTING_BATCH = 100_000
 
 
 @dataclass
@@ -234,12 +235,17 @@ def _existing(session: Session, spec: ImportKind, rows: pd.DataFrame, columns: l
     for start in range(0, len(values), LOOKUP_CHUNK):
         statement = select(*(table.c[c] for c in wanted)).where(table.c[first].in_(values[start:start + LOOKUP_CHUNK]),
                                                                 *extra)
-        parts.append(read_frame(session, statement))
+        result = session.execute(statement.execution_options(yield_per=EXISTING_BATCH))
+        for batch in result.partitions():  # a million stored rows never sit in memory as Row objects at once
+            part = pd.DataFrame.from_records(batch, columns=wanted)
+            for key in dates:
+                part[key] = pd.to_datetime(part[key]).astype("datetime64[ns]")
+            parts.append(part)
     found = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=wanted)
     return found.drop_duplicates(list(spec.natural_key))
 
 
-def _finalise(spec: ImportKind, resolved: pd.DataFrame, typed: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+def _finalise(spec: ImportKind, resolved: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
     """The rows as stored: blank optional cells take the column default; which columns the file sets."""
     rows = resolved.copy()
     for column in spec.columns:
@@ -279,6 +285,7 @@ def preview(kind: str, data: bytes, filename: str, session: Session, options: di
         result.refusal = FileRefused("文件中没有数据行", "the file has a header but no data rows")
         return result
     typed, rejects = _parse(spec, raw.frame, mapping)
+    raw.frame = None  # the text cells are no longer needed: free them before the database work
     if "account" in spec.options and "account" not in mapping:
         if not options.get("account"):
             result.refusal = FileRefused("请选择公众号，或在文件中加“公众号”列", "choose the account, or add an account column")
@@ -286,6 +293,7 @@ def preview(kind: str, data: bytes, filename: str, session: Session, options: di
         typed["account"] = str(options["account"])
     rejects += _validate(spec, typed)
     resolved = spec.resolve(session, typed, options)
+    del typed
     rejects += [(i, spec.column(c).header if c in {x.field for x in spec.columns} else c, zh, en, "")
                 for i, c, zh, en in resolved.rejects]
     if rejects:
@@ -295,7 +303,7 @@ def preview(kind: str, data: bytes, filename: str, session: Session, options: di
         result.rejects = frame.sort_values(["row", "column"])[REJECT_COLUMNS].reset_index(drop=True)
     bad_index = {r[0] for r in rejects if r[0] is not None}
     good = resolved.frame.loc[~resolved.frame.index.isin(bad_index)]
-    rows, write = _finalise(spec, good, typed)
+    rows, write = _finalise(spec, good)
     result.write_columns = write
     if rows.empty:
         return result

@@ -6,9 +6,9 @@ from functools import cache
 
 import streamlit as st
 
-from components.strings import auth, campaign, common, followers
+from components.strings import auth, campaign, common, followers, imports
 
-STRING_MODULES = [common, followers, auth, campaign]
+STRING_MODULES = [common, followers, auth, campaign, imports]
 LANGUAGES = ("zh", "en")
 LANGUAGE_KEY = "ui_language"
 

@@ -111,6 +111,39 @@ register(ImportKind(
 ))
 
 
+# --- official accounts (before their figures can be imported) ------------------------------------------------
+
+def _resolve_accounts(session: Session, frame: pd.DataFrame, options: dict) -> Resolved:
+    resolved = _copy(frame, "wechat_id", "name")
+    _branches(session, resolved, frame)
+    return resolved
+
+
+register(ImportKind(
+    key="official_account", label=("公众号名单", "Official accounts"), table=OfficialAccount.__table__,
+    natural_key=("wechat_id",), resolve=_resolve_accounts, unique=("wechat_id",),
+    columns=(
+        Column("wechat_id", ("原始ID", "公众号原始ID", "wechat id", "wechat_id"), max_length=64),
+        Column("name", ("公众号名称", "account name", "name"), max_length=64),
+        Column("branch_code", ("网点代码", "机构号", "branch code")),
+    ),
+    example=({"wechat_id": "gh_zj00113", "name": "湘家荡支行服务号", "branch_code": "ZJ001-10"},),
+))
+
+
+def _resolve_regions(session: Session, frame: pd.DataFrame, options: dict) -> Resolved:
+    return _copy(frame, "code", "name")
+
+
+register(ImportKind(
+    key="region", label=("片区", "Regions"), table=Region.__table__, natural_key=("code",),
+    resolve=_resolve_regions, unique=("code",),
+    columns=(Column("code", ("片区代码", "region code", "code"), max_length=32),
+             Column("name", ("片区名称", "region", "name"), max_length=64)),
+    example=({"code": "R04", "name": "湾北片区"},),
+))
+
+
 # --- organisation: branches, staff, villages ----------------------------------------------------------------
 
 def _resolve_branches(session: Session, frame: pd.DataFrame, options: dict) -> Resolved:

@@ -35,6 +35,8 @@ def _one_date(value) -> date | None:
     if not text:
         return None
     text = text.split(" ")[0].split("T")[0]
+    if text.endswith(".0") and text[:-2].isdigit():  # a serial a workbook stored as a float
+        text = text[:-2]
     text = text.replace("年", "-").replace("月", "-").replace("日", "").replace("/", "-").replace(".", "-")
     try:
         if text.isdigit():
@@ -43,9 +45,6 @@ def _one_date(value) -> date | None:
             if len(text) == 5 and SERIAL_RANGE[0] <= int(text) < SERIAL_RANGE[1]:
                 return (EXCEL_EPOCH + pd.Timedelta(days=int(text))).date()
             return None
-        if text.endswith("-0") and text.count("-") == 3:  # "45536.0" became "45536-0"
-            serial = int(text.split("-")[0])
-            return (EXCEL_EPOCH + pd.Timedelta(days=serial)).date() if SERIAL_RANGE[0] <= serial < SERIAL_RANGE[1] else None
         parts = text.split("-")
         if len(parts) == 3 and len(parts[0]) == 4:
             return date(int(parts[0]), int(parts[1]), int(parts[2]))
@@ -106,4 +105,4 @@ def parse_text(values: pd.Series) -> pd.Series:
         codes, uniques = pd.factorize(values)
         mapped = np.array([one(u) for u in uniques] + [None], dtype=object)
         return pd.Series(mapped[codes], index=values.index, dtype=object)
-    return values.map(one).astype(object)
+    return pd.Series([one(v) for v in values], index=values.index, dtype=object)

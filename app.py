@@ -22,9 +22,12 @@ if user is None:
 PAGES = [
     st.Page("app_pages/overview.py", title=t("nav.overview"), icon=":material/dashboard:", default=True),
     st.Page("app_pages/followers.py", title=t("nav.followers"), icon=":material/trending_up:"),
+    st.Page("app_pages/groups.py", title=t("nav.groups"), icon=":material/groups:"),
     st.Page("app_pages/campaign.py", title=t("nav.campaign"), icon=":material/directions_bus:"),
+    st.Page("app_pages/referrals.py", title=t("nav.referrals"), icon=":material/leaderboard:"),
 ]
 ADMIN_PAGES = [
+    st.Page("app_pages/users.py", title=t("nav.users"), icon=":material/manage_accounts:"),
     st.Page("app_pages/audit.py", title=t("nav.audit"), icon=":material/policy:"),
     st.Page("app_pages/imports.py", title=t("nav.imports"), icon=":material/upload_file:"),
 ]

@@ -176,6 +176,35 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if refused else 0
 
 
+def cmd_compute_rewards(args: argparse.Namespace) -> int:
+    from sqlmodel import Session
+
+    from models.auth import audit
+    from models.metrics.referrals import ReferralInputError, write_reward_ledger
+    from models.referral_export import ledger_totals, reward_ledger_workbook
+    from models.scope import Scope
+
+    engine = make_engine()
+    check_connection(engine)
+    create_all(engine)
+    try:
+        with Session(engine) as session:
+            ledger = write_reward_ledger(session, Scope.head_office(), args.quarter.upper())
+            audit(session, "manage.py", "compute_rewards", detail=f"{args.quarter.upper()} {len(ledger)} rows")
+            session.commit()
+    except ReferralInputError as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 2
+    totals = ledger_totals(ledger)
+    print(f"{args.quarter.upper()}: {len(ledger)} 名员工 / staff, {totals['effective_customers']:.0f} 有效户 / effective "
+          f"customers, {totals['amount']:,.2f} 元 / yuan, {totals['flagged_exclusions']:.0f} 暂缓 / withheld")
+    if args.export:
+        with open(args.export, "wb") as handle:
+            handle.write(reward_ledger_workbook(ledger, args.quarter.upper()))
+        print(f"已导出 / exported: {args.export}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="manage.py", description="社交银行驾驶舱 / social-banking cockpit")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -217,6 +246,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     info = commands.add_parser("info", help="show the database and its row counts")
     info.set_defaults(handler=cmd_info)
+
+    rewards = commands.add_parser("compute-rewards", help="compute a quarter's referral reward ledger")
+    rewards.add_argument("--quarter", required=True, help="e.g. 2026Q3")
+    rewards.add_argument("--export", help="also write the ledger to this .xlsx file")
+    rewards.set_defaults(handler=cmd_compute_rewards)
     return parser
 
 

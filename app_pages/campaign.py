@@ -49,7 +49,7 @@ if frames["entries"].empty:
     st.stop()
 last = metrics.previous_season(seasons, season)
 last_daily = None if last is None else query(metrics.daily_deposits, choice.scope, campaign_id=int(last["campaign_id"]))
-view = metrics.campaign_view(frames, campaign, as_of, choice.scope.can_see_phones, last_daily, last)
+view = metrics.campaign_view(frames, campaign, as_of, choice.scope, last_daily, last)
 countdown, progress = view["countdown"], view["progress"]
 st.caption(t("campaign.as_of_line", scope=choice.label, day=as_of, offset=countdown["lunar_offset"], start=start,
              end=end))

@@ -11,6 +11,8 @@ from components.kpi import Kpi, kpi_row
 from components.tables import data_table
 from models.metrics import campaign as campaign_metrics
 from models.metrics import followers as follower_metrics
+from models.metrics import groups as group_metrics
+from models.metrics import referrals as referral_metrics
 
 st.title(t("app.title"))
 require_database()
@@ -29,6 +31,11 @@ alert_lines = [
       net=int(row.episode_net))
     for row in drop_alerts.itertuples(index=False)
 ]
+group_headline = query(group_metrics.overview_headline, choice.scope, end=last_day)
+if not group_headline["dormant"].empty:
+    dormant = group_headline["dormant"]
+    names = "、".join(t("groups.overview.silent_days", name=r.group_name, days=r.days_silent) for r in dormant.head(3).itertuples())
+    alert_lines.append(t("groups.overview.dormant_alert", count=len(dormant), days=group_metrics.DEFAULT_DORMANT_DAYS, names=names))
 if alert_lines:
     for line in alert_lines:
         st.warning(line, icon=":material/trending_down:")
@@ -66,6 +73,18 @@ if choice.branch_id is None:
                    column_config=config)
 st.page_link("app_pages/followers.py", label=t("overview.open_page"), icon=":material/trending_up:")
 
+# --- Group activity
+st.subheader(t("groups.overview.title"))
+group_kpis = group_headline["kpis"]
+kpi_row([
+    Kpi(t("groups.kpi.groups"), format_number(group_kpis["groups"])),
+    Kpi(t("groups.kpi.members"), format_number(group_kpis["members"])),
+    Kpi(t("groups.kpi.active_share"), format_percent(group_kpis["active_share"])),
+    Kpi(t("groups.kpi.median_reply"), format_number(group_kpis["median_reply_minutes"], 1)),
+    Kpi(t("groups.kpi.dormant"), format_number(group_kpis["dormant_groups"])),
+])
+st.page_link("app_pages/groups.py", label=t("groups.overview.open_page"), icon=":material/groups:")
+
 # --- Migrant-worker campaign (213N)
 campaign = query(campaign_metrics.overview_headline, choice.scope, end=last_day)
 if campaign:
@@ -81,3 +100,15 @@ if campaign:
         st.warning(t("overview.campaign.lagging", n=campaign["lagging_villages"], total=campaign["villages"],
                      names=names), icon=":material/agriculture:")
     st.page_link("app_pages/campaign.py", label=t("overview.open_page"), icon=":material/directions_bus:")
+
+# --- Referrals
+st.subheader(t("ref.overview_title"))
+headline = query(referral_metrics.overview_headline, choice.scope, end=last_day)
+kpi_row([
+    Kpi(t("ref.overview_conversions"), format_number(headline["conversions"])),
+    Kpi(t("ref.overview_top"), headline["top_staff"] or "—", f"{headline['top_conversions']} {t('ref.overview_conversions')}"
+        if headline["top_staff"] else None, delta_color="off"),
+    Kpi(t("ref.overview_flags"), format_number(headline["open_fraud_flags"]),
+        delta_color="off"),
+])
+st.page_link("app_pages/referrals.py", label=t("overview.open_page"), icon=":material/leaderboard:")

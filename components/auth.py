@@ -9,13 +9,59 @@ from sqlmodel import Session
 from components.data import engine, require_database
 from components.i18n import LANGUAGE_KEY, t
 from models.accounts import User
-from models.auth import audit, authenticate, demo_accounts, session_expired, user_by_id, utcnow
+from models.auth import (
+    audit,
+    authenticate,
+    demo_accounts,
+    save_language,
+    session_expired,
+    user_by_email,
+    user_by_id,
+    utcnow,
+)
 
 AUTH_KEY = "_auth_session"
 
 
+def oidc_configured() -> bool:
+    """True when `.streamlit/secrets.toml` (or `secrets.files`) has an [auth] section for st.login."""
+    try:
+        return "auth" in st.secrets
+    except Exception:  # noqa: BLE001 - no secrets file at all
+        return False
+
+
+def _oidc_email() -> str | None:
+    if not oidc_configured():
+        return None
+    try:
+        if st.user.is_logged_in:
+            return str(st.user.get("email") or "").strip().lower() or None
+    except Exception:  # noqa: BLE001 - st.user unavailable outside a browser session
+        return None
+    return None
+
+
+def _adopt_oidc_identity() -> None:
+    """Map an identity-provider login to a local account by e-mail; an unknown e-mail gets nothing."""
+    email = _oidc_email()
+    if email is None or st.session_state.get(AUTH_KEY):
+        return
+    with Session(engine()) as session:
+        user = user_by_email(session, email)
+        user_id = user.id if user else None
+        audit(session, email, "login", "ok" if user else "failed", "oidc" if user else "oidc: no account for e-mail")
+        session.commit()
+    if user_id is None:
+        st.session_state["_auth_notice"] = "auth.oidc_unknown"
+        st.session_state["_oidc_refused"] = True
+        return
+    _sign_in(user_id)
+
+
 def signed_in_user() -> User | None:
     """The logged-in, active user, or None (also when the session went idle too long)."""
+    _adopt_oidc_identity()
     state = st.session_state.get(AUTH_KEY)
     if not state:
         return None
@@ -34,6 +80,18 @@ def signed_in_user() -> User | None:
 
 def _sign_in(user_id: int) -> None:
     st.session_state[AUTH_KEY] = {"user_id": int(user_id), "last_seen": utcnow()}
+    with Session(engine()) as session:
+        user = user_by_id(session, user_id)
+        if user is not None and user.locale in ("zh", "en"):
+            st.session_state[LANGUAGE_KEY] = user.locale
+
+
+def remember_language(language: str) -> None:
+    """Store the language a signed-in user picked, so it follows them to their next session."""
+    state = st.session_state.get(AUTH_KEY)
+    if state:
+        with Session(engine()) as session:
+            save_language(session, state["user_id"], language)
 
 
 def login_view() -> None:
@@ -57,6 +115,12 @@ def login_view() -> None:
             _sign_in(result.user_id)
             st.rerun()
         st.error(t({"locked": "auth.locked", "inactive": "auth.inactive"}.get(result.reason, "auth.failed")))
+    if oidc_configured():
+        with left:
+            if st.session_state.pop("_oidc_refused", False):
+                st.button(t("auth.logout"), key="oidc_logout", on_click=st.logout)
+            else:
+                st.button(t("auth.oidc"), key="oidc_login", icon=":material/badge:", on_click=st.login)
     with right:
         with Session(engine()) as session:
             demos = [(u.id, u.display_name or u.username, u.role) for u in demo_accounts(session)]
@@ -82,4 +146,6 @@ def account_box(user: User) -> None:
         st.session_state.clear()
         if language:
             st.session_state[LANGUAGE_KEY] = language
+        if _oidc_email():
+            st.logout()
         st.rerun()

@@ -6,9 +6,9 @@ from functools import cache
 
 import streamlit as st
 
-from components.strings import auth, campaign, common, followers, imports
+from components.strings import auth, campaign, common, followers, groups, imports, referrals
 
-STRING_MODULES = [common, followers, auth, campaign, imports]
+STRING_MODULES = [common, followers, auth, campaign, groups, referrals, imports]
 LANGUAGES = ("zh", "en")
 LANGUAGE_KEY = "ui_language"
 
@@ -55,10 +55,13 @@ def language_picker() -> None:
     current = current_language()
     choice = st.sidebar.radio(
         t("lang.label"), LANGUAGES, index=LANGUAGES.index(current), horizontal=True,
-        format_func=lambda code: {"zh": "中文", "en": "English"}[code], key="language_radio",
+        format_func=lambda code: {"zh": "中文", "en": "English"}[code], key=f"language_radio_{current}",
     )
     if choice != current:
         st.session_state[LANGUAGE_KEY] = choice
+        from components.auth import remember_language
+
+        remember_language(choice)
         st.rerun()
 
 

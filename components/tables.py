@@ -32,10 +32,10 @@ def audit_export(file_name: str, rows: int) -> None:
 
 
 def download_buttons(frame: pd.DataFrame, file_stem: str, key: str) -> None:
-    left, right, _ = st.columns([1, 1, 4])
-    left.download_button(t("export.csv"), to_csv_bytes(frame), f"{file_stem}.csv", "text/csv", key=f"{key}_csv",
-                         icon=":material/download:", on_click=audit_export, args=(f"{file_stem}.csv", len(frame)))
-    right.download_button(
+    row = st.container(horizontal=True)
+    row.download_button(t("export.csv"), to_csv_bytes(frame), f"{file_stem}.csv", "text/csv", key=f"{key}_csv",
+                        icon=":material/download:", on_click=audit_export, args=(f"{file_stem}.csv", len(frame)))
+    row.download_button(
         t("export.excel"), to_excel_bytes(frame, file_stem), f"{file_stem}.xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}_xlsx",
         icon=":material/table_view:", on_click=audit_export, args=(f"{file_stem}.xlsx", len(frame)),

@@ -25,7 +25,7 @@ class User(SQLModel, table=True):
     role: str = Field(max_length=16)
     branch_id: int | None = Field(default=None, foreign_key="branch.id")
     staff_id: int | None = Field(default=None, foreign_key="staff.id")
-    locale: str = Field(default="zh", max_length=8)
+    locale: str = Field(default="", max_length=8)  # "" follows the browser; "zh" / "en" is the user's choice
     is_active: bool = True
     is_demo: bool = False
     failed_logins: int = 0

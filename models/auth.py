@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from models.accounts import AuditLog, User, UserRole
@@ -96,6 +96,12 @@ def user_by_id(session: Session, user_id: int) -> User | None:
     return user if user is not None and user.is_active else None
 
 
+def user_by_email(session: Session, email: str) -> User | None:
+    """The active account an identity provider's e-mail maps to (case-insensitive)."""
+    statement = select(User).where(func.lower(User.email) == email.strip().lower(), User.is_active.is_(True))
+    return session.execute(statement).scalars().first()
+
+
 def demo_accounts(session: Session) -> list[User]:
     """One-click demo logins exist only in a database the generator seeded as a demo."""
     return list(session.execute(select(User).where(User.is_demo.is_(True)).order_by(User.id)).scalars())
@@ -129,3 +135,81 @@ def audit_log(session: Session, scope: Scope, limit: int = 500) -> pd.DataFrame:
     statement = select(AuditLog.at, AuditLog.username, AuditLog.action, AuditLog.outcome, AuditLog.detail) \
         .order_by(AuditLog.at.desc(), AuditLog.id.desc()).limit(limit)
     return read_frame(session, statement)
+
+
+class AccountError(ValueError):
+    """A user change that cannot be made; the message is for the admin who asked."""
+
+
+def list_users(session: Session, scope: Scope) -> pd.DataFrame:
+    """Every account with its branch name (the admin page; admins only)."""
+    statement = (
+        select(User.id.label("user_id"), User.username, User.display_name, User.email, User.role,
+               Branch.name.label("branch_name"), User.is_active, User.is_demo, User.locked_until, User.last_login_at)
+        .join(Branch, Branch.id == User.branch_id, isouter=True)
+        .order_by(User.id)
+    )
+    return read_frame(session, statement)
+
+
+def create_account(session: Session, actor: str, username: str, password: str, role: str,
+                   branch_id: int | None = None, staff_id: int | None = None, display_name: str = "",
+                   email: str = "") -> int:
+    """Validate and create a login in one transaction; audited."""
+    username = username.strip()
+    if not username:
+        raise AccountError("用户名不能为空 / the username is empty")
+    if len(password) < 8:
+        raise AccountError("密码至少8位 / the password needs at least 8 characters")
+    if role not in {r.value for r in UserRole}:
+        raise AccountError(f"未知角色 / unknown role {role!r}")
+    if role in (UserRole.PRESIDENT, UserRole.STAFF) and branch_id is None:
+        raise AccountError("行长和员工账号需要指定网点 / presidents and staff need a branch")
+    if session.execute(select(User.id).where(User.username == username)).first():
+        raise AccountError(f"用户已存在 / user {username!r} already exists")
+    if email and session.execute(select(User.id).where(func.lower(User.email) == email.strip().lower())).first():
+        raise AccountError(f"邮箱已被使用 / e-mail {email!r} is already used")
+    user = User(username=username, display_name=display_name or username, email=email.strip(),
+                password_hash=hash_password(password), role=role, branch_id=branch_id, staff_id=staff_id)
+    session.add(user)
+    session.flush()
+    audit(session, actor, "user_create", detail=f"{username} role={role} branch={branch_id}")
+    session.commit()
+    return int(user.id)
+
+
+def change_account(session: Session, actor: str, user_id: int, *, active: bool | None = None,
+                   unlock: bool = False, new_password: str | None = None) -> None:
+    """Deactivate / reactivate, unlock or reset a password; audited."""
+    user = session.get(User, int(user_id))
+    if user is None:
+        raise AccountError(f"用户不存在 / no user {user_id}")
+    changes = []
+    if active is not None and active != user.is_active:
+        if not active and user.username == actor:
+            raise AccountError("不能停用自己的账号 / you cannot disable your own account")
+        user.is_active = active
+        changes.append("activated" if active else "deactivated")
+    if unlock:
+        user.locked_until = None
+        user.failed_logins = 0
+        changes.append("unlocked")
+    if new_password is not None:
+        if len(new_password) < 8:
+            raise AccountError("密码至少8位 / the password needs at least 8 characters")
+        user.password_hash = hash_password(new_password)
+        changes.append("password reset")
+    if not changes:
+        return
+    session.add(user)
+    audit(session, actor, "user_change", detail=f"{user.username}: {', '.join(changes)}")
+    session.commit()
+
+
+def save_language(session: Session, user_id: int, language: str) -> None:
+    """Remember the user's UI language for their next sign-in."""
+    user = session.get(User, int(user_id))
+    if user is not None and language in ("zh", "en") and user.locale != language:
+        user.locale = language
+        session.add(user)
+        session.commit()

@@ -32,3 +32,10 @@ def phones_for_scope(frame: pd.DataFrame, scope: Scope, phone_column: str = "pho
         else pd.Series(False, index=frame.index)
     masked = frame[phone_column].map(mask_phone)
     return frame.assign(**{phone_column: frame[phone_column].where(own, masked)})
+
+
+def own_customers_only(frame: pd.DataFrame, scope: Scope, staff_column: str = "staff_id") -> pd.DataFrame:
+    """Staff see person-level rows of their own customers only; other roles see the whole scope."""
+    if scope.role != "staff" or staff_column not in frame.columns:
+        return frame
+    return frame[frame[staff_column] == scope.staff_id]

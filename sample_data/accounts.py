@@ -40,7 +40,7 @@ def generate_demo_accounts(ctx: GenContext) -> dict[str, pd.DataFrame]:
     frame["is_demo"] = True
     frame["is_active"] = True
     frame["failed_logins"] = 0
-    frame["locale"] = "zh"
+    frame["locale"] = ""
     for column in ("branch_id", "staff_id"):
         frame[column] = frame[column].astype("Int64")
     return {User.__tablename__: frame}

@@ -20,7 +20,9 @@ from sample_data.campaign import generate_campaign
 from sample_data.context import SCALES, GenContext
 from sample_data.customers import generate_customers
 from sample_data.followers import generate_followers
+from sample_data.groups import generate_groups
 from sample_data.org import generate_org
+from sample_data.referrals import generate_referrals
 
 DomainGenerator = Callable[[GenContext], dict[str, pd.DataFrame]]
 
@@ -29,8 +31,10 @@ GENERATORS: list[tuple[str, DomainGenerator]] = [
     ("org", generate_org),
     ("customers", generate_customers),
     ("followers", generate_followers),
+    ("groups", generate_groups),
     ("accounts", generate_demo_accounts),
     ("campaign", generate_campaign),
+    ("referrals", generate_referrals),
 ]
 
 

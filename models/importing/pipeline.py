@@ -18,7 +18,6 @@ from models.importing.kinds import KINDS
 from models.importing.parsing import is_blank, parse_booleans, parse_dates, parse_numbers, parse_text
 from models.importing.readers import FileRefused, RawTable, normalise_header, read_table
 from models.importing.spec import LOOKUP_CHUNK, ImportKind
-from models.metrics.org import read_frame
 from models.system import DataVersion
 from sample_data.bulk import bulk_insert
 
@@ -121,7 +120,8 @@ def _parse(spec: ImportKind, raw: pd.DataFrame, mapping: dict[str, str]) -> tupl
         elif column.type == "choice":
             labels = {normalise_header(label): value for value, names in (column.choices or {}).items() for label in names}
             text = parse_text(values)
-            parsed = text.map(lambda v: labels.get(normalise_header(v)) if v is not None else None).astype(object)
+            parsed = pd.Series([labels.get(normalise_header(v)) if v is not None else None for v in text],
+                               index=text.index, dtype=object)
             bad = parsed.isna() & text.notna()
             allowed = "、".join(names[1] if len(names) > 1 else names[0] for names in (column.choices or {}).values())
             flag(bad, column, f"不是可选值（{allowed}）", "not one of the allowed values", values)

@@ -34,6 +34,7 @@ from models.campaign import (
 from models.customers import Customer, KeyPerson, KeyRole, Village
 from models.metrics.org import read_frame
 from models.org import Branch, Staff
+from models.privacy import own_customers_only, phones_for_scope
 from models.scope import Scope
 
 ROUND1_DAYS = 2
@@ -567,15 +568,6 @@ def visit_next(entries: pd.DataFrame, status: pd.DataFrame, deposits: pd.DataFra
                   "deposited", "returned_on", "leaves_on", "priority", "entry_id", "branch_name"]].reset_index(drop=True)
 
 
-def mask_phones(frame: pd.DataFrame, can_see: bool, column: str = "phone") -> pd.DataFrame:
-    """138****1234 unless the role may see phone numbers."""
-    if can_see or column not in frame:
-        return frame
-    phones = frame[column].fillna("").astype(str)
-    masked = np.where(phones.str.len() >= 7, phones.str[:3] + "****" + phones.str[-4:], phones)
-    return frame.assign(**{column: masked})
-
-
 # ---------------------------------------------------------------- one call for the overview
 
 
@@ -640,7 +632,7 @@ def previous_season(seasons: pd.DataFrame, season: int) -> pd.Series | None:
 
 
 
-def campaign_view(frames: Mapping[str, pd.DataFrame], campaign: Mapping, as_of: date, can_see_phones: bool,
+def campaign_view(frames: Mapping[str, pd.DataFrame], campaign: Mapping, as_of: date, scope: Scope,
                   last_daily: pd.DataFrame | None = None, last_campaign: Mapping | None = None) -> dict:
     """Everything the campaign page shows for one scope, season and day, from `season_frames`."""
     entries, deposits, all_targets = frames["entries"], frames["deposits"], frames["targets"]
@@ -664,7 +656,8 @@ def campaign_view(frames: Mapping[str, pd.DataFrame], campaign: Mapping, as_of: 
     view["lagging_villages"] = lagging(view["villages"])
     view["lagging_staff"] = lagging(view["staff"])
     ties = key_person_ties(entries, frames["key_people"], as_of)
-    view["visit_next"] = mask_phones(visit_next(entries, status, deposits, ties, as_of), can_see_phones)
+    view["visit_next"] = phones_for_scope(
+        own_customers_only(visit_next(entries, status, deposits, ties, as_of), scope), scope)
     view["comparison"] = None
     view["curves"] = None
     view["progress"]["seasonal_projection"] = None

@@ -60,3 +60,21 @@ def test_audit_page_is_for_admins_only(demo_env):
     assert admin.dataframe and "login" in admin.dataframe[0].value.to_string()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         page("app_pages/audit.py", username="demo_staff").run()
+
+
+def test_language_choice_follows_the_user_to_the_next_session(demo_env, demo_sqlite_url):
+    from sqlalchemy import text
+
+    from models.db import make_engine
+
+    try:
+        app = run_page("app_pages/followers.py", username="demo_viewer")
+        next(r for r in app.radio if r.label.startswith("语言")).set_value("en").run()
+        assert "Follower growth" in [t.value for t in app.title]
+        again = run_page("app_pages/followers.py", username="demo_viewer")
+        assert "Follower growth" in [t.value for t in again.title]
+    finally:
+        engine = make_engine(demo_sqlite_url)
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE user SET locale = '' WHERE username = 'demo_viewer'"))
+        engine.dispose()

@@ -201,12 +201,6 @@ def test_default_as_of_is_today_in_season_else_the_middle_of_the_latest():
     assert C.default_as_of(seasons.iloc[0:0], date(2026, 11, 22)) == (None, None)
 
 
-def test_phones_are_masked_unless_allowed():
-    frame = pd.DataFrame({"phone": ["13812345678", ""]})
-    assert list(C.mask_phones(frame, False)["phone"]) == ["138****5678", ""]
-    assert list(C.mask_phones(frame, True)["phone"]) == ["13812345678", ""]
-
-
 def test_events_to_come_reveal_nothing_on_a_replayed_day():
     events = pd.DataFrame({"event_date": pd.to_datetime(["2026-02-22", "2026-02-24"]), "attendees": [100, 200],
                            "qualifying_depositors": [5, 9], "new_deposits": [80_000.0, 150_000.0]})

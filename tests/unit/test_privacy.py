@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from models.privacy import mask_id_number, mask_phone, phones_for_scope
+from models.privacy import mask_id_number, mask_phone, own_customers_only, phones_for_scope
 from models.scope import Scope
 
 
@@ -19,3 +19,14 @@ def test_staff_see_only_their_own_customers_phones():
     assert list(shown["phone"]) == ["13800000001", "139****0002"]
     assert list(phones_for_scope(frame, Scope.head_office())["phone"]) == ["13800000001", "13900000002"]
     assert list(phones_for_scope(frame, Scope.for_branches([1]))["phone"]) == ["138****0001", "139****0002"]
+
+
+def test_staff_lists_hold_only_their_own_customers():
+    frame = pd.DataFrame({"customer": ["甲", "乙"], "staff_id": [7, 8]})
+    assert list(own_customers_only(frame, Scope.for_branches([1], staff_id=7, role="staff"))["customer"]) == ["甲"]
+    assert len(own_customers_only(frame, Scope.for_branches([1], staff_id=7, role="president"))) == 2
+
+
+def test_empty_phone_stays_empty_when_masked():
+    frame = pd.DataFrame({"phone": ["13812345678", ""], "staff_id": [1, 1]})
+    assert list(phones_for_scope(frame, Scope.for_branches([1]))["phone"]) == ["138****5678", ""]

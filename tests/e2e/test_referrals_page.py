@@ -1,0 +1,36 @@
+"""In a real browser: the referral leaderboard renders, pins the chosen staff member, shows the ledger."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import screenshot, wait_for_app
+from tests.e2e.test_follower_story import choose, sign_in_as_demo
+from tests.e2e.test_follower_story import tab as tab  # noqa: F401, PLC0414  (shared fixture)
+
+pytestmark = pytest.mark.e2e
+
+
+def test_referral_leaderboard_pins_me_and_shows_the_ledger(tab, app_url):  # noqa: F811
+    sign_in_as_demo(tab, app_url, "总行管理员")
+    tab.get_by_role("link", name="推荐排行榜").click()
+    wait_for_app(tab)
+    body = tab.inner_text("body")
+    assert "推荐排行榜" in body and "奖励台账" in body
+    assert "Traceback" not in body
+    tab.wait_for_timeout(2000)
+    screenshot(tab, "referrals_leaderboard")
+    box = tab.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text="我是")
+    box.click()
+    tab.get_by_role("option").nth(5).click()
+    wait_for_app(tab)
+    assert "我的名次" in tab.inner_text("body")
+    tab.wait_for_timeout(2000)
+    screenshot(tab, "referrals_me_pinned")
+    tab.get_by_role("tab", name="奖励台账").click()
+    wait_for_app(tab)
+    tab.wait_for_timeout(1500)
+    assert "下载奖励台账" in tab.inner_text("body")
+    screenshot(tab, "referrals_ledger")
+    choose(tab, "统计周期", "近365天")
+    assert "Traceback" not in tab.inner_text("body")

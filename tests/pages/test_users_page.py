@@ -1,0 +1,22 @@
+from __future__ import annotations
+
+from tests.pages.conftest import run_page
+
+
+def test_admin_creates_an_account_on_the_page(demo_env):
+    app = run_page("app_pages/users.py")
+    assert "demo_viewer" in app.dataframe[0].value.to_string()
+    form_inputs = [w for w in app.text_input if w.key is None or not str(w.key).startswith("users_")]
+    username, name, email, password = form_inputs[:4]
+    username.input("new_teller")
+    name.input("新柜员")
+    email.input("new_teller@bank.example.cn")
+    password.input("short")
+    next(b for b in app.button if b.label == "创建").click().run()
+    assert any("8" in e.value for e in app.error)
+    form_inputs = [w for w in app.text_input if w.key is None or not str(w.key).startswith("users_")]
+    form_inputs[0].input("new_teller")
+    form_inputs[3].input("long-enough-1")
+    next(b for b in app.button if b.label == "创建").click().run()
+    assert not app.exception
+    assert "new_teller" in app.dataframe[0].value.to_string()

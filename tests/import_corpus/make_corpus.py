@@ -94,6 +94,8 @@ CASES.extend([
     Case("bad_not_a_table.csv", "follower_daily", account, refused="no header row"),
     Case("bad_zip_bomb.xlsx", "follower_daily", account, refused="absurd size"),
     Case("bad_plain_zip.xlsx", "follower_daily", account, refused="not an Excel workbook"),
+    Case("groups_daily_wecom_gbk.csv", "group_daily", new=3),
+    Case("bad_groups_daily.csv", "group_daily", new=1, rejected=((3, "发过消息的群成员数"), (4, "群编号"))),
 ])
 
 CHAIN.extend([
@@ -108,6 +110,8 @@ CHAIN.extend([
     Case("chain_09_visits.csv", "visit", new=3),
     Case("chain_10_deposits.csv", "campaign_deposit", new=2),
     Case("chain_bad_sms_unknown.csv", "sms_reply", rejected=((2, "客户号"), (3, "营销季"))),
+    Case("chain_11_group_members.xlsx", "group_member", new=3),
+    Case("chain_12_shares.csv", "share_event", new=2),
 ])
 
 
@@ -194,6 +198,15 @@ def build() -> None:  # noqa: PLR0915 - one file after another, on purpose
     (HERE / "bad_zip_bomb.xlsx").write_bytes(bomb.getvalue())
     (HERE / "bad_plain_zip.xlsx").write_bytes(_plain_zip())
 
+    (HERE / "groups_daily_wecom_gbk.csv").write_bytes(_csv([
+        "客户群统计（按群）,,,,,,", "群编号,日期,群成员总数,新增群成员数,退群人数,发过消息的群成员数,群聊消息总数",
+        *[f"G0000001,2026/11/{d},{180 + d},{d % 3},1,{30 + d},\"1,{200 + d}\"" for d in (23, 24, 25)],
+        "总计,,,3,3,,",
+    ]).encode("gb18030"))
+    (HERE / "bad_groups_daily.csv").write_text(_csv([
+        "群编号,日期,群成员总数,发过消息的群成员数", "G0000002,2026-11-23,50,10", "G0000002,2026-11-24,50,51",
+        "G9999999,2026-11-24,50,10",
+    ]), encoding="utf-8")
     _chain()
 
 
@@ -247,6 +260,13 @@ def _chain() -> None:
     (HERE / "chain_10_deposits.csv").write_text(_csv([
         "营销季,客户号,存入日期,存款金额（元）,营销员工工号",
         "2026,C90000003,2026-02-10,\"50,000.00\",E900001", "2026,C90000004,2026-02-11,\"8,000\",",
+    ]), encoding="utf-8")
+    _xlsx([["群编号", "客户号", "入群日期", "退群日期", "成员身份", "经此群获客", "发言数"],
+           ["G0000001", "C90000003", date(2026, 11, 2), None, "社区达人", "是", 12],
+           ["G0000001", "C90000004", "2026/11/3", "2026/11/20", "成员", "否", 0],
+           ["G0000002", "C90000003", "20261105", None, "", "", ""]], HERE / "chain_11_group_members.xlsx")
+    (HERE / "chain_12_shares.csv").write_text(_csv([
+        "工号,渠道,日期,分享次数,点击次数", "E900001,朋友圈,2026-11-20,3,41", "E900001,微信好友,2026-11-20,5,\"1,020\"",
     ]), encoding="utf-8")
     (HERE / "chain_bad_sms_unknown.csv").write_text(_csv([
         "营销季,客户号,发送日期", "2026,C99999999,2026-01-20", "2030,C90000003,2026-01-20",

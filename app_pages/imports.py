@@ -16,6 +16,7 @@ from components.tables import data_table
 from models.accounts import UserRole
 from models.auth import audit_log
 from models.importing import KINDS, commit, preview, template_bytes
+from models.importing.pipeline import MAX_REJECTS_SHOWN
 from models.importing.readers import MAX_FILE_BYTES
 from models.metrics.org import accounts_in_scope
 
@@ -81,7 +82,7 @@ if upload is not None:
             st.warning(t("imports.rejects_note"))
             st.subheader(t("imports.rejects"))
             rejects = found.rejects.assign(reason=found.rejects["reason_en" if english else "reason_zh"])
-            data_table(rejects.head(1000), {"row": t("imports.col.row"), "column": t("imports.col.column"),
+            data_table(rejects.head(MAX_REJECTS_SHOWN), {"row": t("imports.col.row"), "column": t("imports.col.column"),
                                            "reason": t("imports.col.reason"), "value": t("imports.col.value")},
                        key="import_rejects", file_stem=f"rejected_{kind_key}")
         elif found.new or found.changed:

@@ -22,7 +22,7 @@ from models.system import DataVersion
 from sample_data.bulk import bulk_insert
 
 REJECT_COLUMNS = ["row", "column", "reason_zh", "reason_en", "value"]
-MAX_REJECTS_SHOWN = 1_000
+MAX_REJECTS_SHOWN = 1_000  # the page lists this many; the CLI prints --show of them
 EXISTING_BATCH = 100_000
 
 

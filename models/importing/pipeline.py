@@ -181,6 +181,16 @@ def _validate(spec: ImportKind, typed: pd.DataFrame) -> list[tuple]:
     return []
 
 
+def _same_record_twice(spec: ImportKind, frame: pd.DataFrame, already: set) -> list[tuple]:
+    """Rows that name the same stored record in different words (an account by ID and by name)."""
+    keys = [k for k in spec.natural_key if k in frame.columns]
+    candidates = frame.loc[~frame.index.isin(already), keys].dropna()
+    twice = candidates[candidates.duplicated(keep=False)]
+    column = spec.columns[0].header
+    return [(int(i), column, "与文件中另一行指向同一条记录", "names the same record as another row of the file", "")
+            for i in twice.index]
+
+
 def _as_comparable(series: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(series):
         return series.astype("datetime64[ns]")
@@ -296,6 +306,7 @@ def preview(kind: str, data: bytes, filename: str, session: Session, options: di
     del typed
     rejects += [(i, spec.column(c).header if c in {x.field for x in spec.columns} else c, zh, en, "")
                 for i, c, zh, en in resolved.rejects]
+    rejects += _same_record_twice(spec, resolved.frame, {r[0] for r in rejects if r[0] is not None})
     if rejects:
         frame = pd.DataFrame(rejects, columns=["index", "column", "reason_zh", "reason_en", "value"])
         frame = frame.drop_duplicates(["index", "column"])

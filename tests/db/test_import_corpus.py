@@ -108,6 +108,15 @@ def test_a_quarters_files_load_in_order_and_land_where_they_belong(corpus_engine
                                     "JOIN customer c ON c.id = e.customer_id WHERE c.code LIKE 'C9000000%' "
                                     "AND s.reply_code IS NOT NULL")).scalar()
         assert replies == 2
+        ties = conn.execute(text("SELECT a.code, b.code, r.kind, r.weight, b2.code FROM relationship r "
+                                 "JOIN customer a ON a.id = r.customer_a_id JOIN customer b ON b.id = r.customer_b_id "
+                                 "JOIN branch b2 ON b2.id = r.branch_id WHERE a.code LIKE 'C9000000%' "
+                                 "ORDER BY a.code, b.code")).fetchall()
+        assert [tuple(t) for t in ties] == [
+            ("C90000001", "C90000005", "referral", 2.5, "ZJ001-90"),  # directed: kept as given
+            ("C90000003", "C90000004", "family", 3.0, "ZJ001-90"),  # undirected: stored smaller id first
+            ("C90000005", "C90000006", "village", 1.2, "ZJ001-90"),
+        ]
     before = snapshot(corpus_engine)
     for case in CHAIN:
         if not case.rejected:

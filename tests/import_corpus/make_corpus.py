@@ -112,6 +112,9 @@ CHAIN.extend([
     Case("chain_bad_sms_unknown.csv", "sms_reply", rejected=((2, "客户号"), (3, "营销季"))),
     Case("chain_11_group_members.xlsx", "group_member", new=3),
     Case("chain_12_shares.csv", "share_event", new=2),
+    Case("chain_13_relationships.csv", "relationship", new=1,
+         rejected=((2, "客户号A"), (3, "关系类型"), (5, "客户号B"), (6, "客户号A"), (7, "关系类型"))),
+    Case("chain_14_relationships_fixed.csv", "relationship", new=3),
 ])
 
 
@@ -267,6 +270,14 @@ def _chain() -> None:
            ["G0000002", "C90000003", "20261105", None, "", "", ""]], HERE / "chain_11_group_members.xlsx")
     (HERE / "chain_12_shares.csv").write_text(_csv([
         "工号,渠道,日期,分享次数,点击次数", "E900001,朋友圈,2026-11-20,3,41", "E900001,微信好友,2026-11-20,5,\"1,020\"",
+    ]), encoding="utf-8")
+    rel = "客户号A,客户号B,关系类型,关系强度,来源"
+    (HERE / "chain_13_relationships.csv").write_text(_csv([
+        rel, "C90000004,C90000003,亲属,,入户调查", "C90000001,C90000005,推荐,,", "C90000006,C90000005,同村,1.2,",
+        "C90000002,C90000002,同事,,", "C90000003,C90000004,家人,,", "C90000001,C90000005,推荐,2.5,",
+    ]), encoding="utf-8")
+    (HERE / "chain_14_relationships_fixed.csv").write_text(_csv([
+        rel, "C90000004,C90000003,亲属,,入户调查", "C90000001,C90000005,推荐,,", "C90000006,C90000005,同村,1.2,",
     ]), encoding="utf-8")
     (HERE / "chain_bad_sms_unknown.csv").write_text(_csv([
         "营销季,客户号,发送日期", "2026,C99999999,2026-01-20", "2030,C90000003,2026-01-20",

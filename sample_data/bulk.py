@@ -36,9 +36,9 @@ def bulk_insert(conn: Connection, table: Table, frame: pd.DataFrame, chunk_rows:
                     buffer.write("\n")
                 copy.write(buffer.getvalue())
         return len(frame)
-    records = frame.astype(object).where(frame.notna(), None).to_dict("records")
-    for start in range(0, len(records), chunk_rows):
-        conn.execute(insert(table), records[start : start + chunk_rows])
+    for start in range(0, len(frame), chunk_rows):  # convert per chunk: dicts for every row at once cost GBs
+        chunk = frame.iloc[start : start + chunk_rows]
+        conn.execute(insert(table), chunk.astype(object).where(chunk.notna(), None).to_dict("records"))
     return len(frame)
 
 

@@ -159,9 +159,12 @@ def test_meeting_mode_for_the_viewer(chromium_browser, app_url, viewport):
         screenshot(tab, f"viewer_meeting_chart_{size}")
         if viewport is DESKTOP:   # playing: the next slide comes by itself
             tab.wait_for_function("() => /第 4 \\/ \\d+ 页/.test(document.body.innerText)", timeout=40_000)
-            tab.locator(".st-key-meeting_toggle button").click()
-            tab.wait_for_timeout(1000)
-            assert "播放" in tab.locator(".st-key-meeting_toggle").inner_text()
+            tab.locator(".st-key-meeting_toggle button").click()   # pause: the button now offers to play
+            tab.wait_for_function("() => document.querySelector('.st-key-meeting_toggle').innerText.includes('播放')",
+                                  timeout=30_000)
+            shown = re.search(r"第 \d+ / \d+ 页", tab.inner_text("body")).group(0)
+            tab.wait_for_timeout(16_000)   # longer than a slide's 15 s: paused, it stays put
+            assert shown in tab.inner_text("body")
         tab.locator(".st-key-meeting_exit button").click()
         wait_for_app(tab)
         assert "会议模式" in assert_clean(tab, "after meeting")

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from components.data import query, refuse
-from components.i18n import t
+from components.i18n import current_language, t
 from models.metrics.org import branches_in_scope
 from models.scope import Scope, ScopeError
 
@@ -22,6 +22,26 @@ class ScopeChoice:
     label: str
     branch_id: int | None
     branches: pd.DataFrame
+
+
+def language_key(key: str) -> str:
+    """A picker's widget key in the current language. The browser keeps a selectbox's choice as the text
+    it showed, so after a language switch the old text would linger; a widget per language avoids that,
+    and `carry_over` hands the chosen value to the new one."""
+    return f"{key}__{current_language()}"
+
+
+def carry_over(key: str) -> str:
+    """The widget key for this run, seeded with the value chosen under another language."""
+    widget_key = language_key(key)
+    chosen = st.session_state.get(f"{key}__value")
+    if widget_key not in st.session_state and chosen is not None:   # None is the first option: the default
+        st.session_state[widget_key] = chosen
+    return widget_key
+
+
+def remember(key: str, value) -> None:
+    st.session_state[f"{key}__value"] = value
 
 
 def pending_branch_key(key: str) -> str:
@@ -40,7 +60,7 @@ def scope_picker(scope: Scope, key: str = "scope") -> ScopeChoice:
     branches = query(branches_in_scope, scope)
     branch_key, region_key = f"{key}_branch", f"{key}_region"
     pending = st.session_state.pop(pending_branch_key(key), None)
-    if pending is None and "branch" in st.query_params and branch_key not in st.session_state:
+    if pending is None and "branch" in st.query_params and f"{branch_key}__value" not in st.session_state:
         try:
             pending = int(st.query_params["branch"])
         except ValueError:
@@ -48,24 +68,33 @@ def scope_picker(scope: Scope, key: str = "scope") -> ScopeChoice:
     if pending is not None:
         if not scope.allows(pending) or pending not in set(branches["branch_id"]):
             refuse(ScopeError(f"branch {pending}"))
-        st.session_state[branch_key] = pending
-        st.session_state[region_key] = branches.loc[branches["branch_id"] == pending, "region_name"].iloc[0]
+        remember(branch_key, pending)
+        remember(region_key, branches.loc[branches["branch_id"] == pending, "region_name"].iloc[0])
+        st.session_state[language_key(branch_key)] = pending
+        if st.session_state[f"{region_key}__value"] is not None:
+            st.session_state[language_key(region_key)] = st.session_state[f"{region_key}__value"]
 
     regions = sorted(branches["region_name"].dropna().unique().tolist())
     all_regions = t("filter.all_regions")
+    region_widget = carry_over(region_key)
+    if region_widget in st.session_state and st.session_state[region_widget] not in regions:
+        del st.session_state[region_widget]
     region = st.sidebar.selectbox(
-        t("filter.region"), [None, *regions], key=region_key,
+        t("filter.region"), [None, *regions], key=region_widget,
         format_func=lambda value: all_regions if value is None else value,
     )
+    remember(region_key, region)
     in_region = branches if region is None else branches[branches["region_name"] == region]
     names = dict(zip(in_region["branch_id"].astype(int), in_region["branch_name"], strict=True))
-    if st.session_state.get(branch_key) not in (None, *names):
-        st.session_state[branch_key] = None
+    branch_widget = carry_over(branch_key)
+    if branch_widget in st.session_state and st.session_state[branch_widget] not in names:
+        del st.session_state[branch_widget]
     all_branches = t("filter.all_branches")
     branch_id = st.sidebar.selectbox(
-        t("filter.branch"), [None, *names], key=branch_key,
+        t("filter.branch"), [None, *names], key=branch_widget,
         format_func=lambda value: all_branches if value is None else names[value],
     )
+    remember(branch_key, branch_id)
     try:
         if branch_id is not None:
             return ScopeChoice(scope.narrow([branch_id]), names[branch_id], branch_id, in_region)
@@ -85,12 +114,17 @@ def period_picker(first_day: date, last_day: date, key: str = "period", default_
         default_days = int(requested)
     # labels made now, in this run's language (a format_func may be called after the run)
     names = {value: t("filter.custom") if value == "custom" else t("filter.last_n_days", n=value) for value in options}
-    choice = st.sidebar.selectbox(t("filter.period"), options, index=options.index(default_days), key=key,
-                                  format_func=names.__getitem__)
+    widget_key = carry_over(key)
+    if widget_key in st.session_state and st.session_state[widget_key] not in options:
+        del st.session_state[widget_key]
+    choice = st.sidebar.selectbox(t("filter.period"), options,
+                                  index=None if widget_key in st.session_state else options.index(default_days),
+                                  key=widget_key, format_func=names.__getitem__)
+    remember(key, choice)
     if choice == "custom":
         picked = st.sidebar.date_input(
             t("filter.dates"), value=(max(first_day, last_day - timedelta(days=default_days - 1)), last_day),
-            min_value=first_day, max_value=last_day, key=f"{key}_dates",
+            min_value=first_day, max_value=last_day, key=language_key(f"{key}_dates"),
         )
         if isinstance(picked, tuple) and len(picked) == 2:
             return picked[0], picked[1]

@@ -122,6 +122,10 @@ def test_language_switch_turns_the_whole_screen_english(chromium_browser, app_ur
         body = assert_clean(tab, "overview en")
         assert "Since last week" in body and "Alerts" in body and "Headlines" in body
         assert "与上周相比" not in body and "预警" not in body
+        sidebar = tab.locator("[data-testid='stSidebar']").evaluate(
+            "e => e.textContent + ' ' + [...e.querySelectorAll('input')].map(i => i.value + ' ' + (i.placeholder || ''))"
+            ".join(' ')")
+        assert "All branches" in sidebar and "Last 30 days" in sidebar and "全部网点" not in sidebar
         screenshot(tab, "city_president_overview_en_1920x1080")
         tab.locator("[data-testid='stSidebarNav'] a").filter(has_text="Follower growth").click()
         wait_for_app(tab)

@@ -73,3 +73,13 @@ def test_english_overview_has_no_chinese_labels(demo_env):
     assert [s.value for s in app.subheader][:2] == ["Since last week", "Alerts"]
     labels = [m.label for m in app.metric] + [s.value for s in app.subheader] + [b.label for b in app.button]
     assert not [text for text in labels if re.search(r"[\u4e00-\u9fff]", text)]
+
+
+def test_a_language_switch_keeps_the_chosen_period_and_relabels_it(demo_env):
+    app = page("app.py").run()
+    next(s for s in app.selectbox if s.label == "统计周期").select(90).run()
+    next(r for r in app.radio if r.label == "语言 / Language").set_value("en").run()
+    assert not app.exception
+    period = next(s for s in app.selectbox if s.label == "Period")
+    assert period.value == 90 and "Last 90 days" in period.options
+    assert any("Figures cover the chosen period" in c.value for c in app.caption)

@@ -5,6 +5,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
+from sqlalchemy import update
+from sqlmodel import Session
+
+from models.accounts import User
+from models.db import make_engine
 from tests.pages.conftest import page
 from tests.pages.conftest import run_page as _run
 
@@ -75,8 +81,19 @@ def test_english_overview_has_no_chinese_labels(demo_env):
     assert not [text for text in labels if re.search(r"[\u4e00-\u9fff]", text)]
 
 
-def test_a_language_switch_keeps_the_chosen_period_and_relabels_it(demo_env):
-    app = page("app.py").run()
+@pytest.fixture
+def forget_language(demo_env):
+    """The switch is stored on the account; put it back so later tests sign in as the demo left it."""
+    yield
+    engine = make_engine(demo_env)
+    with Session(engine) as session:
+        session.execute(update(User).where(User.username == "demo_city").values(locale=""))
+        session.commit()
+    engine.dispose()
+
+
+def test_a_language_switch_keeps_the_chosen_period_and_relabels_it(forget_language):
+    app = page("app.py", username="demo_city").run()
     next(s for s in app.selectbox if s.label == "统计周期").select(90).run()
     next(r for r in app.radio if r.label == "语言 / Language").set_value("en").run()
     assert not app.exception

@@ -13,6 +13,7 @@ from sqlmodel import SQLModel
 
 from models.db import create_all
 from models.org import Branch
+from models.rollups import refresh_rollups
 from models.system import DataVersion
 from sample_data.accounts import generate_demo_accounts
 from sample_data.bulk import bulk_insert, bulk_load, reset_sequences
@@ -93,4 +94,8 @@ def seed_database(
         )
     if progress:
         progress(f"loaded {sum(counts.values()):,} rows in {time.perf_counter() - started:.1f}s")
+    started = time.perf_counter()
+    refresh_rollups(engine, progress=progress)
+    if progress:
+        progress(f"built rollups in {time.perf_counter() - started:.1f}s")
     return counts

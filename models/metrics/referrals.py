@@ -34,6 +34,7 @@ from models.referrals import (
     ShareChannel,
     ShareEvent,
 )
+from models.rollups import ReferralChannelDaily, ReferralDaily, refresh_rollups
 from models.scope import Scope
 
 FAR_FUTURE = date(9999, 12, 31)
@@ -100,7 +101,7 @@ def campaigns(session: Session, scope: Scope | None = None) -> pd.DataFrame:
 
 def referral_date_range(session: Session, scope: Scope) -> tuple[date | None, date | None]:
     row = session.execute(
-        select(func.min(ReferralEvent.day), func.max(ReferralEvent.day)).where(scope.clause(ReferralEvent.branch_id))
+        select(func.min(ReferralDaily.day), func.max(ReferralDaily.day)).where(scope.clause(ReferralDaily.branch_id))
     ).one()
     return row[0], row[1]
 
@@ -143,6 +144,40 @@ def staff_referral_counts(
 ) -> pd.DataFrame:
     """Per code owner in the period: clicks, invites (registrations), participants, conversions not
     reversed and their amount."""
+    frame = staff_referral_totals(session, scope, start, end, campaign_id).merge(
+        invited_converted(session, scope, start, end, campaign_id), on="staff_id", how="left")
+    frame["invited_converted"] = frame["invited_converted"].fillna(0)
+    for column in ("clicks", "invites", "participants", "conversions", "invited_converted"):
+        frame[column] = frame[column].astype("int64") if not frame.empty else pd.Series(dtype="int64")
+    frame["conversion_amount"] = frame["conversion_amount"].astype("float64") if not frame.empty else pd.Series(dtype="float64")
+    return frame
+
+
+def staff_referral_totals(
+    session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None
+) -> pd.DataFrame:
+    """The leaderboard's counts per code owner, summed from the daily rollup (not the raw events)."""
+    statement = (
+        select(
+            ReferralDaily.staff_id,
+            func.sum(ReferralDaily.clicks).label("clicks"),
+            func.sum(ReferralDaily.invites).label("invites"),
+            func.sum(ReferralDaily.participants).label("participants"),
+            func.sum(ReferralDaily.live_conversions).label("conversions"),
+            func.sum(ReferralDaily.live_amount).label("conversion_amount"),
+        )
+        .where(scope.clause(ReferralDaily.branch_id), ReferralDaily.day.between(start, end))
+        .group_by(ReferralDaily.staff_id)
+    )
+    if campaign_id is not None:
+        statement = statement.where(ReferralDaily.campaign_id == int(campaign_id))
+    return read_frame(session, statement)
+
+
+def staff_referral_totals_raw(
+    session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None
+) -> pd.DataFrame:
+    """The same counts by a plain GROUP BY over the raw events: the benchmark's and tests' reference."""
     statement = (
         select(
             ReferralEvent.staff_id,
@@ -157,13 +192,7 @@ def staff_referral_counts(
     )
     if campaign_id is not None:
         statement = statement.where(ReferralEvent.campaign_id == int(campaign_id))
-    frame = read_frame(session, statement).merge(
-        invited_converted(session, scope, start, end, campaign_id), on="staff_id", how="left")
-    frame["invited_converted"] = frame["invited_converted"].fillna(0)
-    for column in ("clicks", "invites", "participants", "conversions", "invited_converted"):
-        frame[column] = frame[column].astype("int64") if not frame.empty else pd.Series(dtype="int64")
-    frame["conversion_amount"] = frame["conversion_amount"].astype("float64") if not frame.empty else pd.Series(dtype="float64")
-    return frame
+    return read_frame(session, statement)
 
 
 def invited_converted(
@@ -243,19 +272,22 @@ def funnel_counts(
     staff_id: int | None = None,
 ) -> pd.DataFrame:
     """People at each funnel stage (conversions not reversed) per campaign; empty campaign = general codes."""
+    stages = {ReferralStage.CLICK.value: ReferralDaily.clicks, ReferralStage.REGISTER.value: ReferralDaily.invites,
+              ReferralStage.PARTICIPATE.value: ReferralDaily.participants,
+              ReferralStage.CONVERT.value: ReferralDaily.live_conversions}
     statement = (
-        select(ReferralEvent.campaign_id, ReferralEvent.stage, func.count().label("events"))
-        .where(scope.clause(ReferralEvent.branch_id), ReferralEvent.day.between(start, end),
-               (ReferralEvent.stage != ReferralStage.CONVERT.value) | ReferralEvent.reversed_on.is_(None))
-        .group_by(ReferralEvent.campaign_id, ReferralEvent.stage)
+        select(ReferralDaily.campaign_id, *[func.sum(column).label(stage) for stage, column in stages.items()])
+        .where(scope.clause(ReferralDaily.branch_id), ReferralDaily.day.between(start, end))
+        .group_by(ReferralDaily.campaign_id)
     )
     if campaign_id is not None:
-        statement = statement.where(ReferralEvent.campaign_id == int(campaign_id))
+        statement = statement.where(ReferralDaily.campaign_id == int(campaign_id))
     if staff_id is not None:
-        statement = statement.where(ReferralEvent.staff_id == int(staff_id))
-    frame = read_frame(session, statement)
-    if not frame.empty:
-        frame["events"] = frame["events"].astype("int64")
+        statement = statement.where(ReferralDaily.staff_id == int(staff_id))
+    wide = read_frame(session, statement)
+    frame = wide.melt(id_vars="campaign_id", value_vars=list(stages), var_name="stage", value_name="events")
+    frame = frame[frame["events"].fillna(0) > 0].reset_index(drop=True)
+    frame["events"] = frame["events"].astype("int64")
     return frame
 
 
@@ -275,13 +307,13 @@ def conversions_by_channel(
     session: Session, scope: Scope, start: date, end: date, staff_id: int | None = None
 ) -> pd.DataFrame:
     statement = (
-        select(ReferralEvent.share_channel.label("channel"), func.count().label("conversions"))
-        .where(scope.clause(ReferralEvent.branch_id), ReferralEvent.day.between(start, end), _live_conversion(),
-               ReferralEvent.share_channel != "")
-        .group_by(ReferralEvent.share_channel)
+        select(ReferralChannelDaily.share_channel.label("channel"),
+               func.sum(ReferralChannelDaily.live_conversions).label("conversions"))
+        .where(scope.clause(ReferralChannelDaily.branch_id), ReferralChannelDaily.day.between(start, end))
+        .group_by(ReferralChannelDaily.share_channel)
     )
     if staff_id is not None:
-        statement = statement.where(ReferralEvent.staff_id == int(staff_id))
+        statement = statement.where(ReferralChannelDaily.staff_id == int(staff_id))
     return read_frame(session, statement)
 
 
@@ -797,6 +829,9 @@ def record_referral_events(session: Session, events: pd.DataFrame) -> int:
             values["campaign_id"] = int(values["campaign_id"])
         records.append(ReferralEvent(**values))
     session.add_all(records)
+    session.flush()
+    if records:  # keep the daily rollups in step with the new events, in the same transaction
+        refresh_rollups(session, {r.branch_id for r in records}, min(r.day for r in records), max(r.day for r in records))
     session.commit()
     return len(records)
 

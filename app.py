@@ -25,6 +25,7 @@ PAGES = [
     st.Page("app_pages/groups.py", title=t("nav.groups"), icon=":material/groups:"),
     st.Page("app_pages/campaign.py", title=t("nav.campaign"), icon=":material/directions_bus:"),
     st.Page("app_pages/referrals.py", title=t("nav.referrals"), icon=":material/leaderboard:"),
+    st.Page("app_pages/graph.py", title=t("nav.graph"), icon=":material/hub:"),
 ]
 ADMIN_PAGES = [
     st.Page("app_pages/users.py", title=t("nav.users"), icon=":material/manage_accounts:"),

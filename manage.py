@@ -105,6 +105,17 @@ def cmd_info(_args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_graph_metrics(_args: argparse.Namespace) -> int:
+    from models.metrics.graph import compute_node_metrics
+
+    engine = make_engine()
+    check_connection(engine)
+    create_all(engine)
+    rows = compute_node_metrics(engine, progress=print)
+    print(f"关系网络指标已更新 / graph metrics written for {rows:,} people")
+    return 0
+
+
 def cmd_campaign(args: argparse.Namespace) -> int:
     """Print where the 213N campaign stands on a day (default: the end of the data)."""
     from sqlmodel import Session
@@ -220,6 +231,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     info = commands.add_parser("info", help="show the database and its row counts")
     info.set_defaults(handler=cmd_info)
+
+    graph_metrics = commands.add_parser("graph-metrics", help="recompute the relationship-graph metrics of every branch")
+    graph_metrics.set_defaults(handler=cmd_graph_metrics)
 
     rewards = commands.add_parser("compute-rewards", help="compute a quarter's referral reward ledger")
     rewards.add_argument("--quarter", required=True, help="e.g. 2026Q3")

@@ -11,6 +11,7 @@ from components.kpi import Kpi, kpi_row
 from components.tables import data_table
 from models.metrics import campaign as campaign_metrics
 from models.metrics import followers as follower_metrics
+from models.metrics import graph as graph_metrics
 from models.metrics import groups as group_metrics
 from models.metrics import referrals as referral_metrics
 
@@ -112,3 +113,14 @@ kpi_row([
         delta_color="off"),
 ])
 st.page_link("app_pages/referrals.py", label=t("overview.open_page"), icon=":material/leaderboard:")
+
+# --- Relationship network
+st.subheader(t("graph.overview.headline"))
+network = query(graph_metrics.overview_headline, choice.scope, end=last_day)
+if network["people_measured"]:
+    from components.graph_view import people_line
+
+    st.markdown(t("graph.overview.influencers", names=people_line(network["influencers"])) + "  \n"
+                + t("graph.overview.prospects", names=people_line(network["prospects"])) + "  \n"
+                + t("graph.overview.well_tied", n=network["prospects_well_tied"]))
+st.page_link("app_pages/graph.py", label=t("overview.open_page"), icon=":material/hub:")

@@ -6,9 +6,9 @@ from functools import cache
 
 import streamlit as st
 
-from components.strings import auth, campaign, common, followers, groups, referrals
+from components.strings import auth, campaign, common, followers, graph, groups, referrals
 
-STRING_MODULES = [common, followers, auth, campaign, groups, referrals]
+STRING_MODULES = [common, followers, auth, campaign, groups, referrals, graph]
 LANGUAGES = ("zh", "en")
 LANGUAGE_KEY = "ui_language"
 

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 from models.db import create_all
+from models.metrics.graph import compute_node_metrics
 from models.org import Branch
 from models.rollups import refresh_rollups
 from models.system import DataVersion
@@ -21,6 +22,7 @@ from sample_data.campaign import generate_campaign
 from sample_data.context import SCALES, GenContext
 from sample_data.customers import generate_customers
 from sample_data.followers import generate_followers
+from sample_data.graph import generate_graph
 from sample_data.groups import generate_groups
 from sample_data.org import generate_org
 from sample_data.referrals import generate_referrals
@@ -33,9 +35,16 @@ GENERATORS: list[tuple[str, DomainGenerator]] = [
     ("customers", generate_customers),
     ("followers", generate_followers),
     ("groups", generate_groups),
+    ("graph", generate_graph),
     ("accounts", generate_demo_accounts),
     ("campaign", generate_campaign),
     ("referrals", generate_referrals),
+]
+
+# Derived tables computed from the loaded rows, in order: hook(engine, progress=...).
+POST_SEED_HOOKS: list[tuple[str, Callable[..., object]]] = [
+    ("rollups", refresh_rollups),
+    ("graph metrics", compute_node_metrics),
 ]
 
 
@@ -94,8 +103,9 @@ def seed_database(
         )
     if progress:
         progress(f"loaded {sum(counts.values()):,} rows in {time.perf_counter() - started:.1f}s")
-    started = time.perf_counter()
-    refresh_rollups(engine, progress=progress)
-    if progress:
-        progress(f"built rollups in {time.perf_counter() - started:.1f}s")
+    for name, hook in POST_SEED_HOOKS:
+        started = time.perf_counter()
+        hook(engine, progress=progress)
+        if progress:
+            progress(f"computed {name} in {time.perf_counter() - started:.1f}s")
     return counts

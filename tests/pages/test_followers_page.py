@@ -70,3 +70,26 @@ def test_branch_outside_scope_in_the_url_is_refused(demo_env):
 def test_app_navigation_starts_on_the_overview(demo_env):
     app = _run("app.py")
     assert "社交银行驾驶舱" in [t.value for t in app.title]
+
+
+def test_clicking_a_ranking_row_narrows_the_page_to_that_branch(demo_env):
+    import os
+
+    from sqlalchemy import text
+
+    from models.db import make_engine
+
+    app = _run("app_pages/followers.py")
+    ranking = next(frame.value for frame in app.dataframe if "净增排名" in frame.value.columns)
+    first_branch = ranking.iloc[0]["网点"]
+    engine = make_engine(os.environ["DATABASE_URL"])
+    with engine.connect() as conn:
+        branch_id = conn.execute(text("SELECT id FROM branch WHERE name = :n"), {"n": first_branch}).scalar_one()
+    engine.dispose()
+    # A row click stores the branch for the picker and reruns (components.filters.request_branch).
+    app.session_state["followers_pending_branch"] = int(branch_id)
+    app.run()
+    assert not app.exception
+    assert next(s for s in app.selectbox if s.label == "网点").value == branch_id
+    assert "网点排名" not in [s.value for s in app.subheader]
+    assert any(first_branch in c.value for c in app.caption)

@@ -32,9 +32,14 @@ USERS = {"head_office": "demo_admin", "branch": "demo_president"}
 
 
 def _quiet() -> None:
+    """Bare-mode cache calls make Streamlit log a warning each; the table is what matters here."""
+    import streamlit.logger
+
     warnings.filterwarnings("ignore")
-    for name in ("streamlit", "streamlit.runtime", "streamlit.runtime.caching"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+    streamlit.logger.set_log_level("error")
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("streamlit"):
+            logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def _seed_if_empty(url: str) -> None:

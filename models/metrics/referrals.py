@@ -671,6 +671,9 @@ def compute_rewards(session: Session, scope: Scope, start: date, end: date, camp
     return RewardComputation(basis, withheld, ledger_from_basis(basis, withheld), flags)
 
 
+REWARD_METRICS = {"effective_customers", "reward_yuan"}
+
+
 def leaderboard(
     session: Session, scope: Scope, start: date, end: date, level: str = "staff", by: str = "conversions",
     campaign_id: int | None = None,
@@ -679,15 +682,20 @@ def leaderboard(
     change since the previous period of equal length."""
     staff = staff_in_scope(session, scope)
 
-    def board_for(period_start: date, period_end: date) -> pd.DataFrame:
-        counts = staff_referral_counts(session, scope, period_start, period_end, campaign_id)
-        rewards = compute_rewards(session, scope, period_start, period_end, campaign_id)
-        board = staff_board(staff, counts, rewards.ledger)
+    def board_for(period_start: date, period_end: date, full: bool = True) -> pd.DataFrame:
+        if full or by in REWARD_METRICS:
+            counts = staff_referral_counts(session, scope, period_start, period_end, campaign_id)
+            ledger = compute_rewards(session, scope, period_start, period_end, campaign_id).ledger
+        else:  # the previous period only supplies a rank by a count: the rollup alone answers it
+            counts = staff_referral_totals(session, scope, period_start, period_end, campaign_id).assign(
+                invited_converted=0)
+            ledger = pd.DataFrame()
+        board = staff_board(staff, counts, ledger)
         return board if level == "staff" else roll_up(board, level)
 
     key = {"staff": "staff_id", "branch": "branch_id", "region": "region_name"}[level]
     current = board_for(start, end)
-    previous = board_for(*previous_period(start, end))
+    previous = board_for(*previous_period(start, end), full=False)
     return rank_board(current, key, by, previous)
 
 

@@ -197,6 +197,8 @@ def _window(branch_column, day_column, branch_ids: Iterable[int] | None, start: 
 
 def _refresh(conn: Connection, branch_ids, start, end, progress) -> dict[str, int]:
     written: dict[str, int] = {}
+    if conn.dialect.name == "postgresql":  # the GROUP BYs sort millions of rows: in memory, not on disk
+        conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
     for rollup, (raw, build, columns) in _BUILDERS.items():
         started = time.perf_counter()
         table = rollup.__table__

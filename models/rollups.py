@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import Index, and_, case, delete, func, insert, select, true
+from sqlalchemy import Date, Index, and_, case, delete, func, insert, select, true
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Field, Session, SQLModel
 
@@ -41,6 +41,44 @@ class ReferralDaily(SQLModel, table=True):
     conversions: int = 0
     live_conversions: int = 0
     live_amount: float = 0.0
+
+
+class ReferralMonthly(SQLModel, table=True):
+    """ReferralDaily summed per calendar month: a period's whole months are read here, its edge days from
+    ReferralDaily, so a quarter's leaderboard reads a few rows per staff member instead of one per day."""
+
+    __table_args__ = (
+        Index("ix_referral_monthly_branch_month", "branch_id", "month"),
+        Index("ix_referral_monthly_month", "month"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    month: date
+    branch_id: int = Field(foreign_key="branch.id")
+    staff_id: int = Field(foreign_key="staff.id")
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
+    clicks: int = 0
+    invites: int = 0
+    participants: int = 0
+    conversions: int = 0
+    live_conversions: int = 0
+    live_amount: float = 0.0
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_end(day: date) -> date:
+    following = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return following - timedelta(days=1)
+
+
+def whole_months(start: date, end: date) -> tuple[date, date] | None:
+    """The first and last day of the whole calendar months inside [start, end], or None if there are none."""
+    first = start if start.day == 1 else month_end(start) + timedelta(days=1)
+    last = end if end == month_end(end) else month_start(end) - timedelta(days=1)
+    return (first, last) if first <= last else None
 
 
 class ReferralChannelDaily(SQLModel, table=True):
@@ -103,9 +141,9 @@ class CampaignDepositDaily(SQLModel, table=True):
     amount: float = 0.0
 
 
-ROLLUP_TABLES = (ReferralDaily, ReferralChannelDaily, GroupKindDaily, CampaignDepositDaily)
+ROLLUP_TABLES = (ReferralDaily, ReferralMonthly, ReferralChannelDaily, GroupKindDaily, CampaignDepositDaily)
 # Which raw table each rollup summarises (the regression test checks pages do not read these).
-RAW_SOURCES = {ReferralDaily: ReferralEvent, ReferralChannelDaily: ReferralEvent, GroupKindDaily: GroupDaily,
+RAW_SOURCES = {ReferralDaily: ReferralEvent, ReferralMonthly: ReferralEvent, ReferralChannelDaily: ReferralEvent, GroupKindDaily: GroupDaily,
                CampaignDepositDaily: CampaignDeposit}
 
 
@@ -210,12 +248,35 @@ def _refresh(conn: Connection, branch_ids, start, end, progress) -> dict[str, in
         ).scalar_one()
         if progress:
             progress(f"  rollup {table.name}: {written[table.name]:,} rows in {time.perf_counter() - started:.1f}s")
+    written[ReferralMonthly.__tablename__] = _refresh_monthly(conn, branch_ids, start, end)
     if conn.dialect.name == "postgresql":
         for rollup in ROLLUP_TABLES:
             conn.exec_driver_sql(f'ANALYZE "{rollup.__table__.name}"')
     else:
         conn.exec_driver_sql("ANALYZE")
     return written
+
+
+def _refresh_monthly(conn: Connection, branch_ids, start: date | None, end: date | None) -> int:
+    """Rebuild the months that contain [start, end] from ReferralDaily (run after it)."""
+    first = month_start(start) if start else None
+    last = month_end(end) if end else None
+    monthly, daily = ReferralMonthly.__table__, ReferralDaily.__table__
+    conn.execute(delete(monthly).where(_window(monthly.c.branch_id, monthly.c.month, branch_ids, first, last)))
+    if conn.dialect.name == "postgresql":
+        month = func.cast(func.date_trunc("month", daily.c.day), Date)
+    else:
+        month = func.date(daily.c.day, "start of month")
+    sums = [func.sum(daily.c[c]) for c in ("clicks", "invites", "participants", "conversions", "live_conversions",
+                                           "live_amount")]
+    source = (select(month, daily.c.branch_id, daily.c.staff_id, daily.c.campaign_id, *sums)
+              .where(_window(daily.c.branch_id, daily.c.day, branch_ids, first, last))
+              .group_by(month, daily.c.branch_id, daily.c.staff_id, daily.c.campaign_id))
+    conn.execute(insert(monthly).from_select(
+        ["month", "branch_id", "staff_id", "campaign_id", "clicks", "invites", "participants", "conversions",
+         "live_conversions", "live_amount"], source))
+    return conn.execute(select(func.count()).select_from(monthly).where(
+        _window(monthly.c.branch_id, monthly.c.month, branch_ids, first, last))).scalar_one()
 
 
 def refresh_rollups(
@@ -234,4 +295,4 @@ def refresh_rollups(
 
 
 __all__ = ["ROLLUP_TABLES", "RAW_SOURCES", "CampaignDepositDaily", "GroupKindDaily", "ReferralChannelDaily",
-           "ReferralDaily", "refresh_rollups"]
+           "ReferralDaily", "ReferralMonthly", "refresh_rollups", "whole_months"]

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, case, delete, distinct, exists, func, select
+from sqlalchemy import and_, case, delete, distinct, exists, func, select, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -34,7 +34,7 @@ from models.referrals import (
     ShareChannel,
     ShareEvent,
 )
-from models.rollups import ReferralChannelDaily, ReferralDaily, refresh_rollups
+from models.rollups import ReferralChannelDaily, ReferralDaily, ReferralMonthly, refresh_rollups, whole_months
 from models.scope import Scope
 
 FAR_FUTURE = date(9999, 12, 31)
@@ -156,21 +156,32 @@ def staff_referral_counts(
 def staff_referral_totals(
     session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None
 ) -> pd.DataFrame:
-    """The leaderboard's counts per code owner, summed from the daily rollup (not the raw events)."""
-    statement = (
-        select(
-            ReferralDaily.staff_id,
-            func.sum(ReferralDaily.clicks).label("clicks"),
-            func.sum(ReferralDaily.invites).label("invites"),
-            func.sum(ReferralDaily.participants).label("participants"),
-            func.sum(ReferralDaily.live_conversions).label("conversions"),
-            func.sum(ReferralDaily.live_amount).label("conversion_amount"),
+    """The leaderboard's counts per code owner from the rollups (not the raw events): the period's whole
+    months from ReferralMonthly, its edge days from ReferralDaily."""
+
+    def part(table, day_column, first: date, last: date):
+        statement = (
+            select(table.staff_id, table.clicks, table.invites, table.participants,
+                   table.live_conversions.label("conversions"), table.live_amount.label("conversion_amount"))
+            .where(scope.clause(table.branch_id), day_column.between(first, last))
         )
-        .where(scope.clause(ReferralDaily.branch_id), ReferralDaily.day.between(start, end))
-        .group_by(ReferralDaily.staff_id)
-    )
-    if campaign_id is not None:
-        statement = statement.where(ReferralDaily.campaign_id == int(campaign_id))
+        return statement if campaign_id is None else statement.where(table.campaign_id == int(campaign_id))
+
+    months = whole_months(start, end)
+    if months is None:
+        parts = [part(ReferralDaily, ReferralDaily.day, start, end)]
+    else:
+        parts = [part(ReferralMonthly, ReferralMonthly.month, months[0], months[1])]
+        if start < months[0]:
+            parts.append(part(ReferralDaily, ReferralDaily.day, start, months[0] - timedelta(days=1)))
+        if months[1] < end:
+            parts.append(part(ReferralDaily, ReferralDaily.day, months[1] + timedelta(days=1), end))
+    rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    statement = select(
+        rows.c.staff_id, func.sum(rows.c.clicks).label("clicks"), func.sum(rows.c.invites).label("invites"),
+        func.sum(rows.c.participants).label("participants"), func.sum(rows.c.conversions).label("conversions"),
+        func.sum(rows.c.conversion_amount).label("conversion_amount"),
+    ).group_by(rows.c.staff_id)
     return read_frame(session, statement)
 
 

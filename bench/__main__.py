@@ -171,6 +171,12 @@ def main(argv: list[str] | None = None) -> int:
     from models.db import make_engine
     from models.metrics.referrals import referral_date_range
 
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    out = Path(args.out) if args.out else RESULTS / f"bench-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
+
+    def save() -> None:  # after every measurement, so a long run that is stopped still leaves its figures
+        out.write_text(json.dumps(results, indent=2, default=str))
+
     for label, url in databases.items():
         _seed_if_empty(url)
         scopes = _scopes(url)
@@ -182,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
                     row = {k: v for k, v in timing.__dict__.items() if k != "calls"}
                     row["scope"] = scope_label
                     block["pages"].append(row)
+                    results["databases"][label] = block
+                    save()
                     print(f"  {label} {page:<10} {scope_label:<12} render cold {_fmt(row['render_cold_s'])} "
                           f"data cold {_fmt(row['data_cold_s'])} warm {_fmt(row['data_warm_s'])}", flush=True)
             print_table(label, block["pages"])
@@ -205,6 +213,7 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError:
             block["graph"] = {}
         results["databases"][label] = block
+        save()
     results["growth"] = growth(results)
     for entry in results["growth"]:
         print(f"  growth {entry['backend']:<10} {entry['page']:<10} {entry['scope']:<12} "
@@ -214,9 +223,7 @@ def main(argv: list[str] | None = None) -> int:
 
         results["rss"] = serve_and_measure(databases[args.rss_db], args.rss_sessions)
         print(f"  RSS with {args.rss_sessions} sessions: {results['rss']}")
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = Path(args.out) if args.out else RESULTS / f"bench-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
-    out.write_text(json.dumps(results, indent=2, default=str))
+    save()
     print(f"\nwritten {out}")
     return 0
 

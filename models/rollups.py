@@ -26,7 +26,6 @@ class ReferralDaily(SQLModel, table=True):
     __table_args__ = (
         Index("ix_referral_daily_branch_day", "branch_id", "day"),
         Index("ix_referral_daily_day", "day"),
-        Index("ix_referral_daily_staff_day", "staff_id", "day"),
         Index("ix_referral_daily_campaign_day", "campaign_id", "day"),
     )
 

@@ -30,6 +30,7 @@ PAGES = [
 ADMIN_PAGES = [
     st.Page("app_pages/users.py", title=t("nav.users"), icon=":material/manage_accounts:"),
     st.Page("app_pages/audit.py", title=t("nav.audit"), icon=":material/policy:"),
+    st.Page("app_pages/imports.py", title=t("nav.imports"), icon=":material/upload_file:"),
 ]
 
 navigation = st.navigation(PAGES + (ADMIN_PAGES if user.role == UserRole.ADMIN else []))

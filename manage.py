@@ -147,6 +147,46 @@ def cmd_campaign(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import files of one kind, one transaction per file; exit 1 when any file is refused."""
+    from pathlib import Path
+
+    from sqlmodel import Session
+
+    from models.importing import KINDS, commit
+
+    if args.kind not in KINDS:
+        print(f"未知类型 / unknown kind {args.kind!r}; choose one of: {', '.join(KINDS)}", file=sys.stderr)
+        return 2
+    engine = make_engine()
+    check_connection(engine)
+    create_all(engine)
+    options = {"account": args.account} if args.account else {}
+    refused = 0
+    for name in args.files:
+        path = Path(name)
+        if not path.is_file():
+            print(f"✗ {name}: 文件不存在 / no such file", file=sys.stderr)
+            refused += 1
+            continue
+        with Session(engine) as session:
+            result = commit(args.kind, path.read_bytes(), path.name, session, args.user, options, dry_run=args.dry_run)
+        found = result.preview
+        if found.refusal is not None:
+            print(f"✗ {path.name}: {found.refusal}", file=sys.stderr)
+            refused += 1
+            continue
+        state = "预检 / dry run" if args.dry_run else ("已导入 / imported" if result.committed else "已拒绝 / refused")
+        print(f"{'✓' if found.ok else '✗'} {path.name}: {state}  {found.counts()}")
+        for row in found.rejects.head(args.show).itertuples():
+            print(f"    第{row.row}行 / row {row.row}  [{row.column}] {row.reason_zh} / {row.reason_en}"
+                  + (f"  ({row.value})" if row.value else ""), file=sys.stderr)
+        if len(found.rejects) > args.show:
+            print(f"    … {len(found.rejects) - args.show} more", file=sys.stderr)
+        refused += 0 if found.ok else 1
+    return 1 if refused else 0
+
+
 def cmd_compute_rewards(args: argparse.Namespace) -> int:
     from sqlmodel import Session
 
@@ -228,6 +268,15 @@ def build_parser() -> argparse.ArgumentParser:
     campaign = commands.add_parser("campaign", help="where the migrant-worker (213N) campaign stands on a day")
     campaign.add_argument("--as-of", help="the day, YYYY-MM-DD (default: today)")
     campaign.set_defaults(handler=cmd_campaign)
+
+    importer = commands.add_parser("import", help="import files of one kind (one transaction per file)")
+    importer.add_argument("kind", help="follower_daily, branch, staff, village, customer, key_person, ...")
+    importer.add_argument("files", nargs="+")
+    importer.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
+    importer.add_argument("--account", help="official account (ID or name) for follower files without that column")
+    importer.add_argument("--user", default="manage.py", help="who to record in the audit log")
+    importer.add_argument("--show", type=int, default=20, help="rejected rows to print per file")
+    importer.set_defaults(handler=cmd_import)
 
     info = commands.add_parser("info", help="show the database and its row counts")
     info.set_defaults(handler=cmd_info)

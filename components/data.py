@@ -54,6 +54,11 @@ def data_version() -> int:
     return _data_version(database_url())
 
 
+def refresh_data_version() -> None:
+    """After an import in this process: forget the cached version so every page re-reads at once."""
+    _data_version.clear()
+
+
 @st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False, max_entries=2048)
 def _cached_call(module: str, name: str, url: str, version: int, scope: Scope, filters: tuple) -> Any:
     function = getattr(importlib.import_module(module), name)

@@ -6,9 +6,9 @@ from functools import cache
 
 import streamlit as st
 
-from components.strings import auth, campaign, common, followers, graph, groups, referrals
+from components.strings import auth, campaign, common, followers, graph, groups, imports, referrals
 
-STRING_MODULES = [common, followers, auth, campaign, groups, referrals, graph]
+STRING_MODULES = [common, followers, auth, campaign, groups, referrals, graph, imports]
 LANGUAGES = ("zh", "en")
 LANGUAGE_KEY = "ui_language"
 

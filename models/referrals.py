@@ -98,6 +98,7 @@ class ReferralEvent(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
+    event_ref: str | None = Field(default=None, max_length=40, unique=True)  # the source system's event id
     code_id: int = Field(foreign_key="invitecode.id")
     campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
     branch_id: int = Field(foreign_key="branch.id")

@@ -278,6 +278,23 @@ def _refresh_monthly(conn: Connection, branch_ids, start: date | None, end: date
         _window(monthly.c.branch_id, monthly.c.month, branch_ids, first, last))).scalar_one()
 
 
+def refresh_for_rows(session: Session, table, rows) -> None:
+    """For importers: after writing `rows` (a DataFrame with branch_id and day) into a raw table that a
+    rollup summarises, rebuild the rollups of those branches and days in the same transaction."""
+    if table.name not in {raw.__table__.name for raw in RAW_SOURCES.values()} or rows is None or rows.empty:
+        return
+    import pandas as pd
+
+    branch_ids = None
+    if "branch_id" in rows.columns and rows["branch_id"].notna().all():
+        branch_ids = {int(b) for b in rows["branch_id"]}
+    start = end = None
+    if "day" in rows.columns and rows["day"].notna().all():
+        days = pd.to_datetime(rows["day"])
+        start, end = days.min().date(), days.max().date()
+    refresh_rollups(session, branch_ids, start, end)
+
+
 def refresh_rollups(
     engine: Engine | Connection | Session, branch_ids: Iterable[int] | None = None, start: date | None = None,
     end: date | None = None, progress: Callable[[str], None] | None = None,
@@ -294,4 +311,4 @@ def refresh_rollups(
 
 
 __all__ = ["ROLLUP_TABLES", "RAW_SOURCES", "CampaignDepositDaily", "GroupKindDaily", "ReferralChannelDaily",
-           "ReferralDaily", "ReferralMonthly", "refresh_rollups", "whole_months"]
+           "ReferralDaily", "ReferralMonthly", "refresh_for_rows", "refresh_rollups", "whole_months"]

@@ -99,7 +99,8 @@ def generate_referrals(ctx: GenContext) -> dict[str, pd.DataFrame]:
          "valid_to": None, "note": "有效对公电子银行客户 / effective corporate e-banking customer"},
     ])
     ledger = _ledgers(events, staff, customers, rules, clearances, start, end)
-    event_columns = ["id", "code_id", "campaign_id", "branch_id", "staff_id", "customer_id", "stage", "day", "product",
+    events["event_ref"] = "RE" + events["id"].astype(str).str.zfill(9)
+    event_columns = ["id", "event_ref", "code_id", "campaign_id", "branch_id", "staff_id", "customer_id", "stage", "day", "product",
                      "amount", "customer_kind", "effective", "share_channel", "device_id", "phone_prefix", "reversed_on"]
     return {
         "customer": customers,

@@ -15,7 +15,6 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PAGE_LINKS = ["总览", "粉丝增长", "社群活跃", "返乡农民工 213N", "推荐排行榜", "客户关系网络"]
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 
 def _rss_mb(pid: int) -> float:
@@ -31,7 +30,8 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def serve_and_measure(database_url: str, sessions: int = 10, timeout_s: float = 120, budget_s: float = 600) -> dict:
+def serve_and_measure(database_url: str, sessions: int = 10, timeout_s: float = 120, budget_s: float = 600,
+                      settle_s: float = 240) -> dict:
     from playwright.sync_api import sync_playwright
 
     port = _free_port()
@@ -53,10 +53,13 @@ def serve_and_measure(database_url: str, sessions: int = 10, timeout_s: float = 
         samples.append(("idle", _rss_mb(process.pid)))
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            contexts = [browser.new_context(viewport={"width": 1400, "height": 900}) for _ in range(sessions)]
+            contexts = [browser.new_context(viewport={"width": 1400, "height": 900}, locale="zh-CN")
+                        for _ in range(sessions)]
             tabs = [context.new_page() for context in contexts]
             for tab in tabs:
                 tab.goto(base, timeout=timeout_s * 1000)
+            for tab in tabs:
+                tab.wait_for_selector("[data-testid='stForm']", timeout=timeout_s * 1000)
             for tab in tabs:  # one-click demo account (head office admin)
                 tab.get_by_role("button", name="以「总行管理员」身份进入").first.click(timeout=timeout_s * 1000)
             started = time.perf_counter()
@@ -71,14 +74,21 @@ def serve_and_measure(database_url: str, sessions: int = 10, timeout_s: float = 
                         pass
                 for tab in tabs:
                     try:
-                        tab.wait_for_timeout(300)
-                        tab.wait_for_selector(IDLE, timeout=timeout_s * 1000)
+                        tab.wait_for_timeout(800)
+                        tab.wait_for_function(
+                            "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout_s * 1000)
                     except Exception:  # noqa: BLE001 - a slow page still counts towards memory
                         pass
                 rss = _rss_mb(process.pid)
                 peak = max(peak, rss)
                 samples.append((f"round {round_number + 1}", rss))
             elapsed = time.perf_counter() - started
+            settle_until = time.perf_counter() + settle_s  # let the last pages finish, sampling memory
+            while time.perf_counter() < settle_until:
+                time.sleep(5)
+                rss = _rss_mb(process.pid)
+                peak = max(peak, rss)
+                samples.append((f"settle {time.perf_counter() - started:.0f}s", rss))
             browser.close()
     finally:
         process.terminate()

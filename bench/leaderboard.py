@@ -59,15 +59,15 @@ def compare(engine, scopes: dict[str, Scope], end: date, days: int = 90, repeats
     out = []
     for label, scope in scopes.items():
         with Session(engine) as session:
-            raw_cold, raw_warm, raw = _timed(lambda: R.staff_referral_totals_raw(session, scope, start, end), repeats)
-            roll_cold, roll_warm, rolled = _timed(lambda: R.staff_referral_totals(session, scope, start, end), repeats)
+            raw_cold, raw_warm, raw = _timed(lambda scope=scope: R.staff_referral_totals_raw(session, scope, start, end), repeats)
+            roll_cold, roll_warm, rolled = _timed(lambda scope=scope: R.staff_referral_totals(session, scope, start, end), repeats)
         if scope.branch_ids is None:
             sql, params = DUCKDB_LEADERBOARD.format(branch_filter=""), [start, end]
         else:
             ids = sorted(scope.branch_ids)
             sql = DUCKDB_LEADERBOARD.format(branch_filter=f"AND branch_id IN ({', '.join('?' for _ in ids)})")
             params = [start, end, *ids]
-        duck_cold, duck_warm, duck = _timed(lambda: con.execute(sql, params).df(), repeats)
+        duck_cold, duck_warm, duck = _timed(lambda sql=sql, params=params: con.execute(sql, params).df(), repeats)
         same = (len(raw) == len(rolled) == len(duck)
                 and int(raw["conversions"].sum()) == int(rolled["conversions"].sum()) == int(duck["conversions"].sum()))
         out.append({

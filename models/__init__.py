@@ -1,14 +1,3 @@
 """The data layer: SQLModel tables, engine and query functions. Imports no streamlit."""
 
-from models import (  # noqa: F401  (register tables)
-    accounts,
-    campaign,
-    customers,
-    followers,
-    graph,
-    groups,
-    org,
-    referrals,
-    rollups,  # noqa: F401, E402  (daily aggregates the pages read)
-    system,
-)
+from models import accounts, campaign, customers, followers, graph, groups, org, referrals, rollups, system  # noqa: F401  (register tables)

@@ -38,7 +38,9 @@ def main(paths: list[str]) -> int:
     extras: list[str] = []
     for path in paths:
         data = json.loads(Path(path).read_text())
-        databases.update(data["databases"])
+        for label, block in data["databases"].items():  # several runs may measure parts of one database
+            merged = databases.setdefault(label, {})
+            merged.update({k: v for k, v in block.items() if v or k not in merged})
         for label, block in data["databases"].items():
             graph = block.get("graph") or {}
             if graph:
@@ -52,6 +54,14 @@ def main(paths: list[str]) -> int:
     print("\n".join(page_table(databases)))
     print()
     print("\n".join(leaderboard_table(databases)))
+    print()
+    from bench.__main__ import growth
+
+    print("| backend | page | scope | render cold large/demo | data cold large/demo | data warm large/demo |")
+    print("|---|---|---|---:|---:|---:|")
+    for row in growth({"databases": databases}):
+        cells = [f"{row[m]:.1f}x" if m in row else "–" for m in ("render_cold_s_x", "data_cold_s_x", "data_warm_s_x")]
+        print(f"| {row['backend']} | {row['page']} | {row['scope']} | " + " | ".join(cells) + " |")
     print()
     print("\n".join(extras))
     return 0

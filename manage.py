@@ -216,6 +216,29 @@ def cmd_compute_rewards(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rollups(args: argparse.Namespace) -> int:
+    """Rebuild the daily rollups from the raw events (all, or some branches / days)."""
+    import time
+
+    from models.rollups import refresh_rollups
+
+    engine = make_engine()
+    check_connection(engine)
+    create_all(engine)
+    branches = [int(b) for b in args.branch_ids.split(",")] if args.branch_ids else None
+    started = time.perf_counter()
+    written = refresh_rollups(engine, branches, date.fromisoformat(args.start) if args.start else None,
+                              date.fromisoformat(args.end) if args.end else None, progress=print)
+    print(f"汇总表已重建 / rollups rebuilt ({sum(written.values()):,} rows) in {time.perf_counter() - started:.1f}s")
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from bench.__main__ import main as bench_main
+
+    return bench_main(args.bench_args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="manage.py", description="社交银行驾驶舱 / social-banking cockpit")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -265,6 +288,16 @@ def build_parser() -> argparse.ArgumentParser:
     rewards.add_argument("--quarter", required=True, help="e.g. 2026Q3")
     rewards.add_argument("--export", help="also write the ledger to this .xlsx file")
     rewards.set_defaults(handler=cmd_compute_rewards)
+
+    rollups = commands.add_parser("rollups", help="rebuild the daily rollup tables from the raw events")
+    rollups.add_argument("--branch-ids", help="comma-separated branch ids (default: all)")
+    rollups.add_argument("--start", help="first day, YYYY-MM-DD (default: open)")
+    rollups.add_argument("--end", help="last day, YYYY-MM-DD (default: open)")
+    rollups.set_defaults(handler=cmd_rollups)
+
+    bench = commands.add_parser("bench", help="measure page and query times (see python -m bench --help)")
+    bench.add_argument("bench_args", nargs=argparse.REMAINDER)
+    bench.set_defaults(handler=cmd_bench)
     return parser
 
 

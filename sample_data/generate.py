@@ -14,9 +14,10 @@ from sqlmodel import SQLModel
 from models.db import create_all
 from models.metrics.graph import compute_node_metrics
 from models.org import Branch
+from models.rollups import refresh_rollups
 from models.system import DataVersion
 from sample_data.accounts import generate_demo_accounts
-from sample_data.bulk import bulk_insert, reset_sequences
+from sample_data.bulk import bulk_insert, bulk_load, reset_sequences
 from sample_data.campaign import generate_campaign
 from sample_data.context import SCALES, GenContext
 from sample_data.customers import generate_customers
@@ -42,6 +43,7 @@ GENERATORS: list[tuple[str, DomainGenerator]] = [
 
 # Derived tables computed from the loaded rows, in order: hook(engine, progress=...).
 POST_SEED_HOOKS: list[tuple[str, Callable[..., object]]] = [
+    ("rollups", refresh_rollups),
     ("graph metrics", compute_node_metrics),
 ]
 
@@ -85,10 +87,13 @@ def seed_database(
     counts: dict[str, int] = {}
     tables = [t for t in SQLModel.metadata.sorted_tables if t.name in frames]
     started = time.perf_counter()
-    with engine.begin() as conn:
+    with bulk_load(engine, {table: len(frames[table.name]) for table in tables}, progress) as conn:
         for table in tables:
             frame = frames[table.name]
+            table_started = time.perf_counter()
             counts[table.name] = bulk_insert(conn, table, frame[[c for c in frame.columns if c in table.c]])
+            if progress and counts[table.name] >= 100_000:
+                progress(f"  loaded {table.name} ({counts[table.name]:,} rows) in {time.perf_counter() - table_started:.1f}s")
         reset_sequences(conn, tables)
         conn.execute(DataVersion.__table__.delete())
         conn.execute(

@@ -18,6 +18,7 @@ from models.importing.kinds import KINDS
 from models.importing.parsing import is_blank, parse_booleans, parse_dates, parse_numbers, parse_text
 from models.importing.readers import FileRefused, RawTable, normalise_header, read_table
 from models.importing.spec import LOOKUP_CHUNK, ImportKind
+from models.rollups import refresh_for_rows
 from models.system import DataVersion
 from sample_data.bulk import bulk_insert
 
@@ -379,6 +380,11 @@ def write(session: Session, spec: ImportKind, result: Preview) -> None:
     if spec.post_write is not None and result.all_rows is not None:
         session.flush()
         spec.post_write(session, result.all_rows)
+    written = [f for f in (result.new_rows, result.changed_rows) if f is not None and not f.empty]
+    if written:  # keep the rollups the pages read in step with the rows just written
+        session.flush()
+        refresh_for_rows(session, table, pd.concat([f[[c for c in ("branch_id", "day") if c in f.columns]]
+                                                    for f in written], ignore_index=True))
 
 
 def commit(kind: str, data: bytes, filename: str, session: Session, username: str,

@@ -35,6 +35,7 @@ from models.customers import Customer, KeyPerson, KeyRole, Village
 from models.metrics.org import read_frame
 from models.org import Branch, Staff
 from models.privacy import own_customers_only, phones_for_scope
+from models.rollups import CampaignDepositDaily
 from models.scope import Scope
 
 ROUND1_DAYS = 2
@@ -114,11 +115,11 @@ def deposits_by_customer_day(session: Session, scope: Scope, campaign_id: int) -
 def daily_deposits(session: Session, scope: Scope, campaign_id: int) -> pd.DataFrame:
     """The scope's campaign deposits per day (amount and depositors)."""
     statement = (
-        select(CampaignDeposit.day, func.sum(CampaignDeposit.amount).label("amount"),
-               func.count(func.distinct(CampaignDeposit.customer_id)).label("depositors"))
-        .where(scope.clause(CampaignDeposit.branch_id), CampaignDeposit.campaign_id == int(campaign_id))
-        .group_by(CampaignDeposit.day)
-        .order_by(CampaignDeposit.day)
+        select(CampaignDepositDaily.day, func.sum(CampaignDepositDaily.amount).label("amount"),
+               func.sum(CampaignDepositDaily.depositors).label("depositors"))
+        .where(scope.clause(CampaignDepositDaily.branch_id), CampaignDepositDaily.campaign_id == int(campaign_id))
+        .group_by(CampaignDepositDaily.day)
+        .order_by(CampaignDepositDaily.day)
     )
     frame = _as_dates(read_frame(session, statement), ["day"])
     frame["amount"] = frame["amount"].astype("float64")

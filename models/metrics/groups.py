@@ -29,6 +29,7 @@ from models.customers import Customer
 from models.groups import GroupDaily, GroupMembership, MemberRole, PointsKind, PointsLedger, SocialGroup
 from models.metrics.org import read_frame
 from models.org import Branch, Staff
+from models.rollups import GroupKindDaily
 from models.scope import Scope
 
 POINT_VALUE_YUAN = 0.01  # 100 points buy 1 yuan of gifts: the liability is valued at the gift price
@@ -44,7 +45,7 @@ ACTIVITY_COLUMNS = ["day", "kind", "members", "active_members", "messages", "cus
 def group_date_range(session: Session, scope: Scope) -> tuple[date | None, date | None]:
     """First and last day with group figures inside the scope."""
     row = session.execute(
-        select(func.min(GroupDaily.day), func.max(GroupDaily.day)).where(scope.clause(GroupDaily.branch_id))
+        select(func.min(GroupKindDaily.day), func.max(GroupKindDaily.day)).where(scope.clause(GroupKindDaily.branch_id))
     ).one()
     return row[0], row[1]
 
@@ -136,16 +137,15 @@ def activity_by_kind(session: Session, scope: Scope, start: date, end: date) -> 
     """Per day and group kind: members, active members, all messages and customers' messages."""
     statement = (
         select(
-            GroupDaily.day, SocialGroup.kind,
-            func.sum(GroupDaily.members).label("members"),
-            func.sum(GroupDaily.active_members).label("active_members"),
-            func.sum(GroupDaily.messages).label("messages"),
-            func.sum(GroupDaily.customer_messages).label("customer_messages"),
+            GroupKindDaily.day, GroupKindDaily.kind,
+            func.sum(GroupKindDaily.members).label("members"),
+            func.sum(GroupKindDaily.active_members).label("active_members"),
+            func.sum(GroupKindDaily.messages).label("messages"),
+            func.sum(GroupKindDaily.customer_messages).label("customer_messages"),
         )
-        .join(SocialGroup, SocialGroup.id == GroupDaily.group_id)
-        .where(scope.clause(GroupDaily.branch_id), GroupDaily.day.between(start, end))
-        .group_by(GroupDaily.day, SocialGroup.kind)
-        .order_by(GroupDaily.day, SocialGroup.kind)
+        .where(scope.clause(GroupKindDaily.branch_id), GroupKindDaily.day.between(start, end))
+        .group_by(GroupKindDaily.day, GroupKindDaily.kind)
+        .order_by(GroupKindDaily.day, GroupKindDaily.kind)
     )
     frame = read_frame(session, statement)
     if frame.empty:

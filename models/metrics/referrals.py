@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, case, delete, distinct, exists, func, select
+from sqlalchemy import and_, case, delete, distinct, exists, func, select, union_all
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -34,6 +34,7 @@ from models.referrals import (
     ShareChannel,
     ShareEvent,
 )
+from models.rollups import ReferralChannelDaily, ReferralDaily, ReferralMonthly, refresh_rollups, whole_months
 from models.scope import Scope
 
 FAR_FUTURE = date(9999, 12, 31)
@@ -100,7 +101,7 @@ def campaigns(session: Session, scope: Scope | None = None) -> pd.DataFrame:
 
 def referral_date_range(session: Session, scope: Scope) -> tuple[date | None, date | None]:
     row = session.execute(
-        select(func.min(ReferralEvent.day), func.max(ReferralEvent.day)).where(scope.clause(ReferralEvent.branch_id))
+        select(func.min(ReferralDaily.day), func.max(ReferralDaily.day)).where(scope.clause(ReferralDaily.branch_id))
     ).one()
     return row[0], row[1]
 
@@ -143,6 +144,51 @@ def staff_referral_counts(
 ) -> pd.DataFrame:
     """Per code owner in the period: clicks, invites (registrations), participants, conversions not
     reversed and their amount."""
+    frame = staff_referral_totals(session, scope, start, end, campaign_id).merge(
+        invited_converted(session, scope, start, end, campaign_id), on="staff_id", how="left")
+    frame["invited_converted"] = frame["invited_converted"].fillna(0)
+    for column in ("clicks", "invites", "participants", "conversions", "invited_converted"):
+        frame[column] = frame[column].astype("int64") if not frame.empty else pd.Series(dtype="int64")
+    frame["conversion_amount"] = frame["conversion_amount"].astype("float64") if not frame.empty else pd.Series(dtype="float64")
+    return frame
+
+
+def staff_referral_totals(
+    session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None
+) -> pd.DataFrame:
+    """The leaderboard's counts per code owner from the rollups (not the raw events): the period's whole
+    months from ReferralMonthly, its edge days from ReferralDaily."""
+
+    def part(table, day_column, first: date, last: date):
+        statement = (
+            select(table.staff_id, table.clicks, table.invites, table.participants,
+                   table.live_conversions.label("conversions"), table.live_amount.label("conversion_amount"))
+            .where(scope.clause(table.branch_id), day_column.between(first, last))
+        )
+        return statement if campaign_id is None else statement.where(table.campaign_id == int(campaign_id))
+
+    months = whole_months(start, end)
+    if months is None:
+        parts = [part(ReferralDaily, ReferralDaily.day, start, end)]
+    else:
+        parts = [part(ReferralMonthly, ReferralMonthly.month, months[0], months[1])]
+        if start < months[0]:
+            parts.append(part(ReferralDaily, ReferralDaily.day, start, months[0] - timedelta(days=1)))
+        if months[1] < end:
+            parts.append(part(ReferralDaily, ReferralDaily.day, months[1] + timedelta(days=1), end))
+    rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    statement = select(
+        rows.c.staff_id, func.sum(rows.c.clicks).label("clicks"), func.sum(rows.c.invites).label("invites"),
+        func.sum(rows.c.participants).label("participants"), func.sum(rows.c.conversions).label("conversions"),
+        func.sum(rows.c.conversion_amount).label("conversion_amount"),
+    ).group_by(rows.c.staff_id)
+    return read_frame(session, statement)
+
+
+def staff_referral_totals_raw(
+    session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None
+) -> pd.DataFrame:
+    """The same counts by a plain GROUP BY over the raw events: the benchmark's and tests' reference."""
     statement = (
         select(
             ReferralEvent.staff_id,
@@ -157,13 +203,7 @@ def staff_referral_counts(
     )
     if campaign_id is not None:
         statement = statement.where(ReferralEvent.campaign_id == int(campaign_id))
-    frame = read_frame(session, statement).merge(
-        invited_converted(session, scope, start, end, campaign_id), on="staff_id", how="left")
-    frame["invited_converted"] = frame["invited_converted"].fillna(0)
-    for column in ("clicks", "invites", "participants", "conversions", "invited_converted"):
-        frame[column] = frame[column].astype("int64") if not frame.empty else pd.Series(dtype="int64")
-    frame["conversion_amount"] = frame["conversion_amount"].astype("float64") if not frame.empty else pd.Series(dtype="float64")
-    return frame
+    return read_frame(session, statement)
 
 
 def invited_converted(
@@ -243,19 +283,22 @@ def funnel_counts(
     staff_id: int | None = None,
 ) -> pd.DataFrame:
     """People at each funnel stage (conversions not reversed) per campaign; empty campaign = general codes."""
+    stages = {ReferralStage.CLICK.value: ReferralDaily.clicks, ReferralStage.REGISTER.value: ReferralDaily.invites,
+              ReferralStage.PARTICIPATE.value: ReferralDaily.participants,
+              ReferralStage.CONVERT.value: ReferralDaily.live_conversions}
     statement = (
-        select(ReferralEvent.campaign_id, ReferralEvent.stage, func.count().label("events"))
-        .where(scope.clause(ReferralEvent.branch_id), ReferralEvent.day.between(start, end),
-               (ReferralEvent.stage != ReferralStage.CONVERT.value) | ReferralEvent.reversed_on.is_(None))
-        .group_by(ReferralEvent.campaign_id, ReferralEvent.stage)
+        select(ReferralDaily.campaign_id, *[func.sum(column).label(stage) for stage, column in stages.items()])
+        .where(scope.clause(ReferralDaily.branch_id), ReferralDaily.day.between(start, end))
+        .group_by(ReferralDaily.campaign_id)
     )
     if campaign_id is not None:
-        statement = statement.where(ReferralEvent.campaign_id == int(campaign_id))
+        statement = statement.where(ReferralDaily.campaign_id == int(campaign_id))
     if staff_id is not None:
-        statement = statement.where(ReferralEvent.staff_id == int(staff_id))
-    frame = read_frame(session, statement)
-    if not frame.empty:
-        frame["events"] = frame["events"].astype("int64")
+        statement = statement.where(ReferralDaily.staff_id == int(staff_id))
+    wide = read_frame(session, statement)
+    frame = wide.melt(id_vars="campaign_id", value_vars=list(stages), var_name="stage", value_name="events")
+    frame = frame[frame["events"].fillna(0) > 0].reset_index(drop=True)
+    frame["events"] = frame["events"].astype("int64")
     return frame
 
 
@@ -275,13 +318,13 @@ def conversions_by_channel(
     session: Session, scope: Scope, start: date, end: date, staff_id: int | None = None
 ) -> pd.DataFrame:
     statement = (
-        select(ReferralEvent.share_channel.label("channel"), func.count().label("conversions"))
-        .where(scope.clause(ReferralEvent.branch_id), ReferralEvent.day.between(start, end), _live_conversion(),
-               ReferralEvent.share_channel != "")
-        .group_by(ReferralEvent.share_channel)
+        select(ReferralChannelDaily.share_channel.label("channel"),
+               func.sum(ReferralChannelDaily.live_conversions).label("conversions"))
+        .where(scope.clause(ReferralChannelDaily.branch_id), ReferralChannelDaily.day.between(start, end))
+        .group_by(ReferralChannelDaily.share_channel)
     )
     if staff_id is not None:
-        statement = statement.where(ReferralEvent.staff_id == int(staff_id))
+        statement = statement.where(ReferralChannelDaily.staff_id == int(staff_id))
     return read_frame(session, statement)
 
 
@@ -639,6 +682,9 @@ def compute_rewards(session: Session, scope: Scope, start: date, end: date, camp
     return RewardComputation(basis, withheld, ledger_from_basis(basis, withheld), flags)
 
 
+REWARD_METRICS = {"effective_customers", "reward_yuan"}
+
+
 def leaderboard(
     session: Session, scope: Scope, start: date, end: date, level: str = "staff", by: str = "conversions",
     campaign_id: int | None = None,
@@ -647,15 +693,20 @@ def leaderboard(
     change since the previous period of equal length."""
     staff = staff_in_scope(session, scope)
 
-    def board_for(period_start: date, period_end: date) -> pd.DataFrame:
-        counts = staff_referral_counts(session, scope, period_start, period_end, campaign_id)
-        rewards = compute_rewards(session, scope, period_start, period_end, campaign_id)
-        board = staff_board(staff, counts, rewards.ledger)
+    def board_for(period_start: date, period_end: date, full: bool = True) -> pd.DataFrame:
+        if full or by in REWARD_METRICS:
+            counts = staff_referral_counts(session, scope, period_start, period_end, campaign_id)
+            ledger = compute_rewards(session, scope, period_start, period_end, campaign_id).ledger
+        else:  # the previous period only supplies a rank by a count: the rollup alone answers it
+            counts = staff_referral_totals(session, scope, period_start, period_end, campaign_id).assign(
+                invited_converted=0)
+            ledger = pd.DataFrame()
+        board = staff_board(staff, counts, ledger)
         return board if level == "staff" else roll_up(board, level)
 
     key = {"staff": "staff_id", "branch": "branch_id", "region": "region_name"}[level]
     current = board_for(start, end)
-    previous = board_for(*previous_period(start, end))
+    previous = board_for(*previous_period(start, end), full=False)
     return rank_board(current, key, by, previous)
 
 
@@ -797,6 +848,9 @@ def record_referral_events(session: Session, events: pd.DataFrame) -> int:
             values["campaign_id"] = int(values["campaign_id"])
         records.append(ReferralEvent(**values))
     session.add_all(records)
+    session.flush()
+    if records:  # keep the daily rollups in step with the new events, in the same transaction
+        refresh_rollups(session, {r.branch_id for r in records}, min(r.day for r in records), max(r.day for r in records))
     session.commit()
     return len(records)
 

@@ -70,6 +70,8 @@ CASES.extend([
     Case("followers_utf8_bom.csv", "follower_daily", new=5),
     Case("followers_gbk.csv", "follower_daily", {"account": "gh_zj00103"}, new=5),
     Case("followers_title_total.xlsx", "follower_daily", {"account": "gh_zj00104"}, new=6),
+    # The same workbook saved as legacy XLS by LibreOffice (see _legacy_xls): title rows, totals, real dates.
+    Case("followers_title_total.xls", "follower_daily", {"account": "gh_zj00102"}, new=6),
     Case("followers_serial_english.xlsx", "follower_daily", new=4),
     Case("followers_english.csv", "follower_daily", new=3),
     Case("followers_corrections.csv", "follower_daily", {"account": "gh_zj00107"}, new=1, changed=3),
@@ -284,6 +286,22 @@ def _chain() -> None:
     ]), encoding="utf-8")
 
 
+def _legacy_xls() -> None:
+    """XLS (BIFF8) can only be written by a spreadsheet program here: the committed file is the XLSX above
+    converted with LibreOffice. Rebuilt only where `soffice` exists; otherwise the committed file stays."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    if shutil.which("soffice") is None:
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        subprocess.run(["soffice", "--headless", "--convert-to", "xls", "--outdir", folder,
+                        str(HERE / "followers_title_total.xlsx")], check=True, capture_output=True, timeout=120)
+        shutil.copy(Path(folder) / "followers_title_total.xls", HERE / "followers_title_total.xls")
+
+
 if __name__ == "__main__":
     build()
+    _legacy_xls()
     print(f"corpus written to {HERE}: {len(CASES)} single files, {len(CHAIN)} chained files")

@@ -71,7 +71,7 @@ CASES.extend([
     Case("followers_gbk.csv", "follower_daily", {"account": "gh_zj00103"}, new=5),
     Case("followers_title_total.xlsx", "follower_daily", {"account": "gh_zj00104"}, new=6),
     # The same workbook saved as legacy XLS by LibreOffice (see _legacy_xls): title rows, totals, real dates.
-    Case("followers_title_total.xls", "follower_daily", {"account": "gh_zj00102"}, new=6),
+    Case("followers_title_total.xls", "follower_daily", {"account": "gh_zj00112"}, new=6),
     Case("followers_serial_english.xlsx", "follower_daily", new=4),
     Case("followers_english.csv", "follower_daily", new=3),
     Case("followers_corrections.csv", "follower_daily", {"account": "gh_zj00107"}, new=1, changed=3),

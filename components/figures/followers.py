@@ -27,16 +27,18 @@ def follower_curve(
                        line={"color": AREA_COLOURS["followers"], "width": 3})
     figure.add_scatter(x=daily["day"], y=daily["cumulative"], name=labels["cumulative"], mode="lines",
                        line={"color": "#bf8700", "width": 2, "dash": "dot"}, secondary_y=True)
+    first_day = daily["day"].min() if not daily.empty else None
     for episode in drops.itertuples(index=False):
-        figure.add_vrect(x0=episode.start_day, x1=episode.end_day + pd.Timedelta(days=1), fillcolor=DROP_BAND,
+        figure.add_vrect(x0=max(episode.start_day, first_day) if first_day is not None else episode.start_day, x1=episode.end_day + pd.Timedelta(days=1), fillcolor=DROP_BAND,
                          line_width=0, layer="below")
         figure.add_annotation(x=episode.start_day, y=0.02, yref="paper", text=f"⚠ {labels['drop']}", showarrow=False,
                               xanchor="left", font={"color": NEGATIVE, "size": 12})
     for position, event in enumerate(events.itertuples(index=False)):
-        figure.add_vrect(x0=event.start_date, x1=event.end_date + pd.Timedelta(days=1), fillcolor=EVENT_BAND,
+        band_start = max(event.start_date, first_day) if first_day is not None else event.start_date
+        figure.add_vrect(x0=band_start, x1=event.end_date + pd.Timedelta(days=1), fillcolor=EVENT_BAND,
                          line_width=0, layer="below")
         uplift = "" if pd.isna(event.uplift) else " " + labels["uplift"].format(value=event.uplift)
-        figure.add_annotation(x=event.start_date, y=1.0 - 0.07 * (position % 3), yref="paper", xanchor="left",
+        figure.add_annotation(x=band_start, y=1.0 - 0.07 * (position % 3), yref="paper", xanchor="left",
                               text=f"{event.name}{uplift}", showarrow=False,
                               font={"color": AREA_COLOURS["followers"], "size": 12},
                               bgcolor="rgba(255,255,255,0.75)")

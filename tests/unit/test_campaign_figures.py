@@ -39,3 +39,4 @@ def test_visit_rounds_stack_every_status():
                              "not_returned", "axis")}
     figure = visit_rounds(summary, labels)
     assert len(figure.data) == 6 and list(figure.data[0].x) == [5, 1, 0]
+

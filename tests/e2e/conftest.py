@@ -147,3 +147,30 @@ def screenshot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def sign_in_as_demo(tab, app_url: str, name: str) -> None:
+    tab.goto(app_url)
+    wait_for_app(tab, signed_in=False)
+    tab.get_by_role("button", name=f"以「{name}」身份进入").first.click()
+    wait_for_app(tab)
+
+
+def choose(tab, label: str, option: str) -> None:
+    """Pick `option` in the sidebar selectbox labelled `label`, the way a user does."""
+    box = tab.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text=label)
+    box.click()
+    tab.get_by_role("option", name=option).click()
+    wait_for_app(tab)
+
+
+@pytest.fixture
+def tab(chromium_browser):
+    """A fresh browser context at 1920x1080 in Chinese; fails the test on any page error."""
+    context = chromium_browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield tab
+    context.close()
+    assert not errors, errors

@@ -4,35 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import screenshot, wait_for_app
+from tests.e2e.conftest import choose, screenshot, sign_in_as_demo, wait_for_app
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_in_as_demo(tab, app_url: str, name: str) -> None:
-    tab.goto(app_url)
-    wait_for_app(tab, signed_in=False)
-    tab.get_by_role("button", name=f"以「{name}」身份进入").first.click()
-    wait_for_app(tab)
-
-
-def choose(tab, label: str, option: str) -> None:
-    """Pick `option` in the sidebar selectbox labelled `label`, the way a user does."""
-    box = tab.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text=label)
-    box.click()
-    tab.get_by_role("option", name=option).click()
-    wait_for_app(tab)
-
-
-@pytest.fixture
-def tab(chromium_browser):
-    context = chromium_browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield tab
-    context.close()
-    assert not errors, errors
 
 
 def test_follower_page_shows_the_mid_autumn_story(tab, app_url):

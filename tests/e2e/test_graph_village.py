@@ -22,17 +22,6 @@ def _county_village(database_url: str) -> tuple[int, int, int]:
     return int(row[0]), int(row[1]), int(row[2])
 
 
-@pytest.fixture
-def tab(chromium_browser):
-    context = chromium_browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
-    tab = context.new_page()
-    errors: list[str] = []
-    tab.on("pageerror", lambda exc: errors.append(str(exc)))
-    yield tab
-    context.close()
-    assert not errors, errors
-
-
 def test_village_graph_marks_the_key_persons(tab, app_url, e2e_database_url):
     branch_id, village_id, residents = _county_village(e2e_database_url)
     tab.goto(app_url)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import screenshot, wait_for_app
-from tests.e2e.test_follower_story import choose, sign_in_as_demo
-from tests.e2e.test_follower_story import tab as tab  # noqa: F401, PLC0414  (shared fixture)
+from tests.e2e.conftest import choose, screenshot, sign_in_as_demo, wait_for_app
 
 pytestmark = pytest.mark.e2e
 
 
-def test_referral_leaderboard_pins_me_and_shows_the_ledger(tab, app_url):  # noqa: F811
+def test_referral_leaderboard_pins_me_and_shows_the_ledger(tab, app_url):
     sign_in_as_demo(tab, app_url, "总行管理员")
     tab.get_by_role("link", name="推荐排行榜").click()
     wait_for_app(tab)

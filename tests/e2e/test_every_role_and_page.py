@@ -150,11 +150,18 @@ def test_meeting_mode_for_the_viewer(chromium_browser, app_url, viewport):
         assert re.search(r"第 1 / \d+ 页", body) and "本周要点" in body
         size = f"{viewport['width']}x{viewport['height']}"
         screenshot(tab, f"viewer_meeting_brief_{size}")
-        with tab.expect_download() as info:
+        # Pause first: a slide that advances under the click re-renders the controls and can swallow it.
+        tab.locator(".st-key-meeting_toggle button").click()
+        tab.wait_for_function("() => document.querySelector('.st-key-meeting_toggle').innerText.includes('播放')",
+                              timeout=30_000)
+        with tab.expect_download(timeout=90_000) as info:
             tab.get_by_role("button", name="下载会议简报（HTML）").click()
         html = info.value.path().read_text(encoding="utf-8")
         assert html.startswith("<!DOCTYPE html>") and "会议简报" in html
         assert not re.search(r"<script[^>]*\bsrc=", html) and "Plotly.newPlot" in html
+        tab.locator(".st-key-meeting_toggle button").click()   # play again
+        tab.wait_for_function("() => document.querySelector('.st-key-meeting_toggle').innerText.includes('暂停')",
+                              timeout=30_000)
         tab.locator(".st-key-meeting_next button").click()
         tab.locator(".st-key-meeting_next button").click()
         tab.wait_for_function("() => /第 3 \\/ \\d+ 页/.test(document.body.innerText)", timeout=30_000)

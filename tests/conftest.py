@@ -106,7 +106,11 @@ def demo_session(demo_engine: Engine) -> Iterator[Session]:
 @pytest.fixture(scope="session")
 def demo_sqlite_url(tmp_path_factory) -> str:
     """A seeded SQLite file for page tests (AppTest reads DATABASE_URL)."""
-    path = tmp_path_factory.mktemp("pages") / "demo.db"
+    return seeded_demo_sqlite(tmp_path_factory.mktemp("pages") / "demo.db")
+
+
+def seeded_demo_sqlite(path) -> str:
+    """Seed the demo scale (seed 1, ending DEMO_END) into a new SQLite file and return its URL."""
     url = f"sqlite:///{path}"
     engine = make_engine(url)
     seed_database(engine, "demo", DEMO_SEED, DEMO_END)

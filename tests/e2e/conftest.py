@@ -13,9 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from models.db import make_engine
-from sample_data.generate import seed_database
-from tests.conftest import DEMO_END, DEMO_SEED
+from tests.conftest import seeded_demo_sqlite
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -41,12 +39,7 @@ def chromium_path() -> str:
 
 @pytest.fixture(scope="session")
 def e2e_database_url(tmp_path_factory) -> str:
-    db_path = tmp_path_factory.mktemp("e2e") / "demo.db"
-    url = f"sqlite:///{db_path}"
-    engine = make_engine(url)
-    seed_database(engine, "demo", DEMO_SEED, DEMO_END)
-    engine.dispose()
-    return url
+    return seeded_demo_sqlite(tmp_path_factory.mktemp("e2e") / "demo.db")
 
 
 class StreamlitServer:

@@ -84,6 +84,12 @@ class NodeMetric(SQLModel, table=True):
     __table_args__ = (
         Index("ix_node_metric_branch_influence", "branch_id", "influence"),
         Index("ix_node_metric_branch_community", "branch_id", "community"),
+        Index("ix_node_metric_branch_betweenness", "branch_id", "betweenness"),
+        # Head office's "top 20 of a million" lists read these in order and stop early.
+        Index("ix_node_metric_influence", "influence"),
+        Index("ix_node_metric_betweenness", "betweenness"),
+        Index("ix_node_metric_prospect_ties", "is_prospect", "customer_ties"),
+        Index("ix_node_metric_branch_prospect_ties", "branch_id", "is_prospect", "customer_ties"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -97,4 +103,19 @@ class NodeMetric(SQLModel, table=True):
     community: int = -1
     communities_bridged: int = 0
     customer_neighbour_share: float | None = None
+    # Stored so that "prospects best tied to our customers" is an index read, not a sort of everyone:
+    # degree × customer_neighbour_share, and whether the person was a prospect when measured.
+    customer_ties: float = 0.0
+    is_prospect: bool = False
     computed_at: datetime = Field(sa_column=Column(DateTime(timezone=True), nullable=False))
+
+
+class NetworkSummary(SQLModel, table=True):
+    """One row per branch with a relationship network: ties (kept in step by imports) and what the last
+    `graph-metrics` run measured there, so head office reads 1,000 rows instead of millions."""
+
+    branch_id: int = Field(foreign_key="branch.id", primary_key=True)
+    ties: int = 0
+    people_measured: int = 0
+    prospects_well_tied: int = 0
+    computed_at: datetime | None = Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=True))

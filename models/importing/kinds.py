@@ -593,9 +593,14 @@ def _register_relationship_kind() -> None:
         out["weight"] = out["weight"].astype("Float64").fillna(out["kind"].map(DEFAULT_WEIGHT).astype("Float64"))
         return resolved
 
+    def recount_ties(session: Session, rows: pd.DataFrame) -> None:
+        from models.metrics.graph import refresh_network_ties
+
+        refresh_network_ties(session.connection(), rows["branch_id"].dropna())
+
     register(ImportKind(
         key="relationship", label=("客户关系", "Customer relationships"), table=Relationship.__table__,
-        natural_key=("customer_a_id", "customer_b_id", "kind"), resolve=resolve,
+        natural_key=("customer_a_id", "customer_b_id", "kind"), resolve=resolve, post_write=recount_ties,
         unique=("customer_a_code", "customer_b_code", "kind"),
         columns=(
             Column("customer_a_code", ("客户号A", "客户号", "customer a")),

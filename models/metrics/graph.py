@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from models import privacy
 from models.customers import Customer, KeyPerson, Village
-from models.graph import DIRECTED_KINDS, NodeMetric, RelationKind, Relationship
+from models.graph import DIRECTED_KINDS, NetworkSummary, NodeMetric, RelationKind, Relationship
 from models.groups import GroupMembership, SocialGroup
 from models.metrics.org import read_frame
 from models.org import Branch, Staff
@@ -35,6 +35,7 @@ EXACT_BETWEENNESS_MAX_NODES = 400
 BETWEENNESS_SAMPLES = 40
 GRAPH_SEED = 42
 MAX_PINNED_KEY_PERSONS = 12
+WELL_TIED_MIN_TIES = 2.5  # a prospect who knows three or more of our customers (ties rounded)
 
 
 # ================================================================ pure measures over graphs
@@ -462,7 +463,10 @@ def ego_graph_frames(session: Session, scope: Scope, customer_id: int, radius: i
     ids = sorted(reached)
     nodes = _nodes(session, scope, Customer.id.in_(ids))
     kept = [int(i) for i in nodes["customer_id"]]
-    edges = _edges(session, scope, Relationship.customer_a_id.in_(kept), Relationship.customer_b_id.in_(kept))
+    # One indexed condition (a IN kept), the other end filtered here: "a IN kept AND b IN kept" made
+    # PostgreSQL scan the whole table for a few hundred people.
+    edges = _edges(session, scope, Relationship.customer_a_id.in_(kept))
+    edges = edges[edges["customer_b_id"].isin(kept)].reset_index(drop=True) if not edges.empty else edges
     return nodes, edges
 
 
@@ -480,13 +484,14 @@ def key_people_frame(session: Session, scope: Scope, branch_id: int | None = Non
 
 
 def graph_branches(session: Session, scope: Scope) -> pd.DataFrame:
-    """Branches in scope that have a relationship network, with people and ties counted."""
-    ties = (select(Relationship.branch_id, func.count().label("ties"))
-            .where(scope.clause(Relationship.branch_id)).group_by(Relationship.branch_id).subquery())
+    """Branches in scope that have a relationship network, with their ties counted (NetworkSummary,
+    kept in step by `graph-metrics` and by relationship imports)."""
+    summary = NetworkSummary.__table__
     statement = (
-        select(Branch.id.label("branch_id"), Branch.code, Branch.name.label("branch_name"), Branch.kind, ties.c.ties)
-        .join(ties, ties.c.branch_id == Branch.id)
-        .where(scope.clause(Branch.id))
+        select(Branch.id.label("branch_id"), Branch.code, Branch.name.label("branch_name"), Branch.kind,
+               summary.c.ties)
+        .join(summary, summary.c.branch_id == Branch.id)
+        .where(scope.clause(Branch.id), summary.c.ties > 0)
         .order_by(Branch.code)
     )
     return read_frame(session, statement)
@@ -537,8 +542,7 @@ def node_metrics_frame(session: Session, scope: Scope, branch_id: int | None = N
     """Stored per-person measures joined with who the person is, most influential first."""
     _require_branch(scope, branch_id)
     order_column = {"influence": NodeMetric.influence, "pagerank": NodeMetric.pagerank, "betweenness": NodeMetric.betweenness,
-                    "customer_ties": NodeMetric.degree * func.coalesce(NodeMetric.customer_neighbour_share, 0.0),
-                    "degree": NodeMetric.degree}[order_by]
+                    "customer_ties": NodeMetric.customer_ties, "degree": NodeMetric.degree}[order_by]
     statement = (
         select(NodeMetric.customer_id, Customer.name, Customer.code, NodeMetric.branch_id, Branch.name.label("branch_name"),
                Customer.village_id, Village.name.label("village_name"), Customer.is_prospect, Customer.deposit_balance,
@@ -555,8 +559,8 @@ def node_metrics_frame(session: Session, scope: Scope, branch_id: int | None = N
         statement = statement.where(NodeMetric.branch_id == int(branch_id))
     if bridges_only:
         statement = statement.where(NodeMetric.communities_bridged > 0)
-    if prospects_only:
-        statement = statement.where(Customer.is_prospect.is_(True))
+    if prospects_only:  # as measured (the index holds it); still a prospect now
+        statement = statement.where(NodeMetric.is_prospect.is_(True), Customer.is_prospect.is_(True))
     if limit is not None:
         statement = statement.limit(int(limit))
     if scope.role == "staff":
@@ -699,50 +703,124 @@ def overview_headline(session: Session, scope: Scope, end: date | None = None, t
     last computation (`end` is accepted for the overview's common signature)."""
     influencers = node_metrics_frame(session, scope, limit=top)
     prospects = node_metrics_frame(session, scope, limit=top, order_by="customer_ties", prospects_only=True)
-    well_tied = session.execute(
-        select(func.count()).select_from(NodeMetric).join(Customer, Customer.id == NodeMetric.customer_id)
-        .where(scope.clause(NodeMetric.branch_id), Customer.is_prospect.is_(True),
-               NodeMetric.degree * func.coalesce(NodeMetric.customer_neighbour_share, 0.0) >= 2.5)
-    ).scalar_one()
-    measured = session.execute(select(func.count(), func.max(NodeMetric.computed_at))
-                               .where(scope.clause(NodeMetric.branch_id))).one()
-    return {"people_measured": int(measured[0] or 0), "computed_at": measured[1],
-            "influencers": influencers, "prospects": prospects, "prospects_well_tied": int(well_tied or 0)}
+    summary = NetworkSummary.__table__
+    measured = session.execute(select(func.sum(summary.c.people_measured), func.sum(summary.c.prospects_well_tied),
+                                      func.max(summary.c.computed_at))
+                               .where(scope.clause(summary.c.branch_id))).one()
+    return {"people_measured": int(measured[0] or 0), "computed_at": measured[2],
+            "influencers": influencers, "prospects": prospects, "prospects_well_tied": int(measured[1] or 0)}
 
 
 # ================================================================ batch: precompute NodeMetric
 
 
+METRICS_BATCH_BRANCHES = 40
+
+
+def _metric_inputs(session: Session, branch_ids: list[int]) -> dict[int, tuple[pd.DataFrame, pd.DataFrame]]:
+    """Nodes and ties of several branches in two queries, split per branch in the order
+    `branch_graph_frames` gives (so the seeded measures come out the same)."""
+    nodes = read_frame(session, select(Customer.id.label("customer_id"), Customer.branch_id, Customer.is_prospect)
+                       .where(Customer.branch_id.in_(branch_ids)).order_by(Customer.id))
+    edges = read_frame(session, select(Relationship.branch_id, Relationship.customer_a_id, Relationship.customer_b_id,
+                                       Relationship.kind, Relationship.weight)
+                       .where(Relationship.branch_id.in_(branch_ids))
+                       .order_by(Relationship.customer_a_id, Relationship.customer_b_id, Relationship.kind))
+    nodes["is_prospect"] = nodes["is_prospect"].astype(bool)
+    edges["weight"] = edges["weight"].astype(float)
+    node_groups = dict(tuple(nodes.groupby("branch_id", sort=False)))
+    edge_groups = dict(tuple(edges.groupby("branch_id", sort=False)))
+    empty_edges = edges.iloc[0:0]
+    return {b: (node_groups[b], edge_groups.get(b, empty_edges)) for b in branch_ids if b in node_groups}
+
+
+def branch_metrics(branch_id: int, nodes: pd.DataFrame, edges: pd.DataFrame, seed: int = GRAPH_SEED) -> pd.DataFrame:
+    """One branch's NodeMetric rows (pure: runs in a worker process)."""
+    metrics = node_metrics(build_graph(nodes, edges), seed=seed)
+    prospect = nodes.set_index("customer_id")["is_prospect"]
+    metrics["is_prospect"] = prospect.reindex(metrics["customer_id"]).fillna(False).astype(bool).to_numpy()
+    metrics["customer_ties"] = metrics["degree"] * metrics["customer_neighbour_share"].fillna(0.0)
+    metrics["branch_id"] = int(branch_id)
+    return metrics
+
+
+def _branch_metrics_task(task: tuple[int, pd.DataFrame, pd.DataFrame, int]) -> tuple[int, pd.DataFrame]:
+    branch_id, nodes, edges, seed = task
+    return branch_id, branch_metrics(branch_id, nodes, edges, seed)
+
+
+def _store_branch_metrics(engine: Engine, branch_id: int, metrics: pd.DataFrame) -> int:
+    """Replace one branch's NodeMetric rows and its NetworkSummary row in one transaction."""
+    computed_at = datetime.now(UTC)
+    metrics = metrics.assign(computed_at=computed_at)
+    records = metrics.astype(object).where(metrics.notna(), None).to_dict("records")
+    well_tied = int((metrics["is_prospect"] & (metrics["customer_ties"] >= WELL_TIED_MIN_TIES)).sum())
+    table = NodeMetric.__table__
+    with engine.begin() as conn:
+        conn.execute(delete(table).where(table.c.branch_id == branch_id))
+        for start in range(0, len(records), 20_000):
+            conn.execute(insert(table), records[start : start + 20_000])
+        ties = conn.execute(select(func.count()).select_from(Relationship)
+                            .where(Relationship.branch_id == branch_id)).scalar_one()
+        conn.execute(delete(NetworkSummary.__table__).where(NetworkSummary.__table__.c.branch_id == branch_id))
+        conn.execute(insert(NetworkSummary.__table__).values(
+            branch_id=branch_id, ties=int(ties), people_measured=len(records), prospects_well_tied=well_tied,
+            computed_at=computed_at))
+    return len(records)
+
+
 def compute_node_metrics(engine: Engine, scope: Scope | None = None, seed: int = GRAPH_SEED,
-                         progress: Callable[[str], None] | None = None) -> int:
+                         progress: Callable[[str], None] | None = None, workers: int | None = None) -> int:
     """Measure every branch's network in scope and replace its NodeMetric rows; returns rows written.
 
-    One transaction per branch, so a reader always sees a whole branch from one computation."""
+    Branches are read in batches (two queries per batch) and measured in `workers` processes (default:
+    one per core) while this process writes; one transaction per branch, so a reader always sees a
+    whole branch from one computation."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
     scope = scope or Scope.head_office()
     with Session(engine) as session:
         branch_ids = [int(b) for b in session.execute(
             select(Customer.branch_id).where(scope.clause(Customer.branch_id)).distinct().order_by(Customer.branch_id)
         ).scalars()]
-    written = 0
-    for position, branch_id in enumerate(branch_ids, start=1):
-        with Session(engine) as session:
-            nodes, edges = branch_graph_frames(session, scope, branch_id)
-        metrics = node_metrics(build_graph(nodes, edges), seed=seed)
-        metrics["branch_id"] = branch_id
-        metrics["computed_at"] = datetime.now(UTC)
-        records = metrics.astype(object).where(metrics.notna(), None).to_dict("records")
-        with engine.begin() as conn:
-            conn.execute(delete(NodeMetric.__table__).where(NodeMetric.__table__.c.branch_id == branch_id))
-            for start in range(0, len(records), 20_000):
-                conn.execute(insert(NodeMetric.__table__), records[start : start + 20_000])
-        written += len(records)
-        if progress and (position % 50 == 0 or position == len(branch_ids)):
-            progress(f"graph metrics: {position}/{len(branch_ids)} branches, {written:,} people")
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    batches = [branch_ids[i : i + METRICS_BATCH_BRANCHES] for i in range(0, len(branch_ids), METRICS_BATCH_BRANCHES)]
+    parallel = workers > 1 and len(batches) > 1
+    pool = ProcessPoolExecutor(max_workers=workers) if parallel else None
+    written = done = 0
+    try:
+        for batch in batches:
+            with Session(engine) as session:
+                inputs = _metric_inputs(session, batch)
+            tasks = [(b, nodes, edges, seed) for b, (nodes, edges) in inputs.items()]
+            results = pool.map(_branch_metrics_task, tasks, chunksize=4) if pool else map(_branch_metrics_task, tasks)
+            for branch_id, metrics in results:
+                written += _store_branch_metrics(engine, branch_id, metrics)
+                done += 1
+                if progress and (done % 50 == 0 or done == len(branch_ids)):
+                    progress(f"graph metrics: {done}/{len(branch_ids)} branches, {written:,} people")
+    finally:
+        if pool:
+            pool.shutdown()
     if written:
         with engine.begin() as conn:  # pages cache on the data version: let them see the new figures
             conn.execute(update(DataVersion.__table__).values(version=DataVersion.__table__.c.version + 1,
                                                               updated_at=datetime.now(UTC)))
     return written
+
+
+def refresh_network_ties(conn, branch_ids) -> None:
+    """For importers of relationships: recount the ties of the branches touched, in their transaction
+    (the people measured stay as the last `graph-metrics` run left them)."""
+    table = NetworkSummary.__table__
+    for branch_id in sorted({int(b) for b in branch_ids}):
+        ties = conn.execute(select(func.count()).select_from(Relationship)
+                            .where(Relationship.branch_id == branch_id)).scalar_one()
+        if conn.execute(select(table.c.branch_id).where(table.c.branch_id == branch_id)).first() is None:
+            conn.execute(insert(table).values(branch_id=branch_id, ties=int(ties)))
+        else:
+            conn.execute(update(table).where(table.c.branch_id == branch_id).values(ties=int(ties)))
 
 
 

@@ -230,3 +230,53 @@ def test_staff_see_only_their_own_customers_people_and_cards(demo_session):
     assert G.person_card(demo_session, scope, own)["customer_id"] == own
     with pytest.raises(ScopeError):
         G.person_card(demo_session, scope, other)
+
+
+def _two_branch_villages(engine) -> None:
+    """Two branches, each a ring of villagers with a chord and a prospect, stored."""
+    with Session(engine) as session:
+        for b in (1, 2):
+            session.add(Branch(id=b, code=f"B{b}", name=f"测试支行{b}", level="sub_branch"))
+        session.flush()
+        for b in (1, 2):
+            people = [b * 100 + i for i in range(8)]
+            for i, person in enumerate(people):
+                session.add(Customer(id=person, code=f"C{person}", branch_id=b, name=f"客户{person}", is_prospect=i == 7))
+            session.flush()
+            for i, person in enumerate(people):
+                other = people[(i + 1) % len(people)]
+                session.add(Relationship(customer_a_id=min(person, other), customer_b_id=max(person, other), branch_id=b,
+                                         kind="village", weight=1.5))
+            session.add(Relationship(customer_a_id=people[0], customer_b_id=people[4], branch_id=b, kind="family",
+                                     weight=3.0))
+        session.add(DataVersion(id=1, version=1))
+        session.commit()
+
+
+def test_metrics_measured_in_worker_processes_equal_the_serial_run(empty_engine, monkeypatch):
+    _two_branch_villages(empty_engine)
+    columns = ["customer_id", "degree", "pagerank", "betweenness", "community", "communities_bridged"]
+    assert G.compute_node_metrics(empty_engine, workers=1) == 16
+    with Session(empty_engine) as session:
+        serial = G.node_metrics_frame(session, Scope.head_office())[columns].sort_values("customer_id")
+    monkeypatch.setattr(G, "METRICS_BATCH_BRANCHES", 1)  # two batches: the pool is used
+    assert G.compute_node_metrics(empty_engine, workers=2) == 16
+    with Session(empty_engine) as session:
+        parallel = G.node_metrics_frame(session, Scope.head_office())[columns].sort_values("customer_id")
+        networks = G.graph_branches(session, Scope.head_office())
+        headline = G.overview_headline(session, Scope.for_branches([2]))
+    pd.testing.assert_frame_equal(serial.reset_index(drop=True), parallel.reset_index(drop=True))
+    assert networks.set_index("branch_id")["ties"].to_dict() == {1: 9, 2: 9}
+    assert headline["people_measured"] == 8 and headline["computed_at"] is not None
+
+
+def test_relationship_import_recounts_the_branch_ties(empty_engine):
+    _two_branch_villages(empty_engine)
+    G.compute_node_metrics(empty_engine, workers=1)
+    with Session(empty_engine) as session:
+        session.add(Relationship(customer_a_id=101, customer_b_id=105, branch_id=1, kind="neighbour", weight=1.0))
+        session.flush()
+        G.refresh_network_ties(session.connection(), [1])
+        session.commit()
+        networks = G.graph_branches(session, Scope.head_office())
+    assert networks.set_index("branch_id")["ties"].to_dict() == {1: 10, 2: 9}

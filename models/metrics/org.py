@@ -16,7 +16,9 @@ from models.system import DataVersion
 def read_frame(session: Session, statement) -> pd.DataFrame:
     """Run a SELECT and return its rows as a DataFrame with the statement's column names."""
     result = session.execute(statement)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    columns = list(result.keys())
+    # Plain tuples: pandas probes each SQLAlchemy Row for attributes, which cost ~20 µs a row.
+    return pd.DataFrame.from_records([tuple(row) for row in result.fetchall()], columns=columns)
 
 
 def branches_in_scope(session: Session, scope: Scope, level: str | None = BranchLevel.SUB_BRANCH) -> pd.DataFrame:

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlmodel import Session
 
 from models.followers import FollowerDaily, MarketingEvent
@@ -38,7 +38,7 @@ def daily_followers(
     """The scope's daily totals (new, unfollows, net, cumulative) summed over its accounts."""
     statement = (
         select(
-            FollowerDaily.day,
+            _day_text(),
             func.sum(FollowerDaily.new_follows).label("new_follows"),
             func.sum(FollowerDaily.unfollows).label("unfollows"),
             func.sum(FollowerDaily.net_follows).label("net_follows"),
@@ -50,7 +50,7 @@ def daily_followers(
     )
     if account_id is not None:
         statement = statement.where(FollowerDaily.account_id == int(account_id))
-    return _typed_daily(read_frame(session, statement))
+    return _typed_daily(_read_columns(session, statement))
 
 
 def daily_followers_by_branch(session: Session, scope: Scope, start: date, end: date) -> pd.DataFrame:
@@ -58,7 +58,7 @@ def daily_followers_by_branch(session: Session, scope: Scope, start: date, end: 
     statement = (
         select(
             FollowerDaily.branch_id,
-            FollowerDaily.day,
+            _day_text(),
             func.sum(FollowerDaily.new_follows).label("new_follows"),
             func.sum(FollowerDaily.unfollows).label("unfollows"),
             func.sum(FollowerDaily.net_follows).label("net_follows"),
@@ -68,8 +68,7 @@ def daily_followers_by_branch(session: Session, scope: Scope, start: date, end: 
         .group_by(FollowerDaily.branch_id, FollowerDaily.day)
         .order_by(FollowerDaily.branch_id, FollowerDaily.day)
     )
-    frame = _typed_daily(read_frame(session, statement), extra=["branch_id"])
-    return frame
+    return _typed_daily(_read_columns(session, statement), extra=["branch_id"])
 
 
 def marketing_events(session: Session, scope: Scope, start: date, end: date) -> pd.DataFrame:
@@ -90,13 +89,29 @@ def marketing_events(session: Session, scope: Scope, start: date, end: date) -> 
     return frame
 
 
+def _day_text():
+    """The day as ISO text: pandas parses a column of it at once, where the driver's per-row date objects
+    cost seconds for a bank's 100,000 branch-days."""
+    return cast(FollowerDaily.day, String(10)).label("day")
+
+
+def _read_columns(session: Session, statement) -> pd.DataFrame:
+    """`read_frame` for long results: rows transposed into columns before pandas sees them."""
+    result = session.execute(statement)
+    names = list(result.keys())
+    rows = result.fetchall()
+    if not rows:
+        return pd.DataFrame(columns=names)
+    return pd.DataFrame(dict(zip(names, (list(column) for column in zip(*rows, strict=True)), strict=True)))
+
+
 def _typed_daily(frame: pd.DataFrame, extra: list[str] | None = None) -> pd.DataFrame:
     columns = (extra or []) + DAILY_COLUMNS
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype="int64") for c in columns}).assign(
             day=pd.Series(dtype="datetime64[ns]")
         )[columns]
-    frame["day"] = pd.to_datetime(frame["day"])
+    frame["day"] = pd.to_datetime(frame["day"], format="ISO8601")
     for column in columns:
         if column != "day":
             frame[column] = frame[column].astype("int64")

@@ -15,6 +15,7 @@ from models.campaign import CampaignDeposit, NameListEntry
 from models.groups import GroupDaily, SocialGroup
 from models.metrics import brief as B
 from models.metrics import campaign as C
+from models.metrics import followers as F
 from models.metrics import groups as G
 from models.metrics import referrals as R
 from models.metrics.org import read_frame
@@ -185,7 +186,7 @@ def a_branch_with_workers(session: Session) -> Scope:
     return Scope.for_branches([branch_id])
 
 
-def test_campaign_page_queries_at_head_office_read_no_worker_rows(demo_session):
+def test_campaign_and_follower_queries_at_head_office_read_no_raw_events(demo_session):
     """The campaign page's and the overview's campaign queries for head office read rollups only."""
     season = latest_season(demo_session)
     scope = Scope.head_office()
@@ -195,6 +196,8 @@ def test_campaign_page_queries_at_head_office_read_no_worker_rows(demo_session):
         "season summary": lambda: C.season_summary(demo_session, scope, season),
         "overview headline": lambda: C.overview_headline(demo_session, scope, DEMO_END),
         "overview curves": lambda: B.campaign_curves(demo_session, scope, DEMO_END),
+        "overview drop alerts": lambda: B.drop_alerts_on(demo_session, scope, DEMO_END),
+        "followers by branch": lambda: F.daily_followers_by_branch(demo_session, scope, START, DEMO_END),
     }
     for name, call in calls.items():
         statements = statements_run_by(demo_session, call)

@@ -43,13 +43,18 @@ as_of = st.sidebar.slider(t("campaign.as_of"), min_value=start, max_value=end, v
                           step=timedelta(days=1), format="YYYY-MM-DD", key=f"campaign_as_of_{season}",
                           help=t("campaign.as_of_help"))
 
-frames = query(metrics.season_frames, choice.scope, campaign_id=int(campaign["campaign_id"]))
-if frames["entries"].empty:
+campaign_id = int(campaign["campaign_id"])
+counts = query(metrics.list_counts, choice.scope, campaign_id=campaign_id, as_of=as_of)
+listed = int(metrics.list_totals(counts)["workers"])
+if listed == 0:
     st.info(t("campaign.empty_scope"))
     st.stop()
+summary = query(metrics.season_summary, choice.scope, campaign_id=campaign_id)
+workers = query(metrics.worker_frames, choice.scope, campaign_id=campaign_id) \
+    if listed <= metrics.WORKER_LIST_LIMIT else None
 last = metrics.previous_season(seasons, season)
 last_daily = None if last is None else query(metrics.daily_deposits, choice.scope, campaign_id=int(last["campaign_id"]))
-view = metrics.campaign_view(frames, campaign, as_of, choice.scope, last_daily, last)
+view = metrics.campaign_view(summary, counts, campaign, as_of, choice.scope, last_daily, last, workers)
 countdown, progress = view["countdown"], view["progress"]
 st.caption(t("campaign.as_of_line", scope=choice.label, day=as_of, offset=countdown["lunar_offset"], start=start,
              end=end))
@@ -165,6 +170,9 @@ for tab, table, lagging, name_column, first_columns, key in (
 # ---- who to visit next
 st.header(t("campaign.next"), help=t("campaign.next.help"))
 visit_next = view["visit_next"]
+if visit_next is None:
+    st.info(t("campaign.next.pick_branch", n=format_number(listed), limit=format_number(metrics.WORKER_LIST_LIMIT)))
+    st.stop()
 staff_names = (visit_next.dropna(subset=["staff_id"]).drop_duplicates("staff_id")
                .set_index("staff_id")["staff_name"].to_dict())
 staff_id = st.selectbox(t("campaign.next.staff"), [None, *staff_names], key="campaign_next_staff",

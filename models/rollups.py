@@ -15,7 +15,7 @@ from sqlalchemy import Date, Index, and_, case, delete, func, insert, select, tr
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Field, Session, SQLModel
 
-from models.campaign import CampaignDeposit
+from models.campaign import CampaignDeposit, MigrantCampaign, NameListEntry, SmsMessage, Visit
 from models.groups import GroupDaily, SocialGroup
 from models.referrals import ReferralEvent, ReferralStage
 
@@ -140,10 +140,69 @@ class CampaignDepositDaily(SQLModel, table=True):
     amount: float = 0.0
 
 
-ROLLUP_TABLES = (ReferralDaily, ReferralMonthly, ReferralChannelDaily, GroupKindDaily, CampaignDepositDaily)
+class CampaignListCounts(SQLModel):
+    """Where a season's name list stands at the end of one day, summed over the workers of one village or
+    one contact staff member: the sums of `metrics.campaign.worker_flags` on that day, and the deposits
+    credited to the village or staff member up to that day. One row per key for every day of the season,
+    so any day of a replay is one indexed read of a few thousand rows, whatever the number of workers."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date
+    campaign_id: int = Field(foreign_key="migrantcampaign.id")
+    branch_id: int = Field(foreign_key="branch.id")
+    workers: int = 0
+    with_staff: int = 0
+    with_foreman: int = 0
+    returned: int = 0
+    sms_sent: int = 0
+    sms_delivered: int = 0
+    sms_replied: int = 0
+    repliers_converted: int = 0
+    silent_converted: int = 0
+    round1_on_time: int = 0
+    round1_late: int = 0
+    round1_missed: int = 0
+    round1_due: int = 0
+    round1_upcoming: int = 0
+    round1_not_returned: int = 0
+    round2_on_time: int = 0
+    round2_late: int = 0
+    round2_missed: int = 0
+    round2_due: int = 0
+    round2_upcoming: int = 0
+    round2_not_returned: int = 0
+    round3_on_time: int = 0
+    round3_late: int = 0
+    round3_missed: int = 0
+    round3_due: int = 0
+    round3_upcoming: int = 0
+    round3_not_returned: int = 0
+    deposited: float = 0.0
+
+
+class CampaignVillageDaily(CampaignListCounts, table=True):
+    """`CampaignListCounts` per day and village (village_id NULL: workers listed without a village)."""
+
+    __table_args__ = (Index("ix_campaign_village_daily_campaign_day_branch", "campaign_id", "day", "branch_id"),)
+
+    village_id: int | None = Field(default=None, foreign_key="village.id")
+
+
+class CampaignStaffDaily(CampaignListCounts, table=True):
+    """`CampaignListCounts` per day and contact staff member (staff_id NULL: workers without one)."""
+
+    __table_args__ = (Index("ix_campaign_staff_daily_campaign_day_branch", "campaign_id", "day", "branch_id"),)
+
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")
+
+
+ROLLUP_TABLES = (ReferralDaily, ReferralMonthly, ReferralChannelDaily, GroupKindDaily, CampaignDepositDaily,
+                 CampaignVillageDaily, CampaignStaffDaily)
 # Which raw table each rollup summarises (the regression test checks pages do not read these).
 RAW_SOURCES = {ReferralDaily: ReferralEvent, ReferralMonthly: ReferralEvent, ReferralChannelDaily: ReferralEvent, GroupKindDaily: GroupDaily,
-               CampaignDepositDaily: CampaignDeposit}
+               CampaignDepositDaily: CampaignDeposit, CampaignVillageDaily: NameListEntry, CampaignStaffDaily: NameListEntry}
+# Raw tables summarised by a rollup besides its RAW_SOURCES entry: importing them refreshes the rollups too.
+ALSO_SUMMARISED = (SmsMessage, Visit, CampaignDeposit)
 
 
 def _count_if(condition, value=1):
@@ -248,6 +307,11 @@ def _refresh(conn: Connection, branch_ids, start, end, progress) -> dict[str, in
         if progress:
             progress(f"  rollup {table.name}: {written[table.name]:,} rows in {time.perf_counter() - started:.1f}s")
     written[ReferralMonthly.__tablename__] = _refresh_monthly(conn, branch_ids, start, end)
+    started = time.perf_counter()
+    written.update(_refresh_campaign_lists(conn, branch_ids, start))
+    if progress:
+        progress(f"  rollup campaign lists: {written[CampaignVillageDaily.__tablename__]:,} village rows, "
+                 f"{written[CampaignStaffDaily.__tablename__]:,} staff rows in {time.perf_counter() - started:.1f}s")
     if conn.dialect.name == "postgresql":
         for rollup in ROLLUP_TABLES:
             conn.exec_driver_sql(f'ANALYZE "{rollup.__table__.name}"')
@@ -278,10 +342,119 @@ def _refresh_monthly(conn: Connection, branch_ids, start: date | None, end: date
         _window(monthly.c.branch_id, monthly.c.month, branch_ids, first, last))).scalar_one()
 
 
+def _refresh_campaign_lists(conn: Connection, branch_ids, start: date | None) -> dict[str, int]:
+    """Rebuild the village and staff day rows of the given branches for every season whose last day is on
+    or after `start` (an event on a day can change the list's state on that day and every later one;
+    states are stored from the season's first to its last day)."""
+    import pandas as pd
+
+    from models.metrics.campaign import WORKER_FLAGS
+    from sample_data.bulk import bulk_insert
+
+    seasons = conn.execute(select(MigrantCampaign.id, MigrantCampaign.spring_festival, MigrantCampaign.start_date,
+                                  MigrantCampaign.end_date)
+                           .where(true() if start is None else MigrantCampaign.end_date >= start)).all()
+    written = {CampaignVillageDaily.__tablename__: 0, CampaignStaffDaily.__tablename__: 0}
+    for campaign_id, festival, first_day, last_day in seasons:
+        frames = _campaign_list_days(conn, int(campaign_id), branch_ids, festival, first_day, last_day)
+        for rollup, key in ((CampaignVillageDaily, "village_id"), (CampaignStaffDaily, "staff_id")):
+            table = rollup.__table__
+            conn.execute(delete(table).where(table.c.campaign_id == int(campaign_id),
+                                             _window(table.c.branch_id, table.c.day, branch_ids, None, None)))
+            frame = frames[key]
+            if not frame.empty:
+                frame = frame.assign(campaign_id=int(campaign_id), day=pd.to_datetime(frame["day"]))
+                frame[key] = frame[key].astype("Int64")
+                frame["branch_id"] = frame["branch_id"].astype("int64")
+                written[table.name] += bulk_insert(
+                    conn, table, frame[["day", "campaign_id", "branch_id", key, *WORKER_FLAGS, "deposited"]])
+    return written
+
+
+def _campaign_list_days(conn: Connection, campaign_id: int, branch_ids, festival: date, first_day: date,
+                        last_day: date) -> dict:
+    """For each day of the season, `worker_flags` summed per (branch, village) and per (branch, staff), with
+    the deposits credited to each up to that day."""
+    import pandas as pd
+
+    from models.metrics.campaign import WORKER_FLAGS, worker_flags
+
+    sms, visit = SmsMessage.__table__, Visit.__table__
+    entry = NameListEntry.__table__
+    in_window = and_(entry.c.campaign_id == campaign_id, _window(entry.c.branch_id, entry.c.branch_id, branch_ids,
+                                                                  None, None))
+    rounds = [visit.alias(f"round{n}") for n in (1, 2, 3)]
+    statement = select(entry.c.id.label("entry_id"), entry.c.customer_id, entry.c.branch_id, entry.c.village_id,
+                       entry.c.staff_id, entry.c.foreman_customer_id, entry.c.returned_on, entry.c.leaves_on,
+                       sms.c.sent_on, sms.c.delivered, sms.c.replied_on,
+                       *[r.c.visit_date.label(f"visit{n}_date") for n, r in enumerate(rounds, start=1)])
+    statement = statement.select_from(entry).join(sms, sms.c.entry_id == entry.c.id, isouter=True)
+    for number, visited in enumerate(rounds, start=1):
+        statement = statement.join(visited, and_(visited.c.entry_id == entry.c.id, visited.c.visit_round == number),
+                                   isouter=True)
+    result = conn.execute(statement.where(in_window))
+    entries = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    for column in ("returned_on", "leaves_on", "sent_on", "replied_on", "visit1_date", "visit2_date", "visit3_date"):
+        entries[column] = pd.to_datetime(entries[column])
+    entries["delivered"] = entries["delivered"].astype("boolean")
+    first_deposit = conn.execute(
+        select(CampaignDeposit.customer_id, func.min(CampaignDeposit.day))
+        .where(CampaignDeposit.campaign_id == campaign_id,
+               CampaignDeposit.customer_id.in_(select(entry.c.customer_id).where(in_window)))
+        .group_by(CampaignDeposit.customer_id)).all()
+    converted_on = pd.to_datetime(entries["customer_id"].map(dict(first_deposit)))
+    result = conn.execute(
+        select(CampaignDeposit.branch_id, CampaignDeposit.village_id, CampaignDeposit.staff_id, CampaignDeposit.day,
+               CampaignDeposit.amount)
+        .where(CampaignDeposit.campaign_id == campaign_id,
+               _window(CampaignDeposit.branch_id, CampaignDeposit.day, branch_ids, None, None)))
+    deposits = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    deposits["day"] = pd.to_datetime(deposits["day"])
+    deposits["amount"] = deposits["amount"].astype("float64")
+    frames: dict[str, list] = {"village_id": [], "staff_id": []}
+    for day in pd.date_range(first_day, last_day):
+        flags = worker_flags(entries, converted_on, festival, day.date()) if not entries.empty else \
+            pd.DataFrame(columns=WORKER_FLAGS)
+        flags[["branch_id", "village_id", "staff_id"]] = entries[["branch_id", "village_id", "staff_id"]]
+        paid = deposits[deposits["day"] <= day]
+        for key in frames:
+            keys = ["branch_id", key]
+            counts = flags.groupby(keys, dropna=False)[WORKER_FLAGS].sum()
+            amounts = paid.groupby(keys, dropna=False)["amount"].sum().rename("deposited")
+            both = counts.join(amounts, how="outer")
+            frames[key].append(both.reset_index().assign(day=day.date()))
+    out = {}
+    for key, parts in frames.items():
+        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        if not frame.empty:
+            frame[WORKER_FLAGS] = frame[WORKER_FLAGS].fillna(0).astype("int64")
+            frame["deposited"] = frame["deposited"].fillna(0.0).astype("float64")
+            frame = _dense(frame, key)
+        out[key] = frame
+    return out
+
+
+def _dense(frame, key: str):
+    """Every key on every day: a key seen on one day (a deposit) gets zero rows on the others, with the
+    deposits carried forward (a cumulative figure never drops back to nothing)."""
+    import pandas as pd
+
+    keys = frame[["branch_id", key]].drop_duplicates()
+    days = pd.DataFrame({"day": sorted(frame["day"].unique())})
+    grid = keys.merge(days, how="cross")
+    dense = grid.merge(frame, on=["branch_id", key, "day"], how="left")
+    counts = [c for c in dense.columns if c not in ("branch_id", key, "day", "deposited")]
+    dense[counts] = dense[counts].fillna(0).astype("int64")
+    dense = dense.sort_values(["branch_id", key, "day"], na_position="first")
+    dense["deposited"] = dense.groupby(["branch_id", key], dropna=False)["deposited"].ffill().fillna(0.0)
+    return dense.reset_index(drop=True)
+
+
 def refresh_for_rows(session: Session, table, rows) -> None:
     """For importers: after writing `rows` (a DataFrame with branch_id and day) into a raw table that a
     rollup summarises, rebuild the rollups of those branches and days in the same transaction."""
-    if table.name not in {raw.__table__.name for raw in RAW_SOURCES.values()} or rows is None or rows.empty:
+    summarised = {raw.__table__.name for raw in (*RAW_SOURCES.values(), *ALSO_SUMMARISED)}
+    if table.name not in summarised or rows is None or rows.empty:
         return
     import pandas as pd
 
@@ -310,5 +483,6 @@ def refresh_rollups(
         return _refresh(conn, branch_ids, start, end, progress)
 
 
-__all__ = ["ROLLUP_TABLES", "RAW_SOURCES", "CampaignDepositDaily", "GroupKindDaily", "ReferralChannelDaily",
+__all__ = ["ALSO_SUMMARISED", "ROLLUP_TABLES", "RAW_SOURCES", "CampaignDepositDaily", "CampaignStaffDaily",
+           "CampaignVillageDaily", "GroupKindDaily", "ReferralChannelDaily",
            "ReferralDaily", "ReferralMonthly", "refresh_for_rows", "refresh_rollups", "whole_months"]

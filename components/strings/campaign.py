@@ -126,6 +126,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     ),
     "campaign.next.staff": ("客户经理", "Staff member"),
     "campaign.next.all_staff": ("全部客户经理", "All staff"),
+    "campaign.next.pick_branch": (
+        "当前范围名单上有 {n} 人，超过 {limit} 人时不逐人排走访顺序：请在左侧选择一个网点查看走访名单。",
+        "{n} workers are listed in this scope; above {limit} the page does not rank them one by one: pick a branch "
+        "on the left to see its visit list.",
+    ),
     "campaign.next.none": ("这一天没有待走访的客户。", "Nobody is due for a visit on this day."),
     "campaign.next.rank": ("顺序", "#"),
     "campaign.next.customer": ("客户", "Customer"),

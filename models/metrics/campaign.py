@@ -35,7 +35,7 @@ from models.customers import Customer, KeyPerson, KeyRole, Village
 from models.metrics.org import read_frame
 from models.org import Branch, Staff
 from models.privacy import own_customers_only, phones_for_scope
-from models.rollups import CampaignDepositDaily
+from models.rollups import CampaignDepositDaily, CampaignStaffDaily, CampaignVillageDaily
 from models.scope import Scope
 
 ROUND1_DAYS = 2
@@ -46,6 +46,9 @@ ROUND3_LEAD_DAYS = 3
 """Round 3 is due in the three days before the worker leaves (leaving day itself is late)."""
 VISIT_STATUSES = ["on_time", "late", "missed", "due", "upcoming", "not_returned"]
 PACE_WINDOW = 7
+WORKER_LIST_LIMIT = 5_000
+"""Above this many listed workers in a scope (about 20 branches) the page shows the list's state from the
+rollups and asks to pick a branch for the per-worker visit list, instead of reading every worker."""
 
 
 # ---------------------------------------------------------------- queries
@@ -189,6 +192,84 @@ def hometown_offers(session: Session, scope: Scope, campaign_id: int) -> pd.Data
     frame = read_frame(session, statement)
     frame["cost"] = frame["cost"].astype("float64")
     return frame
+
+
+def key_person_summary(session: Session, scope: Scope, campaign_id: int) -> pd.DataFrame:
+    """`key_person_outreach` counted in SQL: persons per role, contact day and outcome, for the villages
+    with workers on the list (read from the list rollup, not the list)."""
+    listed_villages = (
+        select(CampaignVillageDaily.village_id)
+        .join(MigrantCampaign, and_(MigrantCampaign.id == CampaignVillageDaily.campaign_id,
+                                    MigrantCampaign.start_date == CampaignVillageDaily.day))
+        .where(CampaignVillageDaily.campaign_id == int(campaign_id), CampaignVillageDaily.workers > 0,
+               scope.clause(CampaignVillageDaily.branch_id))
+    )
+    statement = (
+        select(KeyPerson.role, OutreachContact.contact_date, OutreachContact.outcome,
+               func.count().label("persons"))
+        .join(OutreachContact, and_(OutreachContact.key_person_id == KeyPerson.id,
+                                    OutreachContact.campaign_id == int(campaign_id)), isouter=True)
+        .where(scope.clause(KeyPerson.branch_id), KeyPerson.village_id.in_(listed_villages))
+        .group_by(KeyPerson.role, OutreachContact.contact_date, OutreachContact.outcome)
+        .order_by(KeyPerson.role, OutreachContact.contact_date, OutreachContact.outcome)
+    )
+    frame = _as_dates(read_frame(session, statement), ["contact_date"])
+    frame["persons"] = frame["persons"].astype("int64") if not frame.empty else pd.Series(dtype="int64")
+    return frame
+
+
+def list_counts(session: Session, scope: Scope, campaign_id: int, as_of: date) -> dict[str, pd.DataFrame]:
+    """Where the name list stands on as_of, per village and per contact staff member, from the list
+    rollups: the sums of `worker_flags` and the deposits credited to date, plus visits due and missed.
+    The rollups hold the season's days; a day outside the season reads its nearest end."""
+    season = session.execute(select(MigrantCampaign.start_date, MigrantCampaign.end_date)
+                             .where(MigrantCampaign.id == int(campaign_id))).one_or_none()
+    frames: dict[str, pd.DataFrame] = {}
+    for key, rollup in (("village_id", CampaignVillageDaily), ("staff_id", CampaignStaffDaily)):
+        day = as_of if season is None else min(max(as_of, season.start_date), season.end_date)
+        statement = (
+            select(rollup.branch_id, getattr(rollup, key), *[getattr(rollup, c) for c in WORKER_FLAGS],
+                   rollup.deposited)
+            .where(rollup.campaign_id == int(campaign_id), rollup.day == day, scope.clause(rollup.branch_id))
+            .order_by(rollup.branch_id, getattr(rollup, key))
+        )
+        frame = read_frame(session, statement)
+        if frame.empty:
+            frame = pd.DataFrame(columns=["branch_id", key, *WORKER_FLAGS, "deposited"])
+        frame[WORKER_FLAGS] = frame[WORKER_FLAGS].astype("int64")
+        frame["deposited"] = frame["deposited"].astype("float64")
+        frame[key] = frame[key].astype("Int64")
+        frame["visits_due"] = frame[[f"round{n}_due" for n in (1, 2, 3)]].sum(axis=1).astype("int64")
+        frame["visits_missed"] = frame[[f"round{n}_missed" for n in (1, 2, 3)]].sum(axis=1).astype("int64")
+        frames[key.removesuffix("_id")] = frame
+    return frames
+
+
+def list_totals(counts: Mapping[str, pd.DataFrame]) -> pd.Series:
+    """The whole scope's `worker_flags` sums on the day (every worker is in exactly one village row)."""
+    return counts["village"][WORKER_FLAGS].sum().astype("int64").reindex(WORKER_FLAGS, fill_value=0)
+
+
+def season_summary(session: Session, scope: Scope, campaign_id: int) -> dict[str, pd.DataFrame]:
+    """The season's frames that do not grow with the number of workers: daily deposits, targets, key
+    persons counted, township events and offers (the day's list state comes from `list_counts`)."""
+    return {
+        "daily": daily_deposits(session, scope, campaign_id),
+        "targets": targets(session, scope, campaign_id),
+        "key_people": key_person_summary(session, scope, campaign_id),
+        "events": township_events(session, scope, campaign_id),
+        "offers": hometown_offers(session, scope, campaign_id),
+    }
+
+
+def worker_frames(session: Session, scope: Scope, campaign_id: int) -> dict[str, pd.DataFrame]:
+    """One row per listed worker (name list with SMS and visits), their deposits and the key persons of
+    their villages: what the visit list ranks. Read only for a scope of at most `WORKER_LIST_LIMIT` workers."""
+    return {
+        "entries": name_list(session, scope, campaign_id),
+        "deposits": deposits_by_customer_day(session, scope, campaign_id),
+        "key_people": key_person_outreach(session, scope, campaign_id),
+    }
 
 
 def _as_dates(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -350,22 +431,43 @@ def converted_customers(deposits: pd.DataFrame, as_of: date) -> set[int]:
     return set(deposits.loc[deposits["day"] <= pd.Timestamp(as_of), "customer_id"].astype(int))
 
 
+def first_deposit_day(entries: pd.DataFrame, deposits: pd.DataFrame) -> pd.Series:
+    """Each listed worker's first campaign deposit day (NaT if none): the day they converted."""
+    first = deposits.groupby("customer_id")["day"].min()
+    return pd.to_datetime(entries["customer_id"].map(first))
+
+
+def sms_flags(entries: pd.DataFrame, converted_on: pd.Series, as_of: date) -> pd.DataFrame:
+    """Per worker, as known on as_of: SMS sent, delivered, replied (only a reply to a sent SMS counts), and
+    converted among repliers and among the silent."""
+    sent = _known(entries, "sent_on", as_of)
+    replied = sent & _known(entries, "replied_on", as_of)
+    converted = converted_on.notna() & (converted_on <= pd.Timestamp(as_of))
+    silent = sent & ~replied
+    return pd.DataFrame({
+        "sms_sent": sent, "sms_delivered": sent & entries["delivered"].fillna(False).astype(bool),
+        "sms_replied": replied, "repliers_converted": replied & converted, "silent_converted": silent & converted,
+    }, index=entries.index).astype("int64")
+
+
+def sms_figures(listed: int, counts: Mapping) -> dict[str, float | int | None]:
+    """The SMS funnel from counts of workers (see `sms_flags`)."""
+    n_sent, n_replied = int(counts["sms_sent"]), int(counts["sms_replied"])
+    n_silent = n_sent - n_replied
+    repliers_converted, silent_converted = int(counts["repliers_converted"]), int(counts["silent_converted"])
+    return {
+        "listed": int(listed), "sent": n_sent, "delivered": int(counts["sms_delivered"]), "replied": n_replied,
+        "reply_rate": n_replied / n_sent if n_sent else None,
+        "repliers_converted": repliers_converted, "silent_converted": silent_converted,
+        "replier_conversion": repliers_converted / n_replied if n_replied else None,
+        "silent_conversion": silent_converted / n_silent if n_silent else None,
+    }
+
+
 def sms_funnel(entries: pd.DataFrame, deposits: pd.DataFrame, as_of: date) -> dict[str, float | int | None]:
     """Sent, delivered, replied, reply rate (replies ÷ sent; only replies count), and how many repliers
     versus non-repliers have deposited by as_of."""
-    sent = _known(entries, "sent_on", as_of)
-    delivered = sent & entries["delivered"].fillna(False).astype(bool)
-    replied = sent & _known(entries, "replied_on", as_of)
-    converted = entries["customer_id"].isin(converted_customers(deposits, as_of))
-    silent = sent & ~replied
-    n_sent, n_replied, n_silent = int(sent.sum()), int(replied.sum()), int(silent.sum())
-    return {
-        "listed": len(entries), "sent": n_sent, "delivered": int(delivered.sum()), "replied": n_replied,
-        "reply_rate": n_replied / n_sent if n_sent else None,
-        "repliers_converted": int((replied & converted).sum()), "silent_converted": int((silent & converted).sum()),
-        "replier_conversion": int((replied & converted).sum()) / n_replied if n_replied else None,
-        "silent_conversion": int((silent & converted).sum()) / n_silent if n_silent else None,
-    }
+    return sms_figures(len(entries), sms_flags(entries, first_deposit_day(entries, deposits), as_of).sum())
 
 
 def visit_windows(entries: pd.DataFrame, festival: date) -> pd.DataFrame:
@@ -415,28 +517,75 @@ def visit_status(entries: pd.DataFrame, festival: date, as_of: date) -> pd.DataF
 def visit_summary(status: pd.DataFrame) -> pd.DataFrame:
     """Per round: counts by status, visits done and the on-time share of visits done."""
     table = pd.crosstab(status["visit_round"], status["status"]).reindex(columns=VISIT_STATUSES, fill_value=0)
-    table = table.reindex([1, 2, 3], fill_value=0)
+    return _with_done(table.reindex([1, 2, 3], fill_value=0))
+
+
+def visit_summary_from_counts(counts: Mapping) -> pd.DataFrame:
+    """`visit_summary` from summed worker flags (`round{n}_{status}` counts)."""
+    table = pd.DataFrame({s: [int(counts[f"round{n}_{s}"]) for n in (1, 2, 3)] for s in VISIT_STATUSES},
+                         index=pd.Index([1, 2, 3], name="visit_round"))
+    return _with_done(table)
+
+
+def _with_done(table: pd.DataFrame) -> pd.DataFrame:
+    table = table.astype("int64")
     table["done"] = table["on_time"] + table["late"]
     table["on_time_rate"] = (table["on_time"] / table["done"].where(table["done"] > 0)).astype("float64")
     return table.reset_index().rename_axis(columns=None)
 
 
+def worker_flags(entries: pd.DataFrame, converted_on: pd.Series, festival: date, as_of: date) -> pd.DataFrame:
+    """Per listed worker, 0/1 flags of where they stand on as_of: listed, with a contact staff member, tied
+    to a foreman, home, the SMS funnel (`sms_flags`) and each visit round's status (`visit_status`). The
+    rollup sums these per village and per staff member for every day of the season."""
+    flags = pd.DataFrame({
+        "workers": 1, "with_staff": entries["staff_id"].notna(), "with_foreman": entries["foreman_customer_id"].notna(),
+        "returned": _known(entries, "returned_on", as_of),
+    }, index=entries.index).astype("int64")
+    flags = flags.join(sms_flags(entries, converted_on, as_of))
+    status = visit_status(entries, festival, as_of)
+    for number in (1, 2, 3):
+        of_round = status["status"].to_numpy()[status["visit_round"].to_numpy() == number]
+        for name in VISIT_STATUSES:
+            flags[f"round{number}_{name}"] = (of_round == name).astype("int64")
+    return flags
+
+
+WORKER_FLAGS = ["workers", "with_staff", "with_foreman", "returned", "sms_sent", "sms_delivered", "sms_replied",
+                "repliers_converted", "silent_converted",
+                *[f"round{n}_{s}" for n in (1, 2, 3) for s in VISIT_STATUSES]]
+"""The columns of `worker_flags`, in order (the campaign rollups' count columns)."""
+
+
 def list_coverage(entries: pd.DataFrame, key_people: pd.DataFrame, as_of: date) -> dict[str, float | int | None]:
     """The name list's reach: workers with a contact staff and a foreman tie, key persons and foremen
     contacted by as_of, and how many of those back the bank."""
+    counts = {"workers": len(entries), "with_staff": int(entries["staff_id"].notna().sum()),
+              "with_foreman": int(entries["foreman_customer_id"].notna().sum()),
+              "returned": int(_known(entries, "returned_on", as_of).sum())}
+    return coverage_figures(counts, key_people, as_of)
+
+
+def coverage_figures(counts: Mapping, key_people: pd.DataFrame, as_of: date) -> dict[str, float | int | None]:
+    """`list_coverage` from worker counts and key-person rows (one per person and contact, or summed rows
+    with a `persons` column, as `key_person_summary` gives)."""
+    persons_per_row = key_people["persons"] if "persons" in key_people else pd.Series(1, index=key_people.index)
     contacted = _known(key_people, "contact_date", as_of)
     supportive = contacted & (key_people["outcome"] == OutreachOutcome.SUPPORTIVE.value)
     is_foreman = key_people["role"] == KeyRole.FOREMAN.value
-    persons, foremen = int((~is_foreman).sum()), int(is_foreman.sum())
+
+    def total(mask: pd.Series) -> int:
+        return int(persons_per_row[mask].sum())
+
+    persons, foremen = total(~is_foreman), total(is_foreman)
     return {
-        "workers": len(entries), "with_staff": int(entries["staff_id"].notna().sum()),
-        "with_foreman": int(entries["foreman_customer_id"].notna().sum()),
-        "returned": int(_known(entries, "returned_on", as_of).sum()),
-        "key_persons": persons, "key_persons_contacted": int((contacted & ~is_foreman).sum()),
-        "foremen": foremen, "foremen_contacted": int((contacted & is_foreman).sum()),
-        "supportive": int(supportive.sum()),
-        "key_person_coverage": int((contacted & ~is_foreman).sum()) / persons if persons else None,
-        "foreman_coverage": int((contacted & is_foreman).sum()) / foremen if foremen else None,
+        "workers": int(counts["workers"]), "with_staff": int(counts["with_staff"]),
+        "with_foreman": int(counts["with_foreman"]), "returned": int(counts["returned"]),
+        "key_persons": persons, "key_persons_contacted": total(contacted & ~is_foreman),
+        "foremen": foremen, "foremen_contacted": total(contacted & is_foreman),
+        "supportive": total(supportive),
+        "key_person_coverage": total(contacted & ~is_foreman) / persons if persons else None,
+        "foreman_coverage": total(contacted & is_foreman) / foremen if foremen else None,
     }
 
 
@@ -452,30 +601,42 @@ def _visits_due(entries: pd.DataFrame, status: pd.DataFrame, key: str) -> pd.Dat
             .join(missed.groupby(key).size().rename("visits_missed"), how="outer").fillna(0).astype(int).reset_index())
 
 
+def _counts_by(entries: pd.DataFrame, status: pd.DataFrame, deposits: pd.DataFrame, key: str,
+               as_of: date) -> pd.DataFrame:
+    """Per village or staff member (`key`), from the per-worker frames: workers listed and home, deposits
+    to date, visits due and missed (the shape `list_counts` reads from the rollup)."""
+    workers = entries.dropna(subset=[key]).groupby(key).agg(
+        workers=("entry_id", "size"), returned=("returned_on", lambda s: int((s <= pd.Timestamp(as_of)).sum()))
+    ).reset_index()
+    return (workers.merge(_deposited_to_date(deposits, [key], as_of), on=key, how="outer")
+            .merge(_visits_due(entries, status, key), on=key, how="outer"))
+
+
+def table_from_counts(counts: pd.DataFrame, key_targets: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Per village or staff member: target, deposits to date, gap, attainment, workers listed and home,
+    visits due and missed; rows with a target or a listed worker. `counts` has one row per `key` (or
+    several, summed here: a key split over branches or days' rows)."""
+    counts = counts.dropna(subset=[key])
+    summed = counts.groupby(key)[["workers", "returned", "deposited", "visits_due", "visits_missed"]].sum(min_count=1)
+    summed = summed.reset_index()
+    named = (["village_id", "village_name", "township", "branch_id", "branch_name", "deposit_target"]
+             if key == "village_id" else ["staff_id", "staff_name", "branch_id", "branch_name", "deposit_target"])
+    listed = summed[summed["workers"].fillna(0) > 0][[key, "workers", "returned"]]
+    frame = (key_targets[named].merge(listed, on=key, how="outer")
+             .merge(summed[[key, "deposited", "visits_due", "visits_missed"]], on=key, how="left"))
+    return _with_gap(frame, ["workers", "returned", "visits_due", "visits_missed"])
+
+
 def by_village(entries: pd.DataFrame, status: pd.DataFrame, deposits: pd.DataFrame, village_targets: pd.DataFrame,
                as_of: date) -> pd.DataFrame:
     """Per village: target, deposits to date, gap, attainment, workers listed and home, visits due and missed."""
-    workers = entries.groupby("village_id").agg(
-        workers=("entry_id", "size"), returned=("returned_on", lambda s: int((s <= pd.Timestamp(as_of)).sum()))
-    ).reset_index()
-    frame = (village_targets[["village_id", "village_name", "township", "branch_id", "branch_name", "deposit_target"]]
-             .merge(workers, on="village_id", how="outer")
-             .merge(_deposited_to_date(deposits, ["village_id"], as_of), on="village_id", how="left")
-             .merge(_visits_due(entries, status, "village_id"), on="village_id", how="left"))
-    return _with_gap(frame, ["workers", "returned", "visits_due", "visits_missed"])
+    return table_from_counts(_counts_by(entries, status, deposits, "village_id", as_of), village_targets, "village_id")
 
 
 def by_staff(entries: pd.DataFrame, status: pd.DataFrame, deposits: pd.DataFrame, staff_targets: pd.DataFrame,
              as_of: date) -> pd.DataFrame:
     """Per contact staff member: target, deposits to date, gap, attainment, workers, visits due and missed."""
-    workers = entries.dropna(subset=["staff_id"]).groupby("staff_id").agg(
-        workers=("entry_id", "size"), returned=("returned_on", lambda s: int((s <= pd.Timestamp(as_of)).sum()))
-    ).reset_index()
-    frame = (staff_targets[["staff_id", "staff_name", "branch_id", "branch_name", "deposit_target"]]
-             .merge(workers, on="staff_id", how="outer")
-             .merge(_deposited_to_date(deposits, ["staff_id"], as_of), on="staff_id", how="left")
-             .merge(_visits_due(entries, status, "staff_id"), on="staff_id", how="left"))
-    return _with_gap(frame, ["workers", "returned", "visits_due", "visits_missed"])
+    return table_from_counts(_counts_by(entries, status, deposits, "staff_id", as_of), staff_targets, "staff_id")
 
 
 def _with_gap(frame: pd.DataFrame, counts: list[str]) -> pd.DataFrame:
@@ -572,19 +733,6 @@ def visit_next(entries: pd.DataFrame, status: pd.DataFrame, deposits: pd.DataFra
 # ---------------------------------------------------------------- one call for the overview
 
 
-def season_frames(session: Session, scope: Scope, campaign_id: int) -> dict[str, pd.DataFrame]:
-    """Every frame the campaign page reads for one season."""
-    return {
-        "entries": name_list(session, scope, campaign_id),
-        "deposits": deposits_by_customer_day(session, scope, campaign_id),
-        "daily": daily_deposits(session, scope, campaign_id),
-        "targets": targets(session, scope, campaign_id),
-        "key_people": key_person_outreach(session, scope, campaign_id),
-        "events": township_events(session, scope, campaign_id),
-        "offers": hometown_offers(session, scope, campaign_id),
-    }
-
-
 def overview_headline(session: Session, scope: Scope, end: date) -> dict | None:
     """For the overview: the running season as of `end`, or else the latest season's final result:
     deposits against target, projection and the villages lagging furthest behind. None if no season."""
@@ -605,10 +753,9 @@ def overview_headline(session: Session, scope: Scope, end: date) -> dict | None:
     if branch_target == 0 and daily.empty:
         return None
     headline = progress(daily, branch_target, campaign, as_of)
-    entries = name_list(session, scope, campaign_id)
-    status = visit_status(entries, campaign["spring_festival"].date(), as_of)
-    villages = by_village(entries, status, deposits_by_customer_day(session, scope, campaign_id),
-                          all_targets[all_targets["level"] == TargetLevel.VILLAGE.value], as_of)
+    counts = list_counts(session, scope, campaign_id, as_of)
+    villages = table_from_counts(counts["village"], all_targets[all_targets["level"] == TargetLevel.VILLAGE.value],
+                                 "village_id")
     behind = lagging(villages)
     last = previous_season(seasons, int(campaign["season"]))
     if last is not None:
@@ -632,39 +779,43 @@ def previous_season(seasons: pd.DataFrame, season: int) -> pd.Series | None:
     return None if earlier.empty else earlier.iloc[-1]
 
 
-
-def campaign_view(frames: Mapping[str, pd.DataFrame], campaign: Mapping, as_of: date, scope: Scope,
-                  last_daily: pd.DataFrame | None = None, last_campaign: Mapping | None = None) -> dict:
-    """Everything the campaign page shows for one scope, season and day, from `season_frames`."""
-    entries, deposits, all_targets = frames["entries"], frames["deposits"], frames["targets"]
-    festival = pd.Timestamp(campaign["spring_festival"]).date()
+def campaign_view(season: Mapping[str, pd.DataFrame], counts: Mapping[str, pd.DataFrame], campaign: Mapping,
+                  as_of: date, scope: Scope, last_daily: pd.DataFrame | None = None,
+                  last_campaign: Mapping | None = None, workers: Mapping[str, pd.DataFrame] | None = None) -> dict:
+    """Everything the campaign page shows for one scope, season and day: from `season_summary` and the
+    day's `list_counts`; the visit list from `worker_frames` when given (None: `visit_next` is None)."""
+    all_targets = season["targets"]
     branch_target = float(all_targets.loc[all_targets["level"] == TargetLevel.BRANCH.value, "deposit_target"].sum())
-    status = visit_status(entries, festival, as_of)
+    totals = list_totals(counts)
     view: dict = {
         "countdown": countdown(campaign, as_of),
-        "progress": progress(frames["daily"], branch_target, campaign, as_of),
-        "coverage": list_coverage(entries, frames["key_people"], as_of),
-        "sms": sms_funnel(entries, deposits, as_of),
-        "visits": visit_summary(status),
-        "events_summary": events_summary(frames["events"], as_of),
-        "events": events_as_of(frames["events"], as_of),
-        "offers": frames["offers"],
-        "villages": by_village(entries, status, deposits,
-                               all_targets[all_targets["level"] == TargetLevel.VILLAGE.value], as_of),
-        "staff": by_staff(entries, status, deposits, all_targets[all_targets["level"] == TargetLevel.STAFF.value],
-                          as_of),
+        "progress": progress(season["daily"], branch_target, campaign, as_of),
+        "coverage": coverage_figures(totals, season["key_people"], as_of),
+        "sms": sms_figures(totals["workers"], totals),
+        "visits": visit_summary_from_counts(totals),
+        "events_summary": events_summary(season["events"], as_of),
+        "events": events_as_of(season["events"], as_of),
+        "offers": season["offers"],
+        "villages": table_from_counts(counts["village"],
+                                      all_targets[all_targets["level"] == TargetLevel.VILLAGE.value], "village_id"),
+        "staff": table_from_counts(counts["staff"], all_targets[all_targets["level"] == TargetLevel.STAFF.value],
+                                   "staff_id"),
     }
     view["lagging_villages"] = lagging(view["villages"])
     view["lagging_staff"] = lagging(view["staff"])
-    ties = key_person_ties(entries, frames["key_people"], as_of)
-    view["visit_next"] = phones_for_scope(
-        own_customers_only(visit_next(entries, status, deposits, ties, as_of), scope), scope)
+    view["visit_next"] = None
+    if workers is not None:
+        entries, deposits = workers["entries"], workers["deposits"]
+        status = visit_status(entries, pd.Timestamp(campaign["spring_festival"]).date(), as_of)
+        ties = key_person_ties(entries, workers["key_people"], as_of)
+        view["visit_next"] = phones_for_scope(
+            own_customers_only(visit_next(entries, status, deposits, ties, as_of), scope), scope)
     view["comparison"] = None
     view["curves"] = None
     view["progress"]["seasonal_projection"] = None
     if last_daily is not None and last_campaign is not None:
-        view["comparison"] = season_comparison(frames["daily"], campaign, last_daily, last_campaign, as_of)
-        view["curves"] = comparison_curves(frames["daily"], campaign, last_daily, last_campaign, as_of)
+        view["comparison"] = season_comparison(season["daily"], campaign, last_daily, last_campaign, as_of)
+        view["curves"] = comparison_curves(season["daily"], campaign, last_daily, last_campaign, as_of)
         view["progress"]["seasonal_projection"] = seasonal_projection(
             view["progress"]["deposited"], view["comparison"]["last_share_by_now"])
     return view

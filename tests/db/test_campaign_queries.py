@@ -90,7 +90,8 @@ def test_replies_and_conversion_look_like_the_playbook(demo_session):
 def test_some_villages_lag_and_some_visits_are_late(demo_session):
     campaign = _season(demo_session, 2026)
     campaign_id = int(campaign["campaign_id"])
-    frames = C.season_frames(demo_session, Scope.head_office(), campaign_id)
+    frames = {**C.worker_frames(demo_session, Scope.head_office(), campaign_id),
+              **C.season_summary(demo_session, Scope.head_office(), campaign_id)}
     end = campaign["end_date"].date()
     status = C.visit_status(frames["entries"], campaign["spring_festival"].date(), end)
     summary = C.visit_summary(status).set_index("visit_round")
@@ -103,7 +104,7 @@ def test_some_villages_lag_and_some_visits_are_late(demo_session):
 
 def test_visit_next_lists_workers_at_home_with_a_round_due(demo_session):
     campaign = _season(demo_session, 2026)
-    frames = C.season_frames(demo_session, Scope.head_office(), int(campaign["campaign_id"]))
+    frames = C.worker_frames(demo_session, Scope.head_office(), int(campaign["campaign_id"]))
     as_of = date(2026, 2, 10)
     status = C.visit_status(frames["entries"], campaign["spring_festival"].date(), as_of)
     ties = C.key_person_ties(frames["entries"], frames["key_people"], as_of)

@@ -11,9 +11,11 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlmodel import Session
 
-from models.campaign import CampaignDeposit
+from models.campaign import CampaignDeposit, NameListEntry
 from models.groups import GroupDaily, SocialGroup
+from models.metrics import brief as B
 from models.metrics import campaign as C
+from models.metrics import followers as F
 from models.metrics import groups as G
 from models.metrics import referrals as R
 from models.metrics.org import read_frame
@@ -22,7 +24,7 @@ from models.rollups import ReferralDaily, refresh_rollups
 from models.scope import Scope
 from tests.conftest import DEMO_END
 
-RAW_EVENT_TABLES = ("referralevent", "groupdaily", "campaigndeposit")
+RAW_EVENT_TABLES = ("referralevent", "groupdaily", "campaigndeposit", "namelistentry", "smsmessage", "visit")
 START = DEMO_END - timedelta(days=89)
 
 
@@ -140,3 +142,64 @@ def test_refresh_for_some_branches_and_days_rebuilds_only_that_window(empty_engi
                            .group_by(ReferralDaily.branch_id).order_by(ReferralDaily.branch_id))
     expected = before.assign(clicks=before["clicks"].astype("int64") + (before["branch_id"] == branch_id).astype("int64"))
     pd.testing.assert_frame_equal(after.astype("int64"), expected.astype("int64"))
+
+
+def _campaign_days(session: Session) -> list[tuple[pd.Series, date]]:
+    """Every season on a few days: before anyone is home, around the festival, its last day."""
+    days = []
+    for season in C.campaigns(session, Scope.head_office()).itertuples(index=False):
+        row = pd.Series(season._asdict())
+        festival = season.spring_festival.date()
+        for day in (season.start_date.date(), festival - timedelta(days=3), festival + timedelta(days=4),
+                    season.end_date.date()):
+            days.append((row, day))
+    return days
+
+
+def test_campaign_list_state_from_rollups_equals_the_per_worker_computation(demo_session):
+    """Coverage, SMS funnel, visit rounds and the village and staff tables read from the list rollups equal
+    the same measures computed from every worker's row, for head office and a branch, on several days."""
+    for scope in (Scope.head_office(), a_branch_with_workers(demo_session)):
+        for campaign, day in _campaign_days(demo_session):
+            campaign_id = int(campaign["campaign_id"])
+            raw = {**C.worker_frames(demo_session, scope, campaign_id),
+                   "targets": C.targets(demo_session, scope, campaign_id)}
+            counts = C.list_counts(demo_session, scope, campaign_id, day)
+            totals = C.list_totals(counts)
+            summary = C.key_person_summary(demo_session, scope, campaign_id)
+            assert C.coverage_figures(totals, summary, day) == C.list_coverage(raw["entries"], raw["key_people"], day)
+            assert C.sms_figures(totals["workers"], totals) == C.sms_funnel(raw["entries"], raw["deposits"], day)
+            status = C.visit_status(raw["entries"], campaign["spring_festival"].date(), day)
+            pd.testing.assert_frame_equal(C.visit_summary_from_counts(totals), C.visit_summary(status))
+            for level, key, per_worker in (("village", "village_id", C.by_village), ("staff", "staff_id", C.by_staff)):
+                level_targets = raw["targets"][raw["targets"]["level"] == level]
+                rolled = C.table_from_counts(counts[level], level_targets, key).sort_values(key, ignore_index=True)
+                expected = per_worker(raw["entries"], status, raw["deposits"], level_targets, day)
+                pd.testing.assert_frame_equal(rolled, expected.sort_values(key, ignore_index=True),
+                                              check_exact=False, rtol=1e-9)
+            assert raw["entries"]["entry_id"].size == totals["workers"] > 0
+
+
+def a_branch_with_workers(session: Session) -> Scope:
+    branch_id = session.execute(select(NameListEntry.branch_id).group_by(NameListEntry.branch_id)
+                                .order_by(func.count().desc(), NameListEntry.branch_id)).scalar()
+    return Scope.for_branches([branch_id])
+
+
+def test_campaign_and_follower_queries_at_head_office_read_no_raw_events(demo_session):
+    """The campaign page's and the overview's campaign queries for head office read rollups only."""
+    season = latest_season(demo_session)
+    scope = Scope.head_office()
+    day = C.campaigns(demo_session, scope).iloc[-1]["spring_festival"].date()
+    calls = {
+        "list counts": lambda: C.list_counts(demo_session, scope, season, day),
+        "season summary": lambda: C.season_summary(demo_session, scope, season),
+        "overview headline": lambda: C.overview_headline(demo_session, scope, DEMO_END),
+        "overview curves": lambda: B.campaign_curves(demo_session, scope, DEMO_END),
+        "overview drop alerts": lambda: B.drop_alerts_on(demo_session, scope, DEMO_END),
+        "followers by branch": lambda: F.daily_followers_by_branch(demo_session, scope, START, DEMO_END),
+    }
+    for name, call in calls.items():
+        statements = statements_run_by(demo_session, call)
+        assert statements, f"{name} ran no SQL"
+        assert touched_raw_tables(statements) == set(), f"{name} read raw events: {statements}"

@@ -113,3 +113,49 @@ def test_ranking_orders_by_net_and_ties_share_the_better_rank():
     regions = F.region_totals(ranking.reset_index()).set_index("region_name")
     assert regions.loc["东", "net_growth"] == 100
     assert regions.loc["东", "growth_rate"] == pytest.approx(100 / 1100)
+
+
+def _drops_branch_by_branch(daily_by_branch, window=7, baseline_days=28, ratio=0.5, min_days=5):
+    """The definition of a drop episode written plainly, one branch and one day at a time (the reference)."""
+    columns = ["branch_id", "start_day", "end_day", "days", "ongoing", "episode_net", "worst_window_net", "cause"]
+    episodes = []
+    for branch_id, group in daily_by_branch.groupby("branch_id"):
+        group = group.sort_values("day")
+        net = group["net_follows"].astype(float).reset_index(drop=True)
+        rolling = net.rolling(window, min_periods=window).sum()
+        baseline = net.shift(window).rolling(baseline_days, min_periods=baseline_days // 2).median() * window
+        negative = rolling < 0
+        flagged = (negative | ((baseline > 0) & (rolling < ratio * baseline))).to_numpy()
+        days = group["day"].reset_index(drop=True)
+        run_start = None
+        for i in range(len(flagged) + 1):
+            is_flagged = i < len(flagged) and flagged[i]
+            if is_flagged and run_start is None:
+                run_start = i
+            elif not is_flagged and run_start is not None:
+                if i - run_start >= min_days:
+                    span = slice(run_start, i)
+                    episodes.append({
+                        "branch_id": branch_id, "start_day": days[run_start], "end_day": days[i - 1],
+                        "days": i - run_start, "ongoing": i == len(flagged), "episode_net": int(net[span].sum()),
+                        "worst_window_net": int(rolling[span].min()),
+                        "cause": "net_loss" if bool(negative[span].any()) else "below_baseline"})
+                run_start = None
+    return pd.DataFrame(episodes, columns=columns)
+
+
+def test_drops_for_many_branches_at_once_equal_the_branch_by_branch_definition():
+    rng = np.random.default_rng(7)
+    frames = []
+    for branch_id in range(1, 41):
+        days = pd.date_range("2026-01-01", periods=int(rng.integers(20, 160)))
+        trend = rng.normal(5, 4, len(days)).round()
+        slump = rng.integers(0, len(days))
+        trend[slump:slump + int(rng.integers(0, 25))] -= rng.integers(3, 12)
+        frames.append(pd.DataFrame({"branch_id": branch_id, "day": days, "net_follows": trend.astype(int)}))
+    daily = pd.concat(frames, ignore_index=True).sample(frac=1.0, random_state=3)
+    got = F.detect_drops(daily)
+    expected = _drops_branch_by_branch(daily)
+    assert len(expected) > 10
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), expected, check_dtype=False)
+    assert got["days"].dtype.kind == "i" and got["episode_net"].dtype.kind == "i"

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, case, delete, distinct, exists, func, select, union_all
+from sqlalchemy import and_, case, delete, distinct, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -34,7 +34,16 @@ from models.referrals import (
     ShareChannel,
     ShareEvent,
 )
-from models.rollups import ReferralChannelDaily, ReferralDaily, ReferralMonthly, refresh_rollups, whole_months
+from models.rollups import (
+    ALL_CAMPAIGNS,
+    ReferralChannelDaily,
+    ReferralDaily,
+    ReferralFraudFlag,
+    ReferralInvitation,
+    ReferralRewardBasis,
+    ReferralStaffRunning,
+    refresh_rollups,
+)
 from models.scope import Scope
 
 FAR_FUTURE = date(9999, 12, 31)
@@ -154,35 +163,47 @@ def staff_referral_counts(
 
 
 def staff_referral_totals(
-    session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None
+    session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None,
+    staff_id: int | None = None,
 ) -> pd.DataFrame:
-    """The leaderboard's counts per code owner from the rollups (not the raw events): the period's whole
-    months from ReferralMonthly, its edge days from ReferralDaily."""
+    """The leaderboard's counts per code owner from the running totals (not the raw events): for each
+    owner, the total on the last day with events up to `end` minus the one before `start` — two index
+    lookups per staff member whatever the period's length."""
+    key = ALL_CAMPAIGNS if campaign_id is None else int(campaign_id)
+    owners = select(InviteCode.staff_id, InviteCode.branch_id).where(scope.clause(InviteCode.branch_id)).distinct()
+    if staff_id is not None:
+        owners = owners.where(InviteCode.staff_id == int(staff_id))
+    owners = owners.subquery()
 
-    def part(table, day_column, first: date, last: date):
-        statement = (
-            select(table.staff_id, table.clicks, table.invites, table.participants,
-                   table.live_conversions.label("conversions"), table.live_amount.label("conversion_amount"))
-            .where(scope.clause(table.branch_id), day_column.between(first, last))
-        )
-        return statement if campaign_id is None else statement.where(table.campaign_id == int(campaign_id))
+    def last_day_up_to(day: date):
+        row = aliased(ReferralStaffRunning)
+        return (select(func.max(row.day)).where(row.staff_id == owners.c.staff_id, row.branch_id == owners.c.branch_id,
+                                                row.campaign_key == key, row.day <= day).scalar_subquery())
 
-    months = whole_months(start, end)
-    if months is None:
-        parts = [part(ReferralDaily, ReferralDaily.day, start, end)]
-    else:
-        parts = [part(ReferralMonthly, ReferralMonthly.month, months[0], months[1])]
-        if start < months[0]:
-            parts.append(part(ReferralDaily, ReferralDaily.day, start, months[0] - timedelta(days=1)))
-        if months[1] < end:
-            parts.append(part(ReferralDaily, ReferralDaily.day, months[1] + timedelta(days=1), end))
-    rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    statement = select(
-        rows.c.staff_id, func.sum(rows.c.clicks).label("clicks"), func.sum(rows.c.invites).label("invites"),
-        func.sum(rows.c.participants).label("participants"), func.sum(rows.c.conversions).label("conversions"),
-        func.sum(rows.c.conversion_amount).label("conversion_amount"),
-    ).group_by(rows.c.staff_id)
-    return read_frame(session, statement)
+    bounds = select(owners.c.staff_id, owners.c.branch_id, last_day_up_to(end).label("end_day"),
+                    last_day_up_to(start - timedelta(days=1)).label("before_day")).subquery()
+    at_end, before = aliased(ReferralStaffRunning), aliased(ReferralStaffRunning)
+
+    def on(row, day_column):
+        return and_(row.staff_id == bounds.c.staff_id, row.branch_id == bounds.c.branch_id, row.campaign_key == key,
+                    row.day == day_column)
+
+    def period(column: str):
+        return getattr(at_end, column) - func.coalesce(getattr(before, column), 0)
+
+    statement = (
+        select(bounds.c.staff_id, period("clicks").label("clicks"), period("invites").label("invites"),
+               period("participants").label("participants"), period("live_conversions").label("conversions"),
+               period("live_amount").label("conversion_amount"))
+        .select_from(bounds)
+        .join(at_end, on(at_end, bounds.c.end_day))
+        .outerjoin(before, on(before, bounds.c.before_day))
+        .where(period("events") > 0)
+    )
+    frame = read_frame(session, statement)
+    if frame["staff_id"].duplicated().any():  # an owner whose codes belonged to two branches
+        frame = frame.groupby("staff_id", as_index=False).sum()
+    return frame.assign(conversion_amount=frame["conversion_amount"].astype("float64").round(2))
 
 
 def staff_referral_totals_raw(
@@ -210,18 +231,17 @@ def invited_converted(
     session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None
 ) -> pd.DataFrame:
     """Per code owner: people who registered in the period and have converted (not reversed) by `end`,
-    the numerator of the conversion rate, so the rate never mixes two cohorts."""
-    later = aliased(ReferralEvent)
-    converted = exists().where(later.customer_id == ReferralEvent.customer_id, later.staff_id == ReferralEvent.staff_id,
-                               later.stage == ReferralStage.CONVERT.value, later.reversed_on.is_(None), later.day <= end)
+    the numerator of the conversion rate, so the rate never mixes two cohorts. Read from the stored
+    invitations, each carrying the day its customer first converted through the same owner."""
     statement = (
-        select(ReferralEvent.staff_id, func.count(distinct(ReferralEvent.customer_id)).label("invited_converted"))
-        .where(scope.clause(ReferralEvent.branch_id), ReferralEvent.day.between(start, end),
-               ReferralEvent.stage == ReferralStage.REGISTER.value, converted)
-        .group_by(ReferralEvent.staff_id)
+        select(ReferralInvitation.staff_id,
+               func.count(distinct(ReferralInvitation.customer_id)).label("invited_converted"))
+        .where(scope.clause(ReferralInvitation.branch_id), ReferralInvitation.registered_on.between(start, end),
+               ReferralInvitation.converted_on <= end)
+        .group_by(ReferralInvitation.staff_id)
     )
     if campaign_id is not None:
-        statement = statement.where(ReferralEvent.campaign_id == int(campaign_id))
+        statement = statement.where(ReferralInvitation.campaign_id == int(campaign_id))
     frame = read_frame(session, statement)
     return frame if not frame.empty else pd.DataFrame({"staff_id": pd.Series(dtype="int64"),
                                                        "invited_converted": pd.Series(dtype="int64")})
@@ -235,27 +255,48 @@ def reward_rules(session: Session, scope: Scope | None = None) -> pd.DataFrame:
     return read_frame(session, statement)
 
 
-def effective_events(session: Session, scope: Scope, end: date) -> pd.DataFrame:
-    """Every live effective conversion up to `end`: the history that decides who became effective when."""
+def first_effective_conversions(session: Session, scope: Scope, start: date, end: date) -> pd.DataFrame:
+    """Customers whose first live effective conversion (bank-wide, so nobody is paid twice) fell in the
+    period, from the batch table `ReferralRewardBasis`."""
+    basis = ReferralRewardBasis
     statement = (
-        select(ReferralEvent.id.label("event_id"), ReferralEvent.staff_id, ReferralEvent.branch_id,
-               ReferralEvent.customer_id, ReferralEvent.customer_kind, ReferralEvent.campaign_id, ReferralEvent.day)
-        .where(scope.clause(ReferralEvent.branch_id), ReferralEvent.day <= end, ReferralEvent.effective.is_(True),
-               _live_conversion(), ReferralEvent.customer_id.is_not(None))
-        .order_by(ReferralEvent.day, ReferralEvent.id)
+        select(basis.event_id, basis.staff_id, basis.branch_id, basis.customer_id, basis.customer_kind,
+               basis.campaign_id, basis.day)
+        .where(scope.clause(basis.branch_id), basis.day.between(start, end))
+        .order_by(basis.day, basis.event_id)
     )
     return read_frame(session, statement)
 
 
-def fraud_check_events(session: Session, scope: Scope, start: date, end: date) -> pd.DataFrame:
-    """Registrations and conversions in the period, with the fields the fraud rules read."""
+def fraud_check_events(session: Session, scope: Scope, start: date | None = None, end: date | None = None) -> pd.DataFrame:
+    """Registrations and conversions (in the period, if one is given) with the fields the fraud rules
+    read: the batch that fills `ReferralFraudFlag` reads a branch's whole history."""
     statement = (
         select(ReferralEvent.id.label("event_id"), ReferralEvent.code_id, ReferralEvent.staff_id,
                ReferralEvent.branch_id, ReferralEvent.customer_id, ReferralEvent.stage, ReferralEvent.day,
                ReferralEvent.device_id, ReferralEvent.phone_prefix, ReferralEvent.reversed_on)
-        .where(scope.clause(ReferralEvent.branch_id), ReferralEvent.day.between(start, end),
+        .where(scope.clause(ReferralEvent.branch_id),
                ReferralEvent.stage.in_([ReferralStage.REGISTER.value, ReferralStage.CONVERT.value]))
         .order_by(ReferralEvent.id)
+    )
+    if start is not None:
+        statement = statement.where(ReferralEvent.day >= start)
+    if end is not None:
+        statement = statement.where(ReferralEvent.day <= end)
+    return read_frame(session, statement)
+
+
+def stored_fraud_flags(session: Session, scope: Scope, start: date, end: date) -> pd.DataFrame:
+    """Flags the batch stored for events in the period, with the event's day and stage and the owner's
+    name and branch."""
+    flag = ReferralFraudFlag
+    statement = (
+        select(flag.event_id, flag.staff_id, flag.customer_id, flag.rule, flag.detail, flag.day, flag.stage,
+               Staff.name.label("staff_name"), Branch.name.label("branch_name"))
+        .join(Staff, Staff.id == flag.staff_id, isouter=True)
+        .join(Branch, Branch.id == flag.branch_id, isouter=True)
+        .where(scope.clause(flag.branch_id), flag.day.between(start, end))
+        .order_by(flag.day, flag.event_id, flag.rule)
     )
     return read_frame(session, statement)
 
@@ -282,24 +323,13 @@ def funnel_counts(
     session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None,
     staff_id: int | None = None,
 ) -> pd.DataFrame:
-    """People at each funnel stage (conversions not reversed) per campaign; empty campaign = general codes."""
-    stages = {ReferralStage.CLICK.value: ReferralDaily.clicks, ReferralStage.REGISTER.value: ReferralDaily.invites,
-              ReferralStage.PARTICIPATE.value: ReferralDaily.participants,
-              ReferralStage.CONVERT.value: ReferralDaily.live_conversions}
-    statement = (
-        select(ReferralDaily.campaign_id, *[func.sum(column).label(stage) for stage, column in stages.items()])
-        .where(scope.clause(ReferralDaily.branch_id), ReferralDaily.day.between(start, end))
-        .group_by(ReferralDaily.campaign_id)
-    )
-    if campaign_id is not None:
-        statement = statement.where(ReferralDaily.campaign_id == int(campaign_id))
-    if staff_id is not None:
-        statement = statement.where(ReferralDaily.staff_id == int(staff_id))
-    wide = read_frame(session, statement)
-    frame = wide.melt(id_vars="campaign_id", value_vars=list(stages), var_name="stage", value_name="events")
-    frame = frame[frame["events"].fillna(0) > 0].reset_index(drop=True)
-    frame["events"] = frame["events"].astype("int64")
-    return frame
+    """People at each funnel stage (conversions not reversed) in the period: the leaderboard's running
+    totals summed over the code owners (or one owner)."""
+    totals = staff_referral_totals(session, scope, start, end, campaign_id, staff_id)
+    stages = {ReferralStage.CLICK.value: "clicks", ReferralStage.REGISTER.value: "invites",
+              ReferralStage.PARTICIPATE.value: "participants", ReferralStage.CONVERT.value: "conversions"}
+    frame = pd.DataFrame({"stage": list(stages), "events": [int(totals[c].sum()) for c in stages.values()]})
+    return frame[frame["events"] > 0].reset_index(drop=True).astype({"events": "int64"})
 
 
 def share_totals(session: Session, scope: Scope, start: date, end: date, staff_id: int | None = None) -> pd.DataFrame:
@@ -669,12 +699,11 @@ FRAUD_LOOKBACK_DAYS = 60
 
 def compute_rewards(session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None) -> RewardComputation:
     """Rewards earned in [start, end]: the rule valid on each customer's effective day, flagged
-    customers withheld until a reviewer clears them."""
-    events = fraud_check_events(session, scope, start - timedelta(days=FRAUD_LOOKBACK_DAYS), end)
-    staff, customers = fraud_reference(session, scope)
-    flags = fraud_flags(events, staff, customers)
+    customers withheld until a reviewer clears them. Reads the batch tables (first effective conversions,
+    fraud flags), never the raw events: a quarter at head office is a few ten thousand rows."""
+    flags = stored_fraud_flags(session, scope, start - timedelta(days=FRAUD_LOOKBACK_DAYS), end)[FLAG_COLUMNS]
     excluded = excluded_customers(flags, fraud_clearances(session, scope))
-    effective = effective_events(session, scope, end)
+    effective = first_effective_conversions(session, scope, start, end)
     basis, withheld = reward_basis(effective, reward_rules(session), excluded, start, end)
     if campaign_id is not None:
         basis = basis[basis["campaign_id"] == campaign_id]
@@ -712,18 +741,13 @@ def leaderboard(
 
 def fraud_review(session: Session, scope: Scope, start: date, end: date) -> pd.DataFrame:
     """Flagged events in the period with staff, day and whether a reviewer has cleared them."""
-    events = fraud_check_events(session, scope, start, end)
-    staff, customers = fraud_reference(session, scope)
-    flags = fraud_flags(events, staff, customers)
+    flags = stored_fraud_flags(session, scope, start, end)
     if flags.empty:
-        return flags.assign(day=pd.Series(dtype="object"), staff_name=pd.Series(dtype="object"),
-                            cleared=pd.Series(dtype="bool"))
+        return flags.assign(cleared=pd.Series(dtype="bool"))
     clearances = fraud_clearances(session, scope)
     cleared = set(zip(clearances["event_id"].astype(int), clearances["rule"], strict=True)) if not clearances.empty else set()
-    names = staff_in_scope(session, scope)[["staff_id", "staff_name", "branch_name"]]
-    out = flags.merge(events[["event_id", "day", "stage"]], on="event_id").merge(names, on="staff_id", how="left")
-    out["cleared"] = [(int(e), r) in cleared for e, r in zip(out["event_id"], out["rule"], strict=True)]
-    return out.sort_values(["day", "event_id"]).reset_index(drop=True)
+    flags["cleared"] = [(int(e), r) in cleared for e, r in zip(flags["event_id"], flags["rule"], strict=True)]
+    return flags
 
 
 def funnel(session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None,

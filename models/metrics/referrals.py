@@ -109,9 +109,10 @@ def campaigns(session: Session, scope: Scope | None = None) -> pd.DataFrame:
 
 
 def referral_date_range(session: Session, scope: Scope) -> tuple[date | None, date | None]:
-    row = session.execute(
-        select(func.min(ReferralDaily.day), func.max(ReferralDaily.day)).where(scope.clause(ReferralDaily.branch_id))
-    ).one()
+    statement = select(func.min(ReferralDaily.day), func.max(ReferralDaily.day))
+    if not scope.is_everything:  # without a WHERE both ends are one index lookup each
+        statement = statement.where(scope.clause(ReferralDaily.branch_id))
+    row = session.execute(statement).one()
     return row[0], row[1]
 
 
@@ -472,42 +473,71 @@ KIND_LABELS = {"personal": "个人", "corporate": "对公"}
 def ledger_from_basis(basis: pd.DataFrame, withheld: pd.DataFrame) -> pd.DataFrame:
     """Per staff member: personal / corporate / all effective customers, yuan, withheld count and the
     basis in words, e.g. "个人 12×15元(2026-07-01起) + 个人 3×20元(2026-08-16起) = 240元"."""
+    return ledger_from_counts(basis_counts(basis), withheld_counts(withheld))
+
+
+def basis_counts(basis: pd.DataFrame) -> pd.DataFrame:
+    """Paid customers per staff member, customer kind and rule (valid_from, yuan): what a ledger line says."""
+    columns = ["staff_id", "customer_kind", "valid_from", "yuan_per_customer", "customers"]
+    if basis.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    keyed = basis.assign(staff_id=basis["staff_id"].astype("int64"),
+                         valid_from=basis["valid_from"].map(lambda v: None if pd.isna(v) else pd.Timestamp(v).date()))
+    return (keyed.groupby(["staff_id", "customer_kind", "valid_from", "yuan_per_customer"], dropna=False).size()
+            .rename("customers").reset_index()[columns])
+
+
+def withheld_counts(withheld: pd.DataFrame) -> pd.Series:
+    """Customers withheld per staff member."""
+    if withheld.empty:
+        return pd.Series(dtype="int64", name="flagged_exclusions")
+    return withheld.astype({"staff_id": "int64"}).groupby("staff_id").size().rename("flagged_exclusions")
+
+
+def ledger_from_counts(counts: pd.DataFrame, withheld: pd.Series, describe: bool = True) -> pd.DataFrame:
+    """The ledger from paid customers per staff member, kind and rule (`basis_counts`) and withheld
+    customers per staff member; `describe=False` leaves the basis text out (the leaderboard needs none)."""
     columns = ["staff_id", "personal_customers", "corporate_customers", "effective_customers", "amount",
                "flagged_exclusions", "basis"]
-    staff_ids = sorted(set(basis["staff_id"].dropna().astype(int)) | set(withheld["staff_id"].dropna().astype(int)))
+    staff_ids = sorted(set(counts["staff_id"].dropna().astype(int)) | set(withheld.index.astype(int)))
     if not staff_ids:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
     ids = pd.Index(staff_ids, name="staff_id")
-    paid = basis.astype({"staff_id": "int64"}) if not basis.empty else basis
-    kind = paid["customer_kind"] if not paid.empty else pd.Series(dtype="object")
+    paid = counts.astype({"staff_id": "int64", "customers": "int64", "yuan_per_customer": "float64"})
     ledger = pd.DataFrame(index=ids)
-    ledger["personal_customers"] = (kind == "personal").groupby(paid["staff_id"]).sum().reindex(ids, fill_value=0) \
-        if not paid.empty else 0
-    ledger["corporate_customers"] = (kind == "corporate").groupby(paid["staff_id"]).sum().reindex(ids, fill_value=0) \
-        if not paid.empty else 0
-    ledger["effective_customers"] = paid.groupby("staff_id").size().reindex(ids, fill_value=0) if not paid.empty else 0
-    ledger["amount"] = paid.groupby("staff_id")["yuan_per_customer"].sum().reindex(ids, fill_value=0.0) \
-        if not paid.empty else 0.0
-    ledger["flagged_exclusions"] = withheld.astype({"staff_id": "int64"}).groupby("staff_id").size() \
-        .reindex(ids, fill_value=0) if not withheld.empty else 0
-    parts: dict[int, list[str]] = {}
-    if not paid.empty:
-        groups = paid.assign(valid_from=paid["valid_from"].astype(str), order=(kind != "personal").astype(int)) \
-            .groupby(["staff_id", "order", "valid_from", "customer_kind", "yuan_per_customer"], dropna=False).size()
-        for (staff_id, _order, valid_from, kind_value, yuan), count in groups.items():
-            since = f"({valid_from}起)" if valid_from not in ("None", "nan", "NaT", "<NA>") else "(无适用规则)"
-            parts.setdefault(int(staff_id), []).append(f"{KIND_LABELS.get(kind_value, kind_value)} {count}×{yuan:g}元{since}")
-    texts = []
-    for staff_id, amount, held in zip(ids, ledger["amount"], ledger["flagged_exclusions"], strict=True):
-        mine = parts.get(int(staff_id), [])
-        text = " + ".join(mine) + f" = {amount:g}元" if mine else "0元"
-        texts.append(text + (f"；另有 {held} 名客户因风险提示暂缓计酬" if held else ""))
-    ledger["basis"] = texts
+    for kind in ("personal", "corporate"):
+        ledger[f"{kind}_customers"] = paid[paid["customer_kind"] == kind].groupby("staff_id")["customers"].sum() \
+            .reindex(ids, fill_value=0)
+    ledger["effective_customers"] = paid.groupby("staff_id")["customers"].sum().reindex(ids, fill_value=0)
+    ledger["amount"] = (paid["customers"] * paid["yuan_per_customer"]).groupby(paid["staff_id"]).sum() \
+        .reindex(ids, fill_value=0.0)
+    ledger["flagged_exclusions"] = withheld.reindex(ids, fill_value=0)
+    ledger["basis"] = _basis_texts(paid, ledger) if describe else ""
     ledger = ledger.reset_index()
     for column in ("personal_customers", "corporate_customers", "effective_customers", "flagged_exclusions"):
         ledger[column] = ledger[column].astype("int64")
     ledger["amount"] = ledger["amount"].astype("float64")
     return ledger[columns]
+
+
+def _basis_texts(paid: pd.DataFrame, ledger: pd.DataFrame) -> list[str]:
+    parts: dict[int, list[str]] = {}
+    if not paid.empty:
+        since = paid["valid_from"].map(lambda v: "(无适用规则)" if v is None or pd.isna(v) else f"({pd.Timestamp(v).date()}起)")
+        ordered = paid.assign(since=since, order=(paid["customer_kind"] != "personal").astype(int),
+                              valid_text=since.str.slice(1, 11)).sort_values(
+            ["staff_id", "order", "valid_text", "customer_kind", "yuan_per_customer"])
+        for staff_id, kind_value, yuan, count, since_text in zip(
+                ordered["staff_id"], ordered["customer_kind"], ordered["yuan_per_customer"], ordered["customers"],
+                ordered["since"], strict=True):
+            parts.setdefault(int(staff_id), []).append(
+                f"{KIND_LABELS.get(kind_value, kind_value)} {int(count)}×{yuan:g}元{since_text}")
+    texts = []
+    for staff_id, amount, held in zip(ledger.index, ledger["amount"], ledger["flagged_exclusions"], strict=True):
+        mine = parts.get(int(staff_id), [])
+        text = " + ".join(mine) + f" = {amount:g}元" if mine else "0元"
+        texts.append(text + (f"；另有 {held} 名客户因风险提示暂缓计酬" if held else ""))
+    return texts
 
 
 # ---------------------------------------------------------------- pure: fraud rules
@@ -711,6 +741,41 @@ def compute_rewards(session: Session, scope: Scope, start: date, end: date, camp
     return RewardComputation(basis, withheld, ledger_from_basis(basis, withheld), flags)
 
 
+def reward_ledger_preview(session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None,
+                          describe: bool = True) -> pd.DataFrame:
+    """The ledger `compute_rewards` gives, counted in SQL: paid customers per staff member, kind and rule
+    from the stored first conversions, less the few with open fraud flags (read one by one)."""
+    basis, rule = ReferralRewardBasis, RewardRule
+    covers = and_(rule.customer_kind == basis.customer_kind, basis.day >= rule.valid_from,
+                  (rule.valid_to.is_(None)) | (basis.day <= rule.valid_to))
+    in_period = [scope.clause(basis.branch_id), basis.day.between(start, end)]
+    if campaign_id is not None:
+        in_period.append(basis.campaign_id == int(campaign_id))
+    yuan = func.coalesce(rule.yuan_per_customer, 0.0)
+    counts = read_frame(session, (
+        select(basis.staff_id, basis.customer_kind, rule.valid_from, yuan.label("yuan_per_customer"),
+               func.count().label("customers"))
+        .select_from(basis).outerjoin(rule, covers).where(*in_period)
+        .group_by(basis.staff_id, basis.customer_kind, rule.valid_from, yuan)))
+    flags = stored_fraud_flags(session, scope, start - timedelta(days=FRAUD_LOOKBACK_DAYS), end)[FLAG_COLUMNS]
+    excluded = excluded_customers(flags, fraud_clearances(session, scope))
+    held = pd.DataFrame({"staff_id": pd.Series(dtype="int64")})
+    if not excluded.empty:
+        candidates = read_frame(session, (
+            select(basis.staff_id, basis.customer_id, basis.customer_kind, rule.valid_from,
+                   yuan.label("yuan_per_customer"))
+            .select_from(basis).outerjoin(rule, covers)
+            .where(*in_period, basis.customer_id.in_(sorted(set(excluded["customer_id"].astype(int)))))))
+        held = candidates.merge(excluded, on=["staff_id", "customer_id"])
+        if not held.empty:
+            keys = ["staff_id", "customer_kind", "valid_from", "yuan_per_customer"]
+            less = held.groupby(keys, dropna=False).size().rename("held").reset_index()
+            counts = counts.merge(less, on=keys, how="left")
+            counts["customers"] = counts["customers"] - counts["held"].fillna(0).astype("int64")
+            counts = counts[counts["customers"] > 0].drop(columns="held")
+    return ledger_from_counts(counts, withheld_counts(held), describe=describe)
+
+
 REWARD_METRICS = {"effective_customers", "reward_yuan"}
 
 
@@ -725,7 +790,7 @@ def leaderboard(
     def board_for(period_start: date, period_end: date, full: bool = True) -> pd.DataFrame:
         if full or by in REWARD_METRICS:
             counts = staff_referral_counts(session, scope, period_start, period_end, campaign_id)
-            ledger = compute_rewards(session, scope, period_start, period_end, campaign_id).ledger
+            ledger = reward_ledger_preview(session, scope, period_start, period_end, campaign_id, describe=False)
         else:  # the previous period only supplies a rank by a count: the rollup alone answers it
             counts = staff_referral_totals(session, scope, period_start, period_end, campaign_id).assign(
                 invited_converted=0)
@@ -771,7 +836,7 @@ def quarter_ledger(session: Session, scope: Scope, quarter: str) -> pd.DataFrame
     if not stored.empty:
         return stored
     start, end = parse_quarter(quarter)
-    computed = compute_rewards(session, scope, start, end).ledger
+    computed = reward_ledger_preview(session, scope, start, end)
     names = staff_in_scope(session, scope)[["staff_id", "staff_name", "employee_no", "branch_name"]]
     frame = names.merge(computed, on="staff_id") if not computed.empty else computed.assign(
         staff_name=pd.Series(dtype="object"), employee_no=pd.Series(dtype="object"), branch_name=pd.Series(dtype="object"))

@@ -228,3 +228,17 @@ def test_refresh_for_some_branches_and_days_rebuilds_only_that_window(empty_engi
             rolled = R.staff_referral_totals(session, scope, start, end).sort_values("staff_id")
             raw = R.staff_referral_totals_raw(session, scope, start, end).sort_values("staff_id")
             assert rolled["clicks"].tolist() == raw["clicks"].astype("int64").tolist()
+
+
+def test_reward_ledger_counted_in_sql_equals_the_per_customer_computation(demo_session):
+    campaign = latest_referral_campaign(demo_session)
+    for scope in (Scope.head_office(), a_branch(demo_session)):
+        for start, end, campaign_id in ((date(2026, 7, 1), date(2026, 9, 30), None), (START, DEMO_END, None),
+                                        (START, DEMO_END, campaign)):
+            expected = R.compute_rewards(demo_session, scope, start, end, campaign_id).ledger
+            got = R.reward_ledger_preview(demo_session, scope, start, end, campaign_id)
+            assert len(got) == len(expected)
+            if expected.empty:
+                continue
+            pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True),
+                                          check_dtype=False)

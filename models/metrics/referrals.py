@@ -109,10 +109,11 @@ def campaigns(session: Session, scope: Scope | None = None) -> pd.DataFrame:
 
 
 def referral_date_range(session: Session, scope: Scope) -> tuple[date | None, date | None]:
-    statement = select(func.min(ReferralDaily.day), func.max(ReferralDaily.day))
-    if not scope.is_everything:  # without a WHERE both ends are one index lookup each
-        statement = statement.where(scope.clause(ReferralDaily.branch_id))
-    row = session.execute(statement).one()
+    def end(aggregate):  # one MIN or MAX per SELECT: SQLite answers it with one index lookup, not a scan
+        statement = select(aggregate(ReferralDaily.day))
+        return statement if scope.is_everything else statement.where(scope.clause(ReferralDaily.branch_id))
+
+    row = session.execute(select(end(func.min).scalar_subquery(), end(func.max).scalar_subquery())).one()
     return row[0], row[1]
 
 

@@ -847,7 +847,7 @@ def quarter_ledger(session: Session, scope: Scope, quarter: str) -> pd.DataFrame
 def overview_headline(session: Session, scope: Scope, end: date, days: int = 30) -> dict[str, object]:
     """For the overview page: the last `days` days' conversions, the top staff member and open fraud flags."""
     start = end - timedelta(days=days - 1)
-    counts = staff_referral_counts(session, scope, start, end)
+    counts = staff_referral_totals(session, scope, start, end)
     staff = staff_in_scope(session, scope)
     flags = fraud_review(session, scope, start, end)
     if counts.empty:

@@ -3,6 +3,8 @@ the quarter's reward ledger and fraud signals."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 from sqlmodel import Session
@@ -24,6 +26,7 @@ from models.referrals import FUNNEL_STAGES, ShareChannel
 RANK_METRICS = ["conversions", "invites", "conversion_amount", "effective_customers", "reward_yuan"]
 LEVEL_KEYS = {"staff": "staff_id", "branch": "branch_id", "region": "region_name"}
 LEVEL_NAMES = {"staff": "staff_name", "branch": "branch_name", "region": "region_name"}
+SHOWN_ROWS = 500  # a head-office board has ~20,000 staff: the page shows the top rows, downloads carry every row
 PERCENT = st.column_config.NumberColumn(format="percent")
 YUAN = st.column_config.NumberColumn(format="localized")
 
@@ -120,8 +123,11 @@ with tabs[0]:
         ordered = pd.concat([shown[own], shown[~own]]) if own.any() else shown
         table = labelled(ordered, labels)
         config = {labels["conversion_rate"]: PERCENT, labels["conversion_amount"]: YUAN, labels["reward_yuan"]: YUAN}
-        st.dataframe(highlight_rows(table, own.reindex(ordered.index).set_axis(table.index)), hide_index=True,
-                     width="stretch", column_config=config, key="ref_board_table", height=420)
+        visible = table.head(SHOWN_ROWS)  # head office: the top rows (own row first); the download has all
+        if len(table) > SHOWN_ROWS:
+            st.caption(t("ref.board_top_note", shown=format_number(SHOWN_ROWS), total=format_number(len(table))))
+        st.dataframe(highlight_rows(visible, own.reindex(ordered.index).set_axis(table.index).head(SHOWN_ROWS)),
+                     hide_index=True, width="stretch", column_config=config, key="ref_board_table", height=420)
         download_buttons(table, f"leaderboard_{level}_{start}_{end}", key="ref_board_dl")
         previous = R.previous_period(start, end)
         st.caption(t("ref.previous_period", start=previous[0], end=previous[1]))
@@ -200,9 +206,13 @@ with tabs[4]:
                   "effective_customers": t("ref.col.effective_customers"), "amount": t("ref.col.reward_yuan"),
                   "flagged_exclusions": t("ref.col.withheld"), "basis": t("ref.col.basis"), "status": t("ref.col.status")}
         table = labelled(ordered, labels)
-        st.dataframe(highlight_rows(table, own.reindex(ordered.index).set_axis(table.index)), hide_index=True,
-                     width="stretch", key="ref_ledger_table", column_config={labels["amount"]: YUAN})
-        st.download_button(t("ref.ledger_download"), reward_ledger_workbook(ledger, quarter), f"reward_ledger_{quarter}.xlsx",
+        visible = table.head(SHOWN_ROWS)
+        if len(table) > SHOWN_ROWS:
+            st.caption(t("ref.ledger_top_note", shown=format_number(SHOWN_ROWS), total=format_number(len(table))))
+        st.dataframe(highlight_rows(visible, own.reindex(ordered.index).set_axis(table.index).head(SHOWN_ROWS)),
+                     hide_index=True, width="stretch", key="ref_ledger_table", column_config={labels["amount"]: YUAN})
+        st.download_button(t("ref.ledger_download"), partial(reward_ledger_workbook, ledger, quarter),
+                           f"reward_ledger_{quarter}.xlsx",
                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="ref_ledger_xlsx",
                            icon=":material/payments:", on_click=audit_export, args=(quarter, len(ledger)))
     with st.expander(t("ref.rules")):

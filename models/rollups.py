@@ -11,13 +11,13 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
-from sqlalchemy import Date, Index, and_, case, delete, func, insert, select, true
+from sqlalchemy import Date, Index, Integer, and_, case, delete, func, insert, literal, select, true
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Field, Session, SQLModel
 
 from models.campaign import CampaignDeposit, MigrantCampaign, NameListEntry, SmsMessage, Visit
 from models.groups import GroupDaily, SocialGroup
-from models.referrals import ReferralEvent, ReferralStage
+from models.referrals import InviteCode, ReferralEvent, ReferralStage
 
 
 class ReferralDaily(SQLModel, table=True):
@@ -196,11 +196,99 @@ class CampaignStaffDaily(CampaignListCounts, table=True):
     staff_id: int | None = Field(default=None, foreign_key="staff.id")
 
 
+# ---------------------------------------------------------------- referral page: running totals and the batch
+
+
+class ReferralStaffRunning(SQLModel, table=True):
+    """Cumulative referral counts per code owner (and branch) up to each day with events, per campaign
+    (`campaign_key` = campaign id) and for every campaign together (`campaign_key` = 0). A period's total
+    per staff member is the row at its end minus the row before its start: two index lookups per staff
+    member, however long the period."""
+
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    staff_id: int = Field(primary_key=True)
+    branch_id: int = Field(primary_key=True)
+    campaign_key: int = Field(primary_key=True)
+    day: date = Field(primary_key=True)
+    events: int = 0
+    clicks: int = 0
+    invites: int = 0
+    participants: int = 0
+    live_conversions: int = 0
+    live_amount: float = 0.0
+
+
+ALL_CAMPAIGNS = 0  # ReferralStaffRunning.campaign_key of the series that counts every campaign and general codes
+
+
+class ReferralInvitation(SQLModel, table=True):
+    """A registration through a code whose owner has since converted the same customer (not reversed):
+    `converted_on` is that first conversion's day. The conversion rate's numerator counts these rows
+    instead of searching the raw events for a later conversion."""
+
+    __table_args__ = (
+        Index("ix_referral_invitation_day", "registered_on", "converted_on", "staff_id", "customer_id", "campaign_id"),
+        Index("ix_referral_invitation_branch_day", "branch_id", "registered_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id")
+    branch_id: int = Field(foreign_key="branch.id")
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
+    customer_id: int = Field(foreign_key="customer.id")
+    registered_on: date
+    converted_on: date
+
+
+class ReferralRewardBasis(SQLModel, table=True):
+    """Each customer's first live effective conversion (the one a reward is paid for, once, at the rule
+    valid that day): the reward computation reads a quarter's rows here, not the whole event history."""
+
+    __table_args__ = (
+        Index("ix_referral_reward_basis_branch_day", "branch_id", "day"),
+        Index("ix_referral_reward_basis_day", "day"),
+        Index("ix_referral_reward_basis_customer", "customer_id", unique=True),
+    )
+
+    event_id: int = Field(primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id")
+    branch_id: int = Field(foreign_key="branch.id")
+    customer_id: int = Field(foreign_key="customer.id")
+    customer_kind: str = Field(max_length=16)
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
+    day: date
+
+
+class ReferralFraudFlag(SQLModel, table=True):
+    """One fraud rule hit on one registration or conversion, computed in a batch over the branch's whole
+    history (so a burst flags the customers' later events too); reviewers' clearances stay separate."""
+
+    __table_args__ = (
+        Index("ix_referral_fraud_flag_branch_day", "branch_id", "day"),
+        Index("ix_referral_fraud_flag_day", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: int
+    rule: str = Field(max_length=24)
+    branch_id: int = Field(foreign_key="branch.id")
+    staff_id: int = Field(foreign_key="staff.id")
+    customer_id: int | None = Field(default=None, foreign_key="customer.id")
+    day: date
+    stage: str = Field(max_length=12)
+    detail: str = Field(default="", max_length=200)
+
+
+REFERRAL_BATCH_TABLES = (ReferralStaffRunning, ReferralInvitation, ReferralRewardBasis, ReferralFraudFlag)
+
+
 ROLLUP_TABLES = (ReferralDaily, ReferralMonthly, ReferralChannelDaily, GroupKindDaily, CampaignDepositDaily,
-                 CampaignVillageDaily, CampaignStaffDaily)
+                 CampaignVillageDaily, CampaignStaffDaily, *REFERRAL_BATCH_TABLES)
 # Which raw table each rollup summarises (the regression test checks pages do not read these).
-RAW_SOURCES = {ReferralDaily: ReferralEvent, ReferralMonthly: ReferralEvent, ReferralChannelDaily: ReferralEvent, GroupKindDaily: GroupDaily,
-               CampaignDepositDaily: CampaignDeposit, CampaignVillageDaily: NameListEntry, CampaignStaffDaily: NameListEntry}
+RAW_SOURCES = {ReferralDaily: ReferralEvent, ReferralMonthly: ReferralEvent, ReferralChannelDaily: ReferralEvent,
+               GroupKindDaily: GroupDaily, CampaignDepositDaily: CampaignDeposit, CampaignVillageDaily: NameListEntry,
+               CampaignStaffDaily: NameListEntry, **dict.fromkeys(REFERRAL_BATCH_TABLES, ReferralEvent)}
 # Raw tables summarised by a rollup besides its RAW_SOURCES entry: importing them refreshes the rollups too.
 ALSO_SUMMARISED = (SmsMessage, Visit, CampaignDeposit)
 
@@ -312,6 +400,7 @@ def _refresh(conn: Connection, branch_ids, start, end, progress) -> dict[str, in
     if progress:
         progress(f"  rollup campaign lists: {written[CampaignVillageDaily.__tablename__]:,} village rows, "
                  f"{written[CampaignStaffDaily.__tablename__]:,} staff rows in {time.perf_counter() - started:.1f}s")
+    written.update(_refresh_referral_batch(conn, branch_ids, start, progress))
     if conn.dialect.name == "postgresql":
         for rollup in ROLLUP_TABLES:
             conn.exec_driver_sql(f'ANALYZE "{rollup.__table__.name}"')
@@ -450,6 +539,119 @@ def _dense(frame, key: str):
     return dense.reset_index(drop=True)
 
 
+def _refresh_referral_batch(conn: Connection, branch_ids, start: date | None, progress) -> dict[str, int]:
+    """The referral page's batch tables for the given branches: running totals from `start` on (a day's
+    events change every later total), invitations, reward basis and fraud flags over the branches' whole
+    history (a conversion decides earlier registrations; a burst flags later events)."""
+    written = {}
+    for table, refresh in ((ReferralStaffRunning, _refresh_staff_running), (ReferralInvitation, _refresh_invitations),
+                           (ReferralRewardBasis, _refresh_reward_basis), (ReferralFraudFlag, _refresh_fraud_flags)):
+        started = time.perf_counter()
+        written[table.__tablename__] = refresh(conn, branch_ids, start)
+        if progress:
+            progress(f"  rollup {table.__tablename__}: {written[table.__tablename__]:,} rows in "
+                     f"{time.perf_counter() - started:.1f}s")
+    return written
+
+
+def _refresh_staff_running(conn: Connection, branch_ids, start: date | None) -> int:
+    table, daily = ReferralStaffRunning.__table__, ReferralDaily.__table__.c
+    conn.execute(delete(table).where(_window(table.c.branch_id, table.c.day, branch_ids, start, None)))
+    per_day = {"events": daily.clicks + daily.invites + daily.participants + daily.conversions,
+               "clicks": daily.clicks, "invites": daily.invites, "participants": daily.participants,
+               "live_conversions": daily.live_conversions, "live_amount": daily.live_amount}
+    mine = _window(daily.branch_id, daily.day, branch_ids, None, None)  # the whole history: totals start at 0
+    whole = [daily.staff_id, daily.branch_id]
+    every = (select(daily.staff_id, daily.branch_id, literal(ALL_CAMPAIGNS, Integer).label("campaign_key"), daily.day,
+                    *[func.sum(func.sum(v)).over(partition_by=whole, order_by=daily.day).label(k) for k, v in per_day.items()])
+             .where(mine).group_by(daily.staff_id, daily.branch_id, daily.day))
+    each = (select(daily.staff_id, daily.branch_id, daily.campaign_id.label("campaign_key"), daily.day,
+                   *[func.sum(v).over(partition_by=[*whole, daily.campaign_id], order_by=daily.day).label(k)
+                     for k, v in per_day.items()])
+            .where(mine, daily.campaign_id.is_not(None)))
+    columns = ["staff_id", "branch_id", "campaign_key", "day", *per_day]
+    for source in (every, each):
+        rows = source.subquery()
+        kept = select(*[rows.c[c] for c in columns])
+        conn.execute(insert(table).from_select(columns, kept if start is None else kept.where(rows.c.day >= start)))
+    return conn.execute(select(func.count()).select_from(table).where(
+        _window(table.c.branch_id, table.c.day, branch_ids, start, None))).scalar_one()
+
+
+def _live_conversion(events):
+    return and_(events.c.stage == ReferralStage.CONVERT.value, events.c.reversed_on.is_(None),
+                events.c.customer_id.is_not(None))
+
+
+def _refresh_invitations(conn: Connection, branch_ids, _start: date | None) -> int:
+    table = ReferralInvitation.__table__
+    conn.execute(delete(table).where(_window(table.c.branch_id, table.c.registered_on, branch_ids, None, None)))
+    registered, converted = ReferralEvent.__table__.alias("registered"), ReferralEvent.__table__.alias("converted")
+    owners = true() if branch_ids is None else converted.c.staff_id.in_(
+        select(InviteCode.staff_id).where(InviteCode.branch_id.in_(sorted({int(b) for b in branch_ids}))))
+    first = (select(converted.c.staff_id, converted.c.customer_id, func.min(converted.c.day).label("first_day"))
+             .where(_live_conversion(converted), owners)
+             .group_by(converted.c.staff_id, converted.c.customer_id)).subquery()
+    source = (select(registered.c.staff_id, registered.c.branch_id, registered.c.campaign_id, registered.c.customer_id,
+                     registered.c.day, first.c.first_day)
+              .join_from(registered, first, and_(first.c.staff_id == registered.c.staff_id,
+                                                 first.c.customer_id == registered.c.customer_id))
+              .where(registered.c.stage == ReferralStage.REGISTER.value,
+                     _window(registered.c.branch_id, registered.c.day, branch_ids, None, None)))
+    conn.execute(insert(table).from_select(["staff_id", "branch_id", "campaign_id", "customer_id", "registered_on",
+                                            "converted_on"], source))
+    return conn.execute(select(func.count()).select_from(table).where(
+        _window(table.c.branch_id, table.c.registered_on, branch_ids, None, None))).scalar_one()
+
+
+def _refresh_reward_basis(conn: Connection, branch_ids, start: date | None) -> int:
+    """Customers with a conversion in the window get their first live effective conversion again
+    (it may now be an earlier one, or another branch's)."""
+    table, events = ReferralRewardBasis.__table__, ReferralEvent.__table__
+    everything = branch_ids is None and start is None
+    touched = select(events.c.customer_id).where(
+        events.c.stage == ReferralStage.CONVERT.value, events.c.customer_id.is_not(None),
+        _window(events.c.branch_id, events.c.day, branch_ids, start, None))
+    conn.execute(delete(table) if everything else delete(table).where(table.c.customer_id.in_(touched)))
+    ranked = (select(events.c.id, events.c.staff_id, events.c.branch_id, events.c.customer_id, events.c.customer_kind,
+                     events.c.campaign_id, events.c.day,
+                     func.row_number().over(partition_by=events.c.customer_id,
+                                            order_by=(events.c.day, events.c.id)).label("position"))
+              .where(_live_conversion(events), events.c.effective.is_(True),
+                     true() if everything else events.c.customer_id.in_(touched))).subquery()
+    columns = ["event_id", "staff_id", "branch_id", "customer_id", "customer_kind", "campaign_id", "day"]
+    conn.execute(insert(table).from_select(columns, select(*[ranked.c[c] for c in ["id", *columns[1:]]])
+                                           .where(ranked.c.position == 1)))
+    return conn.execute(select(func.count()).select_from(table).where(
+        _window(table.c.branch_id, table.c.day, branch_ids, start, None))).scalar_one()
+
+
+def _refresh_fraud_flags(conn: Connection, branch_ids, _start: date | None) -> int:
+    from models.metrics.org import read_frame
+    from models.metrics.referrals import fraud_flags, fraud_reference
+    from models.scope import Scope
+
+    table, events = ReferralFraudFlag.__table__, ReferralEvent.__table__
+    scope = Scope.head_office() if branch_ids is None else Scope.for_branches(branch_ids)
+    conn.execute(delete(table).where(scope.clause(table.c.branch_id)))
+    checked = read_frame(conn, select(
+        events.c.id.label("event_id"), events.c.code_id, events.c.staff_id, events.c.branch_id, events.c.customer_id,
+        events.c.stage, events.c.day, events.c.device_id, events.c.phone_prefix, events.c.reversed_on,
+    ).where(scope.clause(events.c.branch_id),
+            events.c.stage.in_([ReferralStage.REGISTER.value, ReferralStage.CONVERT.value])).order_by(events.c.id))
+    staff, customers = fraud_reference(conn, scope)
+    flags = fraud_flags(checked, staff, customers)
+    if flags.empty:
+        return 0
+    rows = flags.merge(checked[["event_id", "branch_id", "day", "stage"]], on="event_id")
+    rows["customer_id"] = rows["customer_id"].astype("Int64").astype(object).where(rows["customer_id"].notna(), None)
+    records = [{k: (int(v) if k in ("event_id", "staff_id", "branch_id") else v) for k, v in r.items()}
+               for r in rows[["event_id", "rule", "branch_id", "staff_id", "customer_id", "day", "stage", "detail"]]
+               .to_dict("records")]
+    conn.execute(insert(table), records)
+    return len(records)
+
+
 def refresh_for_rows(session: Session, table, rows) -> None:
     """For importers: after writing `rows` (a DataFrame with branch_id and day) into a raw table that a
     rollup summarises, rebuild the rollups of those branches and days in the same transaction."""
@@ -483,6 +685,7 @@ def refresh_rollups(
         return _refresh(conn, branch_ids, start, end, progress)
 
 
-__all__ = ["ALSO_SUMMARISED", "ROLLUP_TABLES", "RAW_SOURCES", "CampaignDepositDaily", "CampaignStaffDaily",
-           "CampaignVillageDaily", "GroupKindDaily", "ReferralChannelDaily",
-           "ReferralDaily", "ReferralMonthly", "refresh_for_rows", "refresh_rollups", "whole_months"]
+__all__ = ["ALL_CAMPAIGNS", "ALSO_SUMMARISED", "ROLLUP_TABLES", "RAW_SOURCES", "CampaignDepositDaily",
+           "CampaignStaffDaily", "CampaignVillageDaily", "GroupKindDaily", "ReferralChannelDaily", "ReferralDaily",
+           "ReferralFraudFlag", "ReferralInvitation", "ReferralMonthly", "ReferralRewardBasis", "ReferralStaffRunning",
+           "refresh_for_rows", "refresh_rollups", "whole_months"]

@@ -93,6 +93,11 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ref.kpi.amount": ("转化金额", "Conversion amount"),
     "ref.kpi.reward": ("奖励合计", "Rewards"),
     "ref.top_chart": ("前 {n} 名", "Top {n}"),
+    "ref.board_top_note": ("共 {total} 行，此处显示前 {shown} 行（本人所在行置顶）；下载文件包含全部行，也可切换到网点或片区层级。",
+                           "{total} rows; the top {shown} are shown here (your own row first). The downloads hold every row; "
+                           "the branch and region levels sum them up."),
+    "ref.ledger_top_note": ("共 {total} 名员工，此处显示金额最高的前 {shown} 名（本人置顶）；奖励台账下载包含全部员工。",
+                            "{total} staff; the {shown} largest amounts are shown here (yours first). The ledger download holds everyone."),
     "ref.previous_period": ("名次变化与上一等长周期（{start} 至 {end}）比较。", "Rank change compares with the previous period of equal length ({start} to {end})."),
     "ref.funnel_title": ("点击 → 注册 → 参与 → 转化", "Click → register → participate → convert"),
     "ref.funnel_staff": ("查看某位员工", "Show one staff member"),

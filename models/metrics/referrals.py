@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, case, delete, distinct, exists, func, select, union_all
+from sqlalchemy import and_, case, delete, distinct, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -34,7 +34,16 @@ from models.referrals import (
     ShareChannel,
     ShareEvent,
 )
-from models.rollups import ReferralChannelDaily, ReferralDaily, ReferralMonthly, refresh_rollups, whole_months
+from models.rollups import (
+    ALL_CAMPAIGNS,
+    ReferralChannelDaily,
+    ReferralDaily,
+    ReferralFraudFlag,
+    ReferralInvitation,
+    ReferralRewardBasis,
+    ReferralStaffRunning,
+    refresh_rollups,
+)
 from models.scope import Scope
 
 FAR_FUTURE = date(9999, 12, 31)
@@ -100,9 +109,11 @@ def campaigns(session: Session, scope: Scope | None = None) -> pd.DataFrame:
 
 
 def referral_date_range(session: Session, scope: Scope) -> tuple[date | None, date | None]:
-    row = session.execute(
-        select(func.min(ReferralDaily.day), func.max(ReferralDaily.day)).where(scope.clause(ReferralDaily.branch_id))
-    ).one()
+    def end(aggregate):  # one MIN or MAX per SELECT: SQLite answers it with one index lookup, not a scan
+        statement = select(aggregate(ReferralDaily.day))
+        return statement if scope.is_everything else statement.where(scope.clause(ReferralDaily.branch_id))
+
+    row = session.execute(select(end(func.min).scalar_subquery(), end(func.max).scalar_subquery())).one()
     return row[0], row[1]
 
 
@@ -154,35 +165,47 @@ def staff_referral_counts(
 
 
 def staff_referral_totals(
-    session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None
+    session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None,
+    staff_id: int | None = None,
 ) -> pd.DataFrame:
-    """The leaderboard's counts per code owner from the rollups (not the raw events): the period's whole
-    months from ReferralMonthly, its edge days from ReferralDaily."""
+    """The leaderboard's counts per code owner from the running totals (not the raw events): for each
+    owner, the total on the last day with events up to `end` minus the one before `start` — two index
+    lookups per staff member whatever the period's length."""
+    key = ALL_CAMPAIGNS if campaign_id is None else int(campaign_id)
+    owners = select(InviteCode.staff_id, InviteCode.branch_id).where(scope.clause(InviteCode.branch_id)).distinct()
+    if staff_id is not None:
+        owners = owners.where(InviteCode.staff_id == int(staff_id))
+    owners = owners.subquery()
 
-    def part(table, day_column, first: date, last: date):
-        statement = (
-            select(table.staff_id, table.clicks, table.invites, table.participants,
-                   table.live_conversions.label("conversions"), table.live_amount.label("conversion_amount"))
-            .where(scope.clause(table.branch_id), day_column.between(first, last))
-        )
-        return statement if campaign_id is None else statement.where(table.campaign_id == int(campaign_id))
+    def last_day_up_to(day: date):
+        row = aliased(ReferralStaffRunning)
+        return (select(func.max(row.day)).where(row.staff_id == owners.c.staff_id, row.branch_id == owners.c.branch_id,
+                                                row.campaign_key == key, row.day <= day).scalar_subquery())
 
-    months = whole_months(start, end)
-    if months is None:
-        parts = [part(ReferralDaily, ReferralDaily.day, start, end)]
-    else:
-        parts = [part(ReferralMonthly, ReferralMonthly.month, months[0], months[1])]
-        if start < months[0]:
-            parts.append(part(ReferralDaily, ReferralDaily.day, start, months[0] - timedelta(days=1)))
-        if months[1] < end:
-            parts.append(part(ReferralDaily, ReferralDaily.day, months[1] + timedelta(days=1), end))
-    rows = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    statement = select(
-        rows.c.staff_id, func.sum(rows.c.clicks).label("clicks"), func.sum(rows.c.invites).label("invites"),
-        func.sum(rows.c.participants).label("participants"), func.sum(rows.c.conversions).label("conversions"),
-        func.sum(rows.c.conversion_amount).label("conversion_amount"),
-    ).group_by(rows.c.staff_id)
-    return read_frame(session, statement)
+    bounds = select(owners.c.staff_id, owners.c.branch_id, last_day_up_to(end).label("end_day"),
+                    last_day_up_to(start - timedelta(days=1)).label("before_day")).subquery()
+    at_end, before = aliased(ReferralStaffRunning), aliased(ReferralStaffRunning)
+
+    def on(row, day_column):
+        return and_(row.staff_id == bounds.c.staff_id, row.branch_id == bounds.c.branch_id, row.campaign_key == key,
+                    row.day == day_column)
+
+    def period(column: str):
+        return getattr(at_end, column) - func.coalesce(getattr(before, column), 0)
+
+    statement = (
+        select(bounds.c.staff_id, period("clicks").label("clicks"), period("invites").label("invites"),
+               period("participants").label("participants"), period("live_conversions").label("conversions"),
+               period("live_amount").label("conversion_amount"))
+        .select_from(bounds)
+        .join(at_end, on(at_end, bounds.c.end_day))
+        .outerjoin(before, on(before, bounds.c.before_day))
+        .where(period("events") > 0)
+    )
+    frame = read_frame(session, statement)
+    if frame["staff_id"].duplicated().any():  # an owner whose codes belonged to two branches
+        frame = frame.groupby("staff_id", as_index=False).sum()
+    return frame.assign(conversion_amount=frame["conversion_amount"].astype("float64").round(2))
 
 
 def staff_referral_totals_raw(
@@ -210,18 +233,17 @@ def invited_converted(
     session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None
 ) -> pd.DataFrame:
     """Per code owner: people who registered in the period and have converted (not reversed) by `end`,
-    the numerator of the conversion rate, so the rate never mixes two cohorts."""
-    later = aliased(ReferralEvent)
-    converted = exists().where(later.customer_id == ReferralEvent.customer_id, later.staff_id == ReferralEvent.staff_id,
-                               later.stage == ReferralStage.CONVERT.value, later.reversed_on.is_(None), later.day <= end)
+    the numerator of the conversion rate, so the rate never mixes two cohorts. Read from the stored
+    invitations, each carrying the day its customer first converted through the same owner."""
     statement = (
-        select(ReferralEvent.staff_id, func.count(distinct(ReferralEvent.customer_id)).label("invited_converted"))
-        .where(scope.clause(ReferralEvent.branch_id), ReferralEvent.day.between(start, end),
-               ReferralEvent.stage == ReferralStage.REGISTER.value, converted)
-        .group_by(ReferralEvent.staff_id)
+        select(ReferralInvitation.staff_id,
+               func.count(distinct(ReferralInvitation.customer_id)).label("invited_converted"))
+        .where(scope.clause(ReferralInvitation.branch_id), ReferralInvitation.registered_on.between(start, end),
+               ReferralInvitation.converted_on <= end)
+        .group_by(ReferralInvitation.staff_id)
     )
     if campaign_id is not None:
-        statement = statement.where(ReferralEvent.campaign_id == int(campaign_id))
+        statement = statement.where(ReferralInvitation.campaign_id == int(campaign_id))
     frame = read_frame(session, statement)
     return frame if not frame.empty else pd.DataFrame({"staff_id": pd.Series(dtype="int64"),
                                                        "invited_converted": pd.Series(dtype="int64")})
@@ -235,27 +257,48 @@ def reward_rules(session: Session, scope: Scope | None = None) -> pd.DataFrame:
     return read_frame(session, statement)
 
 
-def effective_events(session: Session, scope: Scope, end: date) -> pd.DataFrame:
-    """Every live effective conversion up to `end`: the history that decides who became effective when."""
+def first_effective_conversions(session: Session, scope: Scope, start: date, end: date) -> pd.DataFrame:
+    """Customers whose first live effective conversion (bank-wide, so nobody is paid twice) fell in the
+    period, from the batch table `ReferralRewardBasis`."""
+    basis = ReferralRewardBasis
     statement = (
-        select(ReferralEvent.id.label("event_id"), ReferralEvent.staff_id, ReferralEvent.branch_id,
-               ReferralEvent.customer_id, ReferralEvent.customer_kind, ReferralEvent.campaign_id, ReferralEvent.day)
-        .where(scope.clause(ReferralEvent.branch_id), ReferralEvent.day <= end, ReferralEvent.effective.is_(True),
-               _live_conversion(), ReferralEvent.customer_id.is_not(None))
-        .order_by(ReferralEvent.day, ReferralEvent.id)
+        select(basis.event_id, basis.staff_id, basis.branch_id, basis.customer_id, basis.customer_kind,
+               basis.campaign_id, basis.day)
+        .where(scope.clause(basis.branch_id), basis.day.between(start, end))
+        .order_by(basis.day, basis.event_id)
     )
     return read_frame(session, statement)
 
 
-def fraud_check_events(session: Session, scope: Scope, start: date, end: date) -> pd.DataFrame:
-    """Registrations and conversions in the period, with the fields the fraud rules read."""
+def fraud_check_events(session: Session, scope: Scope, start: date | None = None, end: date | None = None) -> pd.DataFrame:
+    """Registrations and conversions (in the period, if one is given) with the fields the fraud rules
+    read: the batch that fills `ReferralFraudFlag` reads a branch's whole history."""
     statement = (
         select(ReferralEvent.id.label("event_id"), ReferralEvent.code_id, ReferralEvent.staff_id,
                ReferralEvent.branch_id, ReferralEvent.customer_id, ReferralEvent.stage, ReferralEvent.day,
                ReferralEvent.device_id, ReferralEvent.phone_prefix, ReferralEvent.reversed_on)
-        .where(scope.clause(ReferralEvent.branch_id), ReferralEvent.day.between(start, end),
+        .where(scope.clause(ReferralEvent.branch_id),
                ReferralEvent.stage.in_([ReferralStage.REGISTER.value, ReferralStage.CONVERT.value]))
         .order_by(ReferralEvent.id)
+    )
+    if start is not None:
+        statement = statement.where(ReferralEvent.day >= start)
+    if end is not None:
+        statement = statement.where(ReferralEvent.day <= end)
+    return read_frame(session, statement)
+
+
+def stored_fraud_flags(session: Session, scope: Scope, start: date, end: date) -> pd.DataFrame:
+    """Flags the batch stored for events in the period, with the event's day and stage and the owner's
+    name and branch."""
+    flag = ReferralFraudFlag
+    statement = (
+        select(flag.event_id, flag.staff_id, flag.customer_id, flag.rule, flag.detail, flag.day, flag.stage,
+               Staff.name.label("staff_name"), Branch.name.label("branch_name"))
+        .join(Staff, Staff.id == flag.staff_id, isouter=True)
+        .join(Branch, Branch.id == flag.branch_id, isouter=True)
+        .where(scope.clause(flag.branch_id), flag.day.between(start, end))
+        .order_by(flag.day, flag.event_id, flag.rule)
     )
     return read_frame(session, statement)
 
@@ -282,24 +325,13 @@ def funnel_counts(
     session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None,
     staff_id: int | None = None,
 ) -> pd.DataFrame:
-    """People at each funnel stage (conversions not reversed) per campaign; empty campaign = general codes."""
-    stages = {ReferralStage.CLICK.value: ReferralDaily.clicks, ReferralStage.REGISTER.value: ReferralDaily.invites,
-              ReferralStage.PARTICIPATE.value: ReferralDaily.participants,
-              ReferralStage.CONVERT.value: ReferralDaily.live_conversions}
-    statement = (
-        select(ReferralDaily.campaign_id, *[func.sum(column).label(stage) for stage, column in stages.items()])
-        .where(scope.clause(ReferralDaily.branch_id), ReferralDaily.day.between(start, end))
-        .group_by(ReferralDaily.campaign_id)
-    )
-    if campaign_id is not None:
-        statement = statement.where(ReferralDaily.campaign_id == int(campaign_id))
-    if staff_id is not None:
-        statement = statement.where(ReferralDaily.staff_id == int(staff_id))
-    wide = read_frame(session, statement)
-    frame = wide.melt(id_vars="campaign_id", value_vars=list(stages), var_name="stage", value_name="events")
-    frame = frame[frame["events"].fillna(0) > 0].reset_index(drop=True)
-    frame["events"] = frame["events"].astype("int64")
-    return frame
+    """People at each funnel stage (conversions not reversed) in the period: the leaderboard's running
+    totals summed over the code owners (or one owner)."""
+    totals = staff_referral_totals(session, scope, start, end, campaign_id, staff_id)
+    stages = {ReferralStage.CLICK.value: "clicks", ReferralStage.REGISTER.value: "invites",
+              ReferralStage.PARTICIPATE.value: "participants", ReferralStage.CONVERT.value: "conversions"}
+    frame = pd.DataFrame({"stage": list(stages), "events": [int(totals[c].sum()) for c in stages.values()]})
+    return frame[frame["events"] > 0].reset_index(drop=True).astype({"events": "int64"})
 
 
 def share_totals(session: Session, scope: Scope, start: date, end: date, staff_id: int | None = None) -> pd.DataFrame:
@@ -442,42 +474,71 @@ KIND_LABELS = {"personal": "个人", "corporate": "对公"}
 def ledger_from_basis(basis: pd.DataFrame, withheld: pd.DataFrame) -> pd.DataFrame:
     """Per staff member: personal / corporate / all effective customers, yuan, withheld count and the
     basis in words, e.g. "个人 12×15元(2026-07-01起) + 个人 3×20元(2026-08-16起) = 240元"."""
+    return ledger_from_counts(basis_counts(basis), withheld_counts(withheld))
+
+
+def basis_counts(basis: pd.DataFrame) -> pd.DataFrame:
+    """Paid customers per staff member, customer kind and rule (valid_from, yuan): what a ledger line says."""
+    columns = ["staff_id", "customer_kind", "valid_from", "yuan_per_customer", "customers"]
+    if basis.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    keyed = basis.assign(staff_id=basis["staff_id"].astype("int64"),
+                         valid_from=basis["valid_from"].map(lambda v: None if pd.isna(v) else pd.Timestamp(v).date()))
+    return (keyed.groupby(["staff_id", "customer_kind", "valid_from", "yuan_per_customer"], dropna=False).size()
+            .rename("customers").reset_index()[columns])
+
+
+def withheld_counts(withheld: pd.DataFrame) -> pd.Series:
+    """Customers withheld per staff member."""
+    if withheld.empty:
+        return pd.Series(dtype="int64", name="flagged_exclusions")
+    return withheld.astype({"staff_id": "int64"}).groupby("staff_id").size().rename("flagged_exclusions")
+
+
+def ledger_from_counts(counts: pd.DataFrame, withheld: pd.Series, describe: bool = True) -> pd.DataFrame:
+    """The ledger from paid customers per staff member, kind and rule (`basis_counts`) and withheld
+    customers per staff member; `describe=False` leaves the basis text out (the leaderboard needs none)."""
     columns = ["staff_id", "personal_customers", "corporate_customers", "effective_customers", "amount",
                "flagged_exclusions", "basis"]
-    staff_ids = sorted(set(basis["staff_id"].dropna().astype(int)) | set(withheld["staff_id"].dropna().astype(int)))
+    staff_ids = sorted(set(counts["staff_id"].dropna().astype(int)) | set(withheld.index.astype(int)))
     if not staff_ids:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
     ids = pd.Index(staff_ids, name="staff_id")
-    paid = basis.astype({"staff_id": "int64"}) if not basis.empty else basis
-    kind = paid["customer_kind"] if not paid.empty else pd.Series(dtype="object")
+    paid = counts.astype({"staff_id": "int64", "customers": "int64", "yuan_per_customer": "float64"})
     ledger = pd.DataFrame(index=ids)
-    ledger["personal_customers"] = (kind == "personal").groupby(paid["staff_id"]).sum().reindex(ids, fill_value=0) \
-        if not paid.empty else 0
-    ledger["corporate_customers"] = (kind == "corporate").groupby(paid["staff_id"]).sum().reindex(ids, fill_value=0) \
-        if not paid.empty else 0
-    ledger["effective_customers"] = paid.groupby("staff_id").size().reindex(ids, fill_value=0) if not paid.empty else 0
-    ledger["amount"] = paid.groupby("staff_id")["yuan_per_customer"].sum().reindex(ids, fill_value=0.0) \
-        if not paid.empty else 0.0
-    ledger["flagged_exclusions"] = withheld.astype({"staff_id": "int64"}).groupby("staff_id").size() \
-        .reindex(ids, fill_value=0) if not withheld.empty else 0
-    parts: dict[int, list[str]] = {}
-    if not paid.empty:
-        groups = paid.assign(valid_from=paid["valid_from"].astype(str), order=(kind != "personal").astype(int)) \
-            .groupby(["staff_id", "order", "valid_from", "customer_kind", "yuan_per_customer"], dropna=False).size()
-        for (staff_id, _order, valid_from, kind_value, yuan), count in groups.items():
-            since = f"({valid_from}起)" if valid_from not in ("None", "nan", "NaT", "<NA>") else "(无适用规则)"
-            parts.setdefault(int(staff_id), []).append(f"{KIND_LABELS.get(kind_value, kind_value)} {count}×{yuan:g}元{since}")
-    texts = []
-    for staff_id, amount, held in zip(ids, ledger["amount"], ledger["flagged_exclusions"], strict=True):
-        mine = parts.get(int(staff_id), [])
-        text = " + ".join(mine) + f" = {amount:g}元" if mine else "0元"
-        texts.append(text + (f"；另有 {held} 名客户因风险提示暂缓计酬" if held else ""))
-    ledger["basis"] = texts
+    for kind in ("personal", "corporate"):
+        ledger[f"{kind}_customers"] = paid[paid["customer_kind"] == kind].groupby("staff_id")["customers"].sum() \
+            .reindex(ids, fill_value=0)
+    ledger["effective_customers"] = paid.groupby("staff_id")["customers"].sum().reindex(ids, fill_value=0)
+    ledger["amount"] = (paid["customers"] * paid["yuan_per_customer"]).groupby(paid["staff_id"]).sum() \
+        .reindex(ids, fill_value=0.0)
+    ledger["flagged_exclusions"] = withheld.reindex(ids, fill_value=0)
+    ledger["basis"] = _basis_texts(paid, ledger) if describe else ""
     ledger = ledger.reset_index()
     for column in ("personal_customers", "corporate_customers", "effective_customers", "flagged_exclusions"):
         ledger[column] = ledger[column].astype("int64")
     ledger["amount"] = ledger["amount"].astype("float64")
     return ledger[columns]
+
+
+def _basis_texts(paid: pd.DataFrame, ledger: pd.DataFrame) -> list[str]:
+    parts: dict[int, list[str]] = {}
+    if not paid.empty:
+        since = paid["valid_from"].map(lambda v: "(无适用规则)" if v is None or pd.isna(v) else f"({pd.Timestamp(v).date()}起)")
+        ordered = paid.assign(since=since, order=(paid["customer_kind"] != "personal").astype(int),
+                              valid_text=since.str.slice(1, 11)).sort_values(
+            ["staff_id", "order", "valid_text", "customer_kind", "yuan_per_customer"])
+        for staff_id, kind_value, yuan, count, since_text in zip(
+                ordered["staff_id"], ordered["customer_kind"], ordered["yuan_per_customer"], ordered["customers"],
+                ordered["since"], strict=True):
+            parts.setdefault(int(staff_id), []).append(
+                f"{KIND_LABELS.get(kind_value, kind_value)} {int(count)}×{yuan:g}元{since_text}")
+    texts = []
+    for staff_id, amount, held in zip(ledger.index, ledger["amount"], ledger["flagged_exclusions"], strict=True):
+        mine = parts.get(int(staff_id), [])
+        text = " + ".join(mine) + f" = {amount:g}元" if mine else "0元"
+        texts.append(text + (f"；另有 {held} 名客户因风险提示暂缓计酬" if held else ""))
+    return texts
 
 
 # ---------------------------------------------------------------- pure: fraud rules
@@ -669,17 +730,51 @@ FRAUD_LOOKBACK_DAYS = 60
 
 def compute_rewards(session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None) -> RewardComputation:
     """Rewards earned in [start, end]: the rule valid on each customer's effective day, flagged
-    customers withheld until a reviewer clears them."""
-    events = fraud_check_events(session, scope, start - timedelta(days=FRAUD_LOOKBACK_DAYS), end)
-    staff, customers = fraud_reference(session, scope)
-    flags = fraud_flags(events, staff, customers)
+    customers withheld until a reviewer clears them. Reads the batch tables (first effective conversions,
+    fraud flags), never the raw events: a quarter at head office is a few ten thousand rows."""
+    flags = stored_fraud_flags(session, scope, start - timedelta(days=FRAUD_LOOKBACK_DAYS), end)[FLAG_COLUMNS]
     excluded = excluded_customers(flags, fraud_clearances(session, scope))
-    effective = effective_events(session, scope, end)
+    effective = first_effective_conversions(session, scope, start, end)
     basis, withheld = reward_basis(effective, reward_rules(session), excluded, start, end)
     if campaign_id is not None:
         basis = basis[basis["campaign_id"] == campaign_id]
         withheld = withheld[withheld["campaign_id"] == campaign_id]
     return RewardComputation(basis, withheld, ledger_from_basis(basis, withheld), flags)
+
+
+def reward_ledger_preview(session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None,
+                          describe: bool = True) -> pd.DataFrame:
+    """The ledger `compute_rewards` gives, counted in SQL: paid customers per staff member, kind and rule
+    from the stored first conversions, less the few with open fraud flags (read one by one)."""
+    basis, rule = ReferralRewardBasis, RewardRule
+    covers = and_(rule.customer_kind == basis.customer_kind, basis.day >= rule.valid_from,
+                  (rule.valid_to.is_(None)) | (basis.day <= rule.valid_to))
+    in_period = [scope.clause(basis.branch_id), basis.day.between(start, end)]
+    if campaign_id is not None:
+        in_period.append(basis.campaign_id == int(campaign_id))
+    yuan = func.coalesce(rule.yuan_per_customer, 0.0)
+    counts = read_frame(session, (
+        select(basis.staff_id, basis.customer_kind, rule.valid_from, yuan.label("yuan_per_customer"),
+               func.count().label("customers"))
+        .select_from(basis).outerjoin(rule, covers).where(*in_period)
+        .group_by(basis.staff_id, basis.customer_kind, rule.valid_from, yuan)))
+    flags = stored_fraud_flags(session, scope, start - timedelta(days=FRAUD_LOOKBACK_DAYS), end)[FLAG_COLUMNS]
+    excluded = excluded_customers(flags, fraud_clearances(session, scope))
+    held = pd.DataFrame({"staff_id": pd.Series(dtype="int64")})
+    if not excluded.empty:
+        candidates = read_frame(session, (
+            select(basis.staff_id, basis.customer_id, basis.customer_kind, rule.valid_from,
+                   yuan.label("yuan_per_customer"))
+            .select_from(basis).outerjoin(rule, covers)
+            .where(*in_period, basis.customer_id.in_(sorted(set(excluded["customer_id"].astype(int)))))))
+        held = candidates.merge(excluded, on=["staff_id", "customer_id"])
+        if not held.empty:
+            keys = ["staff_id", "customer_kind", "valid_from", "yuan_per_customer"]
+            less = held.groupby(keys, dropna=False).size().rename("held").reset_index()
+            counts = counts.merge(less, on=keys, how="left")
+            counts["customers"] = counts["customers"] - counts["held"].fillna(0).astype("int64")
+            counts = counts[counts["customers"] > 0].drop(columns="held")
+    return ledger_from_counts(counts, withheld_counts(held), describe=describe)
 
 
 REWARD_METRICS = {"effective_customers", "reward_yuan"}
@@ -696,7 +791,7 @@ def leaderboard(
     def board_for(period_start: date, period_end: date, full: bool = True) -> pd.DataFrame:
         if full or by in REWARD_METRICS:
             counts = staff_referral_counts(session, scope, period_start, period_end, campaign_id)
-            ledger = compute_rewards(session, scope, period_start, period_end, campaign_id).ledger
+            ledger = reward_ledger_preview(session, scope, period_start, period_end, campaign_id, describe=False)
         else:  # the previous period only supplies a rank by a count: the rollup alone answers it
             counts = staff_referral_totals(session, scope, period_start, period_end, campaign_id).assign(
                 invited_converted=0)
@@ -712,18 +807,13 @@ def leaderboard(
 
 def fraud_review(session: Session, scope: Scope, start: date, end: date) -> pd.DataFrame:
     """Flagged events in the period with staff, day and whether a reviewer has cleared them."""
-    events = fraud_check_events(session, scope, start, end)
-    staff, customers = fraud_reference(session, scope)
-    flags = fraud_flags(events, staff, customers)
+    flags = stored_fraud_flags(session, scope, start, end)
     if flags.empty:
-        return flags.assign(day=pd.Series(dtype="object"), staff_name=pd.Series(dtype="object"),
-                            cleared=pd.Series(dtype="bool"))
+        return flags.assign(cleared=pd.Series(dtype="bool"))
     clearances = fraud_clearances(session, scope)
     cleared = set(zip(clearances["event_id"].astype(int), clearances["rule"], strict=True)) if not clearances.empty else set()
-    names = staff_in_scope(session, scope)[["staff_id", "staff_name", "branch_name"]]
-    out = flags.merge(events[["event_id", "day", "stage"]], on="event_id").merge(names, on="staff_id", how="left")
-    out["cleared"] = [(int(e), r) in cleared for e, r in zip(out["event_id"], out["rule"], strict=True)]
-    return out.sort_values(["day", "event_id"]).reset_index(drop=True)
+    flags["cleared"] = [(int(e), r) in cleared for e, r in zip(flags["event_id"], flags["rule"], strict=True)]
+    return flags
 
 
 def funnel(session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None,
@@ -747,7 +837,7 @@ def quarter_ledger(session: Session, scope: Scope, quarter: str) -> pd.DataFrame
     if not stored.empty:
         return stored
     start, end = parse_quarter(quarter)
-    computed = compute_rewards(session, scope, start, end).ledger
+    computed = reward_ledger_preview(session, scope, start, end)
     names = staff_in_scope(session, scope)[["staff_id", "staff_name", "employee_no", "branch_name"]]
     frame = names.merge(computed, on="staff_id") if not computed.empty else computed.assign(
         staff_name=pd.Series(dtype="object"), employee_no=pd.Series(dtype="object"), branch_name=pd.Series(dtype="object"))
@@ -757,7 +847,7 @@ def quarter_ledger(session: Session, scope: Scope, quarter: str) -> pd.DataFrame
 def overview_headline(session: Session, scope: Scope, end: date, days: int = 30) -> dict[str, object]:
     """For the overview page: the last `days` days' conversions, the top staff member and open fraud flags."""
     start = end - timedelta(days=days - 1)
-    counts = staff_referral_counts(session, scope, start, end)
+    counts = staff_referral_totals(session, scope, start, end)
     staff = staff_in_scope(session, scope)
     flags = fraud_review(session, scope, start, end)
     if counts.empty:

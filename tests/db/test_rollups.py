@@ -8,7 +8,8 @@ from datetime import date, timedelta
 
 import pandas as pd
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import event, exists, func, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from models.campaign import CampaignDeposit, NameListEntry
@@ -20,11 +21,13 @@ from models.metrics import groups as G
 from models.metrics import referrals as R
 from models.metrics.org import read_frame
 from models.org import Branch
-from models.rollups import ReferralDaily, refresh_rollups
+from models.referrals import ReferralEvent
+from models.rollups import ROLLUP_TABLES, ReferralDaily, ReferralFraudFlag, ReferralRewardBasis, refresh_rollups
 from models.scope import Scope
 from tests.conftest import DEMO_END
 
 RAW_EVENT_TABLES = ("referralevent", "groupdaily", "campaigndeposit", "namelistentry", "smsmessage", "visit")
+ROLLUP_NAMES = "|".join(rf'\b"?{table.__tablename__}"?\b' for table in ROLLUP_TABLES)
 START = DEMO_END - timedelta(days=89)
 
 
@@ -75,7 +78,35 @@ def test_aggregate_page_queries_read_rollups_not_raw_events(demo_session, scope_
         statements = statements_run_by(demo_session, call)
         assert statements, f"{name} ran no SQL"
         assert touched_raw_tables(statements) == set(), f"{name} read raw events: {statements}"
-        assert any("_daily" in s or "daily" in s for s in statements), name
+        assert any(re.search(ROLLUP_NAMES, s) for s in statements), name
+
+
+@pytest.mark.parametrize("scope_kind", ["head_office", "branch"])
+def test_every_referral_page_query_reads_summaries_not_raw_events(demo_session, scope_kind):
+    """The referral page's and the overview's referral calls as the page makes them, rewards and fraud
+    flags included: none reads the raw referral events (the batch tables hold flags and reward basis)."""
+    scope = Scope.head_office() if scope_kind == "head_office" else a_branch(demo_session)
+    calls = {
+        "leaderboard": lambda: R.leaderboard(demo_session, scope, START, DEMO_END),
+        "leaderboard by reward": lambda: R.leaderboard(demo_session, scope, START, DEMO_END, by="reward_yuan"),
+        "branch board of a campaign": lambda: R.leaderboard(demo_session, scope, START, DEMO_END, level="branch",
+                                                            campaign_id=latest_referral_campaign(demo_session)),
+        "funnel of one staff member": lambda: R.funnel(demo_session, scope, START, DEMO_END, staff_id=1),
+        "channels": lambda: R.promotion_channels(demo_session, scope, START, DEMO_END),
+        "internal referrals": lambda: R.internal_referrals(demo_session, scope, START, DEMO_END),
+        "quarter ledger (stored)": lambda: R.quarter_ledger(demo_session, scope, "2026Q3"),
+        "quarter ledger (preview)": lambda: R.quarter_ledger(demo_session, scope, R.quarter_of(DEMO_END)),
+        "fraud review": lambda: R.fraud_review(demo_session, scope, START, DEMO_END),
+        "overview headline": lambda: R.overview_headline(demo_session, scope, DEMO_END),
+    }
+    for name, call in calls.items():
+        statements = statements_run_by(demo_session, call)
+        assert statements, f"{name} ran no SQL"
+        assert touched_raw_tables(statements) == set(), f"{name} read raw events: {statements}"
+
+
+def latest_referral_campaign(session: Session) -> int:
+    return int(R.campaigns(session).iloc[-1]["campaign_id"])
 
 
 def test_the_raw_reference_query_is_seen_touching_raw_events(demo_session):
@@ -94,6 +125,58 @@ def test_leaderboard_counts_from_rollup_equal_a_plain_group_by(demo_session):
             assert rolled[column].astype("int64").tolist() == raw[column].astype("int64").tolist(), column
         assert rolled["conversion_amount"].astype(float).round(2).tolist() == \
             raw["conversion_amount"].astype(float).round(2).tolist()
+
+
+def test_running_totals_equal_a_plain_group_by_for_any_period_campaign_and_scope(demo_session):
+    campaign = latest_referral_campaign(demo_session)
+    periods = [(START, DEMO_END), (date(2026, 7, 1), date(2026, 9, 30)), (date(2026, 2, 3), date(2026, 2, 3)),
+               (date(2025, 1, 1), date(2025, 12, 31))]
+    for scope in (Scope.head_office(), a_branch(demo_session)):
+        for start, end in periods:
+            for campaign_id in (None, campaign):
+                rolled = R.staff_referral_totals(demo_session, scope, start, end, campaign_id).sort_values("staff_id")
+                raw = R.staff_referral_totals_raw(demo_session, scope, start, end, campaign_id).sort_values("staff_id")
+                assert len(rolled) == len(raw), (start, end, campaign_id)
+                for column in ("staff_id", "clicks", "invites", "participants", "conversions"):
+                    assert rolled[column].astype("int64").tolist() == raw[column].astype("int64").tolist(), column
+                assert rolled["conversion_amount"].round(2).tolist() == \
+                    raw["conversion_amount"].astype(float).round(2).tolist()
+
+
+def test_invited_converted_equals_the_raw_search_for_a_later_conversion(demo_session):
+    later = aliased(ReferralEvent)
+    for scope in (Scope.head_office(), a_branch(demo_session)):
+        for start, end in ((START, DEMO_END), (date(2026, 7, 1), date(2026, 9, 30))):
+            converted = exists().where(later.customer_id == ReferralEvent.customer_id,
+                                       later.staff_id == ReferralEvent.staff_id, later.stage == "convert",
+                                       later.reversed_on.is_(None), later.day <= end)
+            raw = read_frame(demo_session, select(
+                ReferralEvent.staff_id, func.count(func.distinct(ReferralEvent.customer_id)).label("invited_converted"))
+                .where(scope.clause(ReferralEvent.branch_id), ReferralEvent.day.between(start, end),
+                       ReferralEvent.stage == "register", converted)
+                .group_by(ReferralEvent.staff_id).order_by(ReferralEvent.staff_id))
+            stored = R.invited_converted(demo_session, scope, start, end).sort_values("staff_id")
+            assert len(raw) > 0 or scope.branch_ids is not None
+            assert stored["staff_id"].tolist() == raw["staff_id"].tolist()
+            assert stored["invited_converted"].tolist() == raw["invited_converted"].astype("int64").tolist()
+
+
+def test_stored_reward_basis_and_flags_equal_the_computation_over_raw_events(demo_session):
+    """The batch tables hold what the pure functions give over the whole raw history."""
+    scope = Scope.head_office()
+    events = R.fraud_check_events(demo_session, scope)
+    staff, customers = R.fraud_reference(demo_session, scope)
+    flags = R.fraud_flags(events, staff, customers)
+    stored = read_frame(demo_session, select(ReferralFraudFlag.event_id, ReferralFraudFlag.rule))
+    assert len(flags) > 0
+    assert sorted(zip(stored["event_id"], stored["rule"], strict=True)) == \
+        sorted(zip(flags["event_id"].astype(int), flags["rule"], strict=True))
+    live = events[(events["stage"] == "convert") & events["reversed_on"].isna()]
+    effective = read_frame(demo_session, select(ReferralEvent.id.label("event_id"), ReferralEvent.effective))
+    live = live.merge(effective, on="event_id")
+    first = live[live["effective"].astype(bool)].sort_values(["day", "event_id"]).drop_duplicates("customer_id")
+    basis = read_frame(demo_session, select(ReferralRewardBasis.event_id, ReferralRewardBasis.customer_id))
+    assert sorted(basis["event_id"]) == sorted(first["event_id"].astype(int))
 
 
 def test_group_activity_from_rollup_equals_raw_group_days(demo_session):
@@ -123,7 +206,6 @@ def test_daily_depositors_from_rollup_equal_distinct_customers(demo_session):
 
 def test_refresh_for_some_branches_and_days_rebuilds_only_that_window(empty_engine):
     """An importer refreshes the window it touched; rows outside it are left alone and nothing doubles."""
-    from models.referrals import ReferralEvent
     from sample_data.generate import seed_database
 
     seed_database(empty_engine, "demo", 1, DEMO_END)
@@ -142,6 +224,26 @@ def test_refresh_for_some_branches_and_days_rebuilds_only_that_window(empty_engi
                            .group_by(ReferralDaily.branch_id).order_by(ReferralDaily.branch_id))
     expected = before.assign(clicks=before["clicks"].astype("int64") + (before["branch_id"] == branch_id).astype("int64"))
     pd.testing.assert_frame_equal(after.astype("int64"), expected.astype("int64"))
+    with Session(empty_engine) as session:  # the running totals after that day moved by one click too
+        scope = Scope.for_branches([branch_id])
+        for start, end in ((date(2026, 10, 1), DEMO_END), (date(2026, 11, 2), DEMO_END)):
+            rolled = R.staff_referral_totals(session, scope, start, end).sort_values("staff_id")
+            raw = R.staff_referral_totals_raw(session, scope, start, end).sort_values("staff_id")
+            assert rolled["clicks"].tolist() == raw["clicks"].astype("int64").tolist()
+
+
+def test_reward_ledger_counted_in_sql_equals_the_per_customer_computation(demo_session):
+    campaign = latest_referral_campaign(demo_session)
+    for scope in (Scope.head_office(), a_branch(demo_session)):
+        for start, end, campaign_id in ((date(2026, 7, 1), date(2026, 9, 30), None), (START, DEMO_END, None),
+                                        (START, DEMO_END, campaign)):
+            expected = R.compute_rewards(demo_session, scope, start, end, campaign_id).ledger
+            got = R.reward_ledger_preview(demo_session, scope, start, end, campaign_id)
+            assert len(got) == len(expected)
+            if expected.empty:
+                continue
+            pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True),
+                                          check_dtype=False)
 
 
 def _campaign_days(session: Session) -> list[tuple[pd.Series, date]]:

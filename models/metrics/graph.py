@@ -807,6 +807,10 @@ def compute_node_metrics(engine: Engine, scope: Scope | None = None, seed: int =
         with engine.begin() as conn:  # pages cache on the data version: let them see the new figures
             conn.execute(update(DataVersion.__table__).values(version=DataVersion.__table__.c.version + 1,
                                                               updated_at=datetime.now(UTC)))
+            # Fresh statistics: without them SQLite walks every branch to find the top 20 people.
+            for table in (NodeMetric.__table__, NetworkSummary.__table__):
+                conn.exec_driver_sql(f'ANALYZE "{table.name}"' if conn.dialect.name == "postgresql"
+                                     else f"ANALYZE {table.name}")
     return written
 
 

@@ -222,6 +222,31 @@ class ReferralStaffRunning(SQLModel, table=True):
 ALL_CAMPAIGNS = 0  # ReferralStaffRunning.campaign_key of the series that counts every campaign and general codes
 
 
+class ReferralStaffWindow(SQLModel, table=True):
+    """The leaderboard of each preset window (last 7/30/90/180/365 days) ending on the last day with
+    events, per code owner, branch and campaign key: what a head-office leaderboard reads in one pass
+    (19k rows) instead of four index lookups per owner. Rebuilt from the running totals whenever they
+    change; owners without events in the window are left out, as on the running-total path."""
+
+    __table_args__ = (
+        Index("ix_referral_staff_window_key", "campaign_key", "window_days", "end_day", "branch_id"),
+        Index("ix_referral_staff_window_end_day", "end_day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    staff_id: int = Field(foreign_key="staff.id")
+    branch_id: int = Field(foreign_key="branch.id")
+    campaign_key: int
+    window_days: int
+    end_day: date
+    events: int = 0
+    clicks: int = 0
+    invites: int = 0
+    participants: int = 0
+    conversions: int = 0
+    conversion_amount: float = 0.0
+
+
 class ReferralInvitation(SQLModel, table=True):
     """A registration through a code whose owner has since converted the same customer (not reversed):
     `converted_on` is that first conversion's day. The conversion rate's numerator counts these rows
@@ -280,7 +305,8 @@ class ReferralFraudFlag(SQLModel, table=True):
     detail: str = Field(default="", max_length=200)
 
 
-REFERRAL_BATCH_TABLES = (ReferralStaffRunning, ReferralInvitation, ReferralRewardBasis, ReferralFraudFlag)
+REFERRAL_BATCH_TABLES = (ReferralStaffRunning, ReferralStaffWindow, ReferralInvitation, ReferralRewardBasis,
+                         ReferralFraudFlag)
 
 
 ROLLUP_TABLES = (ReferralDaily, ReferralMonthly, ReferralChannelDaily, GroupKindDaily, CampaignDepositDaily,
@@ -544,7 +570,8 @@ def _refresh_referral_batch(conn: Connection, branch_ids, start: date | None, pr
     events change every later total), invitations, reward basis and fraud flags over the branches' whole
     history (a conversion decides earlier registrations; a burst flags later events)."""
     written = {}
-    for table, refresh in ((ReferralStaffRunning, _refresh_staff_running), (ReferralInvitation, _refresh_invitations),
+    for table, refresh in ((ReferralStaffRunning, _refresh_staff_running), (ReferralStaffWindow, _refresh_staff_windows),
+                           (ReferralInvitation, _refresh_invitations),
                            (ReferralRewardBasis, _refresh_reward_basis), (ReferralFraudFlag, _refresh_fraud_flags)):
         started = time.perf_counter()
         written[table.__tablename__] = refresh(conn, branch_ids, start)
@@ -576,6 +603,42 @@ def _refresh_staff_running(conn: Connection, branch_ids, start: date | None) -> 
         conn.execute(insert(table).from_select(columns, kept if start is None else kept.where(rows.c.day >= start)))
     return conn.execute(select(func.count()).select_from(table).where(
         _window(table.c.branch_id, table.c.day, branch_ids, start, None))).scalar_one()
+
+
+def _refresh_staff_windows(conn: Connection, branch_ids, _start: date | None) -> int:
+    """Rebuild the preset windows from the running totals (run after them): only the branches touched
+    while the last day with events stays the same, every branch when it moves (every window moves)."""
+    from models.metrics.referrals import LEADERBOARD_WINDOWS, running_totals_statement
+    from models.scope import Scope
+
+    table, running = ReferralStaffWindow.__table__, ReferralStaffRunning.__table__
+    end = conn.execute(select(func.max(running.c.day))).scalar()
+    stored_end = conn.execute(select(func.max(table.c.end_day))).scalar()
+    if isinstance(end, str):  # SQLite hands back text from an aggregate
+        end = date.fromisoformat(end)
+    if isinstance(stored_end, str):
+        stored_end = date.fromisoformat(stored_end)
+    partial = branch_ids is not None and end is not None and stored_end == end
+    if partial:
+        ids = sorted({int(b) for b in branch_ids})
+        conn.execute(delete(table).where(table.c.branch_id.in_(ids)))
+        scope = Scope.for_branches(ids)
+    else:
+        conn.execute(delete(table))
+        scope = Scope.head_office()
+    if end is None:
+        return 0
+    keys = [ALL_CAMPAIGNS, *sorted(k for k in conn.execute(select(running.c.campaign_key).distinct()).scalars()
+                                   if k != ALL_CAMPAIGNS)]
+    columns = ["staff_id", "branch_id", "events", "clicks", "invites", "participants", "conversions",
+               "conversion_amount"]
+    for days in LEADERBOARD_WINDOWS:
+        for key in keys:
+            totals = running_totals_statement(scope, end - timedelta(days=days - 1), end, int(key)).subquery()
+            source = select(*[totals.c[c] for c in columns], literal(int(key), Integer), literal(days, Integer),
+                            literal(end, Date))
+            conn.execute(insert(table).from_select([*columns, "campaign_key", "window_days", "end_day"], source))
+    return conn.execute(select(func.count()).select_from(table)).scalar_one()
 
 
 def _live_conversion(events):
@@ -688,4 +751,5 @@ def refresh_rollups(
 __all__ = ["ALL_CAMPAIGNS", "ALSO_SUMMARISED", "ROLLUP_TABLES", "RAW_SOURCES", "CampaignDepositDaily",
            "CampaignStaffDaily", "CampaignVillageDaily", "GroupKindDaily", "ReferralChannelDaily", "ReferralDaily",
            "ReferralFraudFlag", "ReferralInvitation", "ReferralMonthly", "ReferralRewardBasis", "ReferralStaffRunning",
+           "ReferralStaffWindow",
            "refresh_for_rows", "refresh_rollups", "whole_months"]

@@ -42,6 +42,7 @@ from models.rollups import (
     ReferralInvitation,
     ReferralRewardBasis,
     ReferralStaffRunning,
+    ReferralStaffWindow,
     refresh_rollups,
 )
 from models.scope import Scope
@@ -164,14 +165,12 @@ def staff_referral_counts(
     return frame
 
 
-def staff_referral_totals(
-    session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None,
-    staff_id: int | None = None,
-) -> pd.DataFrame:
-    """The leaderboard's counts per code owner from the running totals (not the raw events): for each
-    owner, the total on the last day with events up to `end` minus the one before `start` — two index
-    lookups per staff member whatever the period's length."""
-    key = ALL_CAMPAIGNS if campaign_id is None else int(campaign_id)
+LEADERBOARD_WINDOWS = (7, 30, 90, 180, 365)  # the period picker's presets and the overview's week
+
+
+def running_totals_statement(scope: Scope, start: date, end: date, key: int, staff_id: int | None = None):
+    """Per code owner and branch: the running total on the last day with events up to `end` minus the one
+    before `start` (two index lookups per owner, however long the period); owners with no events left out."""
     owners = select(InviteCode.staff_id, InviteCode.branch_id).where(scope.clause(InviteCode.branch_id)).distinct()
     if staff_id is not None:
         owners = owners.where(InviteCode.staff_id == int(staff_id))
@@ -193,8 +192,9 @@ def staff_referral_totals(
     def period(column: str):
         return getattr(at_end, column) - func.coalesce(getattr(before, column), 0)
 
-    statement = (
-        select(bounds.c.staff_id, period("clicks").label("clicks"), period("invites").label("invites"),
+    return (
+        select(bounds.c.staff_id, bounds.c.branch_id, period("events").label("events"),
+               period("clicks").label("clicks"), period("invites").label("invites"),
                period("participants").label("participants"), period("live_conversions").label("conversions"),
                period("live_amount").label("conversion_amount"))
         .select_from(bounds)
@@ -202,7 +202,36 @@ def staff_referral_totals(
         .outerjoin(before, on(before, bounds.c.before_day))
         .where(period("events") > 0)
     )
-    frame = read_frame(session, statement)
+
+
+def _window_snapshot_statement(session: Session, scope: Scope, start: date, end: date, key: int,
+                               staff_id: int | None):
+    """The stored totals of a preset window ending on the last day with events, or None when the period
+    is not one (then the running totals answer)."""
+    days = (end - start).days + 1
+    if days not in LEADERBOARD_WINDOWS:
+        return None
+    if session.execute(select(func.max(ReferralStaffWindow.end_day))).scalar() != end:
+        return None
+    w = ReferralStaffWindow
+    statement = (select(w.staff_id, w.branch_id, w.events, w.clicks, w.invites, w.participants,
+                        w.conversions, w.conversion_amount)
+                 .where(scope.clause(w.branch_id), w.campaign_key == key, w.window_days == days, w.end_day == end))
+    return statement if staff_id is None else statement.where(w.staff_id == int(staff_id))
+
+
+def staff_referral_totals(
+    session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None,
+    staff_id: int | None = None,
+) -> pd.DataFrame:
+    """The leaderboard's counts per code owner from the rollups, never the raw events: a preset period
+    (last 7/30/90/180/365 days) ending on the last day with events reads its stored snapshot (one row per
+    owner); any other period subtracts running totals (`running_totals_statement`)."""
+    key = ALL_CAMPAIGNS if campaign_id is None else int(campaign_id)
+    statement = _window_snapshot_statement(session, scope, start, end, key, staff_id)
+    if statement is None:
+        statement = running_totals_statement(scope, start, end, key, staff_id)
+    frame = read_frame(session, statement).drop(columns=["branch_id", "events"])
     if frame["staff_id"].duplicated().any():  # an owner whose codes belonged to two branches
         frame = frame.groupby("staff_id", as_index=False).sum()
     return frame.assign(conversion_amount=frame["conversion_amount"].astype("float64").round(2))

@@ -127,6 +127,32 @@ def test_leaderboard_counts_from_rollup_equal_a_plain_group_by(demo_session):
             raw["conversion_amount"].astype(float).round(2).tolist()
 
 
+def test_preset_windows_read_their_snapshot_and_equal_the_running_totals(demo_session):
+    """Every preset window ending on the last day is answered from ReferralStaffWindow (seen in the SQL),
+    with exactly the running-total figures, for every campaign key and for a branch; other periods are not."""
+    campaign = latest_referral_campaign(demo_session)
+    last = R.referral_date_range(demo_session, Scope.head_office())[1]
+    assert last == DEMO_END
+    for scope in (Scope.head_office(), a_branch(demo_session)):
+        for days in R.LEADERBOARD_WINDOWS:
+            start = last - timedelta(days=days - 1)
+            for campaign_id in (None, campaign):
+                statements = statements_run_by(
+                    demo_session, lambda: R.staff_referral_totals(demo_session, scope, start, last, campaign_id))
+                assert any("referralstaffwindow" in s for s in statements), (days, campaign_id)
+                snapshot = R.staff_referral_totals(demo_session, scope, start, last, campaign_id)
+                key = R.ALL_CAMPAIGNS if campaign_id is None else campaign_id
+                running = read_frame(demo_session, R.running_totals_statement(scope, start, last, key))
+                running = running.drop(columns=["branch_id", "events"]).groupby("staff_id", as_index=False).sum()
+                assert len(snapshot) == len(running) > 0, (days, campaign_id)
+                pd.testing.assert_frame_equal(
+                    snapshot.sort_values("staff_id").reset_index(drop=True).astype(float),
+                    running.sort_values("staff_id").reset_index(drop=True).astype(float).round({"conversion_amount": 2}))
+    other = statements_run_by(demo_session, lambda: R.staff_referral_totals(
+        demo_session, Scope.head_office(), last - timedelta(days=60), last))
+    assert not any("referralstaffwindow" in s and "select referralstaffwindow.staff_id" in s for s in other)
+
+
 def test_running_totals_equal_a_plain_group_by_for_any_period_campaign_and_scope(demo_session):
     campaign = latest_referral_campaign(demo_session)
     periods = [(START, DEMO_END), (date(2026, 7, 1), date(2026, 9, 30)), (date(2026, 2, 3), date(2026, 2, 3)),

@@ -201,7 +201,7 @@ def main(argv: list[str] | None = None) -> int:
         block["leaderboard"] = leaderboard.compare(engine, scopes, last_day, repeats=args.repeats)
         engine.dispose()
         for row in block["leaderboard"]:
-            print(f"  leaderboard {row['scope']:<12} raw GROUP BY {_fmt(row['raw_group_by_warm_s'])}  rollup "
+            print(f"  leaderboard {row['scope']:<12} {row['period_days']:>3} days raw GROUP BY {_fmt(row['raw_group_by_warm_s'])}  rollup "
                   f"{_fmt(row['rollup_warm_s'])}  DuckDB {_fmt(row['duckdb_warm_s'])}  -> rollup {row['rollup_vs_raw_x']:.1f}x "
                   f"vs raw, {row['rollup_vs_duckdb_x']:.1f}x vs DuckDB  (agree: {row['results_agree']})")
         try:

@@ -23,11 +23,11 @@ def page_table(databases: dict) -> list[str]:
 
 
 def leaderboard_table(databases: dict) -> list[str]:
-    lines = ["| database | scope | raw GROUP BY ms | rollup ms | DuckDB ms | rollup vs raw | rollup vs DuckDB | agree |",
-             "|---|---|---:|---:|---:|---:|---:|---|"]
+    lines = ["| database | scope | days | raw GROUP BY ms | rollup ms | DuckDB ms | rollup vs raw | rollup vs DuckDB | agree |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---|"]
     for label, block in databases.items():
         for row in block.get("leaderboard", []):
-            lines.append(f"| {label} | {row['scope']} | {_ms(row['raw_group_by_warm_s'])} | {_ms(row['rollup_warm_s'])} | "
+            lines.append(f"| {label} | {row['scope']} | {row.get('period_days', 90)} | {_ms(row['raw_group_by_warm_s'])} | {_ms(row['rollup_warm_s'])} | "
                          f"{_ms(row['duckdb_warm_s'])} | {row['rollup_vs_raw_x']:.1f}x | {row['rollup_vs_duckdb_x']:.1f}x | "
                          f"{row['results_agree']} |")
     return lines

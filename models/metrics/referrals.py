@@ -206,14 +206,15 @@ def running_totals_statement(scope: Scope, start: date, end: date, key: int, sta
 
 def _window_snapshot_statement(session: Session, scope: Scope, start: date, end: date, key: int,
                                staff_id: int | None):
-    """The stored totals of a preset window ending on the last day with events, or None when the period
-    is not one (then the running totals answer)."""
+    """The stored totals of a preset window ending on the last day with events (or of the period before
+    it), or None when the period is not one of those (then the running totals answer)."""
     days = (end - start).days + 1
     if days not in LEADERBOARD_WINDOWS:
         return None
-    if session.execute(select(func.max(ReferralStaffWindow.end_day))).scalar() != end:
-        return None
     w = ReferralStaffWindow
+    stored = select(w.id).where(w.campaign_key == key, w.window_days == days, w.end_day == end).limit(1)
+    if session.execute(stored).first() is None:
+        return None
     statement = (select(w.staff_id, w.branch_id, w.events, w.clicks, w.invites, w.participants,
                         w.conversions, w.conversion_amount)
                  .where(scope.clause(w.branch_id), w.campaign_key == key, w.window_days == days, w.end_day == end))

@@ -148,9 +148,14 @@ def test_preset_windows_read_their_snapshot_and_equal_the_running_totals(demo_se
                 pd.testing.assert_frame_equal(
                     snapshot.sort_values("staff_id").reset_index(drop=True).astype(float),
                     running.sort_values("staff_id").reset_index(drop=True).astype(float).round({"conversion_amount": 2}))
+    before = R.staff_referral_totals(demo_session, Scope.head_office(), last - timedelta(days=179), last - timedelta(days=90))
+    expected = read_frame(demo_session, R.running_totals_statement(
+        Scope.head_office(), last - timedelta(days=179), last - timedelta(days=90), R.ALL_CAMPAIGNS))
+    assert before["conversions"].sum() == expected["conversions"].sum() > 0  # the period before a preset is stored too
     other = statements_run_by(demo_session, lambda: R.staff_referral_totals(
         demo_session, Scope.head_office(), last - timedelta(days=60), last))
-    assert not any("referralstaffwindow" in s and "select referralstaffwindow.staff_id" in s for s in other)
+    assert not any("select referralstaffwindow.staff_id" in s for s in other)
+    assert any("referralstaffrunning" in s for s in other)
 
 
 def test_running_totals_equal_a_plain_group_by_for_any_period_campaign_and_scope(demo_session):

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Field, Session, SQLModel
 
 from models.campaign import CampaignDeposit
+from models.group_rollups import GROUP_RAW_SOURCES, GROUP_ROLLUP_TABLES, refresh_group_rollups
 from models.groups import GroupDaily, SocialGroup
 from models.referrals import ReferralEvent, ReferralStage
 
@@ -140,10 +141,11 @@ class CampaignDepositDaily(SQLModel, table=True):
     amount: float = 0.0
 
 
-ROLLUP_TABLES = (ReferralDaily, ReferralMonthly, ReferralChannelDaily, GroupKindDaily, CampaignDepositDaily)
+ROLLUP_TABLES = (ReferralDaily, ReferralMonthly, ReferralChannelDaily, GroupKindDaily, CampaignDepositDaily,
+                 *GROUP_ROLLUP_TABLES)
 # Which raw table each rollup summarises (the regression test checks pages do not read these).
 RAW_SOURCES = {ReferralDaily: ReferralEvent, ReferralMonthly: ReferralEvent, ReferralChannelDaily: ReferralEvent, GroupKindDaily: GroupDaily,
-               CampaignDepositDaily: CampaignDeposit}
+               CampaignDepositDaily: CampaignDeposit, **GROUP_RAW_SOURCES}
 
 
 def _count_if(condition, value=1):
@@ -248,6 +250,7 @@ def _refresh(conn: Connection, branch_ids, start, end, progress) -> dict[str, in
         if progress:
             progress(f"  rollup {table.name}: {written[table.name]:,} rows in {time.perf_counter() - started:.1f}s")
     written[ReferralMonthly.__tablename__] = _refresh_monthly(conn, branch_ids, start, end)
+    written.update(refresh_group_rollups(conn, branch_ids, start, end, progress))
     if conn.dialect.name == "postgresql":
         for rollup in ROLLUP_TABLES:
             conn.exec_driver_sql(f'ANALYZE "{rollup.__table__.name}"')

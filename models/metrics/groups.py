@@ -23,12 +23,23 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 from sqlalchemy import and_, case, distinct, func, literal, or_, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from models.customers import Customer
 from models.groups import GroupDaily, GroupMembership, MemberRole, PointsKind, PointsLedger, SocialGroup
 from models.metrics.org import read_frame
 from models.org import Branch, Staff
+from models.group_rollups import (
+    ALL_KINDS,
+    GroupExpertSnapshot,
+    GroupMembersBankDaily,
+    GroupReplyBankDaily,
+    GroupRunning,
+    GroupValueSnapshot,
+    PointsBankDaily,
+    PointsHoldersBankDaily,
+)
 from models.rollups import GroupKindDaily
 from models.scope import Scope
 
@@ -37,6 +48,10 @@ DEFAULT_DORMANT_DAYS = 14
 MIN_RANKED_MEMBERS = 10
 PROMISE_KEPT_SHARE = 0.9  # a group or staff member "keeps" the 10-minute promise at 90% of questions or better
 ACTIVITY_COLUMNS = ["day", "kind", "members", "active_members", "messages", "customer_messages"]
+HEAD_OFFICE_ROWS = 200  # at head office a list shows this many groups (or staff), a branch's scope shows all
+SUMMARY_COLUMNS = ["group_id", "days", "member_days", "active_member_days", "messages", "customer_messages",
+                   "customer_questions", "staff_replies", "answered_within_10min", "joins", "leaves", "members_end",
+                   "recent_messages", "previous_messages"]
 
 
 # ---------------------------------------------------------------- queries
@@ -44,10 +59,9 @@ ACTIVITY_COLUMNS = ["day", "kind", "members", "active_members", "messages", "cus
 
 def group_date_range(session: Session, scope: Scope) -> tuple[date | None, date | None]:
     """First and last day with group figures inside the scope."""
-    row = session.execute(
-        select(func.min(GroupKindDaily.day), func.max(GroupKindDaily.day)).where(scope.clause(GroupKindDaily.branch_id))
-    ).one()
-    return row[0], row[1]
+    first = session.execute(select(func.min(GroupKindDaily.day)).where(scope.clause(GroupKindDaily.branch_id))).scalar()
+    last = session.execute(select(func.max(GroupKindDaily.day)).where(scope.clause(GroupKindDaily.branch_id))).scalar()
+    return first, last
 
 
 def groups_in_scope(session: Session, scope: Scope, kind: str | None = None) -> pd.DataFrame:
@@ -71,12 +85,68 @@ def groups_in_scope(session: Session, scope: Scope, kind: str | None = None) -> 
     return frame
 
 
+def _running_days(scope: Scope, kind: str | None, **days: date):
+    """Per group of the scope: for each named day, the day of its latest `GroupRunning` row on or before it."""
+    def latest(day: date):
+        return (select(func.max(GroupRunning.day)).where(GroupRunning.group_id == SocialGroup.id, GroupRunning.day <= day)
+                .correlate(SocialGroup).scalar_subquery())
+
+    statement = select(SocialGroup.id.label("group_id"), SocialGroup.created_on,
+                       *[latest(day).label(name) for name, day in days.items()]).where(scope.clause(SocialGroup.branch_id))
+    if kind:
+        statement = statement.where(SocialGroup.kind == kind)
+    return statement.subquery()
+
+
+def _running_at(days, name: str):
+    """(alias, join condition) for the `GroupRunning` row on the day `days.c[name]`."""
+    alias = aliased(GroupRunning, name=f"running_{name}")
+    return alias, and_(alias.group_id == days.c.group_id, alias.day == days.c[name])
+
+
 def group_period_summary(
     session: Session, scope: Scope, start: date, end: date, trend_days: int = 30, kind: str | None = None
 ) -> pd.DataFrame:
     """Per group over [start, end]: member-days, active member-days, messages, questions, replies,
     members on the last day, and customer messages in the last `trend_days` up to `end` vs the
-    `trend_days` before those (read even when they fall before `start`)."""
+    `trend_days` before those (read even when they fall before `start`). Read from the running totals:
+    each figure is the total up to `end` minus the total before the window."""
+    recent_from = end - timedelta(days=trend_days - 1)
+    previous_from = end - timedelta(days=2 * trend_days - 1)
+    one = timedelta(days=1)
+    days = _running_days(scope, kind, last=end, before=start - one, recent=recent_from - one,
+                         previous=previous_from - one)
+    last, on_last = _running_at(days, "last")
+    before, on_before = _running_at(days, "before")
+    recent, on_recent = _running_at(days, "recent")
+    previous, on_previous = _running_at(days, "previous")
+
+    def between(later, earlier, column: str):
+        return func.coalesce(getattr(later, column), 0) - func.coalesce(getattr(earlier, column), 0)
+
+    sums = ["days", "member_days", "active_member_days", "messages", "customer_messages", "customer_questions",
+            "staff_replies", "answered_within_10min", "joins", "leaves"]
+    statement = (
+        select(days.c.group_id, *[between(last, before, c).label(c) for c in sums],
+               case((last.day == end, last.members), else_=0).label("members_end"),
+               between(last, recent, "customer_messages").label("recent_messages"),
+               between(recent, previous, "customer_messages").label("previous_messages"))
+        .select_from(days)
+        .join(last, on_last)
+        .outerjoin(before, on_before).outerjoin(recent, on_recent).outerjoin(previous, on_previous)
+        .where(between(last, before, "days") > 0)
+        .order_by(days.c.group_id)
+    )
+    frame = read_frame(session, statement)
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype="int64") for c in SUMMARY_COLUMNS})
+    return frame[SUMMARY_COLUMNS].astype(dict.fromkeys(SUMMARY_COLUMNS, "int64"))
+
+
+def group_period_summary_raw(
+    session: Session, scope: Scope, start: date, end: date, trend_days: int = 30, kind: str | None = None
+) -> pd.DataFrame:
+    """`group_period_summary` summed from the raw group days (the reference the running totals must equal)."""
     recent_from = end - timedelta(days=trend_days - 1)
     previous_from = end - timedelta(days=2 * trend_days - 1)
     in_period = GroupDaily.day >= start
@@ -119,8 +189,22 @@ def group_period_summary(
     return frame.astype(dict.fromkeys(columns, "int64"))
 
 
-def last_customer_message(session: Session, scope: Scope, end: date) -> pd.DataFrame:
-    """Per group, the last day up to `end` on which a customer posted (groups that never had one are absent)."""
+def last_customer_message(session: Session, scope: Scope, end: date, kind: str | None = None) -> pd.DataFrame:
+    """Per group, the last day up to `end` on which a customer posted (groups that never had one are absent),
+    from the running totals' row on or before `end`."""
+    days = _running_days(scope, kind, last=end)
+    last, on_last = _running_at(days, "last")
+    statement = (select(days.c.group_id, last.last_message_day).select_from(days).join(last, on_last)
+                 .where(last.last_message_day.is_not(None)))
+    frame = read_frame(session, statement)
+    if frame.empty:
+        return pd.DataFrame({"group_id": pd.Series(dtype="int64"), "last_message_day": pd.Series(dtype="datetime64[ns]")})
+    frame["last_message_day"] = pd.to_datetime(frame["last_message_day"])
+    return frame
+
+
+def last_customer_message_raw(session: Session, scope: Scope, end: date) -> pd.DataFrame:
+    """`last_customer_message` from the raw group days (the reference)."""
     statement = (
         select(GroupDaily.group_id, func.max(GroupDaily.day).label("last_message_day"))
         .where(scope.clause(GroupDaily.branch_id), GroupDaily.day <= end, GroupDaily.customer_messages > 0)
@@ -156,9 +240,20 @@ def activity_by_kind(session: Session, scope: Scope, start: date, end: date) -> 
 
 
 def reply_time_histogram(session: Session, scope: Scope, start: date, end: date, by: str | None = None,
-                         kind: str | None = None) -> pd.DataFrame:
+                         kind: str | None = None, group_ids: list[int] | None = None) -> pd.DataFrame:
     """Daily median reply minutes with the number of answered questions behind each, summed per value
-    (and per group or owner staff when `by` is "group" or "staff"): the input of a weighted median."""
+    (and per group or owner staff when `by` is "group" or "staff"): the input of a weighted median.
+    `group_ids` narrows it to those groups (a head-office list's shown rows). The whole bank's
+    histogram is read from its daily rollup."""
+    if scope.is_everything and by is None and group_ids is None:
+        statement = (
+            select(literal(0).label("key"), GroupReplyBankDaily.minutes, func.sum(GroupReplyBankDaily.answered).label("answered"))
+            .where(GroupReplyBankDaily.day.between(start, end))
+            .group_by(GroupReplyBankDaily.minutes)
+        )
+        if kind:
+            statement = statement.where(GroupReplyBankDaily.kind == kind)
+        return _histogram_frame(read_frame(session, statement))
     key = {"group": GroupDaily.group_id, "staff": SocialGroup.staff_id, None: literal(0)}[by]
     statement = (
         select(key.label("key"), GroupDaily.median_first_reply_minutes.label("minutes"),
@@ -170,16 +265,49 @@ def reply_time_histogram(session: Session, scope: Scope, start: date, end: date,
     )
     if kind:
         statement = statement.where(SocialGroup.kind == kind)
-    frame = read_frame(session, statement)
+    if group_ids is not None:
+        statement = statement.where(GroupDaily.group_id.in_(sorted(int(g) for g in group_ids)))
+    return _histogram_frame(read_frame(session, statement))
+
+
+def _histogram_frame(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame({"key": pd.Series(dtype="int64"), "minutes": pd.Series(dtype="float64"),
                              "answered": pd.Series(dtype="int64")})
-    return frame.astype({"minutes": "float64", "answered": "int64"})
+    return frame.astype({"key": "int64", "minutes": "float64", "answered": "int64"})
+
+
+PROMISE_COLUMNS = ["key", "groups", "customer_questions", "staff_replies", "answered_within_10min"]
+
+
+def group_owners(session: Session, scope: Scope, kind: str | None = None) -> pd.DataFrame:
+    """Group id -> owner staff id for the scope's groups."""
+    statement = select(SocialGroup.id.label("group_id"), SocialGroup.staff_id).where(scope.clause(SocialGroup.branch_id))
+    if kind:
+        statement = statement.where(SocialGroup.kind == kind)
+    return read_frame(session, statement)
 
 
 def service_promise_counts(session: Session, scope: Scope, start: date, end: date, by: str = "group",
                            kind: str | None = None) -> pd.DataFrame:
-    """Per group (or owner staff): customer questions, replies and replies within the 10-minute promise."""
+    """Per group (or owner staff): customer questions, replies and replies within the 10-minute promise
+    (from the groups' period sums; `groups` counts the groups with figures in the period)."""
+    summary = group_period_summary(session, scope, start, end, kind=kind)
+    if by == "group":
+        per_key = summary.rename(columns={"group_id": "key"}).assign(groups=1)
+    else:
+        owned = summary.merge(group_owners(session, scope, kind), on="group_id", how="left")
+        per_key = owned.groupby("staff_id", as_index=False).agg(
+            groups=("group_id", "size"), customer_questions=("customer_questions", "sum"),
+            staff_replies=("staff_replies", "sum"), answered_within_10min=("answered_within_10min", "sum"),
+        ).rename(columns={"staff_id": "key"})
+    frame = per_key.loc[per_key["customer_questions"] > 0, PROMISE_COLUMNS]
+    return frame.astype(dict.fromkeys(PROMISE_COLUMNS, "int64")).reset_index(drop=True)
+
+
+def service_promise_counts_raw(session: Session, scope: Scope, start: date, end: date, by: str = "group",
+                               kind: str | None = None) -> pd.DataFrame:
+    """`service_promise_counts` summed from the raw group days (the reference)."""
     key = GroupDaily.group_id if by == "group" else SocialGroup.staff_id
     statement = (
         select(
@@ -209,7 +337,14 @@ def _active_on(as_of: date):
 
 
 def unique_member_count(session: Session, scope: Scope, as_of: date, kind: str | None = None) -> int:
-    """Customers in at least one of the scope's groups on `as_of`, each counted once."""
+    """Customers in at least one of the scope's groups on `as_of`, each counted once. The whole bank's
+    figure is the latest change on or before `as_of` in its daily rollup."""
+    if scope.is_everything:
+        return int(session.execute(
+            select(GroupMembersBankDaily.members)
+            .where(GroupMembersBankDaily.kind == (kind or ALL_KINDS), GroupMembersBankDaily.day <= as_of)
+            .order_by(GroupMembersBankDaily.day.desc()).limit(1)
+        ).scalar() or 0)
     statement = (
         select(func.count(distinct(GroupMembership.customer_id)))
         .join(SocialGroup, SocialGroup.id == GroupMembership.group_id)
@@ -220,11 +355,59 @@ def unique_member_count(session: Session, scope: Scope, as_of: date, kind: str |
     return int(session.execute(statement).scalar_one() or 0)
 
 
+VALUE_INTS = ["key", "members", "customers_held", "brought_in", "converted", "products"]
+
+
+def _value_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype="int64") for c in VALUE_INTS}).assign(
+            deposits=pd.Series(dtype="float64"), wealth=pd.Series(dtype="float64"))
+    return frame.astype({**dict.fromkeys(VALUE_INTS, "int64"), "deposits": "float64", "wealth": "float64"})
+
+
+def network_value_snapshot(session: Session, scope: Scope, as_of: date, by: str = "group",
+                           kind: str | None = None) -> pd.DataFrame | None:
+    """`network_value` from its snapshot, or None when `as_of` is before the snapshot's day (stays
+    changed after `as_of`: the raw stays must be read)."""
+    grain = GroupValueSnapshot.grain == by
+    in_scope = scope.clause(GroupValueSnapshot.branch_id)
+    valid_from = session.execute(select(func.max(GroupValueSnapshot.as_of)).where(grain, in_scope)).scalar()
+    if valid_from is None or pd.Timestamp(valid_from).date() > as_of:
+        return None
+    snapshot = GroupValueSnapshot
+    if by == "group":
+        kinds = snapshot.kind == kind if kind else literal(True)
+    else:
+        kinds = snapshot.kind == (kind or ALL_KINDS)
+    statement = (
+        select(snapshot.key_id.label("key"), func.sum(snapshot.members).label("members"),
+               func.sum(snapshot.customers_held).label("customers_held"),
+               func.sum(snapshot.brought_in).label("brought_in"), func.sum(snapshot.converted).label("converted"),
+               func.sum(snapshot.products).label("products"), func.sum(snapshot.deposits).label("deposits"),
+               func.sum(snapshot.wealth).label("wealth"))
+        .where(grain, in_scope, kinds)
+        .group_by(snapshot.key_id)
+        .order_by(snapshot.key_id)
+    )
+    return _value_frame(read_frame(session, statement))
+
+
 def network_value(session: Session, scope: Scope, as_of: date, by: str | None = "group",
                   kind: str | None = None) -> pd.DataFrame:
     """Per group (`by="group"`), per owner staff (`"staff"`) or for the whole scope (`None`): customers
     held on `as_of`, customers brought in, converted (brought in and a customer now), and the products
-    and deposits of the customers held. Each customer counts once per row, however many groups."""
+    and deposits of the customers held. Each customer counts once per row, however many groups.
+    Per group or staff it is read from the snapshot when `as_of` is on or after its day."""
+    if by is not None:
+        snapshot = network_value_snapshot(session, scope, as_of, by, kind)
+        if snapshot is not None:
+            return snapshot
+    return network_value_raw(session, scope, as_of, by, kind)
+
+
+def network_value_raw(session: Session, scope: Scope, as_of: date, by: str | None = "group",
+                      kind: str | None = None) -> pd.DataFrame:
+    """`network_value` from the raw stays (the reference, and any `as_of` before the snapshot)."""
     key = {"group": GroupMembership.group_id, "staff": SocialGroup.staff_id, None: literal(0)}[by]
     per_customer = (
         select(
@@ -255,12 +438,7 @@ def network_value(session: Session, scope: Scope, as_of: date, by: str | None = 
         .group_by(per_customer.c.key)
         .order_by(per_customer.c.key)
     )
-    frame = read_frame(session, statement)
-    ints = ["key", "members", "customers_held", "brought_in", "converted", "products"]
-    if frame.empty:
-        return pd.DataFrame({c: pd.Series(dtype="int64") for c in ints}).assign(
-            deposits=pd.Series(dtype="float64"), wealth=pd.Series(dtype="float64"))
-    return frame.astype({**dict.fromkeys(ints, "int64"), "deposits": "float64", "wealth": "float64"})
+    return _value_frame(read_frame(session, statement))
 
 
 def staff_in_scope(session: Session, scope: Scope) -> pd.DataFrame:
@@ -310,14 +488,24 @@ def conversation_drivers(session: Session, scope: Scope, top_n: int = 3, kind: s
 
 
 def points_daily(session: Session, scope: Scope, start: date, end: date) -> pd.DataFrame:
-    """Points per day and kind (redemptions negative)."""
-    statement = (
-        select(PointsLedger.day, PointsLedger.kind, func.sum(PointsLedger.points).label("points"),
-               func.count().label("entries"))
-        .where(scope.clause(PointsLedger.branch_id), PointsLedger.day.between(start, end))
-        .group_by(PointsLedger.day, PointsLedger.kind)
-        .order_by(PointsLedger.day, PointsLedger.kind)
-    )
+    """Points per day and kind (redemptions negative); the whole bank's from its daily rollup."""
+    if scope.is_everything:
+        statement = (
+            select(PointsBankDaily.day, PointsBankDaily.kind,
+                   func.sum(PointsBankDaily.earned - PointsBankDaily.redeemed).label("points"),
+                   func.sum(PointsBankDaily.entries).label("entries"))
+            .where(PointsBankDaily.day.between(start, end))
+            .group_by(PointsBankDaily.day, PointsBankDaily.kind)
+            .order_by(PointsBankDaily.day, PointsBankDaily.kind)
+        )
+    else:
+        statement = (
+            select(PointsLedger.day, PointsLedger.kind, func.sum(PointsLedger.points).label("points"),
+                   func.count().label("entries"))
+            .where(scope.clause(PointsLedger.branch_id), PointsLedger.day.between(start, end))
+            .group_by(PointsLedger.day, PointsLedger.kind)
+            .order_by(PointsLedger.day, PointsLedger.kind)
+        )
     frame = read_frame(session, statement)
     if frame.empty:
         return pd.DataFrame({"day": pd.Series(dtype="datetime64[ns]"), "kind": pd.Series(dtype="object"),
@@ -327,19 +515,30 @@ def points_daily(session: Session, scope: Scope, start: date, end: date) -> pd.D
 
 
 def points_top_earners(session: Session, scope: Scope, start: date, end: date, limit: int = 20) -> pd.DataFrame:
-    """Customers who earned the most points in the period, with what they redeemed and their balance now."""
-    earned = func.sum(case((and_(PointsLedger.points > 0, PointsLedger.day >= start), PointsLedger.points), else_=0))
-    redeemed = func.sum(case((and_(PointsLedger.points < 0, PointsLedger.day >= start), -PointsLedger.points), else_=0))
-    statement = (
-        select(PointsLedger.customer_id, Customer.name.label("customer_name"), Branch.name.label("branch_name"),
-               earned.label("earned"), redeemed.label("redeemed"), func.sum(PointsLedger.points).label("balance"))
-        .join(Customer, Customer.id == PointsLedger.customer_id)
-        .join(Branch, Branch.id == PointsLedger.branch_id)
-        .where(scope.clause(PointsLedger.branch_id), PointsLedger.day <= end)
-        .group_by(PointsLedger.customer_id, Customer.name, Branch.name)
+    """Customers who earned the most points in the period, with what they redeemed and their balance at
+    `end`. The period's entries pick the top customers; only their balances read earlier entries."""
+    earned = func.sum(case((PointsLedger.points > 0, PointsLedger.points), else_=0))
+    redeemed = func.sum(case((PointsLedger.points < 0, -PointsLedger.points), else_=0))
+    top = (
+        select(PointsLedger.customer_id, earned.label("earned"), redeemed.label("redeemed"))
+        .where(scope.clause(PointsLedger.branch_id), PointsLedger.day.between(start, end))
+        .group_by(PointsLedger.customer_id)
         .having(earned > 0)
         .order_by(earned.desc(), PointsLedger.customer_id)
         .limit(limit)
+    ).subquery()
+    balance = (select(PointsLedger.customer_id, func.sum(PointsLedger.points).label("balance"),
+                      func.min(PointsLedger.branch_id).label("branch_id"))
+               .where(PointsLedger.customer_id.in_(select(top.c.customer_id)), scope.clause(PointsLedger.branch_id),
+                      PointsLedger.day <= end)
+               .group_by(PointsLedger.customer_id)).subquery()
+    statement = (
+        select(top.c.customer_id, Customer.name.label("customer_name"), Branch.name.label("branch_name"),
+               top.c.earned, top.c.redeemed, balance.c.balance)
+        .join(balance, balance.c.customer_id == top.c.customer_id)
+        .join(Customer, Customer.id == top.c.customer_id)
+        .join(Branch, Branch.id == balance.c.branch_id)
+        .order_by(top.c.earned.desc(), top.c.customer_id)
     )
     frame = read_frame(session, statement)
     columns = ["customer_id", "customer_name", "branch_name", "earned", "redeemed", "balance"]
@@ -349,14 +548,25 @@ def points_top_earners(session: Session, scope: Scope, start: date, end: date, l
 
 
 def points_liability(session: Session, scope: Scope, as_of: date) -> dict[str, float | int]:
-    """Points earned and redeemed up to `as_of`, what is still owed to customers and its value in yuan."""
+    """Points earned and redeemed up to `as_of`, what is still owed to customers and its value in yuan;
+    the whole bank's from its daily rollups."""
+    if scope.is_everything:
+        sums = session.execute(select(func.coalesce(func.sum(PointsBankDaily.earned), 0),
+                                      func.coalesce(func.sum(PointsBankDaily.redeemed), 0))
+                               .where(PointsBankDaily.day <= as_of)).one()
+        holders = session.execute(select(func.coalesce(func.sum(PointsHoldersBankDaily.new_holders), 0))
+                                  .where(PointsHoldersBankDaily.day <= as_of)).scalar_one()
+        return _liability(int(sums[0]), int(sums[1]), int(holders))
     row = session.execute(
         select(func.coalesce(func.sum(case((PointsLedger.points > 0, PointsLedger.points), else_=0)), 0),
                func.coalesce(func.sum(case((PointsLedger.points < 0, -PointsLedger.points), else_=0)), 0),
                func.count(distinct(PointsLedger.customer_id)))
         .where(scope.clause(PointsLedger.branch_id), PointsLedger.day <= as_of)
     ).one()
-    earned, redeemed, holders = int(row[0]), int(row[1]), int(row[2])
+    return _liability(int(row[0]), int(row[1]), int(row[2]))
+
+
+def _liability(earned: int, redeemed: int, holders: int) -> dict[str, float | int]:
     outstanding = earned - redeemed
     return {"earned": earned, "redeemed": redeemed, "outstanding": outstanding, "holders": holders,
             "outstanding_yuan": outstanding * POINT_VALUE_YUAN}
@@ -522,38 +732,69 @@ def group_kpis(session: Session, scope: Scope, start: date, end: date,
     if not groups.empty:
         groups = groups[groups["created_on"] <= pd.Timestamp(end)]
     summary = group_period_summary(session, scope, start, end, kind=kind)
-    dormant = dormant_groups(groups, last_customer_message(session, scope, end), end, dormant_days)
+    dormant = dormant_groups(groups, last_customer_message(session, scope, end, kind), end, dormant_days)
     return kpis_from(summary, (end - start).days + 1, reply_time_histogram(session, scope, start, end, kind=kind),
                      unique_member_count(session, scope, end, kind), len(groups), len(dormant))
 
 
+def _medians_for_shown(session: Session, scope: Scope, start: date, end: date, by: str, kind: str | None,
+                       keys: pd.Series, limit: int | None) -> pd.DataFrame:
+    """Weighted median reply per key: every key's, or (with `limit`) only the shown keys', whose groups'
+    days are then read by group id."""
+    if limit is None:
+        return median_reply_by_key(reply_time_histogram(session, scope, start, end, by=by, kind=kind))
+    if keys.empty:
+        return median_reply_by_key(reply_time_histogram(session, scope, start, end, by=by, kind=kind, group_ids=[]))
+    if by == "group":
+        group_ids = [int(k) for k in keys]
+    else:
+        owners = group_owners(session, scope, kind)
+        group_ids = [int(g) for g in owners.loc[owners["staff_id"].isin(keys), "group_id"]]
+    return median_reply_by_key(reply_time_histogram(session, scope, start, end, by=by, kind=kind, group_ids=group_ids))
+
+
 def group_health_table(session: Session, scope: Scope, start: date, end: date,
-                       dormant_days: int = DEFAULT_DORMANT_DAYS, kind: str | None = None) -> pd.DataFrame:
-    """The list of groups with their health, dormant ones first."""
+                       dormant_days: int = DEFAULT_DORMANT_DAYS, kind: str | None = None,
+                       limit: int | None = None) -> pd.DataFrame:
+    """The list of groups with their health, dormant ones first; with `limit`, its first `limit` rows
+    (the order does not depend on the median reply, so it is read only for those)."""
     groups = groups_in_scope(session, scope, kind)
     summary = group_period_summary(session, scope, start, end, kind=kind)
-    medians = median_reply_by_key(reply_time_histogram(session, scope, start, end, by="group", kind=kind))
-    return group_health(groups, summary, medians, last_customer_message(session, scope, end), end, dormant_days)
+    last_message = last_customer_message(session, scope, end, kind)
+    if limit is None:
+        medians = _medians_for_shown(session, scope, start, end, "group", kind, pd.Series(dtype="int64"), None)
+        return group_health(groups, summary, medians, last_message, end, dormant_days)
+    no_medians = pd.DataFrame({"key": pd.Series(dtype="int64"), "median_reply_minutes": pd.Series(dtype="float64")})
+    shown = group_health(groups, summary, no_medians, last_message, end, dormant_days).head(limit)
+    medians = _medians_for_shown(session, scope, start, end, "group", kind, shown["group_id"], limit)
+    filled = shown["group_id"].map(medians.set_index("key")["median_reply_minutes"]) if not medians.empty else np.nan
+    return shown.assign(median_reply_minutes=filled).astype({"median_reply_minutes": "float64"})
 
 
 def network_value_table(session: Session, scope: Scope, as_of: date, by: str = "group",
-                        kind: str | None = None) -> pd.DataFrame:
-    """Network value ranked by contribution per member, with names, per group or per owner staff."""
+                        kind: str | None = None, limit: int | None = None) -> pd.DataFrame:
+    """Network value ranked by contribution per member, with names, per group or per owner staff; with
+    `limit`, the best `limit` ranks."""
     ranked = contribution_ranking(network_value(session, scope, as_of, by, kind))
+    if limit is not None:
+        ranked = ranked.head(limit)
     if by == "group":
         names = groups_in_scope(session, scope)[["group_id", "group_name", "kind", "branch_name", "staff_name"]]
         return ranked.merge(names.rename(columns={"group_id": "key"}), on="key", how="left")
     names = staff_in_scope(session, scope)[["staff_id", "staff_name", "role", "branch_name"]]
-    owned = groups_in_scope(session, scope).groupby("staff_id").size().rename("groups").reset_index()
+    owned = group_owners(session, scope).groupby("staff_id").size().rename("groups").reset_index()
     names = names.merge(owned, on="staff_id", how="left")
     return ranked.merge(names.rename(columns={"staff_id": "key"}), on="key", how="left")
 
 
 def service_promise_view(session: Session, scope: Scope, start: date, end: date, by: str = "group",
-                         kind: str | None = None) -> pd.DataFrame:
-    """The 10-minute promise per group or per owner staff, with names."""
+                         kind: str | None = None, limit: int | None = None) -> pd.DataFrame:
+    """The 10-minute promise per group or per owner staff, with names; with `limit`, the `limit` keys
+    with the most customer questions (where the promise matters most)."""
     counts = service_promise_counts(session, scope, start, end, by, kind)
-    medians = median_reply_by_key(reply_time_histogram(session, scope, start, end, by=by, kind=kind))
+    if limit is not None:
+        counts = counts.sort_values(["customer_questions", "key"], ascending=[False, True]).head(limit)
+    medians = _medians_for_shown(session, scope, start, end, by, kind, counts["key"], limit)
     table = service_promise_table(counts, medians)
     if by == "group":
         names = groups_in_scope(session, scope)[["group_id", "group_name", "kind", "branch_name", "staff_name"]]
@@ -562,8 +803,37 @@ def service_promise_view(session: Session, scope: Scope, start: date, end: date,
     return table.merge(names.rename(columns={"staff_id": "key"}), on="key", how="left")
 
 
-def experts_table(session: Session, scope: Scope, top_n: int = 3, kind: str | None = None) -> pd.DataFrame:
-    """Per group, who drives the conversation: experts' share and the top poster."""
+EXPERT_COLUMNS = ["group_id", "group_name", "kind", "branch_name", "experts", "expert_share", "top_poster",
+                  "top_share", "top_role"]
+
+
+def experts_table(session: Session, scope: Scope, top_n: int = 3, kind: str | None = None,
+                  limit: int | None = None) -> pd.DataFrame:
+    """Per group, who drives the conversation: experts' share and the top poster (from the experts
+    snapshot, which the rollups rebuild with the stays); with `limit`, the `limit` highest shares."""
+    snapshot = GroupExpertSnapshot
+    statement = (
+        select(SocialGroup.id.label("group_id"), SocialGroup.name.label("group_name"), SocialGroup.kind,
+               Branch.name.label("branch_name"), snapshot.experts, snapshot.expert_share,
+               Customer.name.label("top_poster"), snapshot.top_share, snapshot.top_role)
+        .join(snapshot, snapshot.group_id == SocialGroup.id)
+        .join(Branch, Branch.id == SocialGroup.branch_id)
+        .join(Customer, Customer.id == snapshot.top_customer_id, isouter=True)
+        .where(scope.clause(SocialGroup.branch_id))
+        .order_by(snapshot.expert_share.desc().nulls_last(), SocialGroup.id)
+    )
+    if kind:
+        statement = statement.where(SocialGroup.kind == kind)
+    if limit is not None:
+        statement = statement.limit(limit)
+    frame = read_frame(session, statement)
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in EXPERT_COLUMNS})
+    return frame.astype({"experts": "int64", "expert_share": "float64", "top_share": "float64"})
+
+
+def experts_table_raw(session: Session, scope: Scope, top_n: int = 3, kind: str | None = None) -> pd.DataFrame:
+    """`experts_table` from every stay (the reference the snapshot must equal)."""
     summary = expert_summary(conversation_drivers(session, scope, top_n, kind))
     names = groups_in_scope(session, scope, kind)[["group_id", "group_name", "kind", "branch_name"]]
     return names.merge(summary, on="group_id", how="inner").sort_values(

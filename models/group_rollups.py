@@ -7,6 +7,8 @@ seconds to minutes. These tables answer them in a few index lookups:
 - `GroupRunning`: per group and day, running totals since the group's first day, so a period's sum
   per group is the row on its last day minus the row before its first day; and the last day a
   customer posted, so dormancy as of any day is one lookup.
+- `GroupLatest`: each group's latest running row (dormancy as of the last day, one narrow scan).
+- `GroupBankDaily`: the bank's group figures per day and kind (head-office KPIs and activity chart).
 - `GroupReplyBankDaily`: the bank's reply-time histogram per day and kind (weighted medians).
 - `GroupMembersBankDaily`: the bank's unique members (all kinds, and per kind) on each day it changes.
 - `PointsBankDaily` / `PointsHoldersBankDaily`: the bank's points per day and kind, and first-time holders.
@@ -60,6 +62,37 @@ class GroupRunning(SQLModel, table=True):
     joins: int = 0
     leaves: int = 0
     last_message_day: date | None = None  # the last day up to `day` on which a customer posted
+
+
+class GroupLatest(SQLModel, table=True):
+    """Per group, its latest `GroupRunning` row's day, members and last customer message: the state as of
+    any day on or after `day` (dormancy at the latest day without a lookup per group)."""
+
+    __table_args__ = (Index("ix_group_latest_branch", "branch_id"),)
+
+    group_id: int = Field(foreign_key="socialgroup.id", primary_key=True, sa_column_kwargs={"autoincrement": False})
+    branch_id: int = Field(foreign_key="branch.id")
+    day: date
+    members: int = 0
+    last_message_day: date | None = None
+
+
+class GroupBankDaily(SQLModel, table=True):
+    """`GroupKindDaily` summed over every branch: the whole bank's group figures per day and kind."""
+
+    __table_args__ = (Index("ix_group_bank_daily_day", "day", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date
+    kind: str = Field(max_length=24)
+    groups: int = 0
+    members: int = 0
+    active_members: int = 0
+    messages: int = 0
+    customer_messages: int = 0
+    customer_questions: int = 0
+    staff_replies: int = 0
+    answered_within_10min: int = 0
 
 
 class GroupReplyBankDaily(SQLModel, table=True):
@@ -145,9 +178,10 @@ class GroupExpertSnapshot(SQLModel, table=True):
     top_role: str | None = Field(default=None, max_length=24)
 
 
-GROUP_ROLLUP_TABLES = (GroupRunning, GroupReplyBankDaily, GroupMembersBankDaily, PointsBankDaily,
+GROUP_ROLLUP_TABLES = (GroupRunning, GroupLatest, GroupBankDaily, GroupReplyBankDaily, GroupMembersBankDaily, PointsBankDaily,
                        PointsHoldersBankDaily, GroupValueSnapshot, GroupExpertSnapshot)
-GROUP_RAW_SOURCES = {GroupRunning: GroupDaily, GroupReplyBankDaily: GroupDaily,
+GROUP_RAW_SOURCES = {GroupRunning: GroupDaily, GroupLatest: GroupDaily, GroupBankDaily: GroupDaily,
+                     GroupReplyBankDaily: GroupDaily,
                      GroupMembersBankDaily: GroupMembership, GroupValueSnapshot: GroupMembership,
                      GroupExpertSnapshot: GroupMembership, PointsBankDaily: PointsLedger,
                      PointsHoldersBankDaily: PointsLedger}
@@ -183,6 +217,34 @@ def _refresh_running(conn: Connection, branch_ids) -> int:
          "last_message_day"], source))
     return conn.execute(select(func.count()).select_from(table)
                         .where(_in_branches(table.c.branch_id, branch_ids))).scalar_one()
+
+
+def _refresh_latest(conn: Connection, branch_ids) -> int:
+    """From `GroupRunning` (run after it): each group's last row."""
+    table, running = GroupLatest.__table__, GroupRunning.__table__
+    conn.execute(delete(table).where(_in_branches(table.c.branch_id, branch_ids)))
+    last_day = (select(running.c.group_id, func.max(running.c.day).label("day"))
+                .where(_in_branches(running.c.branch_id, branch_ids)).group_by(running.c.group_id).subquery())
+    source = (select(running.c.group_id, running.c.branch_id, running.c.day, running.c.members,
+                     running.c.last_message_day)
+              .join(last_day, and_(last_day.c.group_id == running.c.group_id, last_day.c.day == running.c.day)))
+    conn.execute(insert(table).from_select(["group_id", "branch_id", "day", "members", "last_message_day"], source))
+    return conn.execute(select(func.count()).select_from(table)
+                        .where(_in_branches(table.c.branch_id, branch_ids))).scalar_one()
+
+
+def _refresh_bank_daily(conn: Connection, start, end) -> int:
+    """From `GroupKindDaily` (run after it) for the days in the window."""
+    from models.rollups import GroupKindDaily
+
+    table, daily = GroupBankDaily.__table__, GroupKindDaily.__table__
+    conn.execute(delete(table).where(_in_days(table.c.day, start, end)))
+    columns = ["groups", "members", "active_members", "messages", "customer_messages", "customer_questions",
+               "staff_replies", "answered_within_10min"]
+    source = (select(daily.c.day, daily.c.kind, *[func.sum(daily.c[c]) for c in columns])
+              .where(_in_days(daily.c.day, start, end)).group_by(daily.c.day, daily.c.kind))
+    conn.execute(insert(table).from_select(["day", "kind", *columns], source))
+    return conn.execute(select(func.count()).select_from(table).where(_in_days(table.c.day, start, end))).scalar_one()
 
 
 def _refresh_reply(conn: Connection, start, end) -> int:
@@ -348,6 +410,8 @@ def refresh_group_rollups(conn: Connection, branch_ids, start: date | None, end:
     written: dict[str, int] = {}
     for table, rebuild in (
         (GroupRunning, lambda: _refresh_running(conn, branch_ids)),
+        (GroupLatest, lambda: _refresh_latest(conn, branch_ids)),
+        (GroupBankDaily, lambda: _refresh_bank_daily(conn, start, end)),
         (GroupReplyBankDaily, lambda: _refresh_reply(conn, start, end)),
         (GroupMembersBankDaily, lambda: _refresh_members(conn)),
         (PointsBankDaily, lambda: _refresh_points(conn, start, end)),
@@ -362,6 +426,7 @@ def refresh_group_rollups(conn: Connection, branch_ids, start: date | None, end:
     return written
 
 
-__all__ = ["ALL_KINDS", "GROUP_RAW_SOURCES", "GROUP_ROLLUP_TABLES", "GroupExpertSnapshot", "GroupMembersBankDaily",
+__all__ = ["ALL_KINDS", "GROUP_RAW_SOURCES", "GROUP_ROLLUP_TABLES", "GroupBankDaily", "GroupExpertSnapshot",
+           "GroupLatest", "GroupMembersBankDaily",
            "GroupReplyBankDaily", "GroupRunning", "GroupValueSnapshot", "MemberRole", "PointsBankDaily",
            "PointsHoldersBankDaily", "refresh_group_rollups", "unique_member_changes"]

@@ -32,7 +32,9 @@ from models.metrics.org import read_frame
 from models.org import Branch, Staff
 from models.group_rollups import (
     ALL_KINDS,
+    GroupBankDaily,
     GroupExpertSnapshot,
+    GroupLatest,
     GroupMembersBankDaily,
     GroupReplyBankDaily,
     GroupRunning,
@@ -64,8 +66,9 @@ def group_date_range(session: Session, scope: Scope) -> tuple[date | None, date 
     return first, last
 
 
-def groups_in_scope(session: Session, scope: Scope, kind: str | None = None) -> pd.DataFrame:
-    """Every group the caller may see, with its branch and owner."""
+def groups_in_scope(session: Session, scope: Scope, kind: str | None = None,
+                    group_ids: list[int] | None = None) -> pd.DataFrame:
+    """Every group the caller may see (or those of `group_ids` among them), with its branch and owner."""
     statement = (
         select(
             SocialGroup.id.label("group_id"), SocialGroup.code, SocialGroup.name.label("group_name"), SocialGroup.kind,
@@ -79,14 +82,17 @@ def groups_in_scope(session: Session, scope: Scope, kind: str | None = None) -> 
     )
     if kind:
         statement = statement.where(SocialGroup.kind == kind)
+    if group_ids is not None:
+        statement = statement.where(SocialGroup.id.in_(sorted(int(g) for g in group_ids)))
     frame = read_frame(session, statement)
     if not frame.empty:
         frame["created_on"] = pd.to_datetime(frame["created_on"])
     return frame
 
 
-def _running_days(scope: Scope, kind: str | None, **days: date):
-    """Per group of the scope: for each named day, the day of its latest `GroupRunning` row on or before it."""
+def _running_days(scope: Scope, kind: str | None, group_ids: list[int] | None = None, **days: date):
+    """Per group of the scope (or of `group_ids` among them): for each named day, the day of its latest
+    `GroupRunning` row on or before it."""
     def latest(day: date):
         return (select(func.max(GroupRunning.day)).where(GroupRunning.group_id == SocialGroup.id, GroupRunning.day <= day)
                 .correlate(SocialGroup).scalar_subquery())
@@ -95,6 +101,8 @@ def _running_days(scope: Scope, kind: str | None, **days: date):
                        *[latest(day).label(name) for name, day in days.items()]).where(scope.clause(SocialGroup.branch_id))
     if kind:
         statement = statement.where(SocialGroup.kind == kind)
+    if group_ids is not None:
+        statement = statement.where(SocialGroup.id.in_(sorted(int(g) for g in group_ids)))
     return statement.subquery()
 
 
@@ -105,7 +113,8 @@ def _running_at(days, name: str):
 
 
 def group_period_summary(
-    session: Session, scope: Scope, start: date, end: date, trend_days: int = 30, kind: str | None = None
+    session: Session, scope: Scope, start: date, end: date, trend_days: int = 30, kind: str | None = None,
+    group_ids: list[int] | None = None,
 ) -> pd.DataFrame:
     """Per group over [start, end]: member-days, active member-days, messages, questions, replies,
     members on the last day, and customer messages in the last `trend_days` up to `end` vs the
@@ -114,7 +123,7 @@ def group_period_summary(
     recent_from = end - timedelta(days=trend_days - 1)
     previous_from = end - timedelta(days=2 * trend_days - 1)
     one = timedelta(days=1)
-    days = _running_days(scope, kind, last=end, before=start - one, recent=recent_from - one,
+    days = _running_days(scope, kind, group_ids, last=end, before=start - one, recent=recent_from - one,
                          previous=previous_from - one)
     last, on_last = _running_at(days, "last")
     before, on_before = _running_at(days, "before")
@@ -203,6 +212,81 @@ def last_customer_message(session: Session, scope: Scope, end: date, kind: str |
     return frame
 
 
+def _silence(session: Session, scope: Scope, end: date, kind: str | None):
+    """Per group of the scope: id, created_on and the last customer message on or before `end` — from
+    `GroupLatest` when every group's latest day is on or before `end`, else one running lookup per group."""
+    latest_day = session.execute(select(func.max(GroupLatest.day)).where(scope.clause(GroupLatest.branch_id))).scalar()
+    if latest_day is None or pd.Timestamp(latest_day).date() <= end:
+        statement = (select(SocialGroup.id.label("group_id"), SocialGroup.created_on, GroupLatest.last_message_day)
+                     .join(GroupLatest, GroupLatest.group_id == SocialGroup.id, isouter=True)
+                     .where(scope.clause(SocialGroup.branch_id)))
+        if kind:
+            statement = statement.where(SocialGroup.kind == kind)
+        return statement.subquery()
+    days = _running_days(scope, kind, last=end)
+    last, on_last = _running_at(days, "last")
+    return (select(days.c.group_id, days.c.created_on, last.last_message_day)
+            .select_from(days).outerjoin(last, on_last)).subquery()
+
+
+def _silent_since(silence):
+    return func.coalesce(silence.c.last_message_day, silence.c.created_on)
+
+
+def group_counts(session: Session, scope: Scope, end: date, dormant_days: int = DEFAULT_DORMANT_DAYS,
+                 kind: str | None = None) -> tuple[int, int]:
+    """Groups created by `end`, and how many of them are dormant on `end` (see `dormant_groups`)."""
+    silence = _silence(session, scope, end, kind)
+    row = session.execute(
+        select(func.count(), func.coalesce(func.sum(case(
+            (_silent_since(silence) <= end - timedelta(days=dormant_days), 1), else_=0)), 0))
+        .where(silence.c.created_on <= end)
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+DORMANT_COLUMNS = ["group_id", "group_name", "kind", "branch_name", "staff_name", "last_message_day", "days_silent"]
+
+
+def dormant_group_list(session: Session, scope: Scope, end: date, dormant_days: int = DEFAULT_DORMANT_DAYS,
+                       kind: str | None = None) -> pd.DataFrame:
+    """The dormant groups on `end` with their names, longest silence first (as `dormant_groups`)."""
+    silence = _silence(session, scope, end, kind)
+    statement = (
+        select(silence.c.group_id, SocialGroup.name.label("group_name"), SocialGroup.kind,
+               Branch.name.label("branch_name"), Staff.name.label("staff_name"), silence.c.last_message_day,
+               silence.c.created_on)
+        .join(SocialGroup, SocialGroup.id == silence.c.group_id)
+        .join(Branch, Branch.id == SocialGroup.branch_id)
+        .join(Staff, Staff.id == SocialGroup.staff_id, isouter=True)
+        .where(silence.c.created_on <= end, _silent_since(silence) <= end - timedelta(days=dormant_days))
+    )
+    frame = read_frame(session, statement)
+    if frame.empty:
+        return pd.DataFrame(columns=DORMANT_COLUMNS)
+    frame["last_message_day"] = pd.to_datetime(frame["last_message_day"])
+    since = frame["last_message_day"].fillna(pd.to_datetime(frame["created_on"]))
+    frame["days_silent"] = (pd.Timestamp(end) - since).dt.days.astype("int64")
+    return frame.sort_values(["days_silent", "group_id"], ascending=[False, True])[DORMANT_COLUMNS].reset_index(drop=True)
+
+
+def bank_period_totals(session: Session, start: date, end: date, kind: str | None = None) -> pd.DataFrame:
+    """The whole bank's sums over [start, end] as one summary row (no row without group days), for `kpis_from`."""
+    daily = GroupBankDaily
+    statement = select(func.count().label("rows"), func.sum(daily.members).label("member_days"),
+                       func.sum(daily.active_members).label("active_member_days"),
+                       func.sum(daily.messages).label("messages"),
+                       func.sum(daily.customer_questions).label("customer_questions"),
+                       func.sum(daily.answered_within_10min).label("answered_within_10min")) \
+        .where(daily.day.between(start, end))
+    if kind:
+        statement = statement.where(daily.kind == kind)
+    frame = read_frame(session, statement)
+    columns = ["member_days", "active_member_days", "messages", "customer_questions", "answered_within_10min"]
+    frame = frame[frame["rows"] > 0]
+    return frame[columns].astype("int64") if not frame.empty else pd.DataFrame({c: pd.Series(dtype="int64") for c in columns})
+
+
 def last_customer_message_raw(session: Session, scope: Scope, end: date) -> pd.DataFrame:
     """`last_customer_message` from the raw group days (the reference)."""
     statement = (
@@ -218,19 +302,23 @@ def last_customer_message_raw(session: Session, scope: Scope, end: date) -> pd.D
 
 
 def activity_by_kind(session: Session, scope: Scope, start: date, end: date) -> pd.DataFrame:
-    """Per day and group kind: members, active members, all messages and customers' messages."""
+    """Per day and group kind: members, active members, all messages and customers' messages (the whole
+    bank's from its own daily table)."""
+    daily = GroupBankDaily if scope.is_everything else GroupKindDaily
     statement = (
         select(
-            GroupKindDaily.day, GroupKindDaily.kind,
-            func.sum(GroupKindDaily.members).label("members"),
-            func.sum(GroupKindDaily.active_members).label("active_members"),
-            func.sum(GroupKindDaily.messages).label("messages"),
-            func.sum(GroupKindDaily.customer_messages).label("customer_messages"),
+            daily.day, daily.kind,
+            func.sum(daily.members).label("members"),
+            func.sum(daily.active_members).label("active_members"),
+            func.sum(daily.messages).label("messages"),
+            func.sum(daily.customer_messages).label("customer_messages"),
         )
-        .where(scope.clause(GroupKindDaily.branch_id), GroupKindDaily.day.between(start, end))
-        .group_by(GroupKindDaily.day, GroupKindDaily.kind)
-        .order_by(GroupKindDaily.day, GroupKindDaily.kind)
+        .where(daily.day.between(start, end))
+        .group_by(daily.day, daily.kind)
+        .order_by(daily.day, daily.kind)
     )
+    if not scope.is_everything:
+        statement = statement.where(scope.clause(GroupKindDaily.branch_id))
     frame = read_frame(session, statement)
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype="int64") for c in ACTIVITY_COLUMNS}).assign(
@@ -728,13 +816,11 @@ def kpis_from(summary: pd.DataFrame, days: int, reply_histogram: pd.DataFrame, u
 def group_kpis(session: Session, scope: Scope, start: date, end: date,
                dormant_days: int = DEFAULT_DORMANT_DAYS, kind: str | None = None) -> dict[str, float | int | None]:
     """KPIs for the scope and period (members and dormancy as of `end`), optionally for one kind."""
-    groups = groups_in_scope(session, scope, kind)
-    if not groups.empty:
-        groups = groups[groups["created_on"] <= pd.Timestamp(end)]
-    summary = group_period_summary(session, scope, start, end, kind=kind)
-    dormant = dormant_groups(groups, last_customer_message(session, scope, end, kind), end, dormant_days)
+    groups, dormant = group_counts(session, scope, end, dormant_days, kind)
+    summary = bank_period_totals(session, start, end, kind) if scope.is_everything else \
+        group_period_summary(session, scope, start, end, kind=kind)
     return kpis_from(summary, (end - start).days + 1, reply_time_histogram(session, scope, start, end, kind=kind),
-                     unique_member_count(session, scope, end, kind), len(groups), len(dormant))
+                     unique_member_count(session, scope, end, kind), groups, dormant)
 
 
 def _medians_for_shown(session: Session, scope: Scope, start: date, end: date, by: str, kind: str | None,
@@ -758,17 +844,42 @@ def group_health_table(session: Session, scope: Scope, start: date, end: date,
                        limit: int | None = None) -> pd.DataFrame:
     """The list of groups with their health, dormant ones first; with `limit`, its first `limit` rows
     (the order does not depend on the median reply, so it is read only for those)."""
+    no_medians = pd.DataFrame({"key": pd.Series(dtype="int64"), "median_reply_minutes": pd.Series(dtype="float64")})
+    if limit is not None:
+        shown = _most_silent_first(session, scope, start, end, dormant_days, kind, limit, no_medians)
+        if shown is not None:
+            return _with_medians(session, scope, start, end, kind, shown, limit)
     groups = groups_in_scope(session, scope, kind)
     summary = group_period_summary(session, scope, start, end, kind=kind)
     last_message = last_customer_message(session, scope, end, kind)
     if limit is None:
         medians = _medians_for_shown(session, scope, start, end, "group", kind, pd.Series(dtype="int64"), None)
         return group_health(groups, summary, medians, last_message, end, dormant_days)
-    no_medians = pd.DataFrame({"key": pd.Series(dtype="int64"), "median_reply_minutes": pd.Series(dtype="float64")})
     shown = group_health(groups, summary, no_medians, last_message, end, dormant_days).head(limit)
+    return _with_medians(session, scope, start, end, kind, shown, limit)
+
+
+def _with_medians(session, scope, start, end, kind, shown: pd.DataFrame, limit: int) -> pd.DataFrame:
     medians = _medians_for_shown(session, scope, start, end, "group", kind, shown["group_id"], limit)
     filled = shown["group_id"].map(medians.set_index("key")["median_reply_minutes"]) if not medians.empty else np.nan
     return shown.assign(median_reply_minutes=filled).astype({"median_reply_minutes": "float64"})
+
+
+def _most_silent_first(session, scope, start, end, dormant_days, kind, limit, no_medians) -> pd.DataFrame | None:
+    """The first `limit` rows of the health list when at least `limit` groups are dormant: they are the
+    dormant groups silent longest (ties by active share), so only those candidates' period sums are read.
+    None when there are too few dormant groups to fill the list (the caller reads every group)."""
+    dormant = dormant_group_list(session, scope, end, dormant_days, kind)
+    if len(dormant) < limit:
+        return None
+    threshold = int(dormant["days_silent"].iloc[limit - 1])
+    candidates = [int(g) for g in dormant.loc[dormant["days_silent"] >= threshold, "group_id"]]
+    summary = group_period_summary(session, scope, start, end, kind=kind, group_ids=candidates)
+    if len(summary) < limit:  # some dormant groups have no days in the period: not enough candidates
+        return None
+    groups = groups_in_scope(session, scope, kind, group_ids=candidates)
+    last_message = dormant[["group_id", "last_message_day"]].dropna()
+    return group_health(groups, summary, no_medians, last_message, end, dormant_days).head(limit)
 
 
 def network_value_table(session: Session, scope: Scope, as_of: date, by: str = "group",
@@ -844,15 +955,8 @@ def overview_headline(session: Session, scope: Scope, end: date, dormant_days: i
                       period_days: int = 30) -> dict[str, object]:
     """For the overview page: the last `period_days` KPIs and the dormant-group alerts as of `end`."""
     start = end - timedelta(days=period_days - 1)
-    groups = groups_in_scope(session, scope)
-    if not groups.empty:
-        groups = groups[groups["created_on"] <= pd.Timestamp(end)]
-    dormant = dormant_groups(groups, last_customer_message(session, scope, end), end, dormant_days)
-    kpis = kpis_from(group_period_summary(session, scope, start, end), period_days,
-                     reply_time_histogram(session, scope, start, end), unique_member_count(session, scope, end),
-                     len(groups), len(dormant))
-    columns = ["group_id", "group_name", "kind", "branch_name", "staff_name", "last_message_day", "days_silent"]
-    return {"kpis": kpis, "dormant": dormant[columns] if not dormant.empty else pd.DataFrame(columns=columns)}
+    return {"kpis": group_kpis(session, scope, start, end, dormant_days),
+            "dormant": dormant_group_list(session, scope, end, dormant_days)}
 
 
 def points_overview(session: Session, scope: Scope, start: date, end: date) -> dict[str, object]:

@@ -41,15 +41,13 @@ class GroupRunning(SQLModel, table=True):
     """Per group and day with figures: `members` that day, and the running totals of every other daily
     figure up to and including the day (`days` counts the group's daily rows so far)."""
 
-    __table_args__ = (
-        Index("ux_group_running_group_day", "group_id", "day", unique=True),
-        Index("ix_group_running_branch", "branch_id"),
-    )
+    # Keyed (group, day) and, on SQLite, stored in that key's order (WITHOUT ROWID): the lookup of a
+    # group's row on a day finds the row itself, not a pointer to it.
+    __table_args__ = (Index("ix_group_running_branch", "branch_id"), {"sqlite_with_rowid": False})
 
-    id: int | None = Field(default=None, primary_key=True)
-    group_id: int = Field(foreign_key="socialgroup.id")
+    group_id: int = Field(foreign_key="socialgroup.id", primary_key=True, sa_column_kwargs={"autoincrement": False})
+    day: date = Field(primary_key=True)
     branch_id: int = Field(foreign_key="branch.id")
-    day: date
     members: int = 0
     days: int = 0
     member_days: int = 0

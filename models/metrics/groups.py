@@ -114,7 +114,7 @@ def _running_at(days, name: str):
 
 def group_period_summary(
     session: Session, scope: Scope, start: date, end: date, trend_days: int = 30, kind: str | None = None,
-    group_ids: list[int] | None = None,
+    group_ids: list[int] | None = None, trend: bool = True,
 ) -> pd.DataFrame:
     """Per group over [start, end]: member-days, active member-days, messages, questions, replies,
     members on the last day, and customer messages in the last `trend_days` up to `end` vs the
@@ -123,12 +123,10 @@ def group_period_summary(
     recent_from = end - timedelta(days=trend_days - 1)
     previous_from = end - timedelta(days=2 * trend_days - 1)
     one = timedelta(days=1)
-    days = _running_days(scope, kind, group_ids, last=end, before=start - one, recent=recent_from - one,
-                         previous=previous_from - one)
+    trend_days_before = {"recent": recent_from - one, "previous": previous_from - one} if trend else {}
+    days = _running_days(scope, kind, group_ids, last=end, before=start - one, **trend_days_before)
     last, on_last = _running_at(days, "last")
     before, on_before = _running_at(days, "before")
-    recent, on_recent = _running_at(days, "recent")
-    previous, on_previous = _running_at(days, "previous")
 
     def between(later, earlier, column: str):
         return func.coalesce(getattr(later, column), 0) - func.coalesce(getattr(earlier, column), 0)
@@ -137,15 +135,22 @@ def group_period_summary(
             "staff_replies", "answered_within_10min", "joins", "leaves"]
     statement = (
         select(days.c.group_id, *[between(last, before, c).label(c) for c in sums],
-               case((last.day == end, last.members), else_=0).label("members_end"),
-               between(last, recent, "customer_messages").label("recent_messages"),
-               between(recent, previous, "customer_messages").label("previous_messages"))
+               case((last.day == end, last.members), else_=0).label("members_end"))
         .select_from(days)
         .join(last, on_last)
-        .outerjoin(before, on_before).outerjoin(recent, on_recent).outerjoin(previous, on_previous)
+        .outerjoin(before, on_before)
         .where(between(last, before, "days") > 0)
         .order_by(days.c.group_id)
     )
+    if trend:
+        recent, on_recent = _running_at(days, "recent")
+        previous, on_previous = _running_at(days, "previous")
+        statement = statement.add_columns(
+            between(last, recent, "customer_messages").label("recent_messages"),
+            between(recent, previous, "customer_messages").label("previous_messages"),
+        ).outerjoin(recent, on_recent).outerjoin(previous, on_previous)
+    else:  # the caller does not read the trend: two lookups per group instead of four
+        statement = statement.add_columns(literal(0).label("recent_messages"), literal(0).label("previous_messages"))
     frame = read_frame(session, statement)
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype="int64") for c in SUMMARY_COLUMNS})
@@ -368,11 +373,14 @@ def _histogram_frame(frame: pd.DataFrame) -> pd.DataFrame:
 PROMISE_COLUMNS = ["key", "groups", "customer_questions", "staff_replies", "answered_within_10min"]
 
 
-def group_owners(session: Session, scope: Scope, kind: str | None = None) -> pd.DataFrame:
-    """Group id -> owner staff id for the scope's groups."""
+def group_owners(session: Session, scope: Scope, kind: str | None = None,
+                 staff_ids: list[int] | None = None) -> pd.DataFrame:
+    """Group id -> owner staff id for the scope's groups (of `staff_ids` only, when given)."""
     statement = select(SocialGroup.id.label("group_id"), SocialGroup.staff_id).where(scope.clause(SocialGroup.branch_id))
     if kind:
         statement = statement.where(SocialGroup.kind == kind)
+    if staff_ids is not None:
+        statement = statement.where(SocialGroup.staff_id.in_(sorted(staff_ids)))
     return read_frame(session, statement)
 
 
@@ -380,7 +388,7 @@ def service_promise_counts(session: Session, scope: Scope, start: date, end: dat
                            kind: str | None = None) -> pd.DataFrame:
     """Per group (or owner staff): customer questions, replies and replies within the 10-minute promise
     (from the groups' period sums; `groups` counts the groups with figures in the period)."""
-    summary = group_period_summary(session, scope, start, end, kind=kind)
+    summary = group_period_summary(session, scope, start, end, kind=kind, trend=False)
     if by == "group":
         per_key = summary.rename(columns={"group_id": "key"}).assign(groups=1)
     else:
@@ -529,7 +537,7 @@ def network_value_raw(session: Session, scope: Scope, as_of: date, by: str | Non
     return _value_frame(read_frame(session, statement))
 
 
-def staff_in_scope(session: Session, scope: Scope) -> pd.DataFrame:
+def staff_in_scope(session: Session, scope: Scope, staff_ids: list[int] | None = None) -> pd.DataFrame:
     statement = (
         select(Staff.id.label("staff_id"), Staff.name.label("staff_name"), Staff.role, Staff.branch_id,
                Branch.name.label("branch_name"))
@@ -537,6 +545,8 @@ def staff_in_scope(session: Session, scope: Scope) -> pd.DataFrame:
         .where(scope.clause(Staff.branch_id))
         .order_by(Staff.id)
     )
+    if staff_ids is not None:
+        statement = statement.where(Staff.id.in_(sorted(staff_ids)))
     return read_frame(session, statement)
 
 
@@ -834,8 +844,8 @@ def _medians_for_shown(session: Session, scope: Scope, start: date, end: date, b
     if by == "group":
         group_ids = [int(k) for k in keys]
     else:
-        owners = group_owners(session, scope, kind)
-        group_ids = [int(g) for g in owners.loc[owners["staff_id"].isin(keys), "group_id"]]
+        owners = group_owners(session, scope, kind, staff_ids=[int(k) for k in keys])
+        group_ids = [int(g) for g in owners["group_id"]]
     return median_reply_by_key(reply_time_histogram(session, scope, start, end, by=by, kind=kind, group_ids=group_ids))
 
 
@@ -887,15 +897,27 @@ def network_value_table(session: Session, scope: Scope, as_of: date, by: str = "
     """Network value ranked by contribution per member, with names, per group or per owner staff; with
     `limit`, the best `limit` ranks."""
     ranked = contribution_ranking(network_value(session, scope, as_of, by, kind))
+    shown = None
     if limit is not None:
         ranked = ranked.head(limit)
+        shown = [int(k) for k in ranked["key"].dropna()]
     if by == "group":
-        names = groups_in_scope(session, scope)[["group_id", "group_name", "kind", "branch_name", "staff_name"]]
+        names = groups_in_scope(session, scope, group_ids=shown)[["group_id", "group_name", "kind", "branch_name",
+                                                                  "staff_name"]]
         return ranked.merge(names.rename(columns={"group_id": "key"}), on="key", how="left")
-    names = staff_in_scope(session, scope)[["staff_id", "staff_name", "role", "branch_name"]]
-    owned = group_owners(session, scope).groupby("staff_id").size().rename("groups").reset_index()
-    names = names.merge(owned, on="staff_id", how="left")
-    return ranked.merge(names.rename(columns={"staff_id": "key"}), on="key", how="left")
+    return ranked.merge(_staff_names(session, scope, shown, owned_groups=True), on="key", how="left")
+
+
+def _staff_names(session: Session, scope: Scope, staff_ids: list[int] | None, owned_groups: bool = False) -> pd.DataFrame:
+    """Names (and, with `owned_groups`, how many of the scope's groups each owns) keyed by staff id."""
+    names = staff_in_scope(session, scope, staff_ids)
+    columns = ["staff_id", "staff_name", "role", "branch_name"] if owned_groups else ["staff_id", "staff_name", "branch_name"]
+    names = names[columns]
+    if owned_groups:
+        owners = group_owners(session, scope, staff_ids=staff_ids)
+        owned = owners.groupby("staff_id").size().rename("groups").reset_index()
+        names = names.merge(owned, on="staff_id", how="left")
+    return names.rename(columns={"staff_id": "key"})
 
 
 def service_promise_view(session: Session, scope: Scope, start: date, end: date, by: str = "group",
@@ -907,11 +929,12 @@ def service_promise_view(session: Session, scope: Scope, start: date, end: date,
         counts = counts.sort_values(["customer_questions", "key"], ascending=[False, True]).head(limit)
     medians = _medians_for_shown(session, scope, start, end, by, kind, counts["key"], limit)
     table = service_promise_table(counts, medians)
+    shown = None if limit is None else [int(k) for k in table["key"].dropna()]
     if by == "group":
-        names = groups_in_scope(session, scope)[["group_id", "group_name", "kind", "branch_name", "staff_name"]]
+        names = groups_in_scope(session, scope, group_ids=shown)[["group_id", "group_name", "kind", "branch_name",
+                                                                  "staff_name"]]
         return table.merge(names.rename(columns={"group_id": "key"}), on="key", how="left")
-    names = staff_in_scope(session, scope)[["staff_id", "staff_name", "branch_name"]]
-    return table.merge(names.rename(columns={"staff_id": "key"}), on="key", how="left")
+    return table.merge(_staff_names(session, scope, shown), on="key", how="left")
 
 
 EXPERT_COLUMNS = ["group_id", "group_name", "kind", "branch_name", "experts", "expert_share", "top_poster",

@@ -388,17 +388,43 @@ def service_promise_counts(session: Session, scope: Scope, start: date, end: dat
                            kind: str | None = None) -> pd.DataFrame:
     """Per group (or owner staff): customer questions, replies and replies within the 10-minute promise
     (from the groups' period sums; `groups` counts the groups with figures in the period)."""
-    summary = group_period_summary(session, scope, start, end, kind=kind, trend=False)
-    if by == "group":
-        per_key = summary.rename(columns={"group_id": "key"}).assign(groups=1)
-    else:
-        owned = summary.merge(group_owners(session, scope, kind), on="group_id", how="left")
-        per_key = owned.groupby("staff_id", as_index=False).agg(
-            groups=("group_id", "size"), customer_questions=("customer_questions", "sum"),
-            staff_replies=("staff_replies", "sum"), answered_within_10min=("answered_within_10min", "sum"),
-        ).rename(columns={"staff_id": "key"})
-    frame = per_key.loc[per_key["customer_questions"] > 0, PROMISE_COLUMNS]
-    return frame.astype(dict.fromkeys(PROMISE_COLUMNS, "int64")).reset_index(drop=True)
+    frame = read_frame(session, _promise_statement(scope, start, end, by, kind))
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype="int64") for c in PROMISE_COLUMNS})
+    return frame[PROMISE_COLUMNS].astype(dict.fromkeys(PROMISE_COLUMNS, "int64"))
+
+
+def _promise_statement(scope: Scope, start: date, end: date, by: str, kind: str | None, limit: int | None = None):
+    """Per group or owner staff, the period's questions and replies from two running-total lookups per
+    group; with `limit`, only the keys with the most questions (ties by key)."""
+    days = _running_days(scope, kind, last=end, before=start - timedelta(days=1))
+    last, on_last = _running_at(days, "last")
+    before, on_before = _running_at(days, "before")
+
+    def between(column: str):
+        return func.coalesce(getattr(last, column), 0) - func.coalesce(getattr(before, column), 0)
+
+    per_group = (
+        select(days.c.group_id, SocialGroup.staff_id, between("days").label("days"),
+               between("customer_questions").label("customer_questions"),
+               between("staff_replies").label("staff_replies"),
+               between("answered_within_10min").label("answered_within_10min"))
+        .select_from(days).join(last, on_last).outerjoin(before, on_before)
+        .join(SocialGroup, SocialGroup.id == days.c.group_id)
+    ).subquery()
+    key = per_group.c.group_id if by == "group" else per_group.c.staff_id
+    questions = func.sum(per_group.c.customer_questions)
+    statement = (
+        select(key.label("key"), func.count().label("groups"), questions.label("customer_questions"),
+               func.sum(per_group.c.staff_replies).label("staff_replies"),
+               func.sum(per_group.c.answered_within_10min).label("answered_within_10min"))
+        .where(per_group.c.days > 0)
+        .group_by(key)
+        .having(questions > 0)
+    )
+    if limit is not None:
+        statement = statement.order_by(questions.desc(), key).limit(limit)
+    return statement
 
 
 def service_promise_counts_raw(session: Session, scope: Scope, start: date, end: date, by: str = "group",
@@ -462,7 +488,7 @@ def _value_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def network_value_snapshot(session: Session, scope: Scope, as_of: date, by: str = "group",
-                           kind: str | None = None) -> pd.DataFrame | None:
+                           kind: str | None = None, best: int | None = None) -> pd.DataFrame | None:
     """`network_value` from its snapshot, or None when `as_of` is before the snapshot's day (stays
     changed after `as_of`: the raw stays must be read)."""
     grain = GroupValueSnapshot.grain == by
@@ -475,16 +501,17 @@ def network_value_snapshot(session: Session, scope: Scope, as_of: date, by: str 
         kinds = snapshot.kind == kind if kind else literal(True)
     else:
         kinds = snapshot.kind == (kind or ALL_KINDS)
-    statement = (
-        select(snapshot.key_id.label("key"), func.sum(snapshot.members).label("members"),
-               func.sum(snapshot.customers_held).label("customers_held"),
-               func.sum(snapshot.brought_in).label("brought_in"), func.sum(snapshot.converted).label("converted"),
-               func.sum(snapshot.products).label("products"), func.sum(snapshot.deposits).label("deposits"),
-               func.sum(snapshot.wealth).label("wealth"))
-        .where(grain, in_scope, kinds)
-        .group_by(snapshot.key_id)
-        .order_by(snapshot.key_id)
-    )
+    figures = ["members", "customers_held", "brought_in", "converted", "products", "deposits", "wealth"]
+    if by == "group":  # one row per group
+        statement = select(snapshot.key_id.label("key"), *[getattr(snapshot, f).label(f) for f in figures])
+    else:  # a staff member's rows per branch add up
+        statement = select(snapshot.key_id.label("key"), *[func.sum(getattr(snapshot, f)).label(f) for f in figures]) \
+            .group_by(snapshot.key_id)
+    statement = statement.where(grain, in_scope, kinds).order_by(snapshot.key_id)
+    if best is not None:  # only the `best` rankable keys by deposits per member (see `contribution_ranking`)
+        ranked = statement.subquery()
+        statement = (select(ranked).where(ranked.c.members >= MIN_RANKED_MEMBERS)
+                     .order_by((ranked.c.deposits * 1.0 / ranked.c.members).desc(), ranked.c.key).limit(best))
     return _value_frame(read_frame(session, statement))
 
 
@@ -879,16 +906,22 @@ def _most_silent_first(session, scope, start, end, dormant_days, kind, limit, no
     """The first `limit` rows of the health list when at least `limit` groups are dormant: they are the
     dormant groups silent longest (ties by active share), so only those candidates' period sums are read.
     None when there are too few dormant groups to fill the list (the caller reads every group)."""
-    dormant = dormant_group_list(session, scope, end, dormant_days, kind)
-    if len(dormant) < limit:
+    silence = _silence(session, scope, end, kind)
+    since = _silent_since(silence)
+    dormant = (silence.c.created_on <= end, since <= end - timedelta(days=dormant_days))
+    # the silence of the `limit`-th longest-silent dormant group: every group silent as long is a candidate
+    threshold = session.execute(select(since).where(*dormant).order_by(since, silence.c.group_id)
+                                .offset(limit - 1).limit(1)).scalar()
+    if threshold is None:
         return None
-    threshold = int(dormant["days_silent"].iloc[limit - 1])
-    candidates = [int(g) for g in dormant.loc[dormant["days_silent"] >= threshold, "group_id"]]
+    rows = read_frame(session, select(silence.c.group_id, silence.c.last_message_day)
+                      .where(*dormant, since <= threshold))
+    candidates = [int(g) for g in rows["group_id"]]
     summary = group_period_summary(session, scope, start, end, kind=kind, group_ids=candidates)
     if len(summary) < limit:  # some dormant groups have no days in the period: not enough candidates
         return None
     groups = groups_in_scope(session, scope, kind, group_ids=candidates)
-    last_message = dormant[["group_id", "last_message_day"]].dropna()
+    last_message = rows.dropna().assign(last_message_day=lambda f: pd.to_datetime(f["last_message_day"]))
     return group_health(groups, summary, no_medians, last_message, end, dormant_days).head(limit)
 
 
@@ -896,7 +929,11 @@ def network_value_table(session: Session, scope: Scope, as_of: date, by: str = "
                         kind: str | None = None, limit: int | None = None) -> pd.DataFrame:
     """Network value ranked by contribution per member, with names, per group or per owner staff; with
     `limit`, the best `limit` ranks."""
-    ranked = contribution_ranking(network_value(session, scope, as_of, by, kind))
+    best = network_value_snapshot(session, scope, as_of, by, kind, best=limit) if limit is not None else None
+    if best is not None and len(best) == limit:  # the best ranks, read in SQL; their ranks are their places
+        ranked = contribution_ranking(best)
+    else:
+        ranked = contribution_ranking(network_value(session, scope, as_of, by, kind))
     shown = None
     if limit is not None:
         ranked = ranked.head(limit)
@@ -924,9 +961,12 @@ def service_promise_view(session: Session, scope: Scope, start: date, end: date,
                          kind: str | None = None, limit: int | None = None) -> pd.DataFrame:
     """The 10-minute promise per group or per owner staff, with names; with `limit`, the `limit` keys
     with the most customer questions (where the promise matters most)."""
-    counts = service_promise_counts(session, scope, start, end, by, kind)
-    if limit is not None:
-        counts = counts.sort_values(["customer_questions", "key"], ascending=[False, True]).head(limit)
+    if limit is None:
+        counts = service_promise_counts(session, scope, start, end, by, kind)
+    else:
+        counts = read_frame(session, _promise_statement(scope, start, end, by, kind, limit))
+        counts = counts.astype(dict.fromkeys(PROMISE_COLUMNS, "int64")) if not counts.empty else \
+            pd.DataFrame({c: pd.Series(dtype="int64") for c in PROMISE_COLUMNS})
     medians = _medians_for_shown(session, scope, start, end, by, kind, counts["key"], limit)
     table = service_promise_table(counts, medians)
     shown = None if limit is None else [int(k) for k in table["key"].dropna()]

@@ -94,9 +94,10 @@ class GroupBankDaily(SQLModel, table=True):
 
 
 class GroupReplyBankDaily(SQLModel, table=True):
-    """Questions answered per day, group kind and daily median reply minutes, over the whole bank."""
+    """Questions answered per day, group kind (and `ALL_KINDS`) and daily median reply minutes, over the
+    whole bank."""
 
-    __table_args__ = (Index("ix_group_reply_bank_daily_day", "day", "kind"),)
+    __table_args__ = (Index("ix_group_reply_bank_daily_kind_day", "kind", "day"),)
 
     id: int | None = Field(default=None, primary_key=True)
     day: date
@@ -248,15 +249,23 @@ def _refresh_bank_daily(conn: Connection, start, end) -> int:
 def _refresh_reply(conn: Connection, start, end) -> int:
     table = GroupReplyBankDaily.__table__
     conn.execute(delete(table).where(_in_days(table.c.day, start, end)))
-    source = (
+    answered = and_(_in_days(GroupDaily.day, start, end), GroupDaily.median_first_reply_minutes.is_not(None),
+                    GroupDaily.staff_replies > 0)
+    per_kind = (
         select(GroupDaily.day, SocialGroup.kind, GroupDaily.median_first_reply_minutes,
                func.sum(GroupDaily.staff_replies))
         .join(SocialGroup, SocialGroup.id == GroupDaily.group_id)
-        .where(_in_days(GroupDaily.day, start, end), GroupDaily.median_first_reply_minutes.is_not(None),
-               GroupDaily.staff_replies > 0)
+        .where(answered)
         .group_by(GroupDaily.day, SocialGroup.kind, GroupDaily.median_first_reply_minutes)
     )
-    conn.execute(insert(table).from_select(["day", "kind", "minutes", "answered"], source))
+    every_kind = (
+        select(GroupDaily.day, literal(ALL_KINDS), GroupDaily.median_first_reply_minutes,
+               func.sum(GroupDaily.staff_replies))
+        .where(answered)
+        .group_by(GroupDaily.day, GroupDaily.median_first_reply_minutes)
+    )
+    for source in (per_kind, every_kind):
+        conn.execute(insert(table).from_select(["day", "kind", "minutes", "answered"], source))
     return conn.execute(select(func.count()).select_from(table).where(_in_days(table.c.day, start, end))).scalar_one()
 
 

@@ -341,11 +341,9 @@ def reply_time_histogram(session: Session, scope: Scope, start: date, end: date,
     if scope.is_everything and by is None and group_ids is None:
         statement = (
             select(literal(0).label("key"), GroupReplyBankDaily.minutes, func.sum(GroupReplyBankDaily.answered).label("answered"))
-            .where(GroupReplyBankDaily.day.between(start, end))
+            .where(GroupReplyBankDaily.kind == (kind or ALL_KINDS), GroupReplyBankDaily.day.between(start, end))
             .group_by(GroupReplyBankDaily.minutes)
         )
-        if kind:
-            statement = statement.where(GroupReplyBankDaily.kind == kind)
         return _histogram_frame(read_frame(session, statement))
     key = {"group": GroupDaily.group_id, "staff": SocialGroup.staff_id, None: literal(0)}[by]
     statement = (
@@ -644,31 +642,27 @@ def points_top_earners(session: Session, scope: Scope, start: date, end: date, l
     `end`. The period's entries pick the top customers; only their balances read earlier entries."""
     earned = func.sum(case((PointsLedger.points > 0, PointsLedger.points), else_=0))
     redeemed = func.sum(case((PointsLedger.points < 0, -PointsLedger.points), else_=0))
-    top = (
+    top = read_frame(session, (
         select(PointsLedger.customer_id, earned.label("earned"), redeemed.label("redeemed"))
         .where(scope.clause(PointsLedger.branch_id), PointsLedger.day.between(start, end))
         .group_by(PointsLedger.customer_id)
         .having(earned > 0)
         .order_by(earned.desc(), PointsLedger.customer_id)
         .limit(limit)
-    ).subquery()
+    ))
+    columns = ["customer_id", "customer_name", "branch_name", "earned", "redeemed", "balance"]
+    if top.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
     balance = (select(PointsLedger.customer_id, func.sum(PointsLedger.points).label("balance"),
                       func.min(PointsLedger.branch_id).label("branch_id"))
-               .where(PointsLedger.customer_id.in_(select(top.c.customer_id)), scope.clause(PointsLedger.branch_id),
-                      PointsLedger.day <= end)
+               .where(PointsLedger.customer_id.in_([int(c) for c in top["customer_id"]]),
+                      scope.clause(PointsLedger.branch_id), PointsLedger.day <= end)
                .group_by(PointsLedger.customer_id)).subquery()
-    statement = (
-        select(top.c.customer_id, Customer.name.label("customer_name"), Branch.name.label("branch_name"),
-               top.c.earned, top.c.redeemed, balance.c.balance)
-        .join(balance, balance.c.customer_id == top.c.customer_id)
-        .join(Customer, Customer.id == top.c.customer_id)
-        .join(Branch, Branch.id == balance.c.branch_id)
-        .order_by(top.c.earned.desc(), top.c.customer_id)
-    )
-    frame = read_frame(session, statement)
-    columns = ["customer_id", "customer_name", "branch_name", "earned", "redeemed", "balance"]
-    if frame.empty:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    names = read_frame(session, select(balance.c.customer_id, Customer.name.label("customer_name"),
+                                       Branch.name.label("branch_name"), balance.c.balance)
+                       .join(Customer, Customer.id == balance.c.customer_id)
+                       .join(Branch, Branch.id == balance.c.branch_id))
+    frame = top.merge(names, on="customer_id", how="inner")[columns]
     return frame.astype({"earned": "int64", "redeemed": "int64", "balance": "int64"})
 
 

@@ -27,7 +27,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Index, and_, case, delete, func, insert, literal, or_, select, true
+from sqlalchemy import Index, Integer, and_, case, delete, func, insert, literal, or_, select, true
 from sqlalchemy.engine import Connection
 from sqlmodel import Field, Session, SQLModel
 
@@ -73,6 +73,9 @@ class GroupLatest(SQLModel, table=True):
     day: date
     members: int = 0
     last_message_day: date | None = None
+    # True when the group has a running row on every day from its first to `day` (as the daily exports
+    # give): its row on or before any day is then the row on that day (or on `day`), one lookup.
+    dense: bool = False
 
 
 class GroupBankDaily(SQLModel, table=True):
@@ -222,12 +225,17 @@ def _refresh_latest(conn: Connection, branch_ids) -> int:
     """From `GroupRunning` (run after it): each group's last row."""
     table, running = GroupLatest.__table__, GroupRunning.__table__
     conn.execute(delete(table).where(_in_branches(table.c.branch_id, branch_ids)))
-    last_day = (select(running.c.group_id, func.max(running.c.day).label("day"))
-                .where(_in_branches(running.c.branch_id, branch_ids)).group_by(running.c.group_id).subquery())
+    span = (select(running.c.group_id, func.min(running.c.day).label("first_day"), func.max(running.c.day).label("day"))
+            .where(_in_branches(running.c.branch_id, branch_ids)).group_by(running.c.group_id).subquery())
+    if conn.dialect.name == "postgresql":
+        days_spanned = running.c.day - span.c.first_day + 1
+    else:
+        days_spanned = func.cast(func.julianday(running.c.day) - func.julianday(span.c.first_day), Integer) + 1
     source = (select(running.c.group_id, running.c.branch_id, running.c.day, running.c.members,
-                     running.c.last_message_day)
-              .join(last_day, and_(last_day.c.group_id == running.c.group_id, last_day.c.day == running.c.day)))
-    conn.execute(insert(table).from_select(["group_id", "branch_id", "day", "members", "last_message_day"], source))
+                     running.c.last_message_day, running.c.days == days_spanned)
+              .join(span, and_(span.c.group_id == running.c.group_id, span.c.day == running.c.day)))
+    conn.execute(insert(table).from_select(["group_id", "branch_id", "day", "members", "last_message_day", "dense"],
+                                           source))
     return conn.execute(select(func.count()).select_from(table)
                         .where(_in_branches(table.c.branch_id, branch_ids))).scalar_one()
 

@@ -22,7 +22,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, case, distinct, func, literal, or_, select
+from sqlalchemy import Date, and_, case, distinct, func, literal, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -90,20 +90,32 @@ def groups_in_scope(session: Session, scope: Scope, kind: str | None = None,
     return frame
 
 
-def _running_days(scope: Scope, kind: str | None, group_ids: list[int] | None = None, **days: date):
+def _running_days(scope: Scope, kind: str | None, group_ids: list[int] | None = None, dense: bool = False,
+                  **days: date):
     """Per group of the scope (or of `group_ids` among them): for each named day, the day of its latest
-    `GroupRunning` row on or before it."""
+    `GroupRunning` row on or before it. With `dense` (every group in scope has a row on each of its days,
+    see `_all_dense`) that is the day itself, or the group's last day when later: no search per group."""
     def latest(day: date):
+        if dense:
+            return case((GroupLatest.day < day, GroupLatest.day), else_=literal(day, Date))
         return (select(func.max(GroupRunning.day)).where(GroupRunning.group_id == SocialGroup.id, GroupRunning.day <= day)
                 .correlate(SocialGroup).scalar_subquery())
 
     statement = select(SocialGroup.id.label("group_id"), SocialGroup.created_on,
                        *[latest(day).label(name) for name, day in days.items()]).where(scope.clause(SocialGroup.branch_id))
+    if dense:
+        statement = statement.join(GroupLatest, GroupLatest.group_id == SocialGroup.id, isouter=True)
     if kind:
         statement = statement.where(SocialGroup.kind == kind)
     if group_ids is not None:
         statement = statement.where(SocialGroup.id.in_(sorted(int(g) for g in group_ids)))
     return statement.subquery()
+
+
+def _all_dense(session: Session, scope: Scope) -> bool:
+    """Whether every group of the scope with figures has a running row on each day of its span."""
+    return session.execute(select(func.count()).select_from(GroupLatest)
+                           .where(scope.clause(GroupLatest.branch_id), GroupLatest.dense.is_(False))).scalar_one() == 0
 
 
 def _running_at(days, name: str):
@@ -124,7 +136,8 @@ def group_period_summary(
     previous_from = end - timedelta(days=2 * trend_days - 1)
     one = timedelta(days=1)
     trend_days_before = {"recent": recent_from - one, "previous": previous_from - one} if trend else {}
-    days = _running_days(scope, kind, group_ids, last=end, before=start - one, **trend_days_before)
+    days = _running_days(scope, kind, group_ids, _all_dense(session, scope), last=end, before=start - one,
+                         **trend_days_before)
     last, on_last = _running_at(days, "last")
     before, on_before = _running_at(days, "before")
 
@@ -206,7 +219,7 @@ def group_period_summary_raw(
 def last_customer_message(session: Session, scope: Scope, end: date, kind: str | None = None) -> pd.DataFrame:
     """Per group, the last day up to `end` on which a customer posted (groups that never had one are absent),
     from the running totals' row on or before `end`."""
-    days = _running_days(scope, kind, last=end)
+    days = _running_days(scope, kind, dense=_all_dense(session, scope), last=end)
     last, on_last = _running_at(days, "last")
     statement = (select(days.c.group_id, last.last_message_day).select_from(days).join(last, on_last)
                  .where(last.last_message_day.is_not(None)))
@@ -228,7 +241,7 @@ def _silence(session: Session, scope: Scope, end: date, kind: str | None):
         if kind:
             statement = statement.where(SocialGroup.kind == kind)
         return statement.subquery()
-    days = _running_days(scope, kind, last=end)
+    days = _running_days(scope, kind, dense=_all_dense(session, scope), last=end)
     last, on_last = _running_at(days, "last")
     return (select(days.c.group_id, days.c.created_on, last.last_message_day)
             .select_from(days).outerjoin(last, on_last)).subquery()
@@ -386,16 +399,17 @@ def service_promise_counts(session: Session, scope: Scope, start: date, end: dat
                            kind: str | None = None) -> pd.DataFrame:
     """Per group (or owner staff): customer questions, replies and replies within the 10-minute promise
     (from the groups' period sums; `groups` counts the groups with figures in the period)."""
-    frame = read_frame(session, _promise_statement(scope, start, end, by, kind))
+    frame = read_frame(session, _promise_statement(scope, start, end, by, kind, dense=_all_dense(session, scope)))
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype="int64") for c in PROMISE_COLUMNS})
     return frame[PROMISE_COLUMNS].astype(dict.fromkeys(PROMISE_COLUMNS, "int64"))
 
 
-def _promise_statement(scope: Scope, start: date, end: date, by: str, kind: str | None, limit: int | None = None):
+def _promise_statement(scope: Scope, start: date, end: date, by: str, kind: str | None, limit: int | None = None,
+                       dense: bool = False):
     """Per group or owner staff, the period's questions and replies from two running-total lookups per
     group; with `limit`, only the keys with the most questions (ties by key)."""
-    days = _running_days(scope, kind, last=end, before=start - timedelta(days=1))
+    days = _running_days(scope, kind, dense=dense, last=end, before=start - timedelta(days=1))
     last, on_last = _running_at(days, "last")
     before, on_before = _running_at(days, "before")
 
@@ -958,7 +972,7 @@ def service_promise_view(session: Session, scope: Scope, start: date, end: date,
     if limit is None:
         counts = service_promise_counts(session, scope, start, end, by, kind)
     else:
-        counts = read_frame(session, _promise_statement(scope, start, end, by, kind, limit))
+        counts = read_frame(session, _promise_statement(scope, start, end, by, kind, limit, _all_dense(session, scope)))
         counts = counts.astype(dict.fromkeys(PROMISE_COLUMNS, "int64")) if not counts.empty else \
             pd.DataFrame({c: pd.Series(dtype="int64") for c in PROMISE_COLUMNS})
     medians = _medians_for_shown(session, scope, start, end, by, kind, counts["key"], limit)
@@ -980,20 +994,27 @@ def experts_table(session: Session, scope: Scope, top_n: int = 3, kind: str | No
     """Per group, who drives the conversation: experts' share and the top poster (from the experts
     snapshot, which the rollups rebuild with the stays); with `limit`, the `limit` highest shares."""
     snapshot = GroupExpertSnapshot
-    statement = (
+    chosen = (
         select(SocialGroup.id.label("group_id"), SocialGroup.name.label("group_name"), SocialGroup.kind,
-               Branch.name.label("branch_name"), snapshot.experts, snapshot.expert_share,
-               Customer.name.label("top_poster"), snapshot.top_share, snapshot.top_role)
+               SocialGroup.branch_id, snapshot.experts, snapshot.expert_share, snapshot.top_customer_id,
+               snapshot.top_share, snapshot.top_role)
         .join(snapshot, snapshot.group_id == SocialGroup.id)
-        .join(Branch, Branch.id == SocialGroup.branch_id)
-        .join(Customer, Customer.id == snapshot.top_customer_id, isouter=True)
         .where(scope.clause(SocialGroup.branch_id))
         .order_by(snapshot.expert_share.desc().nulls_last(), SocialGroup.id)
     )
     if kind:
-        statement = statement.where(SocialGroup.kind == kind)
+        chosen = chosen.where(SocialGroup.kind == kind)
     if limit is not None:
-        statement = statement.limit(limit)
+        chosen = chosen.limit(limit)
+    chosen = chosen.subquery()  # names are looked up for the chosen groups only
+    statement = (
+        select(chosen.c.group_id, chosen.c.group_name, chosen.c.kind, Branch.name.label("branch_name"),
+               chosen.c.experts, chosen.c.expert_share, Customer.name.label("top_poster"), chosen.c.top_share,
+               chosen.c.top_role)
+        .join(Branch, Branch.id == chosen.c.branch_id)
+        .join(Customer, Customer.id == chosen.c.top_customer_id, isouter=True)
+        .order_by(chosen.c.expert_share.desc().nulls_last(), chosen.c.group_id)
+    )
     frame = read_frame(session, statement)
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in EXPERT_COLUMNS})

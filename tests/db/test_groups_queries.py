@@ -118,6 +118,27 @@ def test_reply_median_and_promise_on_hand_rows(small_network):
         assert row["median_reply_minutes"] == 4.0 and row["staff_name"] == "王芳"
 
 
+def test_running_totals_with_a_missing_day_equal_the_raw_days(small_network):
+    """A group without a row on some day (an export that skipped it) is looked up by its latest row on or
+    before each day, not by the day itself."""
+    with Session(small_network) as session:
+        session.execute(text("DELETE FROM groupdaily WHERE group_id = 1 AND day = '2026-11-21'"))
+        session.add(GroupDaily(group_id=2, branch_id=1, day=date(2026, 11, 19), members=3, active_members=1,
+                               messages=4, customer_messages=4))
+        session.commit()
+    refresh_rollups(small_network)
+    with Session(small_network) as session:
+        scope = Scope.for_branches([1])
+        assert not G._all_dense(session, scope)
+        for start, end in ((date(2026, 11, 20), date(2026, 11, 22)), (date(2026, 11, 21), date(2026, 11, 21)),
+                           (date(2026, 11, 22), date(2026, 11, 25)), (date(2026, 11, 1), date(2026, 11, 19))):
+            pd.testing.assert_frame_equal(G.group_period_summary(session, scope, start, end),
+                                          G.group_period_summary_raw(session, scope, start, end))
+            rolled = G.last_customer_message(session, scope, end).sort_values("group_id").reset_index(drop=True)
+            raw = G.last_customer_message_raw(session, scope, end).sort_values("group_id").reset_index(drop=True)
+            pd.testing.assert_frame_equal(rolled, raw, check_dtype=False)
+
+
 def test_points_liability_and_top_earners_on_hand_rows(small_network):
     with Session(small_network) as session:
         scope = Scope.for_branches([1])

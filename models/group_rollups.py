@@ -41,12 +41,16 @@ class GroupRunning(SQLModel, table=True):
     """Per group and day with figures: `members` that day, and the running totals of every other daily
     figure up to and including the day (`days` counts the group's daily rows so far)."""
 
-    # Keyed (group, day) and, on SQLite, stored in that key's order (WITHOUT ROWID): the lookup of a
-    # group's row on a day finds the row itself, not a pointer to it.
-    __table_args__ = (Index("ix_group_running_branch", "branch_id"), {"sqlite_with_rowid": False})
+    # Keyed (day, group) and stored in that order (SQLite: WITHOUT ROWID; PostgreSQL: written in key
+    # order): the rows of every group on one day, which a period's lookups read, sit together.
+    __table_args__ = (
+        Index("ix_group_running_group_day", "group_id", "day"),  # a group's latest row on or before a day
+        Index("ix_group_running_branch", "branch_id"),
+        {"sqlite_with_rowid": False},
+    )
 
-    group_id: int = Field(foreign_key="socialgroup.id", primary_key=True, sa_column_kwargs={"autoincrement": False})
     day: date = Field(primary_key=True)
+    group_id: int = Field(foreign_key="socialgroup.id", primary_key=True, sa_column_kwargs={"autoincrement": False})
     branch_id: int = Field(foreign_key="branch.id")
     members: int = 0
     days: int = 0
@@ -212,7 +216,7 @@ def _refresh_running(conn: Connection, branch_ids) -> int:
         GroupDaily.group_id, GroupDaily.branch_id, GroupDaily.day, GroupDaily.members,
         func.count().over(**window), *sums,
         func.max(case((GroupDaily.customer_messages > 0, GroupDaily.day), else_=None)).over(**window),
-    ).where(_in_branches(GroupDaily.branch_id, branch_ids))
+    ).where(_in_branches(GroupDaily.branch_id, branch_ids)).order_by(GroupDaily.day, GroupDaily.group_id)
     conn.execute(insert(table).from_select(
         ["group_id", "branch_id", "day", "members", "days", "member_days", "active_member_days", "messages",
          "customer_messages", "customer_questions", "staff_replies", "answered_within_10min", "joins", "leaves",

@@ -101,7 +101,7 @@ def _running_days(scope: Scope, kind: str | None, group_ids: list[int] | None = 
         return (select(func.max(GroupRunning.day)).where(GroupRunning.group_id == SocialGroup.id, GroupRunning.day <= day)
                 .correlate(SocialGroup).scalar_subquery())
 
-    statement = select(SocialGroup.id.label("group_id"), SocialGroup.created_on,
+    statement = select(SocialGroup.id.label("group_id"), SocialGroup.created_on, SocialGroup.staff_id,
                        *[latest(day).label(name) for name, day in days.items()]).where(scope.clause(SocialGroup.branch_id))
     if dense:
         statement = statement.join(GroupLatest, GroupLatest.group_id == SocialGroup.id, isouter=True)
@@ -417,23 +417,29 @@ def _promise_statement(scope: Scope, start: date, end: date, by: str, kind: str 
         return func.coalesce(getattr(last, column), 0) - func.coalesce(getattr(before, column), 0)
 
     per_group = (
-        select(days.c.group_id, SocialGroup.staff_id, between("days").label("days"),
+        select(days.c.group_id, days.c.staff_id, between("days").label("days"),
                between("customer_questions").label("customer_questions"),
                between("staff_replies").label("staff_replies"),
                between("answered_within_10min").label("answered_within_10min"))
         .select_from(days).join(last, on_last).outerjoin(before, on_before)
-        .join(SocialGroup, SocialGroup.id == days.c.group_id)
     ).subquery()
-    key = per_group.c.group_id if by == "group" else per_group.c.staff_id
-    questions = func.sum(per_group.c.customer_questions)
-    statement = (
-        select(key.label("key"), func.count().label("groups"), questions.label("customer_questions"),
-               func.sum(per_group.c.staff_replies).label("staff_replies"),
-               func.sum(per_group.c.answered_within_10min).label("answered_within_10min"))
-        .where(per_group.c.days > 0)
-        .group_by(key)
-        .having(questions > 0)
-    )
+    if by == "group":  # one row per group: no grouping
+        key, questions = per_group.c.group_id, per_group.c.customer_questions
+        statement = (
+            select(key.label("key"), literal(1).label("groups"), questions.label("customer_questions"),
+                   per_group.c.staff_replies, per_group.c.answered_within_10min)
+            .where(per_group.c.days > 0, questions > 0)
+        )
+    else:
+        key, questions = per_group.c.staff_id, func.sum(per_group.c.customer_questions)
+        statement = (
+            select(key.label("key"), func.count().label("groups"), questions.label("customer_questions"),
+                   func.sum(per_group.c.staff_replies).label("staff_replies"),
+                   func.sum(per_group.c.answered_within_10min).label("answered_within_10min"))
+            .where(per_group.c.days > 0)
+            .group_by(key)
+            .having(questions > 0)
+        )
     if limit is not None:
         statement = statement.order_by(questions.desc(), key).limit(limit)
     return statement

@@ -27,9 +27,6 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from models.customers import Customer
-from models.groups import GroupDaily, GroupMembership, MemberRole, PointsKind, PointsLedger, SocialGroup
-from models.metrics.org import read_frame
-from models.org import Branch, Staff
 from models.group_rollups import (
     ALL_KINDS,
     GroupBankDaily,
@@ -42,6 +39,9 @@ from models.group_rollups import (
     PointsBankDaily,
     PointsHoldersBankDaily,
 )
+from models.groups import GroupDaily, GroupMembership, MemberRole, PointsKind, PointsLedger, SocialGroup
+from models.metrics.org import read_frame
+from models.org import Branch, Staff
 from models.rollups import GroupKindDaily
 from models.scope import Scope
 

@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Field, Session, SQLModel
 
 from models.customers import Customer
-from models.groups import GroupDaily, GroupMembership, MemberRole, PointsLedger, SocialGroup
+from models.groups import GroupDaily, GroupMembership, PointsLedger, SocialGroup
 
 ALL_KINDS = ""  # the `kind` value of rows that cover every kind of group
 
@@ -447,5 +447,5 @@ def refresh_group_rollups(conn: Connection, branch_ids, start: date | None, end:
 
 __all__ = ["ALL_KINDS", "GROUP_RAW_SOURCES", "GROUP_ROLLUP_TABLES", "GroupBankDaily", "GroupExpertSnapshot",
            "GroupLatest", "GroupMembersBankDaily",
-           "GroupReplyBankDaily", "GroupRunning", "GroupValueSnapshot", "MemberRole", "PointsBankDaily",
+           "GroupReplyBankDaily", "GroupRunning", "GroupValueSnapshot", "PointsBankDaily",
            "PointsHoldersBankDaily", "refresh_group_rollups", "unique_member_changes"]

@@ -45,6 +45,8 @@ if last_day is None:
 start, end = period_picker(first_day, last_day, key="groups_period", default_days=30)
 st.caption(t("filter.scope_label", scope=choice.label, start=start, end=end))
 
+# Head office sees the whole bank: its lists show the groups (or staff) that matter most, not all of them.
+list_limit = metrics.HEAD_OFFICE_ROWS if choice.scope.is_everything else None
 kpis = query(metrics.group_kpis, choice.scope, start=start, end=end, dormant_days=dormant_days, kind=kind)
 if not kpis["groups"]:
     st.info(t("groups.empty"))
@@ -87,9 +89,11 @@ health_labels = {
 }
 with tab_health:
     health = query(metrics.group_health_table, choice.scope, start=start, end=end, dormant_days=dormant_days,
-                   kind=kind)
+                   kind=kind, limit=list_limit)
     health = health.assign(kind_text=health["kind"].map(kind_label))
-    dormant_count = int(health["dormant"].sum())
+    dormant_count = int(health["dormant"].sum()) if list_limit is None else int(kpis["dormant_groups"])
+    if list_limit is not None:
+        st.caption(t("groups.head_office_health", total=format_number(kpis["groups"]), shown=format_number(len(health))))
     if dormant_count:
         st.warning(t("groups.dormant_alert", count=dormant_count, days=dormant_days), icon=":material/bedtime:")
     else:
@@ -104,7 +108,9 @@ with tab_value:
     by = st.radio(t("groups.section.value"), ["group", "staff"], horizontal=True, key="groups_value_by",
                   label_visibility="collapsed",
                   format_func=lambda b: t("groups.value_by_group" if b == "group" else "groups.value_by_staff"))
-    value = query(metrics.network_value_table, choice.scope, as_of=end, by=by, kind=kind)
+    value = query(metrics.network_value_table, choice.scope, as_of=end, by=by, kind=kind, limit=list_limit)
+    if list_limit is not None:
+        st.caption(t("groups.head_office_value", shown=format_number(len(value))))
     name_column = "group_name" if by == "group" else "staff_name"
     value = value.assign(deposits_wan=value["deposits"] / 10_000, deposits_per_member_wan=value["deposits_per_member"] / 10_000)
     if by == "group":
@@ -126,7 +132,9 @@ with tab_value:
 
 with tab_experts:
     st.caption(t("groups.experts_caption"))
-    experts = query(metrics.experts_table, choice.scope, kind=kind)
+    experts = query(metrics.experts_table, choice.scope, kind=kind, limit=list_limit)
+    if list_limit is not None:
+        st.caption(t("groups.head_office_experts", shown=format_number(len(experts))))
     experts = experts.assign(kind_text=experts["kind"].map(kind_label),
                              top_role_text=experts["top_role"].map(lambda r: t(f"groups.role.{r}")))
     data_table(experts, {
@@ -144,7 +152,10 @@ with tab_promise:
                           format_func=lambda b: t("groups.promise_by_group" if b == "group" else "groups.promise_by_staff"))
     service_only = kind is None and st.toggle(t("groups.service_only"), value=True, key="groups_service_only")
     promise_kind = GroupKind.NEW_CUSTOMER_SERVICE.value if service_only else kind
-    promise = query(metrics.service_promise_view, choice.scope, start=start, end=end, by=promise_by, kind=promise_kind)
+    promise = query(metrics.service_promise_view, choice.scope, start=start, end=end, by=promise_by, kind=promise_kind,
+                    limit=list_limit)
+    if list_limit is not None and not promise.empty:
+        st.caption(t("groups.head_office_promise", shown=format_number(len(promise))))
     promise_name = "group_name" if promise_by == "group" else "staff_name"
     if promise.empty:
         st.info(t("groups.empty"))

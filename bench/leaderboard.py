@@ -62,8 +62,8 @@ def compare(engine, scopes: dict[str, Scope], end: date, periods: tuple[int, ...
     for days, (label, scope) in ((days, item) for days in periods for item in scopes.items()):
         start = end - timedelta(days=days - 1)
         with Session(engine) as session:
-            raw_cold, raw_warm, raw = _timed(lambda scope=scope: R.staff_referral_totals_raw(session, scope, start, end), repeats)
-            roll_cold, roll_warm, rolled = _timed(lambda scope=scope: R.staff_referral_totals(session, scope, start, end), repeats)
+            raw_cold, raw_warm, raw = _timed(lambda scope=scope, start=start: R.staff_referral_totals_raw(session, scope, start, end), repeats)
+            roll_cold, roll_warm, rolled = _timed(lambda scope=scope, start=start: R.staff_referral_totals(session, scope, start, end), repeats)
         if scope.branch_ids is None:
             sql, params = DUCKDB_LEADERBOARD.format(branch_filter=""), [start, end]
         else:

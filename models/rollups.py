@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Field, Session, SQLModel
 
 from models.campaign import CampaignDeposit, MigrantCampaign, NameListEntry, SmsMessage, Visit
+from models.group_rollups import GROUP_RAW_SOURCES, GROUP_ROLLUP_TABLES, refresh_group_rollups
 from models.groups import GroupDaily, SocialGroup
 from models.referrals import InviteCode, ReferralEvent, ReferralStage
 
@@ -310,11 +311,12 @@ REFERRAL_BATCH_TABLES = (ReferralStaffRunning, ReferralStaffWindow, ReferralInvi
 
 
 ROLLUP_TABLES = (ReferralDaily, ReferralMonthly, ReferralChannelDaily, GroupKindDaily, CampaignDepositDaily,
-                 CampaignVillageDaily, CampaignStaffDaily, *REFERRAL_BATCH_TABLES)
+                 CampaignVillageDaily, CampaignStaffDaily, *REFERRAL_BATCH_TABLES, *GROUP_ROLLUP_TABLES)
 # Which raw table each rollup summarises (the regression test checks pages do not read these).
 RAW_SOURCES = {ReferralDaily: ReferralEvent, ReferralMonthly: ReferralEvent, ReferralChannelDaily: ReferralEvent,
                GroupKindDaily: GroupDaily, CampaignDepositDaily: CampaignDeposit, CampaignVillageDaily: NameListEntry,
-               CampaignStaffDaily: NameListEntry, **dict.fromkeys(REFERRAL_BATCH_TABLES, ReferralEvent)}
+               CampaignStaffDaily: NameListEntry, **dict.fromkeys(REFERRAL_BATCH_TABLES, ReferralEvent),
+               **GROUP_RAW_SOURCES}
 # Raw tables summarised by a rollup besides its RAW_SOURCES entry: importing them refreshes the rollups too.
 ALSO_SUMMARISED = (SmsMessage, Visit, CampaignDeposit)
 
@@ -427,6 +429,7 @@ def _refresh(conn: Connection, branch_ids, start, end, progress) -> dict[str, in
         progress(f"  rollup campaign lists: {written[CampaignVillageDaily.__tablename__]:,} village rows, "
                  f"{written[CampaignStaffDaily.__tablename__]:,} staff rows in {time.perf_counter() - started:.1f}s")
     written.update(_refresh_referral_batch(conn, branch_ids, start, progress))
+    written.update(refresh_group_rollups(conn, branch_ids, start, end, progress))
     if conn.dialect.name == "postgresql":
         for rollup in ROLLUP_TABLES:
             conn.exec_driver_sql(f'ANALYZE "{rollup.__table__.name}"')

@@ -22,10 +22,23 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, case, distinct, func, literal, or_, select
+from sqlalchemy import Date, and_, case, distinct, func, literal, or_, select
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from models.customers import Customer
+from models.group_rollups import (
+    ALL_KINDS,
+    GroupBankDaily,
+    GroupExpertSnapshot,
+    GroupLatest,
+    GroupMembersBankDaily,
+    GroupReplyBankDaily,
+    GroupRunning,
+    GroupValueSnapshot,
+    PointsBankDaily,
+    PointsHoldersBankDaily,
+)
 from models.groups import GroupDaily, GroupMembership, MemberRole, PointsKind, PointsLedger, SocialGroup
 from models.metrics.org import read_frame
 from models.org import Branch, Staff
@@ -37,6 +50,10 @@ DEFAULT_DORMANT_DAYS = 14
 MIN_RANKED_MEMBERS = 10
 PROMISE_KEPT_SHARE = 0.9  # a group or staff member "keeps" the 10-minute promise at 90% of questions or better
 ACTIVITY_COLUMNS = ["day", "kind", "members", "active_members", "messages", "customer_messages"]
+HEAD_OFFICE_ROWS = 200  # at head office a list shows this many groups (or staff), a branch's scope shows all
+SUMMARY_COLUMNS = ["group_id", "days", "member_days", "active_member_days", "messages", "customer_messages",
+                   "customer_questions", "staff_replies", "answered_within_10min", "joins", "leaves", "members_end",
+                   "recent_messages", "previous_messages"]
 
 
 # ---------------------------------------------------------------- queries
@@ -44,14 +61,14 @@ ACTIVITY_COLUMNS = ["day", "kind", "members", "active_members", "messages", "cus
 
 def group_date_range(session: Session, scope: Scope) -> tuple[date | None, date | None]:
     """First and last day with group figures inside the scope."""
-    row = session.execute(
-        select(func.min(GroupKindDaily.day), func.max(GroupKindDaily.day)).where(scope.clause(GroupKindDaily.branch_id))
-    ).one()
-    return row[0], row[1]
+    first = session.execute(select(func.min(GroupKindDaily.day)).where(scope.clause(GroupKindDaily.branch_id))).scalar()
+    last = session.execute(select(func.max(GroupKindDaily.day)).where(scope.clause(GroupKindDaily.branch_id))).scalar()
+    return first, last
 
 
-def groups_in_scope(session: Session, scope: Scope, kind: str | None = None) -> pd.DataFrame:
-    """Every group the caller may see, with its branch and owner."""
+def groups_in_scope(session: Session, scope: Scope, kind: str | None = None,
+                    group_ids: list[int] | None = None) -> pd.DataFrame:
+    """Every group the caller may see (or those of `group_ids` among them), with its branch and owner."""
     statement = (
         select(
             SocialGroup.id.label("group_id"), SocialGroup.code, SocialGroup.name.label("group_name"), SocialGroup.kind,
@@ -65,18 +82,98 @@ def groups_in_scope(session: Session, scope: Scope, kind: str | None = None) -> 
     )
     if kind:
         statement = statement.where(SocialGroup.kind == kind)
+    if group_ids is not None:
+        statement = statement.where(SocialGroup.id.in_(sorted(int(g) for g in group_ids)))
     frame = read_frame(session, statement)
     if not frame.empty:
         frame["created_on"] = pd.to_datetime(frame["created_on"])
     return frame
 
 
+def _running_days(scope: Scope, kind: str | None, group_ids: list[int] | None = None, dense: bool = False,
+                  **days: date):
+    """Per group of the scope (or of `group_ids` among them): for each named day, the day of its latest
+    `GroupRunning` row on or before it. With `dense` (every group in scope has a row on each of its days,
+    see `_all_dense`) that is the day itself, or the group's last day when later: no search per group."""
+    def latest(day: date):
+        if dense:
+            return case((GroupLatest.day < day, GroupLatest.day), else_=literal(day, Date))
+        return (select(func.max(GroupRunning.day)).where(GroupRunning.group_id == SocialGroup.id, GroupRunning.day <= day)
+                .correlate(SocialGroup).scalar_subquery())
+
+    statement = select(SocialGroup.id.label("group_id"), SocialGroup.created_on, SocialGroup.staff_id,
+                       *[latest(day).label(name) for name, day in days.items()]).where(scope.clause(SocialGroup.branch_id))
+    if dense:
+        statement = statement.join(GroupLatest, GroupLatest.group_id == SocialGroup.id, isouter=True)
+    if kind:
+        statement = statement.where(SocialGroup.kind == kind)
+    if group_ids is not None:
+        statement = statement.where(SocialGroup.id.in_(sorted(int(g) for g in group_ids)))
+    return statement.subquery()
+
+
+def _all_dense(session: Session, scope: Scope) -> bool:
+    """Whether every group of the scope with figures has a running row on each day of its span."""
+    return session.execute(select(func.count()).select_from(GroupLatest)
+                           .where(scope.clause(GroupLatest.branch_id), GroupLatest.dense.is_(False))).scalar_one() == 0
+
+
+def _running_at(days, name: str):
+    """(alias, join condition) for the `GroupRunning` row on the day `days.c[name]`."""
+    alias = aliased(GroupRunning, name=f"running_{name}")
+    return alias, and_(alias.group_id == days.c.group_id, alias.day == days.c[name])
+
+
 def group_period_summary(
-    session: Session, scope: Scope, start: date, end: date, trend_days: int = 30, kind: str | None = None
+    session: Session, scope: Scope, start: date, end: date, trend_days: int = 30, kind: str | None = None,
+    group_ids: list[int] | None = None, trend: bool = True,
 ) -> pd.DataFrame:
     """Per group over [start, end]: member-days, active member-days, messages, questions, replies,
     members on the last day, and customer messages in the last `trend_days` up to `end` vs the
-    `trend_days` before those (read even when they fall before `start`)."""
+    `trend_days` before those (read even when they fall before `start`). Read from the running totals:
+    each figure is the total up to `end` minus the total before the window."""
+    recent_from = end - timedelta(days=trend_days - 1)
+    previous_from = end - timedelta(days=2 * trend_days - 1)
+    one = timedelta(days=1)
+    trend_days_before = {"recent": recent_from - one, "previous": previous_from - one} if trend else {}
+    days = _running_days(scope, kind, group_ids, _all_dense(session, scope), last=end, before=start - one,
+                         **trend_days_before)
+    last, on_last = _running_at(days, "last")
+    before, on_before = _running_at(days, "before")
+
+    def between(later, earlier, column: str):
+        return func.coalesce(getattr(later, column), 0) - func.coalesce(getattr(earlier, column), 0)
+
+    sums = ["days", "member_days", "active_member_days", "messages", "customer_messages", "customer_questions",
+            "staff_replies", "answered_within_10min", "joins", "leaves"]
+    statement = (
+        select(days.c.group_id, *[between(last, before, c).label(c) for c in sums],
+               case((last.day == end, last.members), else_=0).label("members_end"))
+        .select_from(days)
+        .join(last, on_last)
+        .outerjoin(before, on_before)
+        .where(between(last, before, "days") > 0)
+        .order_by(days.c.group_id)
+    )
+    if trend:
+        recent, on_recent = _running_at(days, "recent")
+        previous, on_previous = _running_at(days, "previous")
+        statement = statement.add_columns(
+            between(last, recent, "customer_messages").label("recent_messages"),
+            between(recent, previous, "customer_messages").label("previous_messages"),
+        ).outerjoin(recent, on_recent).outerjoin(previous, on_previous)
+    else:  # the caller does not read the trend: two lookups per group instead of four
+        statement = statement.add_columns(literal(0).label("recent_messages"), literal(0).label("previous_messages"))
+    frame = read_frame(session, statement)
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype="int64") for c in SUMMARY_COLUMNS})
+    return frame[SUMMARY_COLUMNS].astype(dict.fromkeys(SUMMARY_COLUMNS, "int64"))
+
+
+def group_period_summary_raw(
+    session: Session, scope: Scope, start: date, end: date, trend_days: int = 30, kind: str | None = None
+) -> pd.DataFrame:
+    """`group_period_summary` summed from the raw group days (the reference the running totals must equal)."""
     recent_from = end - timedelta(days=trend_days - 1)
     previous_from = end - timedelta(days=2 * trend_days - 1)
     in_period = GroupDaily.day >= start
@@ -119,8 +216,97 @@ def group_period_summary(
     return frame.astype(dict.fromkeys(columns, "int64"))
 
 
-def last_customer_message(session: Session, scope: Scope, end: date) -> pd.DataFrame:
-    """Per group, the last day up to `end` on which a customer posted (groups that never had one are absent)."""
+def last_customer_message(session: Session, scope: Scope, end: date, kind: str | None = None) -> pd.DataFrame:
+    """Per group, the last day up to `end` on which a customer posted (groups that never had one are absent),
+    from the running totals' row on or before `end`."""
+    days = _running_days(scope, kind, dense=_all_dense(session, scope), last=end)
+    last, on_last = _running_at(days, "last")
+    statement = (select(days.c.group_id, last.last_message_day).select_from(days).join(last, on_last)
+                 .where(last.last_message_day.is_not(None)))
+    frame = read_frame(session, statement)
+    if frame.empty:
+        return pd.DataFrame({"group_id": pd.Series(dtype="int64"), "last_message_day": pd.Series(dtype="datetime64[ns]")})
+    frame["last_message_day"] = pd.to_datetime(frame["last_message_day"])
+    return frame
+
+
+def _silence(session: Session, scope: Scope, end: date, kind: str | None):
+    """Per group of the scope: id, created_on and the last customer message on or before `end` — from
+    `GroupLatest` when every group's latest day is on or before `end`, else one running lookup per group."""
+    latest_day = session.execute(select(func.max(GroupLatest.day)).where(scope.clause(GroupLatest.branch_id))).scalar()
+    if latest_day is None or pd.Timestamp(latest_day).date() <= end:
+        statement = (select(SocialGroup.id.label("group_id"), SocialGroup.created_on, GroupLatest.last_message_day)
+                     .join(GroupLatest, GroupLatest.group_id == SocialGroup.id, isouter=True)
+                     .where(scope.clause(SocialGroup.branch_id)))
+        if kind:
+            statement = statement.where(SocialGroup.kind == kind)
+        return statement.subquery()
+    days = _running_days(scope, kind, dense=_all_dense(session, scope), last=end)
+    last, on_last = _running_at(days, "last")
+    return (select(days.c.group_id, days.c.created_on, last.last_message_day)
+            .select_from(days).outerjoin(last, on_last)).subquery()
+
+
+def _silent_since(silence):
+    return func.coalesce(silence.c.last_message_day, silence.c.created_on)
+
+
+def group_counts(session: Session, scope: Scope, end: date, dormant_days: int = DEFAULT_DORMANT_DAYS,
+                 kind: str | None = None) -> tuple[int, int]:
+    """Groups created by `end`, and how many of them are dormant on `end` (see `dormant_groups`)."""
+    silence = _silence(session, scope, end, kind)
+    row = session.execute(
+        select(func.count(), func.coalesce(func.sum(case(
+            (_silent_since(silence) <= end - timedelta(days=dormant_days), 1), else_=0)), 0))
+        .where(silence.c.created_on <= end)
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+DORMANT_COLUMNS = ["group_id", "group_name", "kind", "branch_name", "staff_name", "last_message_day", "days_silent"]
+
+
+def dormant_group_list(session: Session, scope: Scope, end: date, dormant_days: int = DEFAULT_DORMANT_DAYS,
+                       kind: str | None = None) -> pd.DataFrame:
+    """The dormant groups on `end` with their names, longest silence first (as `dormant_groups`)."""
+    silence = _silence(session, scope, end, kind)
+    statement = (
+        select(silence.c.group_id, SocialGroup.name.label("group_name"), SocialGroup.kind,
+               Branch.name.label("branch_name"), Staff.name.label("staff_name"), silence.c.last_message_day,
+               silence.c.created_on)
+        .join(SocialGroup, SocialGroup.id == silence.c.group_id)
+        .join(Branch, Branch.id == SocialGroup.branch_id)
+        .join(Staff, Staff.id == SocialGroup.staff_id, isouter=True)
+        .where(silence.c.created_on <= end, _silent_since(silence) <= end - timedelta(days=dormant_days))
+    )
+    frame = read_frame(session, statement)
+    if frame.empty:
+        return pd.DataFrame(columns=DORMANT_COLUMNS)
+    frame["last_message_day"] = pd.to_datetime(frame["last_message_day"])
+    since = frame["last_message_day"].fillna(pd.to_datetime(frame["created_on"]))
+    frame["days_silent"] = (pd.Timestamp(end) - since).dt.days.astype("int64")
+    return frame.sort_values(["days_silent", "group_id"], ascending=[False, True])[DORMANT_COLUMNS].reset_index(drop=True)
+
+
+def bank_period_totals(session: Session, start: date, end: date, kind: str | None = None) -> pd.DataFrame:
+    """The whole bank's sums over [start, end] as one summary row (no row without group days), for `kpis_from`."""
+    daily = GroupBankDaily
+    statement = select(func.count().label("rows"), func.sum(daily.members).label("member_days"),
+                       func.sum(daily.active_members).label("active_member_days"),
+                       func.sum(daily.messages).label("messages"),
+                       func.sum(daily.customer_questions).label("customer_questions"),
+                       func.sum(daily.answered_within_10min).label("answered_within_10min")) \
+        .where(daily.day.between(start, end))
+    if kind:
+        statement = statement.where(daily.kind == kind)
+    frame = read_frame(session, statement)
+    columns = ["member_days", "active_member_days", "messages", "customer_questions", "answered_within_10min"]
+    frame = frame[frame["rows"] > 0]
+    return frame[columns].astype("int64") if not frame.empty else pd.DataFrame({c: pd.Series(dtype="int64") for c in columns})
+
+
+def last_customer_message_raw(session: Session, scope: Scope, end: date) -> pd.DataFrame:
+    """`last_customer_message` from the raw group days (the reference)."""
     statement = (
         select(GroupDaily.group_id, func.max(GroupDaily.day).label("last_message_day"))
         .where(scope.clause(GroupDaily.branch_id), GroupDaily.day <= end, GroupDaily.customer_messages > 0)
@@ -134,19 +320,23 @@ def last_customer_message(session: Session, scope: Scope, end: date) -> pd.DataF
 
 
 def activity_by_kind(session: Session, scope: Scope, start: date, end: date) -> pd.DataFrame:
-    """Per day and group kind: members, active members, all messages and customers' messages."""
+    """Per day and group kind: members, active members, all messages and customers' messages (the whole
+    bank's from its own daily table)."""
+    daily = GroupBankDaily if scope.is_everything else GroupKindDaily
     statement = (
         select(
-            GroupKindDaily.day, GroupKindDaily.kind,
-            func.sum(GroupKindDaily.members).label("members"),
-            func.sum(GroupKindDaily.active_members).label("active_members"),
-            func.sum(GroupKindDaily.messages).label("messages"),
-            func.sum(GroupKindDaily.customer_messages).label("customer_messages"),
+            daily.day, daily.kind,
+            func.sum(daily.members).label("members"),
+            func.sum(daily.active_members).label("active_members"),
+            func.sum(daily.messages).label("messages"),
+            func.sum(daily.customer_messages).label("customer_messages"),
         )
-        .where(scope.clause(GroupKindDaily.branch_id), GroupKindDaily.day.between(start, end))
-        .group_by(GroupKindDaily.day, GroupKindDaily.kind)
-        .order_by(GroupKindDaily.day, GroupKindDaily.kind)
+        .where(daily.day.between(start, end))
+        .group_by(daily.day, daily.kind)
+        .order_by(daily.day, daily.kind)
     )
+    if not scope.is_everything:
+        statement = statement.where(scope.clause(GroupKindDaily.branch_id))
     frame = read_frame(session, statement)
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype="int64") for c in ACTIVITY_COLUMNS}).assign(
@@ -156,9 +346,18 @@ def activity_by_kind(session: Session, scope: Scope, start: date, end: date) -> 
 
 
 def reply_time_histogram(session: Session, scope: Scope, start: date, end: date, by: str | None = None,
-                         kind: str | None = None) -> pd.DataFrame:
+                         kind: str | None = None, group_ids: list[int] | None = None) -> pd.DataFrame:
     """Daily median reply minutes with the number of answered questions behind each, summed per value
-    (and per group or owner staff when `by` is "group" or "staff"): the input of a weighted median."""
+    (and per group or owner staff when `by` is "group" or "staff"): the input of a weighted median.
+    `group_ids` narrows it to those groups (a head-office list's shown rows). The whole bank's
+    histogram is read from its daily rollup."""
+    if scope.is_everything and by is None and group_ids is None:
+        statement = (
+            select(literal(0).label("key"), GroupReplyBankDaily.minutes, func.sum(GroupReplyBankDaily.answered).label("answered"))
+            .where(GroupReplyBankDaily.kind == (kind or ALL_KINDS), GroupReplyBankDaily.day.between(start, end))
+            .group_by(GroupReplyBankDaily.minutes)
+        )
+        return _histogram_frame(read_frame(session, statement))
     key = {"group": GroupDaily.group_id, "staff": SocialGroup.staff_id, None: literal(0)}[by]
     statement = (
         select(key.label("key"), GroupDaily.median_first_reply_minutes.label("minutes"),
@@ -170,16 +369,85 @@ def reply_time_histogram(session: Session, scope: Scope, start: date, end: date,
     )
     if kind:
         statement = statement.where(SocialGroup.kind == kind)
-    frame = read_frame(session, statement)
+    if group_ids is not None:
+        statement = statement.where(GroupDaily.group_id.in_(sorted(int(g) for g in group_ids)))
+    return _histogram_frame(read_frame(session, statement))
+
+
+def _histogram_frame(frame: pd.DataFrame) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame({"key": pd.Series(dtype="int64"), "minutes": pd.Series(dtype="float64"),
                              "answered": pd.Series(dtype="int64")})
-    return frame.astype({"minutes": "float64", "answered": "int64"})
+    return frame.astype({"key": "int64", "minutes": "float64", "answered": "int64"})
+
+
+PROMISE_COLUMNS = ["key", "groups", "customer_questions", "staff_replies", "answered_within_10min"]
+
+
+def group_owners(session: Session, scope: Scope, kind: str | None = None,
+                 staff_ids: list[int] | None = None) -> pd.DataFrame:
+    """Group id -> owner staff id for the scope's groups (of `staff_ids` only, when given)."""
+    statement = select(SocialGroup.id.label("group_id"), SocialGroup.staff_id).where(scope.clause(SocialGroup.branch_id))
+    if kind:
+        statement = statement.where(SocialGroup.kind == kind)
+    if staff_ids is not None:
+        statement = statement.where(SocialGroup.staff_id.in_(sorted(staff_ids)))
+    return read_frame(session, statement)
 
 
 def service_promise_counts(session: Session, scope: Scope, start: date, end: date, by: str = "group",
                            kind: str | None = None) -> pd.DataFrame:
-    """Per group (or owner staff): customer questions, replies and replies within the 10-minute promise."""
+    """Per group (or owner staff): customer questions, replies and replies within the 10-minute promise
+    (from the groups' period sums; `groups` counts the groups with figures in the period)."""
+    frame = read_frame(session, _promise_statement(scope, start, end, by, kind, dense=_all_dense(session, scope)))
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype="int64") for c in PROMISE_COLUMNS})
+    return frame[PROMISE_COLUMNS].astype(dict.fromkeys(PROMISE_COLUMNS, "int64"))
+
+
+def _promise_statement(scope: Scope, start: date, end: date, by: str, kind: str | None, limit: int | None = None,
+                       dense: bool = False):
+    """Per group or owner staff, the period's questions and replies from two running-total lookups per
+    group; with `limit`, only the keys with the most questions (ties by key)."""
+    days = _running_days(scope, kind, dense=dense, last=end, before=start - timedelta(days=1))
+    last, on_last = _running_at(days, "last")
+    before, on_before = _running_at(days, "before")
+
+    def between(column: str):
+        return func.coalesce(getattr(last, column), 0) - func.coalesce(getattr(before, column), 0)
+
+    per_group = (
+        select(days.c.group_id, days.c.staff_id, between("days").label("days"),
+               between("customer_questions").label("customer_questions"),
+               between("staff_replies").label("staff_replies"),
+               between("answered_within_10min").label("answered_within_10min"))
+        .select_from(days).join(last, on_last).outerjoin(before, on_before)
+    ).subquery()
+    if by == "group":  # one row per group: no grouping
+        key, questions = per_group.c.group_id, per_group.c.customer_questions
+        statement = (
+            select(key.label("key"), literal(1).label("groups"), questions.label("customer_questions"),
+                   per_group.c.staff_replies, per_group.c.answered_within_10min)
+            .where(per_group.c.days > 0, questions > 0)
+        )
+    else:
+        key, questions = per_group.c.staff_id, func.sum(per_group.c.customer_questions)
+        statement = (
+            select(key.label("key"), func.count().label("groups"), questions.label("customer_questions"),
+                   func.sum(per_group.c.staff_replies).label("staff_replies"),
+                   func.sum(per_group.c.answered_within_10min).label("answered_within_10min"))
+            .where(per_group.c.days > 0)
+            .group_by(key)
+            .having(questions > 0)
+        )
+    if limit is not None:
+        statement = statement.order_by(questions.desc(), key).limit(limit)
+    return statement
+
+
+def service_promise_counts_raw(session: Session, scope: Scope, start: date, end: date, by: str = "group",
+                               kind: str | None = None) -> pd.DataFrame:
+    """`service_promise_counts` summed from the raw group days (the reference)."""
     key = GroupDaily.group_id if by == "group" else SocialGroup.staff_id
     statement = (
         select(
@@ -209,7 +477,14 @@ def _active_on(as_of: date):
 
 
 def unique_member_count(session: Session, scope: Scope, as_of: date, kind: str | None = None) -> int:
-    """Customers in at least one of the scope's groups on `as_of`, each counted once."""
+    """Customers in at least one of the scope's groups on `as_of`, each counted once. The whole bank's
+    figure is the latest change on or before `as_of` in its daily rollup."""
+    if scope.is_everything:
+        return int(session.execute(
+            select(GroupMembersBankDaily.members)
+            .where(GroupMembersBankDaily.kind == (kind or ALL_KINDS), GroupMembersBankDaily.day <= as_of)
+            .order_by(GroupMembersBankDaily.day.desc()).limit(1)
+        ).scalar() or 0)
     statement = (
         select(func.count(distinct(GroupMembership.customer_id)))
         .join(SocialGroup, SocialGroup.id == GroupMembership.group_id)
@@ -220,11 +495,60 @@ def unique_member_count(session: Session, scope: Scope, as_of: date, kind: str |
     return int(session.execute(statement).scalar_one() or 0)
 
 
+VALUE_INTS = ["key", "members", "customers_held", "brought_in", "converted", "products"]
+
+
+def _value_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype="int64") for c in VALUE_INTS}).assign(
+            deposits=pd.Series(dtype="float64"), wealth=pd.Series(dtype="float64"))
+    return frame.astype({**dict.fromkeys(VALUE_INTS, "int64"), "deposits": "float64", "wealth": "float64"})
+
+
+def network_value_snapshot(session: Session, scope: Scope, as_of: date, by: str = "group",
+                           kind: str | None = None, best: int | None = None) -> pd.DataFrame | None:
+    """`network_value` from its snapshot, or None when `as_of` is before the snapshot's day (stays
+    changed after `as_of`: the raw stays must be read)."""
+    grain = GroupValueSnapshot.grain == by
+    in_scope = scope.clause(GroupValueSnapshot.branch_id)
+    valid_from = session.execute(select(func.max(GroupValueSnapshot.as_of)).where(grain, in_scope)).scalar()
+    if valid_from is None or pd.Timestamp(valid_from).date() > as_of:
+        return None
+    snapshot = GroupValueSnapshot
+    if by == "group":
+        kinds = snapshot.kind == kind if kind else literal(True)
+    else:
+        kinds = snapshot.kind == (kind or ALL_KINDS)
+    figures = ["members", "customers_held", "brought_in", "converted", "products", "deposits", "wealth"]
+    if by == "group":  # one row per group
+        statement = select(snapshot.key_id.label("key"), *[getattr(snapshot, f).label(f) for f in figures])
+    else:  # a staff member's rows per branch add up
+        statement = select(snapshot.key_id.label("key"), *[func.sum(getattr(snapshot, f)).label(f) for f in figures]) \
+            .group_by(snapshot.key_id)
+    statement = statement.where(grain, in_scope, kinds).order_by(snapshot.key_id)
+    if best is not None:  # only the `best` rankable keys by deposits per member (see `contribution_ranking`)
+        ranked = statement.subquery()
+        statement = (select(ranked).where(ranked.c.members >= MIN_RANKED_MEMBERS)
+                     .order_by((ranked.c.deposits * 1.0 / ranked.c.members).desc(), ranked.c.key).limit(best))
+    return _value_frame(read_frame(session, statement))
+
+
 def network_value(session: Session, scope: Scope, as_of: date, by: str | None = "group",
                   kind: str | None = None) -> pd.DataFrame:
     """Per group (`by="group"`), per owner staff (`"staff"`) or for the whole scope (`None`): customers
     held on `as_of`, customers brought in, converted (brought in and a customer now), and the products
-    and deposits of the customers held. Each customer counts once per row, however many groups."""
+    and deposits of the customers held. Each customer counts once per row, however many groups.
+    Per group or staff it is read from the snapshot when `as_of` is on or after its day."""
+    if by is not None:
+        snapshot = network_value_snapshot(session, scope, as_of, by, kind)
+        if snapshot is not None:
+            return snapshot
+    return network_value_raw(session, scope, as_of, by, kind)
+
+
+def network_value_raw(session: Session, scope: Scope, as_of: date, by: str | None = "group",
+                      kind: str | None = None) -> pd.DataFrame:
+    """`network_value` from the raw stays (the reference, and any `as_of` before the snapshot)."""
     key = {"group": GroupMembership.group_id, "staff": SocialGroup.staff_id, None: literal(0)}[by]
     per_customer = (
         select(
@@ -255,15 +579,10 @@ def network_value(session: Session, scope: Scope, as_of: date, by: str | None = 
         .group_by(per_customer.c.key)
         .order_by(per_customer.c.key)
     )
-    frame = read_frame(session, statement)
-    ints = ["key", "members", "customers_held", "brought_in", "converted", "products"]
-    if frame.empty:
-        return pd.DataFrame({c: pd.Series(dtype="int64") for c in ints}).assign(
-            deposits=pd.Series(dtype="float64"), wealth=pd.Series(dtype="float64"))
-    return frame.astype({**dict.fromkeys(ints, "int64"), "deposits": "float64", "wealth": "float64"})
+    return _value_frame(read_frame(session, statement))
 
 
-def staff_in_scope(session: Session, scope: Scope) -> pd.DataFrame:
+def staff_in_scope(session: Session, scope: Scope, staff_ids: list[int] | None = None) -> pd.DataFrame:
     statement = (
         select(Staff.id.label("staff_id"), Staff.name.label("staff_name"), Staff.role, Staff.branch_id,
                Branch.name.label("branch_name"))
@@ -271,6 +590,8 @@ def staff_in_scope(session: Session, scope: Scope) -> pd.DataFrame:
         .where(scope.clause(Staff.branch_id))
         .order_by(Staff.id)
     )
+    if staff_ids is not None:
+        statement = statement.where(Staff.id.in_(sorted(staff_ids)))
     return read_frame(session, statement)
 
 
@@ -310,14 +631,24 @@ def conversation_drivers(session: Session, scope: Scope, top_n: int = 3, kind: s
 
 
 def points_daily(session: Session, scope: Scope, start: date, end: date) -> pd.DataFrame:
-    """Points per day and kind (redemptions negative)."""
-    statement = (
-        select(PointsLedger.day, PointsLedger.kind, func.sum(PointsLedger.points).label("points"),
-               func.count().label("entries"))
-        .where(scope.clause(PointsLedger.branch_id), PointsLedger.day.between(start, end))
-        .group_by(PointsLedger.day, PointsLedger.kind)
-        .order_by(PointsLedger.day, PointsLedger.kind)
-    )
+    """Points per day and kind (redemptions negative); the whole bank's from its daily rollup."""
+    if scope.is_everything:
+        statement = (
+            select(PointsBankDaily.day, PointsBankDaily.kind,
+                   func.sum(PointsBankDaily.earned - PointsBankDaily.redeemed).label("points"),
+                   func.sum(PointsBankDaily.entries).label("entries"))
+            .where(PointsBankDaily.day.between(start, end))
+            .group_by(PointsBankDaily.day, PointsBankDaily.kind)
+            .order_by(PointsBankDaily.day, PointsBankDaily.kind)
+        )
+    else:
+        statement = (
+            select(PointsLedger.day, PointsLedger.kind, func.sum(PointsLedger.points).label("points"),
+                   func.count().label("entries"))
+            .where(scope.clause(PointsLedger.branch_id), PointsLedger.day.between(start, end))
+            .group_by(PointsLedger.day, PointsLedger.kind)
+            .order_by(PointsLedger.day, PointsLedger.kind)
+        )
     frame = read_frame(session, statement)
     if frame.empty:
         return pd.DataFrame({"day": pd.Series(dtype="datetime64[ns]"), "kind": pd.Series(dtype="object"),
@@ -327,36 +658,54 @@ def points_daily(session: Session, scope: Scope, start: date, end: date) -> pd.D
 
 
 def points_top_earners(session: Session, scope: Scope, start: date, end: date, limit: int = 20) -> pd.DataFrame:
-    """Customers who earned the most points in the period, with what they redeemed and their balance now."""
-    earned = func.sum(case((and_(PointsLedger.points > 0, PointsLedger.day >= start), PointsLedger.points), else_=0))
-    redeemed = func.sum(case((and_(PointsLedger.points < 0, PointsLedger.day >= start), -PointsLedger.points), else_=0))
-    statement = (
-        select(PointsLedger.customer_id, Customer.name.label("customer_name"), Branch.name.label("branch_name"),
-               earned.label("earned"), redeemed.label("redeemed"), func.sum(PointsLedger.points).label("balance"))
-        .join(Customer, Customer.id == PointsLedger.customer_id)
-        .join(Branch, Branch.id == PointsLedger.branch_id)
-        .where(scope.clause(PointsLedger.branch_id), PointsLedger.day <= end)
-        .group_by(PointsLedger.customer_id, Customer.name, Branch.name)
+    """Customers who earned the most points in the period, with what they redeemed and their balance at
+    `end`. The period's entries pick the top customers; only their balances read earlier entries."""
+    earned = func.sum(case((PointsLedger.points > 0, PointsLedger.points), else_=0))
+    redeemed = func.sum(case((PointsLedger.points < 0, -PointsLedger.points), else_=0))
+    top = read_frame(session, (
+        select(PointsLedger.customer_id, earned.label("earned"), redeemed.label("redeemed"))
+        .where(scope.clause(PointsLedger.branch_id), PointsLedger.day.between(start, end))
+        .group_by(PointsLedger.customer_id)
         .having(earned > 0)
         .order_by(earned.desc(), PointsLedger.customer_id)
         .limit(limit)
-    )
-    frame = read_frame(session, statement)
+    ))
     columns = ["customer_id", "customer_name", "branch_name", "earned", "redeemed", "balance"]
-    if frame.empty:
+    if top.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    balance = (select(PointsLedger.customer_id, func.sum(PointsLedger.points).label("balance"),
+                      func.min(PointsLedger.branch_id).label("branch_id"))
+               .where(PointsLedger.customer_id.in_([int(c) for c in top["customer_id"]]),
+                      scope.clause(PointsLedger.branch_id), PointsLedger.day <= end)
+               .group_by(PointsLedger.customer_id)).subquery()
+    names = read_frame(session, select(balance.c.customer_id, Customer.name.label("customer_name"),
+                                       Branch.name.label("branch_name"), balance.c.balance)
+                       .join(Customer, Customer.id == balance.c.customer_id)
+                       .join(Branch, Branch.id == balance.c.branch_id))
+    frame = top.merge(names, on="customer_id", how="inner")[columns]
     return frame.astype({"earned": "int64", "redeemed": "int64", "balance": "int64"})
 
 
 def points_liability(session: Session, scope: Scope, as_of: date) -> dict[str, float | int]:
-    """Points earned and redeemed up to `as_of`, what is still owed to customers and its value in yuan."""
+    """Points earned and redeemed up to `as_of`, what is still owed to customers and its value in yuan;
+    the whole bank's from its daily rollups."""
+    if scope.is_everything:
+        sums = session.execute(select(func.coalesce(func.sum(PointsBankDaily.earned), 0),
+                                      func.coalesce(func.sum(PointsBankDaily.redeemed), 0))
+                               .where(PointsBankDaily.day <= as_of)).one()
+        holders = session.execute(select(func.coalesce(func.sum(PointsHoldersBankDaily.new_holders), 0))
+                                  .where(PointsHoldersBankDaily.day <= as_of)).scalar_one()
+        return _liability(int(sums[0]), int(sums[1]), int(holders))
     row = session.execute(
         select(func.coalesce(func.sum(case((PointsLedger.points > 0, PointsLedger.points), else_=0)), 0),
                func.coalesce(func.sum(case((PointsLedger.points < 0, -PointsLedger.points), else_=0)), 0),
                func.count(distinct(PointsLedger.customer_id)))
         .where(scope.clause(PointsLedger.branch_id), PointsLedger.day <= as_of)
     ).one()
-    earned, redeemed, holders = int(row[0]), int(row[1]), int(row[2])
+    return _liability(int(row[0]), int(row[1]), int(row[2]))
+
+
+def _liability(earned: int, redeemed: int, holders: int) -> dict[str, float | int]:
     outstanding = earned - redeemed
     return {"earned": earned, "redeemed": redeemed, "outstanding": outstanding, "holders": holders,
             "outstanding_yuan": outstanding * POINT_VALUE_YUAN}
@@ -518,52 +867,168 @@ def kpis_from(summary: pd.DataFrame, days: int, reply_histogram: pd.DataFrame, u
 def group_kpis(session: Session, scope: Scope, start: date, end: date,
                dormant_days: int = DEFAULT_DORMANT_DAYS, kind: str | None = None) -> dict[str, float | int | None]:
     """KPIs for the scope and period (members and dormancy as of `end`), optionally for one kind."""
-    groups = groups_in_scope(session, scope, kind)
-    if not groups.empty:
-        groups = groups[groups["created_on"] <= pd.Timestamp(end)]
-    summary = group_period_summary(session, scope, start, end, kind=kind)
-    dormant = dormant_groups(groups, last_customer_message(session, scope, end), end, dormant_days)
+    groups, dormant = group_counts(session, scope, end, dormant_days, kind)
+    summary = bank_period_totals(session, start, end, kind) if scope.is_everything else \
+        group_period_summary(session, scope, start, end, kind=kind)
     return kpis_from(summary, (end - start).days + 1, reply_time_histogram(session, scope, start, end, kind=kind),
-                     unique_member_count(session, scope, end, kind), len(groups), len(dormant))
+                     unique_member_count(session, scope, end, kind), groups, dormant)
+
+
+def _medians_for_shown(session: Session, scope: Scope, start: date, end: date, by: str, kind: str | None,
+                       keys: pd.Series, limit: int | None) -> pd.DataFrame:
+    """Weighted median reply per key: every key's, or (with `limit`) only the shown keys', whose groups'
+    days are then read by group id."""
+    if limit is None:
+        return median_reply_by_key(reply_time_histogram(session, scope, start, end, by=by, kind=kind))
+    if keys.empty:
+        return median_reply_by_key(reply_time_histogram(session, scope, start, end, by=by, kind=kind, group_ids=[]))
+    if by == "group":
+        group_ids = [int(k) for k in keys]
+    else:
+        owners = group_owners(session, scope, kind, staff_ids=[int(k) for k in keys])
+        group_ids = [int(g) for g in owners["group_id"]]
+    return median_reply_by_key(reply_time_histogram(session, scope, start, end, by=by, kind=kind, group_ids=group_ids))
 
 
 def group_health_table(session: Session, scope: Scope, start: date, end: date,
-                       dormant_days: int = DEFAULT_DORMANT_DAYS, kind: str | None = None) -> pd.DataFrame:
-    """The list of groups with their health, dormant ones first."""
+                       dormant_days: int = DEFAULT_DORMANT_DAYS, kind: str | None = None,
+                       limit: int | None = None) -> pd.DataFrame:
+    """The list of groups with their health, dormant ones first; with `limit`, its first `limit` rows
+    (the order does not depend on the median reply, so it is read only for those)."""
+    no_medians = pd.DataFrame({"key": pd.Series(dtype="int64"), "median_reply_minutes": pd.Series(dtype="float64")})
+    if limit is not None:
+        shown = _most_silent_first(session, scope, start, end, dormant_days, kind, limit, no_medians)
+        if shown is not None:
+            return _with_medians(session, scope, start, end, kind, shown, limit)
     groups = groups_in_scope(session, scope, kind)
     summary = group_period_summary(session, scope, start, end, kind=kind)
-    medians = median_reply_by_key(reply_time_histogram(session, scope, start, end, by="group", kind=kind))
-    return group_health(groups, summary, medians, last_customer_message(session, scope, end), end, dormant_days)
+    last_message = last_customer_message(session, scope, end, kind)
+    if limit is None:
+        medians = _medians_for_shown(session, scope, start, end, "group", kind, pd.Series(dtype="int64"), None)
+        return group_health(groups, summary, medians, last_message, end, dormant_days)
+    shown = group_health(groups, summary, no_medians, last_message, end, dormant_days).head(limit)
+    return _with_medians(session, scope, start, end, kind, shown, limit)
+
+
+def _with_medians(session, scope, start, end, kind, shown: pd.DataFrame, limit: int) -> pd.DataFrame:
+    medians = _medians_for_shown(session, scope, start, end, "group", kind, shown["group_id"], limit)
+    filled = shown["group_id"].map(medians.set_index("key")["median_reply_minutes"]) if not medians.empty else np.nan
+    return shown.assign(median_reply_minutes=filled).astype({"median_reply_minutes": "float64"})
+
+
+def _most_silent_first(session, scope, start, end, dormant_days, kind, limit, no_medians) -> pd.DataFrame | None:
+    """The first `limit` rows of the health list when at least `limit` groups are dormant: they are the
+    dormant groups silent longest (ties by active share), so only those candidates' period sums are read.
+    None when there are too few dormant groups to fill the list (the caller reads every group)."""
+    silence = _silence(session, scope, end, kind)
+    since = _silent_since(silence)
+    dormant = (silence.c.created_on <= end, since <= end - timedelta(days=dormant_days))
+    # the silence of the `limit`-th longest-silent dormant group: every group silent as long is a candidate
+    threshold = session.execute(select(since).where(*dormant).order_by(since, silence.c.group_id)
+                                .offset(limit - 1).limit(1)).scalar()
+    if threshold is None:
+        return None
+    rows = read_frame(session, select(silence.c.group_id, silence.c.last_message_day)
+                      .where(*dormant, since <= threshold))
+    candidates = [int(g) for g in rows["group_id"]]
+    summary = group_period_summary(session, scope, start, end, kind=kind, group_ids=candidates)
+    if len(summary) < limit:  # some dormant groups have no days in the period: not enough candidates
+        return None
+    groups = groups_in_scope(session, scope, kind, group_ids=candidates)
+    last_message = rows.dropna().assign(last_message_day=lambda f: pd.to_datetime(f["last_message_day"]))
+    return group_health(groups, summary, no_medians, last_message, end, dormant_days).head(limit)
 
 
 def network_value_table(session: Session, scope: Scope, as_of: date, by: str = "group",
-                        kind: str | None = None) -> pd.DataFrame:
-    """Network value ranked by contribution per member, with names, per group or per owner staff."""
-    ranked = contribution_ranking(network_value(session, scope, as_of, by, kind))
+                        kind: str | None = None, limit: int | None = None) -> pd.DataFrame:
+    """Network value ranked by contribution per member, with names, per group or per owner staff; with
+    `limit`, the best `limit` ranks."""
+    best = network_value_snapshot(session, scope, as_of, by, kind, best=limit) if limit is not None else None
+    if best is not None and len(best) == limit:  # the best ranks, read in SQL; their ranks are their places
+        ranked = contribution_ranking(best)
+    else:
+        ranked = contribution_ranking(network_value(session, scope, as_of, by, kind))
+    shown = None
+    if limit is not None:
+        ranked = ranked.head(limit)
+        shown = [int(k) for k in ranked["key"].dropna()]
     if by == "group":
-        names = groups_in_scope(session, scope)[["group_id", "group_name", "kind", "branch_name", "staff_name"]]
+        names = groups_in_scope(session, scope, group_ids=shown)[["group_id", "group_name", "kind", "branch_name",
+                                                                  "staff_name"]]
         return ranked.merge(names.rename(columns={"group_id": "key"}), on="key", how="left")
-    names = staff_in_scope(session, scope)[["staff_id", "staff_name", "role", "branch_name"]]
-    owned = groups_in_scope(session, scope).groupby("staff_id").size().rename("groups").reset_index()
-    names = names.merge(owned, on="staff_id", how="left")
-    return ranked.merge(names.rename(columns={"staff_id": "key"}), on="key", how="left")
+    return ranked.merge(_staff_names(session, scope, shown, owned_groups=True), on="key", how="left")
+
+
+def _staff_names(session: Session, scope: Scope, staff_ids: list[int] | None, owned_groups: bool = False) -> pd.DataFrame:
+    """Names (and, with `owned_groups`, how many of the scope's groups each owns) keyed by staff id."""
+    names = staff_in_scope(session, scope, staff_ids)
+    columns = ["staff_id", "staff_name", "role", "branch_name"] if owned_groups else ["staff_id", "staff_name", "branch_name"]
+    names = names[columns]
+    if owned_groups:
+        owners = group_owners(session, scope, staff_ids=staff_ids)
+        owned = owners.groupby("staff_id").size().rename("groups").reset_index()
+        names = names.merge(owned, on="staff_id", how="left")
+    return names.rename(columns={"staff_id": "key"})
 
 
 def service_promise_view(session: Session, scope: Scope, start: date, end: date, by: str = "group",
-                         kind: str | None = None) -> pd.DataFrame:
-    """The 10-minute promise per group or per owner staff, with names."""
-    counts = service_promise_counts(session, scope, start, end, by, kind)
-    medians = median_reply_by_key(reply_time_histogram(session, scope, start, end, by=by, kind=kind))
+                         kind: str | None = None, limit: int | None = None) -> pd.DataFrame:
+    """The 10-minute promise per group or per owner staff, with names; with `limit`, the `limit` keys
+    with the most customer questions (where the promise matters most)."""
+    if limit is None:
+        counts = service_promise_counts(session, scope, start, end, by, kind)
+    else:
+        counts = read_frame(session, _promise_statement(scope, start, end, by, kind, limit, _all_dense(session, scope)))
+        counts = counts.astype(dict.fromkeys(PROMISE_COLUMNS, "int64")) if not counts.empty else \
+            pd.DataFrame({c: pd.Series(dtype="int64") for c in PROMISE_COLUMNS})
+    medians = _medians_for_shown(session, scope, start, end, by, kind, counts["key"], limit)
     table = service_promise_table(counts, medians)
+    shown = None if limit is None else [int(k) for k in table["key"].dropna()]
     if by == "group":
-        names = groups_in_scope(session, scope)[["group_id", "group_name", "kind", "branch_name", "staff_name"]]
+        names = groups_in_scope(session, scope, group_ids=shown)[["group_id", "group_name", "kind", "branch_name",
+                                                                  "staff_name"]]
         return table.merge(names.rename(columns={"group_id": "key"}), on="key", how="left")
-    names = staff_in_scope(session, scope)[["staff_id", "staff_name", "branch_name"]]
-    return table.merge(names.rename(columns={"staff_id": "key"}), on="key", how="left")
+    return table.merge(_staff_names(session, scope, shown), on="key", how="left")
 
 
-def experts_table(session: Session, scope: Scope, top_n: int = 3, kind: str | None = None) -> pd.DataFrame:
-    """Per group, who drives the conversation: experts' share and the top poster."""
+EXPERT_COLUMNS = ["group_id", "group_name", "kind", "branch_name", "experts", "expert_share", "top_poster",
+                  "top_share", "top_role"]
+
+
+def experts_table(session: Session, scope: Scope, top_n: int = 3, kind: str | None = None,
+                  limit: int | None = None) -> pd.DataFrame:
+    """Per group, who drives the conversation: experts' share and the top poster (from the experts
+    snapshot, which the rollups rebuild with the stays); with `limit`, the `limit` highest shares."""
+    snapshot = GroupExpertSnapshot
+    chosen = (
+        select(SocialGroup.id.label("group_id"), SocialGroup.name.label("group_name"), SocialGroup.kind,
+               SocialGroup.branch_id, snapshot.experts, snapshot.expert_share, snapshot.top_customer_id,
+               snapshot.top_share, snapshot.top_role)
+        .join(snapshot, snapshot.group_id == SocialGroup.id)
+        .where(scope.clause(SocialGroup.branch_id))
+        .order_by(snapshot.expert_share.desc().nulls_last(), SocialGroup.id)
+    )
+    if kind:
+        chosen = chosen.where(SocialGroup.kind == kind)
+    if limit is not None:
+        chosen = chosen.limit(limit)
+    chosen = chosen.subquery()  # names are looked up for the chosen groups only
+    statement = (
+        select(chosen.c.group_id, chosen.c.group_name, chosen.c.kind, Branch.name.label("branch_name"),
+               chosen.c.experts, chosen.c.expert_share, Customer.name.label("top_poster"), chosen.c.top_share,
+               chosen.c.top_role)
+        .join(Branch, Branch.id == chosen.c.branch_id)
+        .join(Customer, Customer.id == chosen.c.top_customer_id, isouter=True)
+        .order_by(chosen.c.expert_share.desc().nulls_last(), chosen.c.group_id)
+    )
+    frame = read_frame(session, statement)
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in EXPERT_COLUMNS})
+    return frame.astype({"experts": "int64", "expert_share": "float64", "top_share": "float64"})
+
+
+def experts_table_raw(session: Session, scope: Scope, top_n: int = 3, kind: str | None = None) -> pd.DataFrame:
+    """`experts_table` from every stay (the reference the snapshot must equal)."""
     summary = expert_summary(conversation_drivers(session, scope, top_n, kind))
     names = groups_in_scope(session, scope, kind)[["group_id", "group_name", "kind", "branch_name"]]
     return names.merge(summary, on="group_id", how="inner").sort_values(
@@ -574,15 +1039,8 @@ def overview_headline(session: Session, scope: Scope, end: date, dormant_days: i
                       period_days: int = 30) -> dict[str, object]:
     """For the overview page: the last `period_days` KPIs and the dormant-group alerts as of `end`."""
     start = end - timedelta(days=period_days - 1)
-    groups = groups_in_scope(session, scope)
-    if not groups.empty:
-        groups = groups[groups["created_on"] <= pd.Timestamp(end)]
-    dormant = dormant_groups(groups, last_customer_message(session, scope, end), end, dormant_days)
-    kpis = kpis_from(group_period_summary(session, scope, start, end), period_days,
-                     reply_time_histogram(session, scope, start, end), unique_member_count(session, scope, end),
-                     len(groups), len(dormant))
-    columns = ["group_id", "group_name", "kind", "branch_name", "staff_name", "last_message_day", "days_silent"]
-    return {"kpis": kpis, "dormant": dormant[columns] if not dormant.empty else pd.DataFrame(columns=columns)}
+    return {"kpis": group_kpis(session, scope, start, end, dormant_days),
+            "dormant": dormant_group_list(session, scope, end, dormant_days)}
 
 
 def points_overview(session: Session, scope: Scope, start: date, end: date) -> dict[str, object]:

@@ -13,6 +13,7 @@ from models.customers import Customer
 from models.groups import GroupDaily, GroupMembership, PointsLedger, SocialGroup
 from models.metrics import groups as G
 from models.org import Branch, Staff
+from models.rollups import refresh_rollups
 from models.scope import Scope
 from tests.conftest import DEMO_END
 
@@ -71,6 +72,7 @@ def small_network(empty_engine):
             PointsLedger(customer_id=2, branch_id=1, group_id=1, day=date(2026, 11, 2), kind="post", points=5),
         ])
         session.commit()
+    refresh_rollups(empty_engine)  # as the seed and the importers do after writing raw rows
     return empty_engine
 
 
@@ -114,6 +116,27 @@ def test_reply_median_and_promise_on_hand_rows(small_network):
         row = promise.set_index("key").loc[1]
         assert (row["customer_questions"], row["answered_within_10min"], row["unanswered"]) == (7, 3, 1)
         assert row["median_reply_minutes"] == 4.0 and row["staff_name"] == "王芳"
+
+
+def test_running_totals_with_a_missing_day_equal_the_raw_days(small_network):
+    """A group without a row on some day (an export that skipped it) is looked up by its latest row on or
+    before each day, not by the day itself."""
+    with Session(small_network) as session:
+        session.execute(text("DELETE FROM groupdaily WHERE group_id = 1 AND day = '2026-11-21'"))
+        session.add(GroupDaily(group_id=2, branch_id=1, day=date(2026, 11, 19), members=3, active_members=1,
+                               messages=4, customer_messages=4))
+        session.commit()
+    refresh_rollups(small_network)
+    with Session(small_network) as session:
+        scope = Scope.for_branches([1])
+        assert not G._all_dense(session, scope)
+        for start, end in ((date(2026, 11, 20), date(2026, 11, 22)), (date(2026, 11, 21), date(2026, 11, 21)),
+                           (date(2026, 11, 22), date(2026, 11, 25)), (date(2026, 11, 1), date(2026, 11, 19))):
+            pd.testing.assert_frame_equal(G.group_period_summary(session, scope, start, end),
+                                          G.group_period_summary_raw(session, scope, start, end))
+            rolled = G.last_customer_message(session, scope, end).sort_values("group_id").reset_index(drop=True)
+            raw = G.last_customer_message_raw(session, scope, end).sort_values("group_id").reset_index(drop=True)
+            pd.testing.assert_frame_equal(rolled, raw, check_dtype=False)
 
 
 def test_points_liability_and_top_earners_on_hand_rows(small_network):
@@ -242,3 +265,104 @@ def test_empty_scope_gives_empty_frames(demo_session):
     assert G.activity_by_kind(demo_session, scope, START, DEMO_END).empty
     headline = G.overview_headline(demo_session, scope, DEMO_END)
     assert headline["kpis"]["groups"] == 0 and headline["dormant"].empty
+
+
+# ---------------------------------------------------------------- rollups equal the raw definitions (demo data)
+
+
+def _all_branches(session) -> Scope:
+    """Every branch listed one by one: the same rows as head office, read by the per-branch paths."""
+    return Scope.for_branches([b for (b,) in session.execute(text("SELECT id FROM branch")).all()])
+
+
+def _a_branch(session) -> Scope:
+    return Scope.for_branches([_plain(session, "SELECT MIN(branch_id) FROM socialgroup")])
+
+
+@pytest.mark.parametrize("start, end, kind", [
+    (START, DEMO_END, None), (date(2026, 1, 10), DEMO_END, "community"), (DEMO_END - timedelta(days=6), DEMO_END, None),
+    (date(2026, 5, 1), date(2026, 6, 15), "new_customer_service"),
+])
+def test_running_totals_equal_the_raw_group_days(demo_session, start, end, kind):
+    for scope in (Scope.head_office(), _a_branch(demo_session)):
+        pd.testing.assert_frame_equal(G.group_period_summary(demo_session, scope, start, end, kind=kind),
+                                      G.group_period_summary_raw(demo_session, scope, start, end, kind=kind))
+        for by in ("group", "staff"):
+            rolled = G.service_promise_counts(demo_session, scope, start, end, by, kind).sort_values("key")
+            raw = G.service_promise_counts_raw(demo_session, scope, start, end, by, kind).sort_values("key")
+            pd.testing.assert_frame_equal(rolled.reset_index(drop=True), raw.reset_index(drop=True))
+        rolled = G.last_customer_message(demo_session, scope, end).sort_values("group_id").reset_index(drop=True)
+        raw = G.last_customer_message_raw(demo_session, scope, end).sort_values("group_id").reset_index(drop=True)
+        pd.testing.assert_frame_equal(rolled, raw, check_dtype=False)
+
+
+def test_head_office_kpis_counts_and_dormant_list_equal_the_per_branch_paths(demo_session):
+    everything, branches = Scope.head_office(), _all_branches(demo_session)
+    for end, dormant_days, kind in ((DEMO_END, 14, None), (date(2026, 8, 1), 7, "interest"), (DEMO_END, 30, "community")):
+        start = end - timedelta(days=29)
+        assert G.group_kpis(demo_session, everything, start, end, dormant_days, kind) == \
+            pytest.approx(G.group_kpis(demo_session, branches, start, end, dormant_days, kind))
+        groups = G.groups_in_scope(demo_session, everything, kind)
+        groups = groups[groups["created_on"] <= pd.Timestamp(end)]
+        dormant = G.dormant_groups(groups, G.last_customer_message_raw(demo_session, everything, end), end, dormant_days)
+        assert G.group_counts(demo_session, everything, end, dormant_days, kind) == (len(groups), len(dormant))
+        listed = G.dormant_group_list(demo_session, everything, end, dormant_days, kind)
+        assert listed["group_id"].tolist() == dormant["group_id"].tolist()
+        assert listed["days_silent"].tolist() == dormant["days_silent"].tolist()
+        pd.testing.assert_frame_equal(G.activity_by_kind(demo_session, everything, start, end),
+                                      G.activity_by_kind(demo_session, branches, start, end))
+
+
+def test_bank_unique_members_points_and_reply_histogram_equal_plain_sql(demo_session):
+    everything, branches = Scope.head_office(), _all_branches(demo_session)
+    for day in (DEMO_END, date(2026, 3, 3), date(2025, 12, 1)):
+        for kind in (None, "community"):
+            expected = _plain(demo_session, "SELECT COUNT(DISTINCT m.customer_id) FROM groupmembership m JOIN socialgroup g "
+                              "ON g.id = m.group_id WHERE m.joined_on <= :d AND (m.left_on IS NULL OR m.left_on > :d) "
+                              "AND (:k = '' OR g.kind = :k)", d=day, k=kind or "")
+            assert G.unique_member_count(demo_session, everything, day, kind) == expected
+        assert G.points_liability(demo_session, everything, day) == G.points_liability(demo_session, branches, day)
+    pd.testing.assert_frame_equal(G.points_daily(demo_session, everything, START, DEMO_END),
+                                  G.points_daily(demo_session, branches, START, DEMO_END))
+    for kind in (None, "new_customer_service"):
+        rolled = G.reply_time_histogram(demo_session, everything, START, DEMO_END, kind=kind)
+        raw = G.reply_time_histogram(demo_session, branches, START, DEMO_END, kind=kind)
+        assert G.weighted_median(rolled["minutes"], rolled["answered"]) == \
+            G.weighted_median(raw["minutes"], raw["answered"])
+        assert rolled["answered"].sum() == raw["answered"].sum()
+
+
+def test_value_and_expert_snapshots_equal_every_stay(demo_session):
+    for scope in (Scope.head_office(), _a_branch(demo_session)):
+        for by in ("group", "staff"):
+            for kind in (None, "interest"):
+                pd.testing.assert_frame_equal(G.network_value(demo_session, scope, DEMO_END, by, kind),
+                                              G.network_value_raw(demo_session, scope, DEMO_END, by, kind))
+        # before the last join or leave the snapshot does not hold: the raw stays answer
+        early = date(2026, 6, 1)
+        assert G.network_value_snapshot(demo_session, scope, early) is None
+        pd.testing.assert_frame_equal(G.network_value(demo_session, scope, early), G.network_value_raw(demo_session, scope, early))
+        for kind in (None, "community"):
+            pd.testing.assert_frame_equal(G.experts_table(demo_session, scope, kind=kind),
+                                          G.experts_table_raw(demo_session, scope, kind=kind), check_dtype=False)
+
+
+def test_head_office_lists_are_the_first_rows_of_the_full_lists(demo_session):
+    scope = Scope.head_office()
+    for end, dormant_days, kind in ((DEMO_END, 14, None), (DEMO_END, 60, None), (date(2026, 8, 1), 7, "interest")):
+        start = end - timedelta(days=29)
+        full = G.group_health_table(demo_session, scope, start, end, dormant_days, kind)
+        for limit in (5, 30, 10_000):
+            pd.testing.assert_frame_equal(G.group_health_table(demo_session, scope, start, end, dormant_days, kind, limit=limit),
+                                          full.head(limit), check_dtype=False)
+    for by in ("group", "staff"):
+        full = G.network_value_table(demo_session, scope, DEMO_END, by)
+        pd.testing.assert_frame_equal(G.network_value_table(demo_session, scope, DEMO_END, by, limit=25), full.head(25),
+                                      check_dtype=False)
+        full = G.service_promise_view(demo_session, scope, START, DEMO_END, by, "new_customer_service")
+        busiest = full.sort_values(["customer_questions", "key"], ascending=[False, True]).head(10)
+        shown = G.service_promise_view(demo_session, scope, START, DEMO_END, by, "new_customer_service", limit=10)
+        pd.testing.assert_frame_equal(shown.set_index("key").sort_index(),
+                                      busiest.set_index("key").sort_index()[shown.columns.drop("key")], check_dtype=False)
+    full = G.experts_table(demo_session, scope)
+    pd.testing.assert_frame_equal(G.experts_table(demo_session, scope, limit=40), full.head(40))

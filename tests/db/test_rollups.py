@@ -26,7 +26,8 @@ from models.rollups import ROLLUP_TABLES, ReferralDaily, ReferralFraudFlag, Refe
 from models.scope import Scope
 from tests.conftest import DEMO_END
 
-RAW_EVENT_TABLES = ("referralevent", "groupdaily", "campaigndeposit", "namelistentry", "smsmessage", "visit")
+RAW_EVENT_TABLES = ("referralevent", "groupdaily", "campaigndeposit", "namelistentry", "smsmessage", "visit",
+                    "groupmembership", "pointsledger")
 ROLLUP_NAMES = "|".join(rf'\b"?{table.__tablename__}"?\b' for table in ROLLUP_TABLES)
 START = DEMO_END - timedelta(days=89)
 
@@ -109,6 +110,34 @@ def latest_referral_campaign(session: Session) -> int:
     return int(R.campaigns(session).iloc[-1]["campaign_id"])
 
 
+def test_groups_page_head_office_queries_read_summaries_not_raw_events(demo_session):
+    """At head office the groups page (and the overview's group headline) read rollups, running totals and
+    snapshots. Two bounded exceptions: the reply medians of the groups a list shows are read from those
+    groups' own days (by group id), and the top points earners from the period's ledger entries."""
+    scope = Scope.head_office()
+    limit = G.HEAD_OFFICE_ROWS
+    calls = {
+        "dates": lambda: G.group_date_range(demo_session, scope),
+        "kpis": lambda: G.group_kpis(demo_session, scope, START, DEMO_END),
+        "kpis of a kind": lambda: G.group_kpis(demo_session, scope, START, DEMO_END, kind="community"),
+        "activity": lambda: G.activity_by_kind(demo_session, scope, START, DEMO_END),
+        "health": lambda: G.group_health_table(demo_session, scope, START, DEMO_END, limit=limit),
+        "value by group": lambda: G.network_value_table(demo_session, scope, DEMO_END, "group", limit=limit),
+        "value by staff": lambda: G.network_value_table(demo_session, scope, DEMO_END, "staff", limit=limit),
+        "experts": lambda: G.experts_table(demo_session, scope, limit=limit),
+        "promise by group": lambda: G.service_promise_view(demo_session, scope, START, DEMO_END, "group",
+                                                           "new_customer_service", limit=limit),
+        "promise by staff": lambda: G.service_promise_view(demo_session, scope, START, DEMO_END, "staff", limit=limit),
+        "points": lambda: G.points_overview(demo_session, scope, START, DEMO_END),
+        "overview headline": lambda: G.overview_headline(demo_session, scope, DEMO_END),
+    }
+    for name, call in calls.items():
+        statements = statements_run_by(demo_session, call)
+        assert statements, f"{name} ran no SQL"
+        unbounded = [s for s in statements if "groupdaily.group_id in" not in s]
+        assert touched_raw_tables(unbounded) == set(), f"{name} read raw events: {unbounded}"
+
+
 def test_the_raw_reference_query_is_seen_touching_raw_events(demo_session):
     """The detector itself can fail: the plain GROUP BY over raw events is caught."""
     statements = statements_run_by(
@@ -138,7 +167,8 @@ def test_preset_windows_read_their_snapshot_and_equal_the_running_totals(demo_se
             start = last - timedelta(days=days - 1)
             for campaign_id in (None, campaign):
                 statements = statements_run_by(
-                    demo_session, lambda: R.staff_referral_totals(demo_session, scope, start, last, campaign_id))
+                    demo_session,
+                    lambda s=scope, a=start, c=campaign_id: R.staff_referral_totals(demo_session, s, a, last, c))
                 assert any("referralstaffwindow" in s for s in statements), (days, campaign_id)
                 snapshot = R.staff_referral_totals(demo_session, scope, start, last, campaign_id)
                 key = R.ALL_CAMPAIGNS if campaign_id is None else campaign_id

@@ -47,6 +47,29 @@ def _memberships() -> pd.DataFrame:
     })
 
 
+def test_unique_member_changes_merge_each_customers_stays():
+    """The bank-wide daily series behind head office's unique members equals counting day by day."""
+    from models.group_rollups import unique_member_changes
+
+    members = _memberships().assign(key="")
+    # Customer 7: two touching stays (leaves B on 5 March, rejoins A that day) and one after a gap.
+    extra = pd.DataFrame({"key": "", "group_id": ["B", "A", "C"], "staff_id": [1, 1, 2], "customer_id": [7, 7, 7],
+                          "joined_on": [date(2026, 3, 1), date(2026, 3, 5), date(2026, 3, 20)],
+                          "left_on": [date(2026, 3, 5), date(2026, 3, 10), None]})
+    stays = pd.concat([members, extra, members.assign(key="by_staff_1")[members["staff_id"] == 1]], ignore_index=True)
+    changes = unique_member_changes(stays)
+
+    def as_of(key: str, day: date) -> int:
+        rows = changes[(changes["key"] == key) & (changes["day"] <= pd.Timestamp(day))]
+        return int(rows["members"].iloc[-1]) if not rows.empty else 0
+
+    for day in pd.date_range("2025-12-30", "2026-03-25"):
+        everyone = stays[stays["key"] == ""]
+        assert as_of("", day.date()) == G.count_unique_members(everyone, day.date()), day
+        assert as_of("by_staff_1", day.date()) == G.count_unique_members(stays[stays["key"] == "by_staff_1"], day.date())
+    assert unique_member_changes(stays.iloc[0:0]).empty
+
+
 def test_unique_members_across_overlapping_groups_by_hand():
     members = _memberships()
     # On 1 March: A {1,2,3}, B {2,3,4}, C {6} -> 7 memberships, 5 people: {1,2,3,4,6}.

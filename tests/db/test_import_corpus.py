@@ -34,8 +34,10 @@ def snapshot(engine: Engine) -> dict[str, tuple]:
         for table in SQLModel.metadata.sorted_tables:
             if table.name == AuditLog.__tablename__:
                 continue
-            key = next(iter(table.primary_key.columns))  # `id` for most tables, `branch_id` for per-branch summaries
-            state[table.name] = tuple(conn.execute(select(func.count(), func.sum(key))).one())
+            # `id` for most tables; summaries keyed otherwise are summed over their first whole-number key
+            keys = [c for c in table.primary_key.columns if c.type.python_type is int]
+            checksum = func.sum(keys[0]) if keys else func.count()
+            state[table.name] = tuple(conn.execute(select(func.count(), checksum)).one())
         state["followerdaily_figures"] = tuple(conn.execute(text(
             "SELECT SUM(new_follows), SUM(unfollows), SUM(net_follows), SUM(cumulative) FROM followerdaily")).one())
         state["version"] = conn.execute(select(DataVersion.version)).scalar()

@@ -183,18 +183,23 @@ def event_uplift_from_rollup(session: Session, scope: Scope, start: date, end: d
     rows = FollowerBranchDaily.__table__
     dialect = session.get_bind().dialect.name
 
-    def as_of(day, column):
-        return (select(column).where(rows.c.branch_id == MarketingEvent.branch_id, rows.c.day <= day)
+    def as_of(day):
+        return (select(rows.c.id).where(rows.c.branch_id == MarketingEvent.branch_id, rows.c.day <= day)
                 .order_by(rows.c.day.desc()).limit(1).scalar_subquery())
 
     window_end = case((MarketingEvent.end_date > end, literal(end)), else_=MarketingEvent.end_date)
     bounds = {"end": window_end, "before": _days_before(MarketingEvent.start_date, 1, dialect),
               "baseline_from": _days_before(MarketingEvent.start_date, baseline_days + 1, dialect)}
-    columns = [MarketingEvent.id.label("event_id")]
-    for name, day in bounds.items():
-        columns += [as_of(day, rows.c.net_to_date).label(f"{name}_net"),
-                    as_of(day, rows.c.days_to_date).label(f"{name}_days")]
-    totals = read_frame(session, select(*columns).where(MarketingEvent.id.in_([int(e) for e in events["event_id"]])))
+    found = (select(MarketingEvent.id.label("event_id"), *[as_of(day).label(name) for name, day in bounds.items()])
+             .where(scope.clause(MarketingEvent.branch_id), MarketingEvent.start_date <= end,
+                    MarketingEvent.end_date >= start).subquery())
+    columns = [found.c.event_id]
+    joined = found
+    for name in bounds:
+        row = rows.alias(f"{name}_row")
+        columns += [row.c.net_to_date.label(f"{name}_net"), row.c.days_to_date.label(f"{name}_days")]
+        joined = joined.join(row, row.c.id == found.c[name], isouter=True)
+    totals = read_frame(session, select(*columns).select_from(joined))
     totals = totals.set_index("event_id").reindex(events["event_id"]).astype(float).fillna(0.0)
     at = {name: pd.DataFrame({"net_to_date": totals[f"{name}_net"].to_numpy(),
                               "days_to_date": totals[f"{name}_days"].to_numpy()}) for name in bounds}

@@ -34,7 +34,8 @@ def snapshot(engine: Engine) -> dict[str, tuple]:
         for table in SQLModel.metadata.sorted_tables:
             if table.name == AuditLog.__tablename__:
                 continue
-            state[table.name] = tuple(conn.execute(select(func.count(), func.sum(table.c.id))).one())
+            checksum = func.sum(table.c.id) if "id" in table.c else func.count()  # networksummary: keyed by branch
+            state[table.name] = tuple(conn.execute(select(func.count(), checksum)).one())
         state["followerdaily_figures"] = tuple(conn.execute(text(
             "SELECT SUM(new_follows), SUM(unfollows), SUM(net_follows), SUM(cumulative) FROM followerdaily")).one())
         state["version"] = conn.execute(select(DataVersion.version)).scalar()

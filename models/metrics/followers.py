@@ -10,8 +10,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, and_, case, cast, func, literal, or_, select
-from sqlalchemy.orm import aliased
+from sqlalchemy import String, and_, case, cast, func, literal, select
 from sqlmodel import Session
 
 from models.followers import FollowerDaily, MarketingEvent

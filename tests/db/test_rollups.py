@@ -12,6 +12,7 @@ from sqlalchemy import event, func, select
 from sqlmodel import Session
 
 from models.campaign import CampaignDeposit, NameListEntry
+from models.followers import FollowerDaily
 from models.groups import GroupDaily, SocialGroup
 from models.metrics import brief as B
 from models.metrics import campaign as C
@@ -20,7 +21,6 @@ from models.metrics import groups as G
 from models.metrics import referrals as R
 from models.metrics.org import read_frame
 from models.org import Branch
-from models.followers import FollowerDaily
 from models.rollups import FollowerBranchDaily, ReferralDaily, refresh_follower_rollups, refresh_rollups
 from models.scope import Scope
 from tests.conftest import DEMO_END

@@ -57,10 +57,14 @@ kpi_row([
         help=t("followers.kpi.unfollow_help")),
 ])
 
-by_branch = query(metrics.daily_followers_by_branch, choice.scope, start=metrics.lookback_start(start), end=end)
-events = query(metrics.marketing_events, choice.scope, start=start, end=end)
-uplift = metrics.event_uplift(by_branch, events)
-drops = metrics.drops_in_period(metrics.detect_drops(by_branch), start, end)
+if metrics.reads_rollup(choice.scope):
+    uplift = query(metrics.event_uplift_from_rollup, choice.scope, start=start, end=end)
+    drops = query(metrics.drop_episodes, choice.scope, start=start, end=end)
+else:
+    by_branch = query(metrics.daily_followers_by_branch, choice.scope, start=metrics.lookback_start(start), end=end)
+    events = query(metrics.marketing_events, choice.scope, start=start, end=end)
+    uplift = metrics.event_uplift(by_branch, events)
+    drops = metrics.drops_in_period(metrics.detect_drops(by_branch), start, end)
 daily = metrics.with_moving_average(history)
 daily = daily[daily["day"] >= str(start)]
 branch_names = dict(zip(choice.branches["branch_id"], choice.branches["branch_name"], strict=True))
@@ -118,7 +122,8 @@ else:
 
 if choice.branch_id is None:
     st.subheader(t("followers.ranking.title"), help=t("followers.ranking.help"))
-    ranking = metrics.rank_branches(by_branch, choice.branches, start, end)
+    ranking = metrics.rank_period_totals(query(metrics.branch_period_totals, choice.scope, start=start, end=end),
+                                         choice.branches)
     left, right = st.columns([3, 2])
     with left:
         selection = data_table(

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Field, Session, SQLModel
 
 from models.campaign import CampaignDeposit, MigrantCampaign, NameListEntry, SmsMessage, Visit
+from models.followers import FollowerDaily
 from models.group_rollups import GROUP_RAW_SOURCES, GROUP_ROLLUP_TABLES, refresh_group_rollups
 from models.groups import GroupDaily, SocialGroup
 from models.referrals import InviteCode, ReferralEvent, ReferralStage
@@ -310,13 +311,64 @@ REFERRAL_BATCH_TABLES = (ReferralStaffRunning, ReferralStaffWindow, ReferralInvi
                          ReferralFraudFlag)
 
 
+
+
+class FollowerBranchDaily(SQLModel, table=True):
+    """Follower figures per branch and day (summed over its accounts) with running totals from the branch's
+    first day (a period's total is the total at its last day minus the one before its first: two rows per
+    branch) and the day's drop signal (`metrics.followers.drop_days` over the branch's whole history), with
+    the flagged run it belongs to measured up to that day, so the drops as of any day are that day's rows."""
+
+    __table_args__ = (
+        Index("ix_follower_branch_daily_branch_day", "branch_id", "day", unique=True),
+        Index("ix_follower_branch_daily_day", "day"),
+        Index("ix_follower_branch_daily_flagged_day", "flagged", "day"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    branch_id: int = Field(foreign_key="branch.id")
+    day: date
+    next_day: date | None = None  # the branch's next day with figures (None: its last day so far)
+    new_follows: int = 0
+    unfollows: int = 0
+    net_follows: int = 0
+    cumulative: int = 0
+    days_to_date: int = 0
+    new_to_date: int = 0
+    unfollows_to_date: int = 0
+    net_to_date: int = 0
+    rolling_net: int | None = None
+    baseline_net: float | None = None
+    flagged: bool = False
+    negative: bool = False
+    run_start: date | None = None  # flagged days: the first day of the flagged run, and the run so far
+    run_days: int = 0
+    run_net: int = 0
+    run_worst_net: int | None = None
+    run_any_negative: bool = False
+
+
+class FollowerDayTotal(SQLModel, table=True):
+    """Follower figures per day summed over the whole bank: head office's daily curve in one row per day."""
+
+    __table_args__ = (Index("ix_follower_day_total_day", "day", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    day: date
+    new_follows: int = 0
+    unfollows: int = 0
+    net_follows: int = 0
+    cumulative: int = 0
+
+
 ROLLUP_TABLES = (ReferralDaily, ReferralMonthly, ReferralChannelDaily, GroupKindDaily, CampaignDepositDaily,
-                 CampaignVillageDaily, CampaignStaffDaily, *REFERRAL_BATCH_TABLES, *GROUP_ROLLUP_TABLES)
+                 CampaignVillageDaily, CampaignStaffDaily, FollowerBranchDaily, FollowerDayTotal, *REFERRAL_BATCH_TABLES,
+                 *GROUP_ROLLUP_TABLES)
 # Which raw table each rollup summarises (the regression test checks pages do not read these).
 RAW_SOURCES = {ReferralDaily: ReferralEvent, ReferralMonthly: ReferralEvent, ReferralChannelDaily: ReferralEvent,
                GroupKindDaily: GroupDaily, CampaignDepositDaily: CampaignDeposit, CampaignVillageDaily: NameListEntry,
-               CampaignStaffDaily: NameListEntry, **dict.fromkeys(REFERRAL_BATCH_TABLES, ReferralEvent),
-               **GROUP_RAW_SOURCES}
+               CampaignStaffDaily: NameListEntry, FollowerBranchDaily: FollowerDaily, FollowerDayTotal: FollowerDaily,
+               **dict.fromkeys(REFERRAL_BATCH_TABLES, ReferralEvent), **GROUP_RAW_SOURCES}
 # Raw tables summarised by a rollup besides its RAW_SOURCES entry: importing them refreshes the rollups too.
 ALSO_SUMMARISED = (SmsMessage, Visit, CampaignDeposit)
 
@@ -430,6 +482,11 @@ def _refresh(conn: Connection, branch_ids, start, end, progress) -> dict[str, in
                  f"{written[CampaignStaffDaily.__tablename__]:,} staff rows in {time.perf_counter() - started:.1f}s")
     written.update(_refresh_referral_batch(conn, branch_ids, start, progress))
     written.update(refresh_group_rollups(conn, branch_ids, start, end, progress))
+    started = time.perf_counter()
+    written.update(refresh_follower_rollups(conn, branch_ids, start, end))
+    if progress:
+        progress(f"  rollup followers: {written[FollowerBranchDaily.__tablename__]:,} branch-day rows in "
+                 f"{time.perf_counter() - started:.1f}s")
     if conn.dialect.name == "postgresql":
         for rollup in ROLLUP_TABLES:
             conn.exec_driver_sql(f'ANALYZE "{rollup.__table__.name}"')
@@ -720,6 +777,86 @@ def _refresh_fraud_flags(conn: Connection, branch_ids, _start: date | None) -> i
     return len(records)
 
 
+def refresh_follower_rollups(conn: Connection, branch_ids, start: date | None, end: date | None) -> dict[str, int]:
+    """Rebuild the follower rollups: for the given branches, their rows from `start` to their last day (a
+    day's figures move the running totals and the drop signal of every later day; each branch's whole
+    history is read so the signal is judged as over a full rebuild), and the bank's day totals of
+    [start, end]."""
+    import pandas as pd
+
+    from models.metrics.followers import drop_days
+    from sample_data.bulk import bulk_insert
+
+    branch_table, total_table = FollowerBranchDaily.__table__, FollowerDayTotal.__table__
+    raw = FollowerDaily.__table__
+    result = conn.execute(
+        select(raw.c.branch_id, raw.c.day, func.sum(raw.c.new_follows), func.sum(raw.c.unfollows),
+               func.sum(raw.c.net_follows), func.sum(raw.c.cumulative))
+        .where(_window(raw.c.branch_id, raw.c.day, branch_ids, None, None))
+        .group_by(raw.c.branch_id, raw.c.day).order_by(raw.c.branch_id, raw.c.day))
+    names = ["branch_id", "day", "new_follows", "unfollows", "net_follows", "cumulative"]
+    rows = result.fetchall()
+    frame = pd.DataFrame(dict(zip(names, (list(c) for c in zip(*rows, strict=True)), strict=True))) if rows \
+        else pd.DataFrame(columns=names)
+    conn.execute(delete(branch_table).where(_window(branch_table.c.branch_id, branch_table.c.day, branch_ids,
+                                                    start, None)))
+    written = 0
+    if not frame.empty:
+        frame["day"] = pd.to_datetime(frame["day"])
+        for column in names[2:]:
+            frame[column] = frame[column].astype("int64")
+        written = bulk_insert(conn, branch_table, _follower_branch_days(frame, drop_days, start))
+    conn.execute(delete(total_table).where(_window(total_table.c.day, total_table.c.day, None, start, end)))
+    conn.execute(insert(total_table).from_select(
+        ["day", "new_follows", "unfollows", "net_follows", "cumulative"],
+        select(raw.c.day, func.sum(raw.c.new_follows), func.sum(raw.c.unfollows), func.sum(raw.c.net_follows),
+               func.sum(raw.c.cumulative))
+        .where(_window(raw.c.day, raw.c.day, None, start, end)).group_by(raw.c.day)))
+    return {branch_table.name: written, total_table.name: conn.execute(
+        select(func.count()).select_from(total_table)
+        .where(_window(total_table.c.day, total_table.c.day, None, start, end))).scalar_one()}
+
+
+def _follower_branch_days(frame, drop_days, start: date | None):
+    """The FollowerBranchDaily rows of `frame` (per branch and day, every day of each branch's history)."""
+    import numpy as np
+    import pandas as pd
+
+    frame = frame.sort_values(["branch_id", "day"], kind="stable").reset_index(drop=True)
+    per_branch = frame.groupby("branch_id", sort=False)
+    signal = drop_days(frame)  # same order: sorted by branch and day
+    run = signal.loc[signal["flagged"], "run"]
+    flagged_rows = signal[signal["flagged"]]
+    per_run = flagged_rows.groupby(run, sort=False)
+    out = pd.DataFrame({
+        "branch_id": frame["branch_id"], "day": frame["day"],
+        "next_day": per_branch["day"].shift(-1),
+        "new_follows": frame["new_follows"], "unfollows": frame["unfollows"], "net_follows": frame["net_follows"],
+        "cumulative": frame["cumulative"],
+        "days_to_date": per_branch.cumcount() + 1,
+        "new_to_date": per_branch["new_follows"].cumsum(), "unfollows_to_date": per_branch["unfollows"].cumsum(),
+        "net_to_date": per_branch["net_follows"].cumsum(),
+        "rolling_net": signal["rolling"].round().astype("Int64"),
+        "baseline_net": signal["baseline"].astype(float),
+        "flagged": signal["flagged"].astype(bool), "negative": signal["negative"].astype(bool),
+    })
+    out["run_start"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+    out.loc[flagged_rows.index, "run_start"] = per_run["day"].transform("first")
+    out["run_days"] = 0
+    out.loc[flagged_rows.index, "run_days"] = per_run.cumcount() + 1
+    out["run_net"] = 0
+    out.loc[flagged_rows.index, "run_net"] = per_run["net"].cumsum().astype("int64")
+    out["run_worst_net"] = pd.Series(pd.NA, index=out.index, dtype="Int64")
+    out.loc[flagged_rows.index, "run_worst_net"] = per_run["rolling"].cummin().round().astype("int64")
+    out["run_any_negative"] = False
+    out.loc[flagged_rows.index, "run_any_negative"] = per_run["negative"].cummax().astype(bool)
+    out["run_any_negative"] = out["run_any_negative"].astype(bool)
+    out["baseline_net"] = np.where(out["baseline_net"].isna(), np.nan, out["baseline_net"])
+    if start is not None:
+        out = out[out["day"] >= pd.Timestamp(start)]
+    return out.reset_index(drop=True)
+
+
 def refresh_for_rows(session: Session, table, rows) -> None:
     """For importers: after writing `rows` (a DataFrame with branch_id and day) into a raw table that a
     rollup summarises, rebuild the rollups of those branches and days in the same transaction."""
@@ -754,7 +891,7 @@ def refresh_rollups(
 
 
 __all__ = ["ALL_CAMPAIGNS", "ALSO_SUMMARISED", "ROLLUP_TABLES", "RAW_SOURCES", "CampaignDepositDaily",
-           "CampaignStaffDaily", "CampaignVillageDaily", "GroupKindDaily", "ReferralChannelDaily", "ReferralDaily",
-           "ReferralFraudFlag", "ReferralInvitation", "ReferralMonthly", "ReferralRewardBasis", "ReferralStaffRunning",
-           "ReferralStaffWindow",
+           "CampaignStaffDaily", "CampaignVillageDaily", "FollowerBranchDaily", "FollowerDayTotal", "GroupKindDaily",
+           "ReferralChannelDaily", "ReferralDaily", "ReferralFraudFlag", "ReferralInvitation", "ReferralMonthly",
+           "ReferralRewardBasis", "ReferralStaffRunning", "ReferralStaffWindow", "refresh_follower_rollups",
            "refresh_for_rows", "refresh_rollups", "whole_months"]

@@ -177,8 +177,7 @@ def week_figures(session, scope, end: date) -> WeekFigures:
 
     history = followers.daily_followers(session, scope, start=end - timedelta(days=20), end=end)
     follower = followers.follower_kpis(history, as_of=end) if not history.empty else {}
-    by_branch = followers.daily_followers_by_branch(session, scope, followers.lookback_start(end, 70), end)
-    drops = followers.detect_drops(by_branch) if not by_branch.empty else pd.DataFrame()
+    drop_branches = _drop_branches_on(session, scope, end, has_figures=not history.empty)
     group = groups.overview_headline(session, scope, end=end, period_days=7)["kpis"]
     referral = referrals.overview_headline(session, scope, end=end, days=7)
     season = campaign.overview_headline(session, scope, end=end)
@@ -186,7 +185,7 @@ def week_figures(session, scope, end: date) -> WeekFigures:
     return WeekFigures(
         end=end,
         net_follows=follower.get("net_7d"), cumulative_followers=follower.get("cumulative"),
-        drop_branches=None if by_branch.empty else _branches_in(drops_running_on(drops, end)),
+        drop_branches=drop_branches,
         active_share=group.get("active_share") if group.get("groups") else None,
         dormant_groups=group.get("dormant_groups") if group.get("groups") else None,
         conversions=referral["conversions"], fraud_flags=referral["open_fraud_flags"],
@@ -200,16 +199,33 @@ def _branches_in(drops: pd.DataFrame) -> int:
     return 0 if drops.empty else int(drops["branch_id"].nunique())
 
 
+def _drop_branches_on(session, scope, end: date, has_figures: bool) -> int | None:
+    """How many branches have a drop running on `end` (None: the scope has no follower figures then)."""
+    from models.metrics import followers
+
+    if followers.reads_rollup(scope):
+        return _branches_in(followers.drops_running_on_day(session, scope, end)) if has_figures else None
+    by_branch = followers.daily_followers_by_branch(session, scope, followers.lookback_start(end, 70), end)
+    if by_branch.empty:
+        return None
+    return _branches_in(drops_running_on(followers.detect_drops(by_branch), end))
+
+
 def drop_alerts_on(session, scope, end: date) -> pd.DataFrame:
-    """Branches whose follower drop is still running on `end` (the overview's alert list for any day)."""
+    """Branches whose follower drop is still running on `end` (the overview's alert list for any day). Scopes
+    of several branches read that day's stored drop signal (judged over each branch's whole history); one
+    branch reads its last 70 days, as before."""
     from models.metrics import followers
     from models.metrics.org import branches_in_scope
 
-    by_branch = followers.daily_followers_by_branch(session, scope, followers.lookback_start(end, 70), end)
-    if by_branch.empty:
-        return pd.DataFrame(columns=["branch_id", "branch_name", "start_day", "days", "episode_net"])
-    drops = followers.detect_drops(by_branch)
-    running = drops[drops["end_day"] == pd.Timestamp(end)] if not drops.empty else drops
+    if followers.reads_rollup(scope):
+        running = followers.drops_running_on_day(session, scope, end)
+    else:
+        by_branch = followers.daily_followers_by_branch(session, scope, followers.lookback_start(end, 70), end)
+        if by_branch.empty:
+            return pd.DataFrame(columns=["branch_id", "branch_name", "start_day", "days", "episode_net"])
+        drops = followers.detect_drops(by_branch)
+        running = drops[drops["end_day"] == pd.Timestamp(end)] if not drops.empty else drops
     names = branches_in_scope(session, scope)[["branch_id", "branch_name"]]
     return running.merge(names, on="branch_id", how="left").sort_values("start_day").reset_index(drop=True)
 

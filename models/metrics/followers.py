@@ -10,12 +10,13 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, and_, case, cast, func, literal, select
 from sqlmodel import Session
 
 from models.followers import FollowerDaily, MarketingEvent
 from models.metrics.org import read_frame
 from models.org import Branch
+from models.rollups import FollowerBranchDaily, FollowerDayTotal
 from models.scope import Scope
 
 DAILY_COLUMNS = ["day", "new_follows", "unfollows", "net_follows", "cumulative"]
@@ -26,6 +27,8 @@ DAILY_COLUMNS = ["day", "new_follows", "unfollows", "net_follows", "cumulative"]
 
 def follower_date_range(session: Session, scope: Scope) -> tuple[date | None, date | None]:
     """First and last day with follower figures inside the scope."""
+    if scope.is_everything:
+        return tuple(session.execute(select(func.min(FollowerDayTotal.day), func.max(FollowerDayTotal.day))).one())
     row = session.execute(
         select(func.min(FollowerDaily.day), func.max(FollowerDaily.day)).where(scope.clause(FollowerDaily.branch_id))
     ).one()
@@ -35,7 +38,16 @@ def follower_date_range(session: Session, scope: Scope) -> tuple[date | None, da
 def daily_followers(
     session: Session, scope: Scope, start: date, end: date, account_id: int | None = None
 ) -> pd.DataFrame:
-    """The scope's daily totals (new, unfollows, net, cumulative) summed over its accounts."""
+    """The scope's daily totals (new, unfollows, net, cumulative) summed over its accounts; the whole bank's
+    from the day-total rollup (one row per day instead of one per account and day)."""
+    if scope.is_everything and account_id is None:
+        totals = FollowerDayTotal
+        statement = (
+            select(cast(totals.day, String(10)).label("day"), totals.new_follows, totals.unfollows,
+                   totals.net_follows, totals.cumulative)
+            .where(totals.day.between(start, end)).order_by(totals.day)
+        )
+        return _typed_daily(_read_columns(session, statement))
     statement = (
         select(
             _day_text(),
@@ -69,6 +81,135 @@ def daily_followers_by_branch(session: Session, scope: Scope, start: date, end: 
         .order_by(FollowerDaily.branch_id, FollowerDaily.day)
     )
     return _typed_daily(_read_columns(session, statement), extra=["branch_id"])
+
+
+def reads_rollup(scope: Scope) -> bool:
+    """Scopes of more than one branch read the per-branch rollup (running totals and the stored drop
+    signal); one branch keeps reading its own days, exactly as its page always has."""
+    return scope.branch_ids is None or len(scope.branch_ids) > 1
+
+
+def branch_period_totals(session: Session, scope: Scope, start: date, end: date) -> pd.DataFrame:
+    """Per branch with figures in [start, end]: new, unfollows, net growth, followers at start and end.
+    Two rollup rows per branch (its first and last day in the period): totals are running-total differences."""
+    rows = FollowerBranchDaily.__table__
+    first_day = (select(rows.c.day).where(rows.c.branch_id == Branch.id, rows.c.day >= start, rows.c.day <= end)
+                 .order_by(rows.c.day).limit(1).scalar_subquery())
+    last_day = (select(rows.c.day).where(rows.c.branch_id == Branch.id, rows.c.day >= start, rows.c.day <= end)
+                .order_by(rows.c.day.desc()).limit(1).scalar_subquery())
+    ends = (select(Branch.id.label("branch_id"), first_day.label("first_day"), last_day.label("last_day"))
+            .where(scope.clause(Branch.id)).subquery())
+    first, last = rows.alias("first_row"), rows.alias("last_row")
+    statement = (
+        select(
+            ends.c.branch_id,
+            (last.c.new_to_date - first.c.new_to_date + first.c.new_follows).label("new_follows"),
+            (last.c.unfollows_to_date - first.c.unfollows_to_date + first.c.unfollows).label("unfollows"),
+            (last.c.net_to_date - first.c.net_to_date + first.c.net_follows).label("net_growth"),
+            (first.c.cumulative - first.c.net_follows).label("start_followers"),
+            last.c.cumulative.label("end_followers"),
+        )
+        .select_from(ends)
+        .join(first, and_(first.c.branch_id == ends.c.branch_id, first.c.day == ends.c.first_day))
+        .join(last, and_(last.c.branch_id == ends.c.branch_id, last.c.day == ends.c.last_day))
+        .order_by(ends.c.branch_id)
+    )
+    frame = read_frame(session, statement)
+    columns = ["branch_id", "new_follows", "unfollows", "net_growth", "start_followers", "end_followers"]
+    if frame.empty:
+        return pd.DataFrame({c: pd.Series(dtype="int64") for c in columns})
+    return frame[columns].astype("int64")
+
+
+def drop_episodes(session: Session, scope: Scope, start: date, end: date, min_days: int = 5) -> pd.DataFrame:
+    """Drop episodes that touch [start, end], as known on `end`, from the rollup's stored signal: only the
+    flagged days of the period are read. The signal is judged over each branch's whole history, so an
+    episode that began before a short read window shows its true first day and length (the per-frame
+    `detect_drops` sees only the days it is given)."""
+    rows = FollowerBranchDaily.__table__
+    statement = (
+        select(rows.c.branch_id, rows.c.day, rows.c.next_day, rows.c.run_start, rows.c.run_days, rows.c.run_net,
+               rows.c.run_worst_net, rows.c.run_any_negative)
+        .where(scope.clause(rows.c.branch_id), rows.c.flagged == True, rows.c.day.between(start, end))  # noqa: E712
+        .order_by(rows.c.branch_id, rows.c.day)
+    )
+    frame = read_frame(session, statement)
+    if frame.empty:
+        return pd.DataFrame(columns=DROP_COLUMNS)
+    for column in ("day", "next_day", "run_start"):
+        frame[column] = pd.to_datetime(frame[column])
+    latest = frame.groupby(["branch_id", "run_start"], sort=False).tail(1)
+    return _episodes_from_runs(latest[latest["run_days"] >= min_days], end)
+
+
+def _episodes_from_runs(latest: pd.DataFrame, end: date) -> pd.DataFrame:
+    """Episodes from each run's latest stored row on or before `end` (its figures are the run's to date)."""
+    if latest.empty:
+        return pd.DataFrame(columns=DROP_COLUMNS)
+    ongoing = latest["next_day"].isna() | (latest["next_day"] > pd.Timestamp(end))
+    episodes = pd.DataFrame({
+        "branch_id": latest["branch_id"].astype("int64"), "start_day": latest["run_start"], "end_day": latest["day"],
+        "days": latest["run_days"].astype(int), "ongoing": ongoing.astype(bool),
+        "episode_net": latest["run_net"].astype(int), "worst_window_net": latest["run_worst_net"].astype(int),
+        "cause": np.where(latest["run_any_negative"].astype(bool), "net_loss", "below_baseline"),
+    })
+    return episodes.sort_values(["branch_id", "start_day"]).reset_index(drop=True)
+
+
+def drops_running_on_day(session: Session, scope: Scope, day: date, min_days: int = 5) -> pd.DataFrame:
+    """Episodes whose latest flagged day is `day` (running then), from that day's rollup rows only."""
+    rows = FollowerBranchDaily.__table__
+    statement = (
+        select(rows.c.branch_id, rows.c.day, rows.c.next_day, rows.c.run_start, rows.c.run_days, rows.c.run_net,
+               rows.c.run_worst_net, rows.c.run_any_negative)
+        .where(scope.clause(rows.c.branch_id), rows.c.day == day, rows.c.flagged == True,  # noqa: E712
+               rows.c.run_days >= min_days)
+    )
+    frame = read_frame(session, statement)
+    for column in ("day", "next_day", "run_start"):
+        frame[column] = pd.to_datetime(frame[column]) if not frame.empty else pd.Series(dtype="datetime64[ns]")
+    return _episodes_from_runs(frame, day)
+
+
+def event_uplift_from_rollup(session: Session, scope: Scope, start: date, end: date,
+                             baseline_days: int = 28) -> pd.DataFrame:
+    """`marketing_events` of the period with `event_uplift`'s figures, from the branches' running totals as of
+    three days per event (three index lookups each) instead of every branch's days. The event window stops at
+    `end`, as on the page; the baseline is read in full even for events that began long before `start`."""
+    events = marketing_events(session, scope, start, end)
+    if events.empty:
+        return event_uplift(pd.DataFrame(columns=["branch_id", *DAILY_COLUMNS]), events, baseline_days)
+    rows = FollowerBranchDaily.__table__
+    dialect = session.get_bind().dialect.name
+
+    def as_of(day):
+        return (select(rows.c.id).where(rows.c.branch_id == MarketingEvent.branch_id, rows.c.day <= day)
+                .order_by(rows.c.day.desc()).limit(1).scalar_subquery())
+
+    window_end = case((MarketingEvent.end_date > end, literal(end)), else_=MarketingEvent.end_date)
+    bounds = {"end": window_end, "before": _days_before(MarketingEvent.start_date, 1, dialect),
+              "baseline_from": _days_before(MarketingEvent.start_date, baseline_days + 1, dialect)}
+    found = (select(MarketingEvent.id.label("event_id"), *[as_of(day).label(name) for name, day in bounds.items()])
+             .where(scope.clause(MarketingEvent.branch_id), MarketingEvent.start_date <= end,
+                    MarketingEvent.end_date >= start).subquery())
+    columns = [found.c.event_id]
+    joined = found
+    for name in bounds:
+        row = rows.alias(f"{name}_row")
+        columns += [row.c.net_to_date.label(f"{name}_net"), row.c.days_to_date.label(f"{name}_days")]
+        joined = joined.join(row, row.c.id == found.c[name], isouter=True)
+    totals = read_frame(session, select(*columns).select_from(joined))
+    totals = totals.set_index("event_id").reindex(events["event_id"]).astype(float).fillna(0.0)
+    at = {name: pd.DataFrame({"net_to_date": totals[f"{name}_net"].to_numpy(),
+                              "days_to_date": totals[f"{name}_days"].to_numpy()}) for name in bounds}
+    figures = uplift_from_totals(events["event_id"], at["end"], at["before"], at["baseline_from"])
+    return events.merge(figures, on="event_id", how="left")
+
+
+def _days_before(column, days: int, dialect: str):
+    if dialect == "postgresql":
+        return column - days
+    return func.date(column, f"-{days} days")
 
 
 def marketing_events(session: Session, scope: Scope, start: date, end: date) -> pd.DataFrame:
@@ -162,45 +303,72 @@ def follower_kpis(daily: pd.DataFrame, as_of: date | pd.Timestamp | None = None)
     return result
 
 
+UPLIFT_COLUMNS = ["event_id", "window_days", "window_net", "baseline_daily", "expected_net", "uplift",
+                  "uplift_per_day"]
+
+
 def event_uplift(daily_by_branch: pd.DataFrame, events: pd.DataFrame, baseline_days: int = 28) -> pd.DataFrame:
     """Each event's measured effect on its own branch: net follows in the event window minus what the
-    branch's average day in the `baseline_days` before the event would have brought."""
-    columns = ["event_id", "window_days", "window_net", "baseline_daily", "expected_net", "uplift", "uplift_per_day"]
+    branch's average day in the `baseline_days` before the event would have brought.
+
+    Computed for all events at once from each branch's running totals (net to date, days to date) looked
+    up as of the event's last day, the day before it and the day before its baseline."""
     if events.empty:
-        return events.assign(**{c: pd.Series(dtype="float64") for c in columns[1:]})
-    series = {
-        branch_id: group.set_index("day")["net_follows"].sort_index()
-        for branch_id, group in daily_by_branch.groupby("branch_id")
-    }
-    rows = []
-    for event in events.itertuples(index=False):
-        net = series.get(event.branch_id, pd.Series(dtype="int64"))
-        start, end = pd.Timestamp(event.start_date), pd.Timestamp(event.end_date)
-        window = net[(net.index >= start) & (net.index <= end)]
-        baseline = net[(net.index >= start - pd.Timedelta(days=baseline_days)) & (net.index < start)]
-        window_days = len(window)
-        baseline_daily = float(baseline.mean()) if len(baseline) else np.nan
-        window_net = float(window.sum()) if window_days else np.nan
-        expected = baseline_daily * window_days if window_days else np.nan
+        return events.assign(**{c: pd.Series(dtype="float64") for c in UPLIFT_COLUMNS[1:]})
+    frame = daily_by_branch.sort_values(["branch_id", "day"], kind="stable")
+    totals = pd.DataFrame({
+        "branch_id": frame["branch_id"].astype("int64").to_numpy(),
+        "day": frame["day"].to_numpy().astype("datetime64[ns]"),
+        "net_to_date": frame.groupby("branch_id", sort=False)["net_follows"].cumsum().astype(float).to_numpy(),
+        "days_to_date": (frame.groupby("branch_id", sort=False).cumcount() + 1).to_numpy(),
+    }).sort_values("day", kind="stable")
+    start = pd.to_datetime(events["start_date"])
+    bounds = pd.DataFrame({
+        "event_id": events["event_id"].to_numpy(), "branch_id": events["branch_id"].astype("int64").to_numpy(),
+        "end": pd.to_datetime(events["end_date"]).to_numpy().astype("datetime64[ns]"),
+        "before": (start - pd.Timedelta(days=1)).to_numpy().astype("datetime64[ns]"),
+        "baseline_from": (start - pd.Timedelta(days=baseline_days + 1)).to_numpy().astype("datetime64[ns]"),
+    })
+    at = {name: _as_of(bounds, name, totals) for name in ("end", "before", "baseline_from")}
+    return events.merge(uplift_from_totals(bounds["event_id"], at["end"], at["before"], at["baseline_from"]),
+                        on="event_id", how="left")
+
+
+def _as_of(bounds: pd.DataFrame, column: str, totals: pd.DataFrame) -> pd.DataFrame:
+    """Each event's branch totals on the last day with data at or before `bounds[column]` (0 before any)."""
+    keys = bounds[["event_id", "branch_id", column]].rename(columns={column: "day"}).sort_values("day", kind="stable")
+    found = pd.merge_asof(keys, totals, on="day", by="branch_id", direction="backward")
+    found = found.set_index("event_id").reindex(bounds["event_id"])
+    return found[["net_to_date", "days_to_date"]].fillna(0.0)
+
+
+def uplift_from_totals(event_ids: pd.Series, at_end: pd.DataFrame, before: pd.DataFrame,
+                       baseline_from: pd.DataFrame) -> pd.DataFrame:
+    """Uplift figures from running totals as of the event's end, the day before it and the day before
+    its baseline: a window's net and day count are differences of two totals."""
+    window_days = (at_end["days_to_date"].to_numpy() - before["days_to_date"].to_numpy()).astype("int64")
+    baseline_count = before["days_to_date"].to_numpy() - baseline_from["days_to_date"].to_numpy()
+    has_window = window_days > 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        window_net = np.where(has_window, at_end["net_to_date"].to_numpy() - before["net_to_date"].to_numpy(), np.nan)
+        baseline_daily = np.where(baseline_count > 0, (before["net_to_date"].to_numpy()
+                                                       - baseline_from["net_to_date"].to_numpy()) / baseline_count, np.nan)
+        expected = np.where(has_window, baseline_daily * window_days, np.nan)
         uplift = window_net - expected
-        rows.append({
-            "event_id": event.event_id, "window_days": window_days, "window_net": window_net,
-            "baseline_daily": baseline_daily, "expected_net": expected, "uplift": uplift,
-            "uplift_per_day": uplift / window_days if window_days else np.nan,
-        })
-    return events.merge(pd.DataFrame(rows, columns=columns), on="event_id", how="left")
+        per_day = np.where(has_window, uplift / np.where(has_window, window_days, 1), np.nan)
+    return pd.DataFrame({"event_id": np.asarray(event_ids), "window_days": window_days, "window_net": window_net,
+                         "baseline_daily": baseline_daily, "expected_net": expected, "uplift": uplift,
+                         "uplift_per_day": per_day})
 
 
-def detect_drops(
-    daily_by_branch: pd.DataFrame, window: int = 7, baseline_days: int = 28, ratio: float = 0.5, min_days: int = 5
+def drop_days(
+    daily_by_branch: pd.DataFrame, window: int = 7, baseline_days: int = 28, ratio: float = 0.5
 ) -> pd.DataFrame:
-    """Episodes of lost momentum per branch: days when the rolling `window`-day net is negative, or
-    below `ratio` × the branch's own baseline (its median day over the `baseline_days` before that
-    window, times `window`; the median keeps one big event from inflating it), lasting at least
-    `min_days` in a row. `ongoing` means the episode runs to the branch's last day."""
-    columns = ["branch_id", "start_day", "end_day", "days", "ongoing", "episode_net", "worst_window_net", "cause"]
-    if daily_by_branch.empty:
-        return pd.DataFrame(columns=columns)
+    """The day-by-day drop signal behind `detect_drops`, one row per branch and day (sorted by branch and
+    day): `rolling` net of the last `window` days, the branch's `baseline` (median day over the
+    `baseline_days` before that window, times `window`), whether the day is `flagged` (rolling net
+    negative, or below `ratio` × baseline) and `negative`, `run` numbering the flagged / unflagged runs,
+    `last` marking the branch's last day. The follower rollup stores it per branch over the whole history."""
     frame = daily_by_branch.sort_values(["branch_id", "day"], kind="stable").reset_index(drop=True)
     branch = frame["branch_id"]
     net = frame["net_follows"].astype(float)
@@ -213,20 +381,41 @@ def detect_drops(
     flagged = negative | ((baseline > 0) & (rolling < ratio * baseline))
     run = (flagged.ne(flagged.shift()) | branch.ne(branch.shift())).cumsum()
     last_of_branch = branch.ne(branch.shift(-1))
-    rows = pd.DataFrame({"branch_id": branch, "day": frame["day"], "net": net, "rolling": rolling,
-                         "negative": negative, "last": last_of_branch, "run": run})[flagged.to_numpy()]
+    return pd.DataFrame({"branch_id": branch, "day": frame["day"], "net": net, "rolling": rolling,
+                         "baseline": baseline, "flagged": flagged, "negative": negative, "last": last_of_branch,
+                         "run": run})
+
+
+DROP_COLUMNS = ["branch_id", "start_day", "end_day", "days", "ongoing", "episode_net", "worst_window_net", "cause"]
+
+
+def detect_drops(
+    daily_by_branch: pd.DataFrame, window: int = 7, baseline_days: int = 28, ratio: float = 0.5, min_days: int = 5
+) -> pd.DataFrame:
+    """Episodes of lost momentum per branch: days when the rolling `window`-day net is negative, or
+    below `ratio` × the branch's own baseline (its median day over the `baseline_days` before that
+    window, times `window`; the median keeps one big event from inflating it), lasting at least
+    `min_days` in a row. `ongoing` means the episode runs to the branch's last day."""
+    if daily_by_branch.empty:
+        return pd.DataFrame(columns=DROP_COLUMNS)
+    days = drop_days(daily_by_branch, window, baseline_days, ratio)
+    rows = days[days["flagged"].to_numpy()]
     runs = rows.groupby("run", sort=True).agg(
         branch_id=("branch_id", "first"), start_day=("day", "first"), end_day=("day", "last"),
         days=("day", "size"), ongoing=("last", "last"), episode_net=("net", "sum"),
         worst_window_net=("rolling", "min"), any_negative=("negative", "any"))
     runs = runs[runs["days"] >= min_days]
     if runs.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=DROP_COLUMNS)
     episodes = runs.assign(
         days=runs["days"].astype(int), ongoing=runs["ongoing"].astype(bool),
         episode_net=runs["episode_net"].astype(int), worst_window_net=runs["worst_window_net"].astype(int),
         cause=np.where(runs["any_negative"], "net_loss", "below_baseline"))
-    return episodes[columns].reset_index(drop=True)
+    return episodes[DROP_COLUMNS].reset_index(drop=True)
+
+
+RANKING_COLUMNS = ["branch_id", "branch_name", "region_name", "new_follows", "unfollows", "net_growth",
+                   "start_followers", "end_followers", "growth_rate", "rank_net", "rank_rate"]
 
 
 def rank_branches(daily_by_branch: pd.DataFrame, branches: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
@@ -234,9 +423,7 @@ def rank_branches(daily_by_branch: pd.DataFrame, branches: pd.DataFrame, start: 
     and ranks (1 = best; ties share the better rank)."""
     period = daily_by_branch[(daily_by_branch["day"] >= pd.Timestamp(start)) & (daily_by_branch["day"] <= pd.Timestamp(end))]
     if period.empty:
-        return pd.DataFrame(columns=["branch_id", "branch_name", "region_name", "new_follows", "unfollows",
-                                     "net_growth", "start_followers", "end_followers", "growth_rate",
-                                     "rank_net", "rank_rate"])
+        return pd.DataFrame(columns=RANKING_COLUMNS)
     period = period.sort_values(["branch_id", "day"])
     grouped = period.groupby("branch_id")
     summary = pd.DataFrame({
@@ -246,6 +433,14 @@ def rank_branches(daily_by_branch: pd.DataFrame, branches: pd.DataFrame, start: 
         "start_followers": grouped["cumulative"].first() - grouped["net_follows"].first(),
         "end_followers": grouped["cumulative"].last(),
     }).reset_index()
+    return rank_period_totals(summary, branches)
+
+
+def rank_period_totals(summary: pd.DataFrame, branches: pd.DataFrame) -> pd.DataFrame:
+    """The ranking from per-branch period totals (`branch_period_totals` or the sums of the daily frame)."""
+    if summary.empty:
+        return pd.DataFrame(columns=RANKING_COLUMNS)
+    summary = summary.copy()
     summary["growth_rate"] = np.where(
         summary["start_followers"] > 0, summary["net_growth"] / summary["start_followers"].where(summary["start_followers"] > 0), np.nan
     )
@@ -253,8 +448,7 @@ def rank_branches(daily_by_branch: pd.DataFrame, branches: pd.DataFrame, start: 
     summary["rank_rate"] = summary["growth_rate"].rank(ascending=False, method="min").astype("Int64")
     names = branches[["branch_id", "branch_name", "region_name"]]
     ranked = summary.merge(names, on="branch_id", how="left").sort_values(["rank_net", "branch_id"])
-    return ranked[["branch_id", "branch_name", "region_name", "new_follows", "unfollows", "net_growth",
-                   "start_followers", "end_followers", "growth_rate", "rank_net", "rank_rate"]].reset_index(drop=True)
+    return ranked[RANKING_COLUMNS].reset_index(drop=True)
 
 
 def region_totals(ranking: pd.DataFrame) -> pd.DataFrame:
@@ -304,8 +498,10 @@ def current_drop_alerts(session: Session, scope: Scope) -> pd.DataFrame:
     first, last = follower_date_range(session, scope)
     if last is None:
         return pd.DataFrame(columns=["branch_id", "branch_name", "start_day", "days", "episode_net"])
-    by_branch = daily_followers_by_branch(session, scope, lookback_start(last, 70), last)
-    drops = detect_drops(by_branch)
+    if reads_rollup(scope):
+        drops = drops_running_on_day(session, scope, last)
+    else:
+        drops = detect_drops(daily_followers_by_branch(session, scope, lookback_start(last, 70), last))
     ongoing = drops[drops["ongoing"] & (drops["end_day"] == pd.Timestamp(last))]
     names = read_frame(session, select(Branch.id.label("branch_id"), Branch.name.label("branch_name"))
                        .where(scope.clause(Branch.id)))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from models.campaign import CampaignDeposit, NameListEntry
+from models.followers import FollowerDaily
 from models.groups import GroupDaily, SocialGroup
 from models.metrics import brief as B
 from models.metrics import campaign as C
@@ -22,7 +23,15 @@ from models.metrics import referrals as R
 from models.metrics.org import read_frame
 from models.org import Branch
 from models.referrals import ReferralEvent
-from models.rollups import ROLLUP_TABLES, ReferralDaily, ReferralFraudFlag, ReferralRewardBasis, refresh_rollups
+from models.rollups import (
+    ROLLUP_TABLES,
+    FollowerBranchDaily,
+    ReferralDaily,
+    ReferralFraudFlag,
+    ReferralRewardBasis,
+    refresh_follower_rollups,
+    refresh_rollups,
+)
 from models.scope import Scope
 from tests.conftest import DEMO_END
 
@@ -360,9 +369,106 @@ def test_campaign_and_follower_queries_at_head_office_read_no_raw_events(demo_se
         "overview headline": lambda: C.overview_headline(demo_session, scope, DEMO_END),
         "overview curves": lambda: B.campaign_curves(demo_session, scope, DEMO_END),
         "overview drop alerts": lambda: B.drop_alerts_on(demo_session, scope, DEMO_END),
-        "followers by branch": lambda: F.daily_followers_by_branch(demo_session, scope, START, DEMO_END),
     }
     for name, call in calls.items():
         statements = statements_run_by(demo_session, call)
         assert statements, f"{name} ran no SQL"
         assert touched_raw_tables(statements) == set(), f"{name} read raw events: {statements}"
+
+
+def test_follower_queries_at_head_office_read_the_follower_rollups_not_follower_days(demo_session):
+    """The followers page's and the overview's follower queries for head office read the branch-day rollup and
+    the bank's day totals: no statement names followerdaily (nor any other raw event table)."""
+    scope = Scope.head_office()
+    calls = {
+        "date range": lambda: F.follower_date_range(demo_session, scope),
+        "bank curve": lambda: F.daily_followers(demo_session, scope, START, DEMO_END),
+        "ranking totals": lambda: F.branch_period_totals(demo_session, scope, START, DEMO_END),
+        "drop episodes": lambda: F.drop_episodes(demo_session, scope, START, DEMO_END),
+        "event uplift": lambda: F.event_uplift_from_rollup(demo_session, scope, START, DEMO_END),
+        "drops on a day": lambda: F.drops_running_on_day(demo_session, scope, DEMO_END),
+        "current drop alerts": lambda: F.current_drop_alerts(demo_session, scope),
+        "overview drop alerts": lambda: B.drop_alerts_on(demo_session, scope, DEMO_END),
+        "brief drop count": lambda: B._drop_branches_on(demo_session, scope, DEMO_END, has_figures=True),
+    }
+    for name, call in calls.items():
+        statements = statements_run_by(demo_session, call)
+        assert statements, f"{name} ran no SQL"
+        touched = {t for t in (*RAW_EVENT_TABLES, "followerdaily") if any(re.search(rf'\b"?{t}"?\b', s)
+                                                                           for s in statements)}
+        assert touched == set(), f"{name} read raw events: {statements}"
+        assert any("followerbranchdaily" in s or "followerdaytotal" in s for s in statements), name
+
+
+def test_follower_day_reads_are_caught_by_the_detector(demo_session):
+    statements = statements_run_by(demo_session, lambda: F.daily_followers_by_branch(
+        demo_session, Scope.head_office(), START, DEMO_END))
+    assert any(re.search(r'\bfollowerdaily\b', s) for s in statements)
+
+
+def _periods(session: Session) -> list[tuple[date, date]]:
+    first, last = F.follower_date_range(session, Scope.head_office())
+    return [(last - timedelta(days=89), last), (last - timedelta(days=200), last - timedelta(days=30)),
+            (first, first + timedelta(days=60))]
+
+
+def test_follower_rollup_figures_equal_the_per_frame_computation(demo_session):
+    """Ranking totals, drop episodes and alerts, event uplift and the bank's curve read from the rollups equal
+    the same measures computed from every branch's days (read from the first day, since the stored drop
+    signal is judged over each branch's whole history)."""
+    scope = Scope.head_office()
+    first, _ = F.follower_date_range(demo_session, scope)
+    for start, end in _periods(demo_session):
+        full = F.daily_followers_by_branch(demo_session, scope, first, end)
+        totals = F.branch_period_totals(demo_session, scope, start, end)
+        names = pd.DataFrame({"branch_id": totals["branch_id"], "branch_name": "", "region_name": ""})
+        expected = F.rank_branches(full, names, start, end)[totals.columns].sort_values("branch_id")
+        pd.testing.assert_frame_equal(totals, expected.reset_index(drop=True).astype("int64"))
+        episodes = F.drops_in_period(F.detect_drops(full), start, end)
+        pd.testing.assert_frame_equal(F.drop_episodes(demo_session, scope, start, end),
+                                      episodes.sort_values(["branch_id", "start_day"]).reset_index(drop=True),
+                                      check_dtype=False)
+        pd.testing.assert_frame_equal(F.drops_running_on_day(demo_session, scope, end),
+                                      episodes[episodes["end_day"] == pd.Timestamp(end)]
+                                      .sort_values(["branch_id", "start_day"]).reset_index(drop=True),
+                                      check_dtype=False)
+        events = F.marketing_events(demo_session, scope, start, end)
+        assert len(events) > 0
+        pd.testing.assert_frame_equal(F.event_uplift_from_rollup(demo_session, scope, start, end),
+                                      F.event_uplift(full, events), check_dtype=False)
+        everything = Scope.for_branches(pd.read_sql(select(Branch.id), demo_session.connection())["id"])
+        pd.testing.assert_frame_equal(F.daily_followers(demo_session, scope, start, end),
+                                      F.daily_followers(demo_session, everything, start, end))
+    assert len(F.drop_episodes(demo_session, scope, first, DEMO_END)) > 0
+
+
+def _branch_rows(session: Session, branch_id: int) -> pd.DataFrame:
+    table = FollowerBranchDaily.__table__
+    rows = read_frame(session, select(*[c for c in table.c if c.name != "id"])
+                      .where(table.c.branch_id == branch_id).order_by(table.c.day))
+    return rows.reset_index(drop=True)
+
+
+def test_a_follower_day_refreshes_its_branch_from_that_day_on_as_a_full_rebuild_would(empty_engine):
+    """A changed day moves the running totals and the drop signal of every later day of its branch: the
+    refresh from that day equals rebuilding everything, and other branches' rows are left alone."""
+    from sample_data.generate import seed_database
+
+    seed_database(empty_engine, "demo", 1, DEMO_END)
+    with Session(empty_engine) as session:
+        row = session.execute(select(FollowerDaily).where(FollowerDaily.day == date(2026, 9, 1))
+                              .order_by(FollowerDaily.branch_id)).scalars().first()
+        branch_id = int(row.branch_id)
+        other = session.execute(select(FollowerDaily.branch_id).where(FollowerDaily.branch_id != branch_id)).scalar()
+        other_before = _branch_rows(session, int(other))
+        row.unfollows += 900
+        row.net_follows -= 900
+        session.flush()
+        refresh_follower_rollups(session.connection(), [branch_id], date(2026, 9, 1), date(2026, 9, 1))
+        refreshed = _branch_rows(session, branch_id)
+        pd.testing.assert_frame_equal(_branch_rows(session, int(other)), other_before)
+        refresh_follower_rollups(session.connection(), None, None, None)
+        pd.testing.assert_frame_equal(refreshed, _branch_rows(session, branch_id))
+        changed = refreshed[pd.to_datetime(refreshed["day"]) >= pd.Timestamp(2026, 9, 1)]
+        assert changed["flagged"].any()
+        session.rollback()

@@ -878,16 +878,18 @@ def overview_headline(session: Session, scope: Scope, end: date, days: int = 30)
     """For the overview page: the last `days` days' conversions, the top staff member and open fraud flags."""
     start = end - timedelta(days=days - 1)
     counts = staff_referral_totals(session, scope, start, end)
-    staff = staff_in_scope(session, scope)
     flags = fraud_review(session, scope, start, end)
     if counts.empty:
         return {"start": start, "end": end, "conversions": 0, "conversion_amount": 0.0, "top_staff": None,
                 "top_conversions": 0, "open_fraud_flags": int((~flags["cleared"]).sum()) if not flags.empty else 0}
-    top = counts.merge(staff, on="staff_id").sort_values(["conversions", "conversion_amount"], ascending=False).iloc[0]
+    top = counts.sort_values(["conversions", "conversion_amount", "staff_id"], ascending=[False, False, True]).iloc[0]
+    # Only the top person is named: one row, not the scope's whole staff list (19k at head office).
+    name, branch = session.execute(select(Staff.name, Branch.name).join(Branch, Branch.id == Staff.branch_id)
+                                   .where(Staff.id == int(top["staff_id"]))).one()
     return {
         "start": start, "end": end, "conversions": int(counts["conversions"].sum()),
         "conversion_amount": float(counts["conversion_amount"].sum()),
-        "top_staff": f"{top['staff_name']}（{top['branch_name']}）", "top_conversions": int(top["conversions"]),
+        "top_staff": f"{name}（{branch}）", "top_conversions": int(top["conversions"]),
         "open_fraud_flags": int((~flags["cleared"]).sum()) if not flags.empty else 0,
     }
 

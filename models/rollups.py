@@ -231,7 +231,9 @@ class ReferralStaffWindow(SQLModel, table=True):
     change; owners without events in the window are left out, as on the running-total path."""
 
     __table_args__ = (
-        Index("ix_referral_staff_window_key", "campaign_key", "window_days", "end_day", "branch_id"),
+        # Covering: a head-office board is one range of this index, no table lookups.
+        Index("ix_referral_staff_window_key", "campaign_key", "window_days", "end_day", "branch_id", "staff_id",
+              "clicks", "invites", "participants", "conversions", "conversion_amount"),
         Index("ix_referral_staff_window_end_day", "end_day"),
     )
 

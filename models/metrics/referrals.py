@@ -215,8 +215,7 @@ def _window_snapshot_statement(session: Session, scope: Scope, start: date, end:
     stored = select(w.id).where(w.campaign_key == key, w.window_days == days, w.end_day == end).limit(1)
     if session.execute(stored).first() is None:
         return None
-    statement = (select(w.staff_id, w.branch_id, w.events, w.clicks, w.invites, w.participants,
-                        w.conversions, w.conversion_amount)
+    statement = (select(w.staff_id, w.clicks, w.invites, w.participants, w.conversions, w.conversion_amount)
                  .where(scope.clause(w.branch_id), w.campaign_key == key, w.window_days == days, w.end_day == end))
     return statement if staff_id is None else statement.where(w.staff_id == int(staff_id))
 
@@ -232,7 +231,7 @@ def staff_referral_totals(
     statement = _window_snapshot_statement(session, scope, start, end, key, staff_id)
     if statement is None:
         statement = running_totals_statement(scope, start, end, key, staff_id)
-    frame = read_frame(session, statement).drop(columns=["branch_id", "events"])
+    frame = read_frame(session, statement).drop(columns=["branch_id", "events"], errors="ignore")
     if frame["staff_id"].duplicated().any():  # an owner whose codes belonged to two branches
         frame = frame.groupby("staff_id", as_index=False).sum()
     return frame.assign(conversion_amount=frame["conversion_amount"].astype("float64").round(2))

@@ -218,14 +218,17 @@ def key_person_summary(session: Session, scope: Scope, campaign_id: int) -> pd.D
     return frame
 
 
-def list_counts(session: Session, scope: Scope, campaign_id: int, as_of: date) -> dict[str, pd.DataFrame]:
-    """Where the name list stands on as_of, per village and per contact staff member, from the list
-    rollups: the sums of `worker_flags` and the deposits credited to date, plus visits due and missed.
+def list_counts(session: Session, scope: Scope, campaign_id: int, as_of: date,
+                keys: tuple[str, ...] = ("village_id", "staff_id")) -> dict[str, pd.DataFrame]:
+    """Where the name list stands on as_of, per village and per contact staff member (`keys`), from the
+    list rollups: the sums of `worker_flags` and the deposits credited to date, plus visits due and missed.
     The rollups hold the season's days; a day outside the season reads its nearest end."""
     season = session.execute(select(MigrantCampaign.start_date, MigrantCampaign.end_date)
                              .where(MigrantCampaign.id == int(campaign_id))).one_or_none()
     frames: dict[str, pd.DataFrame] = {}
     for key, rollup in (("village_id", CampaignVillageDaily), ("staff_id", CampaignStaffDaily)):
+        if key not in keys:
+            continue
         day = as_of if season is None else min(max(as_of, season.start_date), season.end_date)
         statement = (
             select(rollup.branch_id, getattr(rollup, key), *[getattr(rollup, c) for c in WORKER_FLAGS],
@@ -753,7 +756,7 @@ def overview_headline(session: Session, scope: Scope, end: date) -> dict | None:
     if branch_target == 0 and daily.empty:
         return None
     headline = progress(daily, branch_target, campaign, as_of)
-    counts = list_counts(session, scope, campaign_id, as_of)
+    counts = list_counts(session, scope, campaign_id, as_of, keys=("village_id",))  # the headline ranks villages only
     villages = table_from_counts(counts["village"], all_targets[all_targets["level"] == TargetLevel.VILLAGE.value],
                                  "village_id")
     behind = lagging(villages)

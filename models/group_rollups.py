@@ -82,12 +82,10 @@ class GroupLatest(SQLModel, table=True):
     dense: bool = False
 
 
-class GroupBankDaily(SQLModel, table=True):
-    """`GroupKindDaily` summed over every branch: the whole bank's group figures per day and kind."""
+class GroupActivity(SQLModel):
+    """Group figures per day and kind, summed over groups: what a branch's (`GroupKindDaily`) and the whole
+    bank's (`GroupBankDaily`) rows both hold."""
 
-    __table_args__ = (Index("ix_group_bank_daily_day", "day", "kind"),)
-
-    id: int | None = Field(default=None, primary_key=True)
     day: date
     kind: str = Field(max_length=24)
     groups: int = 0
@@ -98,6 +96,14 @@ class GroupBankDaily(SQLModel, table=True):
     customer_questions: int = 0
     staff_replies: int = 0
     answered_within_10min: int = 0
+
+
+class GroupBankDaily(GroupActivity, table=True):
+    """`GroupKindDaily` summed over every branch: the whole bank's group figures per day and kind."""
+
+    __table_args__ = (Index("ix_group_bank_daily_day", "day", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
 
 
 class GroupReplyBankDaily(SQLModel, table=True):
@@ -250,8 +256,7 @@ def _refresh_bank_daily(conn: Connection, start, end) -> int:
 
     table, daily = GroupBankDaily.__table__, GroupKindDaily.__table__
     conn.execute(delete(table).where(_in_days(table.c.day, start, end)))
-    columns = ["groups", "members", "active_members", "messages", "customer_messages", "customer_questions",
-               "staff_replies", "answered_within_10min"]
+    columns = [c for c in GroupActivity.model_fields if c not in ("day", "kind")]
     source = (select(daily.c.day, daily.c.kind, *[func.sum(daily.c[c]) for c in columns])
               .where(_in_days(daily.c.day, start, end)).group_by(daily.c.day, daily.c.kind))
     conn.execute(insert(table).from_select(["day", "kind", *columns], source))
@@ -445,7 +450,7 @@ def refresh_group_rollups(conn: Connection, branch_ids, start: date | None, end:
     return written
 
 
-__all__ = ["ALL_KINDS", "GROUP_RAW_SOURCES", "GROUP_ROLLUP_TABLES", "GroupBankDaily", "GroupExpertSnapshot",
+__all__ = ["ALL_KINDS", "GROUP_RAW_SOURCES", "GROUP_ROLLUP_TABLES", "GroupActivity", "GroupBankDaily", "GroupExpertSnapshot",
            "GroupLatest", "GroupMembersBankDaily",
            "GroupReplyBankDaily", "GroupRunning", "GroupValueSnapshot", "PointsBankDaily",
            "PointsHoldersBankDaily", "refresh_group_rollups", "unique_member_changes"]

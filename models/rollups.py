@@ -17,12 +17,26 @@ from sqlmodel import Field, Session, SQLModel
 
 from models.campaign import CampaignDeposit, MigrantCampaign, NameListEntry, SmsMessage, Visit
 from models.followers import FollowerDaily
-from models.group_rollups import GROUP_RAW_SOURCES, GROUP_ROLLUP_TABLES, refresh_group_rollups
+from models.group_rollups import GROUP_RAW_SOURCES, GROUP_ROLLUP_TABLES, GroupActivity, refresh_group_rollups
 from models.groups import GroupDaily, SocialGroup
 from models.referrals import InviteCode, ReferralEvent, ReferralStage
 
 
-class ReferralDaily(SQLModel, table=True):
+class ReferralCounts(SQLModel):
+    """The referral counts per code owner and campaign that the daily and monthly rollups both hold."""
+
+    branch_id: int = Field(foreign_key="branch.id")
+    staff_id: int = Field(foreign_key="staff.id")
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
+    clicks: int = 0
+    invites: int = 0
+    participants: int = 0
+    conversions: int = 0
+    live_conversions: int = 0
+    live_amount: float = 0.0
+
+
+class ReferralDaily(ReferralCounts, table=True):
     """Referral events per day, code owner and campaign: the leaderboard's and funnel's source."""
 
     __table_args__ = (
@@ -33,18 +47,9 @@ class ReferralDaily(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     day: date
-    branch_id: int = Field(foreign_key="branch.id")
-    staff_id: int = Field(foreign_key="staff.id")
-    campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
-    clicks: int = 0
-    invites: int = 0
-    participants: int = 0
-    conversions: int = 0
-    live_conversions: int = 0
-    live_amount: float = 0.0
 
 
-class ReferralMonthly(SQLModel, table=True):
+class ReferralMonthly(ReferralCounts, table=True):
     """ReferralDaily summed per calendar month: a period's whole months are read here, its edge days from
     ReferralDaily, so a quarter's leaderboard reads a few rows per staff member instead of one per day."""
 
@@ -55,15 +60,6 @@ class ReferralMonthly(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     month: date
-    branch_id: int = Field(foreign_key="branch.id")
-    staff_id: int = Field(foreign_key="staff.id")
-    campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
-    clicks: int = 0
-    invites: int = 0
-    participants: int = 0
-    conversions: int = 0
-    live_conversions: int = 0
-    live_amount: float = 0.0
 
 
 def month_start(day: date) -> date:
@@ -99,7 +95,7 @@ class ReferralChannelDaily(SQLModel, table=True):
     live_conversions: int = 0
 
 
-class GroupKindDaily(SQLModel, table=True):
+class GroupKindDaily(GroupActivity, table=True):
     """Group activity per day, branch and group kind: the activity chart's source."""
 
     __table_args__ = (
@@ -108,19 +104,9 @@ class GroupKindDaily(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    day: date
     branch_id: int = Field(foreign_key="branch.id")
-    kind: str = Field(max_length=24)
-    groups: int = 0
-    members: int = 0
     joins: int = 0
     leaves: int = 0
-    active_members: int = 0
-    messages: int = 0
-    customer_messages: int = 0
-    customer_questions: int = 0
-    staff_replies: int = 0
-    answered_within_10min: int = 0
 
 
 class CampaignDepositDaily(SQLModel, table=True):
@@ -676,10 +662,6 @@ def _refresh_staff_windows(conn: Connection, branch_ids, _start: date | None) ->
     table, running = ReferralStaffWindow.__table__, ReferralStaffRunning.__table__
     end = conn.execute(select(func.max(running.c.day))).scalar()
     stored_end = conn.execute(select(func.max(table.c.end_day))).scalar()
-    if isinstance(end, str):  # SQLite hands back text from an aggregate
-        end = date.fromisoformat(end)
-    if isinstance(stored_end, str):
-        stored_end = date.fromisoformat(stored_end)
     partial = branch_ids is not None and end is not None and stored_end == end
     if partial:
         ids = sorted({int(b) for b in branch_ids})

@@ -749,6 +749,12 @@ def _branch_metrics_task(task: tuple[int, pd.DataFrame, pd.DataFrame, int]) -> t
     return branch_id, branch_metrics(branch_id, nodes, edges, seed)
 
 
+def _ties_of(conn, branch_id: int) -> int:
+    """Ties recorded by one branch (what NetworkSummary.ties holds)."""
+    return int(conn.execute(select(func.count()).select_from(Relationship)
+                            .where(Relationship.branch_id == branch_id)).scalar_one())
+
+
 def _store_branch_metrics(engine: Engine, branch_id: int, metrics: pd.DataFrame) -> int:
     """Replace one branch's NodeMetric rows and its NetworkSummary row in one transaction."""
     computed_at = datetime.now(UTC)
@@ -760,11 +766,10 @@ def _store_branch_metrics(engine: Engine, branch_id: int, metrics: pd.DataFrame)
         conn.execute(delete(table).where(table.c.branch_id == branch_id))
         for start in range(0, len(records), 20_000):
             conn.execute(insert(table), records[start : start + 20_000])
-        ties = conn.execute(select(func.count()).select_from(Relationship)
-                            .where(Relationship.branch_id == branch_id)).scalar_one()
+        ties = _ties_of(conn, branch_id)
         conn.execute(delete(NetworkSummary.__table__).where(NetworkSummary.__table__.c.branch_id == branch_id))
         conn.execute(insert(NetworkSummary.__table__).values(
-            branch_id=branch_id, ties=int(ties), people_measured=len(records), prospects_well_tied=well_tied,
+            branch_id=branch_id, ties=ties, people_measured=len(records), prospects_well_tied=well_tied,
             computed_at=computed_at))
     return len(records)
 
@@ -809,8 +814,7 @@ def compute_node_metrics(engine: Engine, scope: Scope | None = None, seed: int =
                                                               updated_at=datetime.now(UTC)))
             # Fresh statistics: without them SQLite walks every branch to find the top 20 people.
             for table in (NodeMetric.__table__, NetworkSummary.__table__):
-                conn.exec_driver_sql(f'ANALYZE "{table.name}"' if conn.dialect.name == "postgresql"
-                                     else f"ANALYZE {table.name}")
+                conn.exec_driver_sql(f'ANALYZE "{table.name}"')
     return written
 
 
@@ -819,12 +823,11 @@ def refresh_network_ties(conn, branch_ids) -> None:
     (the people measured stay as the last `graph-metrics` run left them)."""
     table = NetworkSummary.__table__
     for branch_id in sorted({int(b) for b in branch_ids}):
-        ties = conn.execute(select(func.count()).select_from(Relationship)
-                            .where(Relationship.branch_id == branch_id)).scalar_one()
+        ties = _ties_of(conn, branch_id)
         if conn.execute(select(table.c.branch_id).where(table.c.branch_id == branch_id)).first() is None:
-            conn.execute(insert(table).values(branch_id=branch_id, ties=int(ties)))
+            conn.execute(insert(table).values(branch_id=branch_id, ties=ties))
         else:
-            conn.execute(update(table).where(table.c.branch_id == branch_id).values(ties=int(ties)))
+            conn.execute(update(table).where(table.c.branch_id == branch_id).values(ties=ties))
 
 
 

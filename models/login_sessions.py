@@ -22,6 +22,8 @@ from models.metrics.org import read_frame
 from models.settings import Settings, settings
 
 COOKIE_NAME = "cockpit_session"
+HANDOFF_PATH = "/_cockpit/session"   # POST a handoff token: answers with the HttpOnly cookie
+SIGNOUT_PATH = "/_cockpit/signout"   # POST: ends the cookie's session and deletes the cookie
 HANDOFF_LIFETIME_SECONDS = 120
 _SALT = "cockpit.session-cookie"
 
@@ -56,17 +58,19 @@ class SessionCheck:
 @dataclass(frozen=True)
 class StartedSession:
     session_id: int
-    handoff: str
+    handoff: str | None
 
 
-def start_session(session: Session, user_id: int, now: datetime | None = None,
-                  config: Settings | None = None) -> StartedSession:
-    """A new signed-in session for `user_id` and the one-time handoff token that becomes its cookie."""
+def start_session(session: Session, user_id: int, now: datetime | None = None, config: Settings | None = None,
+                  with_cookie: bool = True) -> StartedSession:
+    """A new signed-in session for `user_id` and the one-time handoff token that becomes its cookie
+    (none for an identity-provider login: Streamlit's own identity cookie carries that one)."""
     now, config = now or utcnow(), config or settings()
-    handoff = secrets.token_urlsafe(32)
+    handoff = secrets.token_urlsafe(32) if with_cookie else None
     row = UserSession(
-        user_id=int(user_id), token_hash=_digest(secrets.token_urlsafe(32)), handoff_hash=_digest(handoff),
-        handoff_expires_at=now + timedelta(seconds=HANDOFF_LIFETIME_SECONDS),
+        user_id=int(user_id), token_hash=_digest(secrets.token_urlsafe(32)),
+        handoff_hash=_digest(handoff) if handoff else None,
+        handoff_expires_at=now + timedelta(seconds=HANDOFF_LIFETIME_SECONDS) if handoff else None,
         created_at=now, last_seen_at=now, expires_at=_expiry(now, now, config),
     )
     session.add(row)
@@ -117,10 +121,10 @@ def _verdict(row: UserSession, user: User | None, now: datetime, config: Setting
         return "revoked"
     if user is None or not user.is_active:
         return "inactive"
+    if now - row.last_seen_at >= config.idle_limit:
+        return "idle"
     if now >= row.expires_at or now >= row.created_at + config.session_max_age:
         return "expired"
-    if now - row.last_seen_at > config.idle_limit:
-        return "idle"
     return "ok"
 
 

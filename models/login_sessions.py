@@ -11,14 +11,13 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import pandas as pd
 from itsdangerous import BadSignature, Signer
 from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from models.accounts import User, UserSession
 from models.auth import audit, utcnow
-from models.metrics.org import read_frame
+from models.scope import Scope
 from models.settings import Settings, settings
 
 COOKIE_NAME = "cockpit_session"
@@ -184,11 +183,10 @@ def revoke_cookie(session: Session, cookie_value: str, reason: str, config: Sett
             revoke_session(session, int(row[0]), reason)
 
 
-def live_session_counts(session: Session, now: datetime | None = None) -> pd.DataFrame:
-    """Sessions per user that are neither revoked nor past their end (the users page)."""
-    statement = (
-        select(UserSession.user_id, func.count().label("live_sessions"))
-        .where(UserSession.revoked_at.is_(None), UserSession.expires_at > (now or utcnow()))
-        .group_by(UserSession.user_id)
+def live_sessions(session: Session, scope: Scope, user_id: int, now: datetime | None = None) -> int:
+    """How many of a user's sessions are neither revoked nor past their end (the users page, admins)."""
+    statement = select(func.count()).select_from(UserSession).where(
+        UserSession.user_id == int(user_id), UserSession.revoked_at.is_(None),
+        UserSession.expires_at > (now or utcnow()),
     )
-    return read_frame(session, statement)
+    return int(session.execute(statement).scalar_one())

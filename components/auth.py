@@ -115,6 +115,8 @@ def signed_in_user() -> User | None:
             st.session_state.pop(AUTH_KEY, None)
             st.session_state[NOTICE_KEY] = "auth.expired"
             st.session_state[CLEAR_COOKIE_KEY] = True
+            if _oidc_email():
+                st.logout()   # else the identity provider's cookie would sign a revoked user straight back in
     set_signed_in_user(user.id if user else None)
     return user
 
@@ -161,7 +163,7 @@ def sync_cookie() -> None:
         else:
             state["handoff"] = None
     elif not state and st.session_state.pop(CLEAR_COOKIE_KEY, False):
-        st.html(_post_script(SIGNOUT_PATH), unsafe_allow_javascript=True)
+        st.sidebar.html(_post_script(SIGNOUT_PATH), unsafe_allow_javascript=True)
 
 
 def remember_language(language: str) -> None:

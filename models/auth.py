@@ -1,4 +1,4 @@
-"""Passwords, lock-out, session expiry and the Scope a user gets: all decided on the server."""
+"""Passwords, lock-out, demo logins, account changes (which end sessions) and the Scope a user gets."""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ from models.accounts import AuditLog, User, UserRole, UserSession
 from models.metrics.org import descendant_branch_ids, read_frame
 from models.org import Branch
 from models.scope import Scope
-from models.settings import settings
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -148,12 +147,6 @@ def demo_accounts(session: Session) -> list[User]:
     demo account gets no button."""
     statement = select(User).where(User.is_demo.is_(True), User.is_active.is_(True)).order_by(User.id)
     return list(session.execute(statement).scalars())
-
-
-def session_expired(last_seen: datetime | None, now: datetime | None = None,
-                    limit: timedelta | None = None) -> bool:
-    limit = settings().idle_limit if limit is None else limit
-    return last_seen is None or (now or utcnow()) - _aware(last_seen) > limit
 
 
 def revoke_user_sessions(session: Session, user_id: int, reason: str, now: datetime | None = None) -> int:

@@ -59,18 +59,23 @@ def _read_toml(path: Path) -> Mapping[str, object]:
 
 def _generated_secret(path: Path) -> str:
     """The demo/dev install's secret: made once (mode 0600) so a restart keeps everyone signed in.
-    O_EXCL makes two processes starting together agree on one file."""
+    Written to a private temporary file and linked into place, so two processes starting together
+    agree on one secret and neither reads a half-written file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        value = path.read_text(encoding="ascii").strip()
-        if len(value) < MIN_SECRET_LENGTH:
-            raise SettingsError(f"{path} is too short; delete it to have a new one made") from None
-        return value
-    value = secrets.token_urlsafe(48)
-    with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        handle.write(value)
+    if not path.exists():
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass
+        finally:
+            temporary.unlink()
+    value = path.read_text(encoding="ascii").strip()
+    if len(value) < MIN_SECRET_LENGTH:
+        raise SettingsError(f"{path} is too short; delete it to have a new one made")
     return value
 
 

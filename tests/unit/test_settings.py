@@ -4,6 +4,7 @@ once for a demo install and never shown."""
 from __future__ import annotations
 
 import stat
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -40,3 +41,11 @@ def test_production_without_a_secret_and_bad_values_are_refused(tmp_path):
     with pytest.raises(SettingsError, match="numbers"):
         load_settings({"COCKPIT_IDLE_MINUTES": "eight hours"}, tmp_path / "none.toml", tmp_path / "secret")
     assert Settings().idle_limit == timedelta(hours=8)
+
+
+def test_servers_starting_together_agree_on_one_generated_secret(tmp_path):
+    secret_file = tmp_path / "data" / "session_secret"
+    with ThreadPoolExecutor(8) as pool:
+        found = set(pool.map(lambda _: load_settings({}, tmp_path / "none.toml", secret_file).session_secret,
+                             range(16)))
+    assert len(found) == 1 and list(secret_file.parent.iterdir()) == [secret_file]

@@ -168,3 +168,18 @@ def test_idle_past_the_limit_gives_the_login_page(tab, short_idle_server, e2e_da
     wait_for_app(tab, signed_in=False)
     assert_login_page(tab)
     assert ("demo_city", "failed", "idle session") in audit_rows(e2e_database_url, since)
+
+
+def test_on_a_phone_the_sign_in_also_survives_a_reload(chromium_browser, app_url):
+    """At phone width the sidebar (which carries the handoff element) starts collapsed."""
+    context = chromium_browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN",
+                                           is_mobile=True, has_touch=True)
+    phone = context.new_page()
+    try:
+        sign_in_with_form(phone, app_url, "demo_president")
+        phone.reload()
+        wait_for_app(phone)
+        assert phone.locator(LOGIN_FORM).count() == 0
+        screenshot(phone, "session-after-reload-phone")
+    finally:
+        context.close()

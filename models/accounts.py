@@ -53,6 +53,7 @@ class UserSession(SQLModel, table=True):
         Index("ix_user_session_user_id", "user_id"),
         Index("ix_user_session_token_hash", "token_hash", unique=True),
         Index("ix_user_session_handoff_hash", "handoff_hash", unique=True),
+        Index("ix_user_session_expires_at", "expires_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

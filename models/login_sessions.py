@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from itsdangerous import BadSignature, Signer
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlmodel import Session
 
 from models.accounts import User, UserSession
@@ -24,6 +24,7 @@ COOKIE_NAME = "cockpit_session"
 HANDOFF_PATH = "/_cockpit/session"   # POST a handoff token: answers with the HttpOnly cookie
 SIGNOUT_PATH = "/_cockpit/signout"   # POST: ends the cookie's session and deletes the cookie
 HANDOFF_LIFETIME_SECONDS = 120
+KEEP_ENDED_SESSIONS = timedelta(days=30)   # ended rows stay a while for questions about who was signed in
 _SALT = "cockpit.session-cookie"
 
 
@@ -63,7 +64,8 @@ class StartedSession:
 def start_session(session: Session, user_id: int, now: datetime | None = None, config: Settings | None = None,
                   with_cookie: bool = True) -> StartedSession:
     """A new signed-in session for `user_id` and the one-time handoff token that becomes its cookie
-    (none for an identity-provider login: Streamlit's own identity cookie carries that one)."""
+    (none for an identity-provider login: Streamlit's own identity cookie carries that one). Rows that
+    ended more than KEEP_ENDED_SESSIONS ago go at the same time, so the table stays small."""
     now, config = now or utcnow(), config or settings()
     handoff = secrets.token_urlsafe(32) if with_cookie else None
     row = UserSession(
@@ -73,6 +75,7 @@ def start_session(session: Session, user_id: int, now: datetime | None = None, c
         created_at=now, last_seen_at=now, expires_at=_expiry(now, now, config),
     )
     session.add(row)
+    session.execute(delete(UserSession).where(UserSession.expires_at < now - KEEP_ENDED_SESSIONS))
     session.commit()
     return StartedSession(int(row.id), handoff)
 

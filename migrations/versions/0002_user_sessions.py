@@ -34,9 +34,11 @@ def upgrade() -> None:
     op.create_index("ix_user_session_user_id", "user_session", ["user_id"])
     op.create_index("ix_user_session_token_hash", "user_session", ["token_hash"], unique=True)
     op.create_index("ix_user_session_handoff_hash", "user_session", ["handoff_hash"], unique=True)
+    op.create_index("ix_user_session_expires_at", "user_session", ["expires_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_user_session_expires_at", table_name="user_session")
     op.drop_index("ix_user_session_handoff_hash", table_name="user_session")
     op.drop_index("ix_user_session_token_hash", table_name="user_session")
     op.drop_index("ix_user_session_user_id", table_name="user_session")

@@ -218,3 +218,13 @@ def test_sign_out_password_role_deactivation_and_admin_revoke_end_sessions(empty
         assert [d for d in details if "session" in d] == [
             "qian: password reset, 2 session(s) ended", "qian: role viewer -> admin, 2 session(s) ended",
             "qian: deactivated, 2 session(s) ended", "qian: 1 session(s)"]
+
+
+def test_sessions_that_ended_a_month_ago_are_cleared_at_the_next_sign_in(empty_engine):
+    with Session(empty_engine) as session:
+        user = _user(session, "zhou")
+        old, _ = _signed_in(session, user, T0 - timedelta(days=45))
+        recent, _ = _signed_in(session, user, T0 - timedelta(days=10))
+        _signed_in(session, user, T0)
+        assert session.get(UserSession, old) is None
+        assert check_session(session, recent, T0, CONFIG).reason == "idle"

@@ -11,8 +11,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from components.i18n import t
-from models.db import DatabaseUnavailable, check_connection, create_all, database_url, make_engine
+from models.db import DatabaseUnavailable, check_connection, database_url, make_engine
 from models.metrics.org import data_version as read_data_version
+from models.migrations import SchemaNotAtHead, ready_at_head
 from models.scope import Scope, ScopeError
 
 QUERY_TTL_SECONDS = 600
@@ -22,7 +23,7 @@ QUERY_TTL_SECONDS = 600
 def _engine_for(url: str) -> Engine:
     engine = make_engine(url)
     check_connection(engine)
-    create_all(engine)
+    ready_at_head(engine)  # an empty database is created at head; one behind head is refused
     return engine
 
 
@@ -85,6 +86,9 @@ def require_database() -> None:
     """Stop the page with plain words when the store is unreachable or empty; never a traceback."""
     try:
         engine()
+    except SchemaNotAtHead as exc:
+        st.error(str(exc))
+        st.stop()
     except DatabaseUnavailable as exc:
         st.error(f"**{t('error.db_unavailable')}**\n\n{exc}\n\n{t('error.db_hint')}")
         st.stop()

@@ -242,11 +242,18 @@ def migrate(engine: Engine, revision: str = "heads", config: Config | None = Non
     if before.state == EMPTY and revision in ("head", "heads"):
         create_schema_at_head(engine, config)
     else:
-        with migration_connection(engine) as conn:
-            if before.state == UNVERSIONED:
-                stamp_unversioned_as_baseline(conn, config)
-            _run(conn, config, lambda cfg: command.upgrade(cfg, revision))
+        upgrade(engine, revision, config, stamp_unversioned=before.state == UNVERSIONED)
     return before, schema_status(engine, config)
+
+
+def upgrade(engine: Engine, revision: str = "heads", config: Config | None = None, *,
+            stamp_unversioned: bool = False) -> None:
+    """Replay the revisions up to `revision`, in one transaction (`migrate` decides when to call it)."""
+    config = config or alembic_config()
+    with migration_connection(engine) as conn:
+        if stamp_unversioned:
+            stamp_unversioned_as_baseline(conn, config)
+        _run(conn, config, lambda cfg: command.upgrade(cfg, revision))
 
 
 def downgrade(engine: Engine, revision: str, config: Config | None = None) -> tuple[SchemaStatus, SchemaStatus]:
@@ -258,3 +265,10 @@ def downgrade(engine: Engine, revision: str, config: Config | None = None) -> tu
     with migration_connection(engine) as conn:
         _run(conn, config, lambda cfg: command.downgrade(cfg, revision))
     return before, schema_status(engine, config)
+
+
+def ready_at_head(engine: Engine, config: Config | None = None) -> SchemaStatus:
+    """What every reader calls before its first query: an empty database is created at head; any
+    other must already be there, or SchemaNotAtHead says which command to run."""
+    create_schema_at_head(engine, config)
+    return require_head(engine, config)

@@ -14,7 +14,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import MetaData, inspect, select, text
+from sqlalchemy import MetaData, create_engine, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
@@ -43,6 +43,11 @@ from models.migrations import (
 from tests.conftest import _new_engine
 
 LEGACY_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "legacy_create_all.db"
+
+
+def open_fixture() -> Engine:
+    """The committed fixture, read-only (make_engine would switch it to WAL and so change the file)."""
+    return create_engine(f"sqlite:///file:{LEGACY_FIXTURE}?mode=ro&uri=true")
 
 
 @pytest.fixture
@@ -93,7 +98,7 @@ def table_checksums(conn: Connection, columns_by_table: dict[str, tuple[str, ...
 
 
 def fixture_checksums() -> dict[str, tuple[int, str]]:
-    engine = make_engine(f"sqlite:///{LEGACY_FIXTURE}")
+    engine = open_fixture()
     try:
         with engine.connect() as conn:
             return table_checksums(conn, baseline_columns())
@@ -110,7 +115,7 @@ def checksums(engine: Engine) -> dict[str, tuple[int, str]]:
 
 def _copy_fixture_rows(target: Engine) -> None:
     """Fill a PostgreSQL schema at the baseline with the SQLite fixture's rows (parents first)."""
-    source = make_engine(f"sqlite:///{LEGACY_FIXTURE}")
+    source = open_fixture()
     with source.connect() as src, target.begin() as dst:
         dst.execute(text("SET LOCAL TIME ZONE 'UTC'"))
         src_tables, dst_tables = MetaData(), MetaData()
@@ -164,7 +169,7 @@ def test_the_history_is_one_line_from_the_baseline():
 
 
 def test_the_fixture_is_what_create_all_made_before_migrations():
-    engine = make_engine(f"sqlite:///{LEGACY_FIXTURE}")
+    engine = open_fixture()
     try:
         assert schema_status(engine).state == UNVERSIONED
         counts = fixture_checksums()

@@ -30,7 +30,7 @@ MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 BASELINE = "0001_baseline"
 VERSION_TABLE = "alembic_version"
 MIGRATE_COMMAND = "python manage.py migrate"
-_PG_LOCK_KEY = 7_150_015  # one advisory lock: two operators migrating at once wait for each other
+_PG_LOCK_CLASS = 7_150_015  # with the schema's hash: two operators migrating one schema wait for each other
 
 EMPTY, UNVERSIONED, BEHIND, AT_HEAD, UNKNOWN = "empty", "unversioned", "behind", "at_head", "unknown"
 
@@ -153,7 +153,8 @@ def migration_connection(engine: Engine) -> Iterator[Connection]:
     try:
         with (sqlite or engine).begin() as conn:
             if conn.dialect.name == "postgresql":
-                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _PG_LOCK_KEY})
+                conn.execute(text("SELECT pg_advisory_xact_lock(:lock_class, hashtext(current_schema()))"),
+                             {"lock_class": _PG_LOCK_CLASS})
             yield conn
             if conn.dialect.name == "sqlite":
                 broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
@@ -180,10 +181,12 @@ def create_schema_at_head(engine: Engine, config: Config | None = None) -> bool:
     Returns False, touching nothing, when the database already has tables of ours."""
     import models  # noqa: F401
 
+    if schema_status(engine, config).state != EMPTY:  # the usual case: read, take no write lock
+        return False
     script = _script(config)
     with migration_connection(engine) as conn:
         if MigrationContext.configure(conn).get_current_heads() or _our_tables(set(inspect(conn).get_table_names())):
-            return False
+            return False  # another process created it meanwhile
         SQLModel.metadata.create_all(conn)
         MigrationContext.configure(conn).stamp(script, "heads")
     return True
@@ -251,7 +254,7 @@ def upgrade(engine: Engine, revision: str = "heads", config: Config | None = Non
     """Replay the revisions up to `revision`, in one transaction (`migrate` decides when to call it)."""
     config = config or alembic_config()
     with migration_connection(engine) as conn:
-        if stamp_unversioned:
+        if stamp_unversioned and not MigrationContext.configure(conn).get_current_heads():
             stamp_unversioned_as_baseline(conn, config)
         _run(conn, config, lambda cfg: command.upgrade(cfg, revision))
 

@@ -11,9 +11,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from components.i18n import t
-from models.db import DatabaseUnavailable, check_connection, database_url, make_engine
+from models.db import DatabaseUnavailable, check_connection, create_all, database_url, make_engine
 from models.metrics.org import data_version as read_data_version
-from models.migrations import SchemaNotAtHead, ready_at_head
+from models.migrations import SchemaNotAtHead, require_head
 from models.scope import Scope, ScopeError
 
 QUERY_TTL_SECONDS = 600
@@ -23,7 +23,8 @@ QUERY_TTL_SECONDS = 600
 def _engine_for(url: str) -> Engine:
     engine = make_engine(url)
     check_connection(engine)
-    ready_at_head(engine)  # an empty database is created at head; one behind head is refused
+    create_all(engine)
+    require_head(engine)  # a database behind head is refused before a page fails on a missing column
     return engine
 
 

@@ -192,35 +192,47 @@ def create_schema_at_head(engine: Engine, config: Config | None = None) -> bool:
     return True
 
 
+def _column_shapes(conn: Connection, table: str) -> dict[str, tuple[str, bool]]:
+    """Each column's kind (Integer, String, Date, ...; the same word on SQLite and PostgreSQL) and nullability."""
+    return {c["name"]: (c["type"]._type_affinity.__name__, bool(c["nullable"]))
+            for c in inspect(conn).get_columns(table)}
+
+
 @lru_cache(maxsize=1)
-def baseline_columns() -> dict[str, tuple[str, ...]]:
-    """Every table of the baseline revision and its columns, read from the revision itself
+def baseline_shapes() -> dict[str, dict[str, tuple[str, bool]]]:
+    """Every table of the baseline revision with its columns' shapes, read from the revision itself
     (replayed on an in-memory SQLite), so the check never drifts from the migration it guards."""
     config = alembic_config()
     memory = create_engine("sqlite://", poolclass=StaticPool)
     try:
         with memory.begin() as conn:
             _run(conn, config, lambda cfg: command.upgrade(cfg, BASELINE))
-            inspector = inspect(conn)
-            return {name: tuple(sorted(c["name"] for c in inspector.get_columns(name)))
-                    for name in inspector.get_table_names() if name != VERSION_TABLE}
+            return {name: _column_shapes(conn, name)
+                    for name in inspect(conn).get_table_names() if name != VERSION_TABLE}
     finally:
         memory.dispose()
 
 
+def baseline_columns() -> dict[str, tuple[str, ...]]:
+    """Every table of the baseline revision and its column names, sorted."""
+    return {table: tuple(sorted(columns)) for table, columns in baseline_shapes().items()}
+
+
 def baseline_differences(conn: Connection) -> list[str]:
-    """What keeps an unversioned database from being the baseline (empty when it is)."""
-    inspector = inspect(conn)
-    present = set(inspector.get_table_names())
+    """What keeps an unversioned database from being the baseline (empty when it is): a missing
+    table, a missing or extra column, a column of another kind or nullability."""
+    present = set(inspect(conn).get_table_names())
     problems: list[str] = []
-    for table, columns in baseline_columns().items():
+    for table, expected in baseline_shapes().items():
         if table not in present:
             problems.append(f"缺少表 / missing table {table}")
             continue
-        found = tuple(sorted(c["name"] for c in inspector.get_columns(table)))
-        if found != columns:
-            missing, extra = sorted(set(columns) - set(found)), sorted(set(found) - set(columns))
+        found = _column_shapes(conn, table)
+        missing, extra = sorted(set(expected) - set(found)), sorted(set(found) - set(expected))
+        if missing or extra:
             problems.append(f"{table}: 缺少列 / missing columns {missing}, 多余列 / extra columns {extra}")
+        problems += [f"{table}.{name}: {found[name]} ≠ {shape} (类型或可空 / kind or nullability)"
+                     for name, shape in expected.items() if name in found and found[name] != shape]
     return problems
 
 

@@ -312,9 +312,13 @@ def test_a_database_without_version_that_is_not_the_baseline_is_refused(tmp_path
     with engine.begin() as conn:
         conn.execute(text("DROP TABLE auditlog"))
         conn.execute(text("ALTER TABLE region ADD COLUMN local_note VARCHAR(10)"))
+        conn.execute(text("ALTER TABLE campaign RENAME COLUMN description TO old_description"))
+        conn.execute(text("ALTER TABLE campaign ADD COLUMN description INTEGER"))
     with pytest.raises(SchemaMismatch) as refused:
         migrate(engine)
-    assert "auditlog" in str(refused.value) and "local_note" in str(refused.value)
+    assert "missing table auditlog" in str(refused.value)
+    assert "extra columns ['local_note']" in str(refused.value)
+    assert "campaign.description: ('Integer', True)" in str(refused.value), "a column of another kind"
     assert schema_status(engine).state == UNVERSIONED
     engine.dispose()
 

@@ -18,6 +18,7 @@ from components.i18n import bracketed, format_number, t
 from components.kpi import Kpi, kpi_row
 from components.qr import invite_link, invite_qr_png
 from components.tables import data_table, download_buttons, labelled
+from components.text import escape_markdown
 from models.auth import audit
 from models.metrics import referrals as R
 from models.referral_export import ledger_totals, reward_ledger_workbook
@@ -81,7 +82,7 @@ else:
     me = st.sidebar.selectbox(t("ref.me"), [None, *staff_names], key="ref_me",
                               format_func=lambda s: t("ref.me_none") if s is None else staff_names[s])
 own_only = scope.role == "staff"  # a staff member sees their own reward and flags, not colleagues'
-st.caption(t("filter.scope_label", scope=choice.label, start=start, end=end))
+st.caption(t("filter.scope_label", scope=escape_markdown(choice.label), start=start, end=end))
 
 tabs = st.tabs([t("ref.tab.board"), t("ref.tab.funnel"), t("ref.tab.channels"), t("ref.tab.internal"),
                 t("ref.tab.ledger"), t("ref.tab.fraud"), t("ref.tab.codes")])
@@ -247,7 +248,7 @@ with tabs[6]:
         columns = st.columns(3)
         for position, code in enumerate(codes.itertuples(index=False)):
             with columns[position % 3].container(border=True):
-                st.markdown(f"**{code.campaign_name or t('ref.general_code')}** · `{code.code}`")
+                st.markdown(f"**{escape_markdown(code.campaign_name) or t('ref.general_code')}** · `{code.code}`")
                 png = invite_qr_png(code.code)
                 st.image(png, width=160)
                 st.caption(invite_link(code.code))

@@ -9,6 +9,7 @@ from components.auth import signed_in_user
 from components.data import engine, fresh_query, page_scope, query
 from components.i18n import t
 from components.tables import data_table
+from components.text import escape_markdown
 from models.accounts import UserRole
 from models.auth import AccountError, change_account, create_account, list_users
 from models.metrics.org import branches_in_scope
@@ -46,7 +47,7 @@ with create_tab, st.form("create_user", clear_on_submit=True):
             with Session(engine()) as session:
                 create_account(session, actor.username, username, password, role, branch_id,
                                display_name=display_name, email=email)
-            st.success(t("users.created", name=username))
+            st.success(t("users.created", name=escape_markdown(username)))
             st.rerun()
         except AccountError as exc:
             st.error(str(exc))

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 
 from components.i18n import translate
-from components.text import plain_text
+from components.text import escape_markdown, plain_text
 from models.metrics.brief import Sentence
 
 
@@ -40,11 +40,11 @@ def format_value(name: str, value: object, language: str) -> str:
         return f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
     if isinstance(value, int | float):
         return f"{value:,.0f}"
-    return str(value)
+    return escape_markdown(value)  # a name from the data: the sentence is Markdown on the overview
 
 
 def say(sentence: Sentence, language: str) -> str:
-    """The sentence in `language`, its numbers formatted for that language."""
+    """The sentence in `language` as Markdown, its numbers formatted for that language, its names escaped."""
     values = {name: format_value(name, value, language) for name, value in sentence.values.items()}
     return translate(f"brief.{sentence.key}", language, **values)
 
@@ -70,7 +70,7 @@ def meeting_brief_html(
         return html.escape(str(text))
 
     changed = "".join(
-        f'<li><span style="color:{TONE_COLOURS[s.tone]}">{TONE_ICONS[s.tone]}</span> {esc(say(s, language))}</li>'
+        f'<li><span style="color:{TONE_COLOURS[s.tone]}">{TONE_ICONS[s.tone]}</span> {esc(plain_text(say(s, language)))}</li>'
         for s in sentences
     ) or f"<li>{esc(translate('brief.nothing_changed', language))}</li>"
     alert_items = "".join(f"<li>{esc(plain_text(a))}</li>" for a in alerts) or \

@@ -124,9 +124,9 @@ def scope_for_user(session: Session, user: User) -> Scope:
         return Scope(branch_ids=frozenset(), label=label, role=role.value)
     branches = read_frame(session, select(Branch.id.label("branch_id"), Branch.parent_id))
     visible = descendant_branch_ids(branches, user.branch_id) if not branches.empty else {user.branch_id}
-    return Scope(
-        branch_ids=frozenset(visible), label=label, can_see_phones=False, staff_id=user.staff_id,
-        role=role.value, read_only=role == UserRole.VIEWER,
+    return Scope(  # a viewer is never anyone's "me" (its own customers' phones would show on the projector)
+        branch_ids=frozenset(visible), label=label, can_see_phones=False,
+        staff_id=None if role == UserRole.VIEWER else user.staff_id, role=role.value, read_only=role == UserRole.VIEWER,
     )
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from models.accounts import AuditLog, User
-from models.auth import AccountError, authenticate, change_account, create_account
+from models.auth import AccountError, authenticate, change_account, create_account, scope_for_user
 from models.db import create_all, make_engine
 from models.org import Branch, Staff
 
@@ -110,3 +110,14 @@ def test_create_user_command_refuses_a_staff_login_without_employee_number(monke
         user = session.execute(select(User).where(User.username == "zhang")).scalars().one()
         assert user.staff_id is not None and user.branch_id is not None
     engine.dispose()
+
+
+def test_a_viewer_is_nobodys_me_even_when_an_old_record_links_it(empty_engine):
+    with Session(empty_engine) as session:
+        ids = _two_branches_with_staff(session)
+        screen = User(username="screen", password_hash="x", role="viewer", branch_id=ids["sub"], staff_id=ids["mine"])
+        staff = User(username="zhang", password_hash="x", role="staff", branch_id=ids["sub"], staff_id=ids["mine"])
+        session.add_all([screen, staff])
+        session.commit()
+        assert scope_for_user(session, screen).staff_id is None
+        assert scope_for_user(session, staff).staff_id == ids["mine"]

@@ -40,3 +40,13 @@ def test_the_html_brief_shows_escaped_alerts_as_html_escaped_text():
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;恶[点我](http://evil.example)" in page
     assert "&lt;b&gt;甲&lt;/b&gt;" in page
     assert "<img" not in page and "<b>" not in page and "\\[" not in page
+
+
+def test_a_name_in_a_brief_sentence_is_escaped_on_screen_and_plain_in_the_html():
+    from components.brief import say
+    from models.metrics.brief import Sentence
+
+    sentence = Sentence("drops_same", "bad", {"n": "**3**"})  # a text value stands for any name
+    assert r"\*\*3\*\*" in say(sentence, "zh")
+    page = meeting_brief_html("zh", "简报", "范围", [sentence], [], [], [])
+    assert "**3**" in page and "\\*" not in page

@@ -21,12 +21,13 @@ from sample_data.org import STORY_BRANCH_CODE
 from tests.conftest import seeded_demo_sqlite
 from tests.pages.conftest import PROJECT_ROOT, TIMEOUT, sign_in
 
+J = "\u2060"  # WORD JOINER, invisible: after ":" it stops bare links and shortcodes found after parsing
 # (hostile text, the same text as it must reach Markdown: every ASCII punctuation backslash-escaped)
 HOSTILE = [
-    ("恶[点我](http://evil.example)", r"恶\[点我\]\(http\:\/\/evil\.example\)"),
+    ("恶[点我](http://evil.example)", rf"恶\[点我\]\(http\:{J}\/\/evil\.example\)"),
     ("**粗**", r"\*\*粗\*\*"),
     ("<b>x</b>", r"\<b\>x\<\/b\>"),
-    (":red[x]", r"\:red\[x\]"),
+    (":red[x]", rf"\:{J}red\[x\]"),
     ("$x$", r"\$x\$"),
     ("# 标题", r"\# 标题"),
 ]

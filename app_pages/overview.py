@@ -73,8 +73,8 @@ top, bottom = brief.branch_extremes(ranking)
 # ---------------------------------------------------------------- alerts, in words
 alerts: list[tuple[str, str]] = []
 for row in drop_alerts.itertuples(index=False):
-    alerts.append((t("followers.overview.drop_alert", branch=escape_markdown(row.branch_name), start=row.start_day.date(), days=row.days,
-                     net=int(row.episode_net)), ":material/trending_down:"))
+    alerts.append((t("followers.overview.drop_alert", branch=escape_markdown(row.branch_name),
+                     start=row.start_day.date(), days=row.days, net=int(row.episode_net)), ":material/trending_down:"))
 dormant = groups["dormant"]
 if not dormant.empty:
     names = join_names([t("groups.overview.silent_days", name=escape_markdown(r.group_name), days=r.days_silent)
@@ -288,7 +288,8 @@ with st.container(border=True):
                      else f"{season['change_vs_last_season']:+.1%}"))
         if season["worst_villages"] and not season["running"]:
             st.caption(t("overview.campaign.lagging", n=season["lagging_villages"], total=season["villages"],
-                         names=join_names([bracketed(escape_markdown(v["village_name"]), format_percent(v["attainment"], 0))
+                         names=join_names([bracketed(escape_markdown(v["village_name"]),
+                                                     format_percent(v["attainment"], 0))
                                            for v in season["worst_villages"]])))
     else:
         st.info(t("overview.no_campaign"))

@@ -70,12 +70,14 @@ def meeting_brief_html(
         return html.escape(str(text))
 
     changed = "".join(
-        f'<li><span style="color:{TONE_COLOURS[s.tone]}">{TONE_ICONS[s.tone]}</span> {esc(plain_text(say(s, language)))}</li>'
+        f'<li><span style="color:{TONE_COLOURS[s.tone]}">{TONE_ICONS[s.tone]}</span> '
+        f'{esc(plain_text(say(s, language)))}</li>'
         for s in sentences
     ) or f"<li>{esc(translate('brief.nothing_changed', language))}</li>"
     alert_items = "".join(f"<li>{esc(plain_text(a))}</li>" for a in alerts) or \
         f"<li>{esc(translate('overview.no_alerts', language))}</li>"
-    kpi_cells = "".join(f'<div class="kpi"><div class="label">{esc(label)}</div><div class="value">{esc(plain_text(value))}</div></div>'
+    kpi_cells = "".join(f'<div class="kpi"><div class="label">{esc(label)}</div>'
+                        f'<div class="value">{esc(plain_text(value))}</div></div>'
                         for label, value in kpis)
     charts = []
     for position, item in enumerate(figures):

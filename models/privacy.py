@@ -36,7 +36,9 @@ def mask_id_number(number: str | None) -> str:
 
 def is_own_customer(scope: Scope, customer_staff_id: int | None) -> bool:
     """The rule for one customer record: its managing staff is the signed-in user's staff record."""
-    return scope.staff_id is not None and customer_staff_id is not None and int(customer_staff_id) == int(scope.staff_id)
+    if scope.staff_id is None or customer_staff_id is None or pd.isna(customer_staff_id):
+        return False
+    return int(customer_staff_id) == int(scope.staff_id)
 
 
 def own_customer_rows(frame: pd.DataFrame, scope: Scope, column: str = CUSTOMER_STAFF) -> pd.Series:

@@ -124,7 +124,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ref.fraud_none": ("所选周期内没有风险提示。", "No fraud signals in this period."),
     "ref.fraud_open": ("待复核 {n} 条", "{n} open"),
     "ref.codes_none": ("推广码属于员工本人：仅关联了员工工号的账号可见。",
-                       "Invite codes belong to a staff member: only an account linked to an employee number sees its own."),
+                       "Invite codes belong to a staff member: only an account linked to an employee number sees "
+                       "its own."),
     "ref.qr_download": ("下载二维码", "Download QR code"),
     "ref.general_code": ("通用邀请码", "General code"),
     "ref.overview_title": ("推荐转化（近30天）", "Referrals (last 30 days)"),

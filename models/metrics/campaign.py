@@ -729,7 +729,8 @@ def visit_next(entries: pd.DataFrame, status: pd.DataFrame, deposits: pd.DataFra
     frame["overdue"] = frame["status"] == "missed"
     frame = frame.sort_values(["staff_id", "priority", "entry_id"], ascending=[True, False, True])
     frame["rank"] = frame.groupby("staff_id", dropna=False).cumcount() + 1
-    return frame[["staff_id", "staff_name", "rank", "customer_name", "phone", CUSTOMER_STAFF, "village_name", "visit_round",
+    return frame[["staff_id", "staff_name", "rank", "customer_name", "phone", CUSTOMER_STAFF, "village_name",
+                  "visit_round",
                   "deadline", "overdue", "expected_deposit", "days_since_return", "sms_replied", "key_tie",
                   "deposited", "returned_on", "leaves_on", "priority", "entry_id", "branch_name"]].reset_index(drop=True)
 

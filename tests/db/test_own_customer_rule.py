@@ -25,8 +25,9 @@ AS_OF = date(2026, 2, 10)
 def visit_list(session, scope: Scope, campaign, as_of: date):
     """The visit list exactly as the campaign page builds it for `scope`."""
     campaign_id = int(campaign["campaign_id"])
-    view = C.campaign_view(C.season_summary(session, scope, campaign_id), C.list_counts(session, scope, campaign_id, as_of),
-                           campaign, as_of, scope, workers=C.worker_frames(session, scope, campaign_id))
+    view = C.campaign_view(C.season_summary(session, scope, campaign_id),
+                           C.list_counts(session, scope, campaign_id, as_of), campaign, as_of, scope,
+                           workers=C.worker_frames(session, scope, campaign_id))
     return view["visit_next"]
 
 
@@ -42,8 +43,8 @@ def moved_worker(demo_session):
     entry = entries[entries["entry_id"] == row["entry_id"]].iloc[0]
     customer = demo_session.get(Customer, int(entry["customer_id"]))
     contact = int(entry["staff_id"])
-    manager = demo_session.execute(select(Staff.id).where(Staff.branch_id == int(entry["branch_id"]), Staff.id != contact)
-                                   .order_by(Staff.id)).scalars().first()
+    colleagues = select(Staff.id).where(Staff.branch_id == int(entry["branch_id"]), Staff.id != contact)
+    manager = demo_session.execute(colleagues.order_by(Staff.id)).scalars().first()
     customer.staff_id = int(manager)
     demo_session.add(customer)
     demo_session.flush()

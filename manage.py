@@ -92,47 +92,33 @@ def cmd_downgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:
+    """The same validation as the users page (models.auth.create_account): a staff login needs its
+    employee number."""
     import getpass
 
     from sqlmodel import Session
 
-    from models.accounts import User, UserRole
-    from models.auth import audit, hash_password
-    from models.org import Branch, Staff
+    from models.auth import AccountError, create_account
+    from models.org import Branch
 
     engine = make_engine()
     check_connection(engine)
     ready_at_head(engine)
     password = args.password or getpass.getpass("密码 / password: ")
-    if len(password) < 8:
-        print("密码至少8位 / the password needs at least 8 characters", file=sys.stderr)
-        return 2
     with Session(engine) as session:
-        if session.execute(select(User).where(User.username == args.username)).first():
-            print(f"用户已存在 / user {args.username!r} already exists", file=sys.stderr)
-            return 2
-        branch_id = staff_id = None
+        branch_id = None
         if args.branch_code:
             branch = session.execute(select(Branch).where(Branch.code == args.branch_code)).scalars().first()
             if branch is None:
                 print(f"未知网点代码 / unknown branch code {args.branch_code!r}", file=sys.stderr)
                 return 2
             branch_id = branch.id
-        if args.employee_no:
-            staff = session.execute(select(Staff).where(Staff.employee_no == args.employee_no)).scalars().first()
-            if staff is None:
-                print(f"未知工号 / unknown employee number {args.employee_no!r}", file=sys.stderr)
-                return 2
-            staff_id, branch_id = staff.id, branch_id or staff.branch_id
-        if args.role in (UserRole.PRESIDENT, UserRole.STAFF) and branch_id is None:
-            print("行长和员工账号需要 --branch-code 或 --employee-no / presidents and staff need a branch",
-                  file=sys.stderr)
+        try:
+            create_account(session, "manage.py", args.username, password, args.role, branch_id,
+                           employee_no=args.employee_no or "", display_name=args.name or "", email=args.email or "")
+        except AccountError as exc:
+            print(exc, file=sys.stderr)
             return 2
-        session.add(User(username=args.username, display_name=args.name or args.username, email=args.email or "",
-                         password_hash=hash_password(password), role=args.role, branch_id=branch_id,
-                         staff_id=staff_id))
-        audit(session, "manage.py", "user_create", detail=f"{args.username} role={args.role} branch={branch_id}")
-        session.commit()
     print(f"已创建用户 / created {args.username} ({args.role})")
     return 0
 
@@ -317,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--name", help="display name")
     user.add_argument("--email")
     user.add_argument("--branch-code", help="the branch a president / staff / viewer is scoped to")
-    user.add_argument("--employee-no", help="link the login to a staff record")
+    user.add_argument("--employee-no", help="link the login to its staff record (required for --role staff)")
     user.set_defaults(handler=cmd_create_user)
 
     campaign = commands.add_parser("campaign", help="where the migrant-worker (213N) campaign stands on a day")

@@ -1,10 +1,10 @@
-# Two commands: `make run` (set up, seed the demo if empty, start) and `make test` (set up, run everything).
+# Two commands: `make run` (set up, bring the schema to head, seed the demo if empty, start) and `make test` (set up, run everything).
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: setup seed run test test-fast lint bench clean
+.PHONY: setup migrate seed run test test-fast lint bench clean
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,10 @@ $(VENV)/.installed: requirements.txt
 
 setup: $(VENV)/.installed
 
-seed: setup
+migrate: setup
+	$(PY) manage.py migrate
+
+seed: migrate
 	$(PY) manage.py seed --scale demo --if-empty
 
 run: seed

@@ -1,4 +1,4 @@
-"""Operator commands: seed, reset, info. `DATABASE_URL` chooses the store (SQLite file by default)."""
+"""Operator commands: migrate, seed, reset, info. `DATABASE_URL` chooses the store (SQLite file by default)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import func, select
 
 from models.db import DatabaseUnavailable, check_connection, create_all, drop_all, make_engine
+from models.migrations import SchemaStatus, migrate, ready_at_head
 from sample_data.context import SCALES
 from sample_data.generate import AlreadySeeded, has_data, seed_database
 
@@ -16,6 +17,8 @@ from sample_data.generate import AlreadySeeded, has_data, seed_database
 def cmd_seed(args: argparse.Namespace) -> int:
     engine = make_engine()
     check_connection(engine)
+    if not args.reset:
+        _report_migration(*migrate(engine))
     if args.if_empty and has_data(engine):
         print("数据库已有数据，跳过初始化 / database already has data; not seeding")
         return 0
@@ -46,48 +49,76 @@ def cmd_reset(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report_migration(before: SchemaStatus, after: SchemaStatus, seconds: float | None = None) -> None:
+    took = f" in {seconds:.1f}s" if seconds is not None else ""
+    if before.current == after.current and before.state == after.state:
+        print(f"数据库结构已是最新 / schema already at {', '.join(after.current) or '-'}")
+    else:
+        print(f"数据库结构已迁移 / schema migrated: {before.describe()} -> {', '.join(after.current) or '-'}{took}")
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Bring the database to head (or `--revision`): empty, made before migrations, or behind."""
+    import time
+
+    from models.migrations import schema_status
+
+    engine = make_engine()
+    check_connection(engine)
+    if args.status:
+        status = schema_status(engine)
+        print(f"{engine.url.render_as_string(hide_password=True)}: {status.describe()}")
+        return 0 if status.at_head else 1
+    started = time.perf_counter()
+    _report_migration(*migrate(engine, args.revision), time.perf_counter() - started)
+    return 0
+
+
+def cmd_downgrade(args: argparse.Namespace) -> int:
+    """Step the schema back (to undo a release); the newer code must not run against it afterwards."""
+    from models.migrations import downgrade
+
+    engine = make_engine()
+    check_connection(engine)
+    if not args.yes:
+        answer = input(f"降级到 {args.revision}，可能删除列或表中的数据？/ Downgrade to {args.revision}; this may drop "
+                       "columns or tables with their data? [y/N] ")
+        if answer.strip().lower() not in {"y", "yes"}:
+            print("已取消 / cancelled")
+            return 1
+    before, after = downgrade(engine, args.revision)
+    print(f"数据库结构已降级 / schema downgraded: {before.describe()} -> {after.describe()}")
+    return 0
+
+
 def cmd_create_user(args: argparse.Namespace) -> int:
+    """The same validation as the users page (models.auth.create_account): a staff login needs its
+    employee number."""
     import getpass
 
     from sqlmodel import Session
 
-    from models.accounts import User, UserRole
-    from models.auth import audit, hash_password
-    from models.org import Branch, Staff
+    from models.auth import AccountError, create_account
+    from models.org import Branch
 
     engine = make_engine()
     check_connection(engine)
-    create_all(engine)
+    ready_at_head(engine)
     password = args.password or getpass.getpass("密码 / password: ")
-    if len(password) < 8:
-        print("密码至少8位 / the password needs at least 8 characters", file=sys.stderr)
-        return 2
     with Session(engine) as session:
-        if session.execute(select(User).where(User.username == args.username)).first():
-            print(f"用户已存在 / user {args.username!r} already exists", file=sys.stderr)
-            return 2
-        branch_id = staff_id = None
+        branch_id = None
         if args.branch_code:
             branch = session.execute(select(Branch).where(Branch.code == args.branch_code)).scalars().first()
             if branch is None:
                 print(f"未知网点代码 / unknown branch code {args.branch_code!r}", file=sys.stderr)
                 return 2
             branch_id = branch.id
-        if args.employee_no:
-            staff = session.execute(select(Staff).where(Staff.employee_no == args.employee_no)).scalars().first()
-            if staff is None:
-                print(f"未知工号 / unknown employee number {args.employee_no!r}", file=sys.stderr)
-                return 2
-            staff_id, branch_id = staff.id, branch_id or staff.branch_id
-        if args.role in (UserRole.PRESIDENT, UserRole.STAFF) and branch_id is None:
-            print("行长和员工账号需要 --branch-code 或 --employee-no / presidents and staff need a branch",
-                  file=sys.stderr)
+        try:
+            create_account(session, "manage.py", args.username, password, args.role, branch_id,
+                           employee_no=args.employee_no or "", display_name=args.name or "", email=args.email or "")
+        except AccountError as exc:
+            print(exc, file=sys.stderr)
             return 2
-        session.add(User(username=args.username, display_name=args.name or args.username, email=args.email or "",
-                         password_hash=hash_password(password), role=args.role, branch_id=branch_id,
-                         staff_id=staff_id))
-        audit(session, "manage.py", "user_create", detail=f"{args.username} role={args.role} branch={branch_id}")
-        session.commit()
     print(f"已创建用户 / created {args.username} ({args.role})")
     return 0
 
@@ -97,7 +128,7 @@ def cmd_info(_args: argparse.Namespace) -> int:
 
     engine = make_engine()
     check_connection(engine)
-    create_all(engine)
+    ready_at_head(engine)
     print(engine.url.render_as_string(hide_password=True))
     with engine.connect() as conn:
         for table in SQLModel.metadata.sorted_tables:
@@ -110,7 +141,7 @@ def cmd_graph_metrics(_args: argparse.Namespace) -> int:
 
     engine = make_engine()
     check_connection(engine)
-    create_all(engine)
+    ready_at_head(engine)
     rows = compute_node_metrics(engine, progress=print)
     print(f"关系网络指标已更新 / graph metrics written for {rows:,} people")
     return 0
@@ -160,7 +191,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 2
     engine = make_engine()
     check_connection(engine)
-    create_all(engine)
+    ready_at_head(engine)
     options = {"account": args.account} if args.account else {}
     refused = 0
     for name in args.files:
@@ -197,7 +228,7 @@ def cmd_compute_rewards(args: argparse.Namespace) -> int:
 
     engine = make_engine()
     check_connection(engine)
-    create_all(engine)
+    ready_at_head(engine)
     try:
         with Session(engine) as session:
             ledger = write_reward_ledger(session, Scope.head_office(), args.quarter.upper())
@@ -224,7 +255,7 @@ def cmd_rollups(args: argparse.Namespace) -> int:
 
     engine = make_engine()
     check_connection(engine)
-    create_all(engine)
+    ready_at_head(engine)
     branches = [int(b) for b in args.branch_ids.split(",")] if args.branch_ids else None
     started = time.perf_counter()
     written = refresh_rollups(engine, branches, date.fromisoformat(args.start) if args.start else None,
@@ -251,6 +282,16 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--reset", action="store_true", help="drop everything first")
     seed.set_defaults(handler=cmd_seed)
 
+    migration = commands.add_parser("migrate", help="bring the database schema to the newest revision (head)")
+    migration.add_argument("--revision", default="heads", help="a revision id to stop at (default: head)")
+    migration.add_argument("--status", action="store_true", help="only show the revision; exit 1 when not at head")
+    migration.set_defaults(handler=cmd_migrate)
+
+    down = commands.add_parser("downgrade", help="step the schema back, e.g. `downgrade -1` (operators undoing a release)")
+    down.add_argument("revision", help="a revision id, or -1 for one step back")
+    down.add_argument("--yes", action="store_true", help="do not ask")
+    down.set_defaults(handler=cmd_downgrade)
+
     reset = commands.add_parser("reset", help="drop and recreate every table")
     reset.add_argument("--yes", action="store_true", help="do not ask")
     reset.set_defaults(handler=cmd_reset)
@@ -262,7 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     user.add_argument("--name", help="display name")
     user.add_argument("--email")
     user.add_argument("--branch-code", help="the branch a president / staff / viewer is scoped to")
-    user.add_argument("--employee-no", help="link the login to a staff record")
+    user.add_argument("--employee-no", help="link the login to its staff record (required for --role staff)")
     user.set_defaults(handler=cmd_create_user)
 
     campaign = commands.add_parser("campaign", help="where the migrant-worker (213N) campaign stands on a day")

@@ -12,6 +12,7 @@ from components.filters import scope_picker
 from components.i18n import format_number, format_percent, t
 from components.kpi import Kpi, kpi_row
 from components.tables import data_table
+from components.text import escape_markdown
 from models.metrics import campaign as metrics
 
 PICKER_KEY = "campaign"
@@ -56,7 +57,8 @@ last = metrics.previous_season(seasons, season)
 last_daily = None if last is None else query(metrics.daily_deposits, choice.scope, campaign_id=int(last["campaign_id"]))
 view = metrics.campaign_view(summary, counts, campaign, as_of, choice.scope, last_daily, last, workers)
 countdown, progress = view["countdown"], view["progress"]
-st.caption(t("campaign.as_of_line", scope=choice.label, day=as_of, offset=countdown["lunar_offset"], start=start,
+st.caption(t("campaign.as_of_line", scope=escape_markdown(choice.label), day=as_of, offset=countdown["lunar_offset"],
+             start=start,
              end=end))
 
 # ---- countdown and deposits against target

@@ -10,6 +10,7 @@ from components.filters import period_picker, request_branch, scope_picker
 from components.i18n import format_number, format_percent, t
 from components.kpi import Kpi, kpi_row
 from components.tables import data_table
+from components.text import escape_markdown
 from models.metrics import followers as metrics
 from models.metrics.org import accounts_in_scope
 
@@ -32,7 +33,7 @@ if last_day is None:
     st.info(t("error.no_data_period"))
     st.stop()
 start, end = period_picker(first_day, last_day, key="followers_period", default_days=90)
-st.caption(t("filter.scope_label", scope=choice.label, start=start, end=end))
+st.caption(t("filter.scope_label", scope=escape_markdown(choice.label), start=start, end=end))
 
 history = query(metrics.daily_followers, choice.scope, start=metrics.lookback_start(start, 60), end=end,
                 account_id=account_id)

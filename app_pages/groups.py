@@ -16,6 +16,7 @@ from components.filters import period_picker, scope_picker
 from components.i18n import format_number, format_percent, t
 from components.kpi import Kpi, kpi_row
 from components.tables import data_table
+from components.text import escape_markdown
 from models.groups import GroupKind
 from models.metrics import groups as metrics
 
@@ -43,7 +44,7 @@ if last_day is None:
     st.info(t("groups.empty"))
     st.stop()
 start, end = period_picker(first_day, last_day, key="groups_period", default_days=30)
-st.caption(t("filter.scope_label", scope=choice.label, start=start, end=end))
+st.caption(t("filter.scope_label", scope=escape_markdown(choice.label), start=start, end=end))
 
 # Head office sees the whole bank: its lists show the groups (or staff) that matter most, not all of them.
 list_limit = metrics.HEAD_OFFICE_ROWS if choice.scope.is_everything else None

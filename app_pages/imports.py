@@ -13,6 +13,7 @@ from components.data import engine, fresh_query, page_scope, query, refresh_data
 from components.i18n import current_language, format_number, t
 from components.kpi import Kpi, kpi_row
 from components.tables import data_table
+from components.text import escape_markdown
 from models.accounts import UserRole
 from models.auth import audit_log
 from models.importing import KINDS, commit, preview, template_bytes
@@ -67,7 +68,7 @@ if upload is not None:
         st.session_state["import_check"] = checked
     found = checked[1]
     if found.refusal is not None:
-        st.error(t("imports.refused", reason=found.refusal.en if english else found.refusal.zh))
+        st.error(t("imports.refused", reason=escape_markdown(found.refusal.en if english else found.refusal.zh)))
     else:
         kpi_row([
             Kpi(t("imports.kpi.read"), format_number(found.rows_read)), Kpi(t("imports.kpi.new"), format_number(found.new)),
@@ -77,7 +78,7 @@ if upload is not None:
         ])
         st.caption(t("imports.file_info", format=found.file_format, encoding=found.encoding or "—", sha=found.sha256[:16]))
         if found.ignored_columns:
-            st.caption(t("imports.ignored", columns="、".join(found.ignored_columns)))
+            st.caption(t("imports.ignored", columns=escape_markdown("、".join(found.ignored_columns))))
         if not found.rejects.empty:
             st.warning(t("imports.rejects_note"))
             st.subheader(t("imports.rejects"))
@@ -93,16 +94,16 @@ if upload is not None:
                     with st.spinner(), Session(engine()) as session:
                         result = commit(kind_key, data, upload.name, session, user.username if user else "?", options)
                 except Exception as exc:  # noqa: BLE001 - shown to the admin; the transaction was rolled back
-                    st.error(t("imports.failed", error=exc))
+                    st.error(t("imports.failed", error=escape_markdown(exc)))
                 else:
                     st.session_state.pop("import_check", None)
                     refresh_data_version()
                     if result.committed:
-                        st.success(t("imports.done", file=upload.name, new=result.preview.new,
+                        st.success(t("imports.done", file=escape_markdown(upload.name), new=result.preview.new,
                                      changed=result.preview.changed))
                     elif result.preview.refusal is not None:
-                        st.error(t("imports.refused", reason=result.preview.refusal.en if english
-                                   else result.preview.refusal.zh))
+                        st.error(t("imports.refused", reason=escape_markdown(result.preview.refusal.en if english
+                                                                             else result.preview.refusal.zh)))
                     else:
                         st.warning(t("imports.rejects_note"))
         else:

@@ -22,6 +22,7 @@ from components.graph_view import people_line
 from components.i18n import bracketed, current_language, format_number, format_percent, join_names, t
 from components.kpi import Kpi, kpi_row
 from components.tables import data_table
+from components.text import escape_markdown
 from models.auth import audit
 from models.metrics import brief
 from models.metrics import campaign as campaign_metrics
@@ -72,16 +73,16 @@ top, bottom = brief.branch_extremes(ranking)
 # ---------------------------------------------------------------- alerts, in words
 alerts: list[tuple[str, str]] = []
 for row in drop_alerts.itertuples(index=False):
-    alerts.append((t("followers.overview.drop_alert", branch=row.branch_name, start=row.start_day.date(), days=row.days,
-                     net=int(row.episode_net)), ":material/trending_down:"))
+    alerts.append((t("followers.overview.drop_alert", branch=escape_markdown(row.branch_name),
+                     start=row.start_day.date(), days=row.days, net=int(row.episode_net)), ":material/trending_down:"))
 dormant = groups["dormant"]
 if not dormant.empty:
-    names = join_names([t("groups.overview.silent_days", name=r.group_name, days=r.days_silent)
+    names = join_names([t("groups.overview.silent_days", name=escape_markdown(r.group_name), days=r.days_silent)
                         for r in dormant.head(3).itertuples()])
     alerts.append((t("groups.overview.dormant_alert", count=len(dormant), days=group_metrics.DEFAULT_DORMANT_DAYS,
                      names=names), ":material/notifications_paused:"))
 if season and season["running"] and season["worst_villages"]:
-    names = join_names([bracketed(v["village_name"], format_percent(v["attainment"], 0))
+    names = join_names([bracketed(escape_markdown(v["village_name"]), format_percent(v["attainment"], 0))
                         for v in season["worst_villages"]])
     alerts.append((t("overview.campaign.lagging", n=season["lagging_villages"], total=season["villages"], names=names),
                    ":material/agriculture:"))
@@ -107,7 +108,7 @@ group_row = [
 ]
 referral_row = [
     Kpi(t("ref.overview_conversions"), format_number(referrals["conversions"])),
-    Kpi(t("ref.overview_top"), referrals["top_staff"] or "—",
+    Kpi(t("ref.overview_top"), escape_markdown(referrals["top_staff"]) or "—",
         t("overview.top_conversions", n=referrals["top_conversions"]) if referrals["top_staff"] else None,
         delta_color="off"),
     Kpi(t("ref.overview_flags"), format_number(referrals["open_fraud_flags"])),
@@ -230,7 +231,7 @@ if in_meeting:
             st.markdown(graph_text)
 
     def brief_slide() -> None:
-        st.caption(t("filter.scope_label", scope=choice.label, start=start, end=end))
+        st.caption(t("filter.scope_label", scope=escape_markdown(choice.label), start=start, end=end))
         show_changes()
         show_alerts()
 
@@ -242,7 +243,7 @@ if in_meeting:
 
 # ---------------------------------------------------------------- the one-screen brief
 header = st.container(horizontal=True, vertical_alignment="center")
-header.caption(t("filter.scope_label", scope=choice.label, start=start, end=end) + " · "
+header.caption(t("filter.scope_label", scope=escape_markdown(choice.label), start=start, end=end) + " · "
                + t("overview.as_of", day=end), width="stretch")
 header.button(t("meeting.enter"), icon=":material/slideshow:", on_click=meeting.enter, help=t("meeting.enter_help"),
               type="primary", key="meeting_enter")
@@ -287,7 +288,8 @@ with st.container(border=True):
                      else f"{season['change_vs_last_season']:+.1%}"))
         if season["worst_villages"] and not season["running"]:
             st.caption(t("overview.campaign.lagging", n=season["lagging_villages"], total=season["villages"],
-                         names=join_names([bracketed(v["village_name"], format_percent(v["attainment"], 0))
+                         names=join_names([bracketed(escape_markdown(v["village_name"]),
+                                                     format_percent(v["attainment"], 0))
                                            for v in season["worst_villages"]])))
     else:
         st.info(t("overview.no_campaign"))

@@ -18,6 +18,7 @@ from components.i18n import bracketed, format_number, t
 from components.kpi import Kpi, kpi_row
 from components.qr import invite_link, invite_qr_png
 from components.tables import data_table, download_buttons, labelled
+from components.text import escape_markdown
 from models.auth import audit
 from models.metrics import referrals as R
 from models.referral_export import ledger_totals, reward_ledger_workbook
@@ -75,13 +76,12 @@ campaign_id = st.sidebar.selectbox(t("ref.campaign"), [None, *campaign_names], k
 staff = query(R.staff_in_scope, choice.scope)
 staff_names = {int(i): bracketed(n, b) for i, n, b in zip(staff["staff_id"], staff["staff_name"], staff["branch_name"],
                                                           strict=True)}
-if scope.staff_id is not None and scope.staff_id in staff_names:
-    me = int(scope.staff_id)  # signed in as a staff member: their own row, always
-else:
-    me = st.sidebar.selectbox(t("ref.me"), [None, *staff_names], key="ref_me",
-                              format_func=lambda s: t("ref.me_none") if s is None else staff_names[s])
-own_only = scope.role == "staff"  # a staff member sees their own reward and flags, not colleagues'
-st.caption(t("filter.scope_label", scope=choice.label, start=start, end=end))
+# "me" is the signed-in account's staff record (models.auth.staff_link), never a widget's choice
+me = int(scope.staff_id) if scope.staff_id is not None and int(scope.staff_id) in staff_names else None
+own_only = scope.role == "staff"  # a staff member sees their own reward, flags and codes, not colleagues'
+if own_only and scope.staff_id is None:
+    st.warning(t("ref.unlinked_staff"), icon=":material/link_off:")
+st.caption(t("filter.scope_label", scope=escape_markdown(choice.label), start=start, end=end))
 
 tabs = st.tabs([t("ref.tab.board"), t("ref.tab.funnel"), t("ref.tab.channels"), t("ref.tab.internal"),
                 t("ref.tab.ledger"), t("ref.tab.fraud"), t("ref.tab.codes")])
@@ -116,8 +116,6 @@ with tabs[0]:
                 Kpi(t("ref.me_effective"), format_number(row["effective_customers"])),
                 Kpi(t("ref.me_reward"), format_number(row["reward_yuan"], 2)),
             ])
-        elif level == "staff":
-            st.caption(t("ref.me_hint"))
         labels = board_labels(level)
         shown = board.assign(rank_change=board["rank_change"].map(arrow))
         ordered = pd.concat([shown[own], shown[~own]]) if own.any() else shown
@@ -190,7 +188,7 @@ with tabs[4]:
                            key="ref_quarter")
     ledger = query(R.quarter_ledger, choice.scope, quarter=quarter)
     if own_only:
-        ledger = ledger[ledger["staff_id"] == me].reset_index(drop=True)
+        ledger = ledger[ledger["staff_id"] == scope.staff_id].reset_index(drop=True)
     st.caption(t("ref.ledger_note"))
     if ledger.empty:
         st.info(t("ref.ledger_empty"))
@@ -225,7 +223,7 @@ with tabs[4]:
 with tabs[5]:
     review = query(R.fraud_review, choice.scope, start=start, end=end)
     if own_only:
-        review = review[review["staff_id"] == me].reset_index(drop=True)
+        review = review[review["staff_id"] == scope.staff_id].reset_index(drop=True)
     st.caption(t("ref.fraud_note"))
     if review.empty:
         st.success(t("ref.fraud_none"))
@@ -247,7 +245,7 @@ with tabs[6]:
         columns = st.columns(3)
         for position, code in enumerate(codes.itertuples(index=False)):
             with columns[position % 3].container(border=True):
-                st.markdown(f"**{code.campaign_name or t('ref.general_code')}** · `{code.code}`")
+                st.markdown(f"**{escape_markdown(code.campaign_name) or t('ref.general_code')}** · `{code.code}`")
                 png = invite_qr_png(code.code)
                 st.image(png, width=160)
                 st.caption(invite_link(code.code))

@@ -9,6 +9,7 @@ from components.auth import signed_in_user
 from components.data import engine, fresh_query, page_scope, query
 from components.i18n import t
 from components.tables import data_table
+from components.text import escape_markdown
 from models.accounts import UserRole
 from models.auth import AccountError, change_account, create_account, list_users, sign_out_everywhere
 from models.login_sessions import live_sessions
@@ -26,7 +27,8 @@ users = fresh_query(list_users, scope)
 data_table(
     users.assign(role=users["role"].map(lambda r: t(f"role.{r}"))),
     {"username": t("users.col.username"), "display_name": t("users.col.name"), "email": t("users.col.email"),
-     "role": t("users.col.role"), "branch_name": t("users.col.branch"), "is_active": t("users.col.active"),
+     "role": t("users.col.role"), "branch_name": t("users.col.branch"), "employee_no": t("users.col.employee_no"),
+     "is_active": t("users.col.active"),
      "locked_until": t("users.col.locked_until"), "last_login_at": t("users.col.last_login")},
     key="users_table", file_stem="users",
 )
@@ -42,12 +44,13 @@ with create_tab, st.form("create_user", clear_on_submit=True):
     branch_id = st.selectbox(t("users.col.branch"), [None, *branch_names],
                              format_func=lambda b: t("users.branch_none") if b is None else branch_names[b])
     password = st.text_input(t("auth.password"), type="password")
+    employee_no = st.text_input(t("users.col.employee_no"), help=t("users.employee_no_help"))
     if st.form_submit_button(t("users.submit_create"), type="primary"):
         try:
             with Session(engine()) as session:
                 create_account(session, actor.username, username, password, role, branch_id,
-                               display_name=display_name, email=email)
-            st.success(t("users.created", name=username))
+                               employee_no=employee_no, display_name=display_name, email=email)
+            st.success(t("users.created", name=escape_markdown(username)))
             st.rerun()
         except AccountError as exc:
             st.error(str(exc))
@@ -57,6 +60,9 @@ with change_tab:
     user_id = st.selectbox(t("users.pick"), list(labels), format_func=labels.get, key="users_pick")
     row = users[users["user_id"] == user_id].iloc[0]
     new_password = st.text_input(t("users.new_password"), type="password", key="users_new_password")
+    linked = row["employee_no"] if isinstance(row["employee_no"], str) else ""
+    link_to = st.text_input(t("users.col.employee_no"), value=linked, key=f"users_employee_no_{user_id}",
+                            help=t("users.employee_no_help"))
     buttons = st.container(horizontal=True)
     action = None
     if buttons.button(t("users.deactivate") if row["is_active"] else t("users.activate"), key="users_toggle"):
@@ -65,6 +71,8 @@ with change_tab:
         action = {"unlock": True}
     if buttons.button(t("users.reset_password"), key="users_reset"):
         action = {"new_password": new_password}
+    if buttons.button(t("users.link_staff"), key="users_link"):
+        action = {"employee_no": link_to}
     if action is not None:
         try:
             with Session(engine()) as session:

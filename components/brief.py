@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import plotly.graph_objects as go
 
 from components.i18n import translate
+from components.text import escape_markdown, plain_text
 from models.metrics.brief import Sentence
 
 
@@ -39,11 +40,11 @@ def format_value(name: str, value: object, language: str) -> str:
         return f"{float(value) * 100:.1f}%"  # type: ignore[arg-type]
     if isinstance(value, int | float):
         return f"{value:,.0f}"
-    return str(value)
+    return escape_markdown(value)  # a name from the data: the sentence is Markdown on the overview
 
 
 def say(sentence: Sentence, language: str) -> str:
-    """The sentence in `language`, its numbers formatted for that language."""
+    """The sentence in `language` as Markdown, its numbers formatted for that language, its names escaped."""
     values = {name: format_value(name, value, language) for name, value in sentence.values.items()}
     return translate(f"brief.{sentence.key}", language, **values)
 
@@ -63,17 +64,20 @@ def meeting_brief_html(
     kpis: Sequence[tuple[str, str]], figures: Sequence[BriefFigure],
 ) -> str:
     """One HTML file that opens anywhere without a network: plotly.js is inlined once, every chart
-    after the first reuses it; print styles put each chart on its own page."""
+    after the first reuses it; print styles put each chart on its own page. `alerts` and the KPI values are
+    the Markdown shown on screen (names escaped): they are turned back to text and html-escaped here."""
     def esc(text: str) -> str:
         return html.escape(str(text))
 
     changed = "".join(
-        f'<li><span style="color:{TONE_COLOURS[s.tone]}">{TONE_ICONS[s.tone]}</span> {esc(say(s, language))}</li>'
+        f'<li><span style="color:{TONE_COLOURS[s.tone]}">{TONE_ICONS[s.tone]}</span> '
+        f'{esc(plain_text(say(s, language)))}</li>'
         for s in sentences
     ) or f"<li>{esc(translate('brief.nothing_changed', language))}</li>"
-    alert_items = "".join(f"<li>{esc(a)}</li>" for a in alerts) or \
+    alert_items = "".join(f"<li>{esc(plain_text(a))}</li>" for a in alerts) or \
         f"<li>{esc(translate('overview.no_alerts', language))}</li>"
-    kpi_cells = "".join(f'<div class="kpi"><div class="label">{esc(label)}</div><div class="value">{esc(value)}</div></div>'
+    kpi_cells = "".join(f'<div class="kpi"><div class="label">{esc(label)}</div>'
+                        f'<div class="value">{esc(plain_text(value))}</div></div>'
                         for label, value in kpis)
     charts = []
     for position, item in enumerate(figures):

@@ -14,6 +14,7 @@ from components.i18n import t
 from models.auth import scope_for_user, user_by_id
 from models.db import DatabaseUnavailable, check_connection, create_all, database_url, make_engine
 from models.metrics.org import data_version as read_data_version
+from models.migrations import SchemaNotAtHead, require_head
 from models.scope import Scope, ScopeError
 
 QUERY_TTL_SECONDS = 600
@@ -25,6 +26,7 @@ def _engine_for(url: str) -> Engine:
     engine = make_engine(url)
     check_connection(engine)
     create_all(engine)
+    require_head(engine)  # a database behind head is refused before a page fails on a missing column
     return engine
 
 
@@ -98,6 +100,9 @@ def require_database() -> None:
     """Stop the page with plain words when the store is unreachable or empty; never a traceback."""
     try:
         engine()
+    except SchemaNotAtHead as exc:
+        st.error(str(exc))
+        st.stop()
     except DatabaseUnavailable as exc:
         st.error(f"**{t('error.db_unavailable')}**\n\n{exc}\n\n{t('error.db_hint')}")
         st.stop()

@@ -8,6 +8,7 @@ import streamlit as st
 
 from components.i18n import bracketed, format_number, format_percent, join_names, t
 from components.tables import data_table
+from components.text import escape_markdown
 
 ROLES = ("village_head", "village_accountant", "womens_director", "electrician", "shop_owner", "village_doctor",
          "foreman", "community_expert", "opinion_leader")
@@ -48,39 +49,43 @@ def with_display_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def people_line(people: pd.DataFrame) -> str:
-    """"Name (branch · role)" for a few people, for a headline sentence."""
+    """"Name (branch · role)" for a few people, for a headline sentence (Markdown: names escaped)."""
     parts = []
     for row in people.itertuples(index=False):
-        details = " · ".join(x for x in (row.branch_name, role_names(row.roles)) if x)
-        parts.append(bracketed(row.name, details) if details else row.name)
+        name = escape_markdown(row.name)
+        details = " · ".join(x for x in (escape_markdown(row.branch_name), role_names(row.roles)) if x)
+        parts.append(bracketed(name, details) if details else name)
     return join_names(parts) or t("common.none")
 
 
 def referral_chain_text(chain: pd.DataFrame) -> str:
-    """A chain as an indented list: who brought whom, with each person's deposits."""
+    """A chain as an indented list (Markdown: names escaped): who brought whom, with each person's deposits."""
     return "  \n".join(
-        f"{'　' * int(r.depth)}{'↳ ' if r.depth else ''}{r.name}"
+        f"{'　' * int(r.depth)}{'↳ ' if r.depth else ''}{escape_markdown(r.name)}"
         f"{' · ' + t('graph.status.prospect') if r.is_prospect else ''} · {format_number(r.deposit_balance)}"
         for r in chain.itertuples(index=False))
 
 
 def person_card(card: dict, key: str) -> None:
-    """Who the person is, what they hold, who manages them and everyone they are tied to."""
+    """Who the person is, what they hold, who manages them and everyone they are tied to (the data's
+    texts escaped for Markdown; the ties table is plain)."""
+    text = {k: escape_markdown(card[k]) if card[k] else "—"
+            for k in ("name", "phone", "code", "branch_name", "village_name", "staff_name")}
     with st.container(border=True):
         roles = role_names(",".join(card["roles"]))
-        st.markdown(f"### {card['name']} · {status_name(card['is_prospect'])}" + (f" · ★ {roles}" if roles else ""))
+        st.markdown(f"### {text['name']} · {status_name(card['is_prospect'])}" + (f" · ★ {roles}" if roles else ""))
         left, middle, right = st.columns(3)
-        left.markdown(f"**{t('graph.card.phone')}**: {card['phone'] or '—'}  \n"
-                      f"**{t('graph.col.code')}**: {card['code']}  \n"
+        left.markdown(f"**{t('graph.card.phone')}**: {text['phone']}  \n"
+                      f"**{t('graph.col.code')}**: {text['code']}  \n"
                       f"**{t('graph.card.occupation')}**: {t('graph.occupation.' + card['occupation']) if card['occupation'] else '—'}")
-        middle.markdown(f"**{t('graph.card.branch')}**: {card['branch_name']}  \n"
-                        f"**{t('graph.card.village')}**: {card['village_name'] or '—'}  \n"
-                        f"**{t('graph.card.staff')}**: {card['staff_name'] or '—'}")
+        middle.markdown(f"**{t('graph.card.branch')}**: {text['branch_name']}  \n"
+                        f"**{t('graph.card.village')}**: {text['village_name']}  \n"
+                        f"**{t('graph.card.staff')}**: {text['staff_name']}")
         right.markdown(f"**{t('graph.card.value')}**: {format_number(card['deposit_balance'])} / "
                        f"{format_number(card['wealth_balance'])} {t('common.yuan')}  \n"
                        f"**{t('graph.card.products')}**: {card['products_held']}")
         if card.get("groups"):
-            st.markdown(f"**{t('graph.card.groups')}**: " + join_names(card["groups"]))
+            st.markdown(f"**{t('graph.card.groups')}**: " + join_names([escape_markdown(g) for g in card["groups"]]))
         metric = card.get("metrics")
         if metric:
             share = metric.get("customer_neighbour_share")

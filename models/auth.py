@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from models.accounts import AuditLog, User, UserRole, UserSession
 from models.metrics.org import descendant_branch_ids, read_frame
-from models.org import Branch
+from models.org import Branch, Staff
 from models.scope import Scope
 
 MAX_FAILED_LOGINS = 5
@@ -182,9 +182,9 @@ def scope_for_user(session: Session, user: User) -> Scope:
         return Scope(branch_ids=frozenset(), label=label, role=role.value)
     branches = read_frame(session, select(Branch.id.label("branch_id"), Branch.parent_id))
     visible = descendant_branch_ids(branches, user.branch_id) if not branches.empty else {user.branch_id}
-    return Scope(
-        branch_ids=frozenset(visible), label=label, can_see_phones=False, staff_id=user.staff_id,
-        role=role.value, read_only=role == UserRole.VIEWER,
+    return Scope(  # a viewer is never anyone's "me" (its own customers' phones would show on the projector)
+        branch_ids=frozenset(visible), label=label, can_see_phones=False,
+        staff_id=None if role == UserRole.VIEWER else user.staff_id, role=role.value, read_only=role == UserRole.VIEWER,
     )
 
 
@@ -203,17 +203,53 @@ def list_users(session: Session, scope: Scope) -> pd.DataFrame:
     """Every account with its branch name (the admin page; admins only)."""
     statement = (
         select(User.id.label("user_id"), User.username, User.display_name, User.email, User.role,
-               Branch.name.label("branch_name"), User.is_active, User.is_demo, User.locked_until, User.last_login_at)
+               Branch.name.label("branch_name"), Staff.employee_no, User.is_active, User.is_demo, User.locked_until,
+               User.last_login_at)
         .join(Branch, Branch.id == User.branch_id, isouter=True)
+        .join(Staff, Staff.id == User.staff_id, isouter=True)
         .order_by(User.id)
     )
     return read_frame(session, statement)
 
 
+def staff_link(session: Session, role: str, branch_id: int | None, employee_no: str | None,
+               user_id: int | None = None) -> tuple[int | None, int | None]:
+    """(staff id, branch id) for an account: a staff account must name the employee number of an existing
+    staff record inside the account's branches, as that record is its "me" on every page; presidents and
+    admins may name one, viewers may not (they stay masked). One login per staff record. Without a branch,
+    a president or staff account takes the staff record's."""
+    employee_no = (employee_no or "").strip()
+    if not employee_no:
+        if role == UserRole.STAFF:
+            raise AccountError("员工账号必须填写工号 / a staff account needs an employee number")
+        return None, branch_id
+    if role == UserRole.VIEWER:
+        raise AccountError("只读账号不关联员工 / viewer accounts are not linked to a staff record")
+    staff = session.execute(select(Staff).where(Staff.employee_no == employee_no)).scalars().first()
+    if staff is None:
+        raise AccountError(f"未知工号 / unknown employee number {employee_no!r}")
+    if role != UserRole.ADMIN:
+        if branch_id is None:
+            branch_id = staff.branch_id
+        branches = read_frame(session, select(Branch.id.label("branch_id"), Branch.parent_id))
+        if staff.branch_id not in descendant_branch_ids(branches, branch_id):
+            raise AccountError(f"工号 {employee_no} 不在该账号的网点范围内 / employee number {employee_no} is "
+                               "outside the account's branches")
+    taken = select(User.username).where(User.staff_id == staff.id)
+    if user_id is not None:
+        taken = taken.where(User.id != int(user_id))
+    holder = session.execute(taken).scalars().first()
+    if holder is not None:
+        raise AccountError(f"工号 {employee_no} 已关联账号 {holder} / employee number {employee_no} is already "
+                           f"linked to {holder}")
+    return int(staff.id), branch_id
+
+
 def create_account(session: Session, actor: str, username: str, password: str, role: str,
-                   branch_id: int | None = None, staff_id: int | None = None, display_name: str = "",
+                   branch_id: int | None = None, employee_no: str = "", display_name: str = "",
                    email: str = "") -> int:
-    """Validate and create a login in one transaction; audited."""
+    """Validate and create a login in one transaction; audited. Staff accounts are linked to their staff
+    record by employee number (`staff_link`)."""
     username = username.strip()
     if not username:
         raise AccountError("用户名不能为空 / the username is empty")
@@ -221,6 +257,7 @@ def create_account(session: Session, actor: str, username: str, password: str, r
         raise AccountError("密码至少8位 / the password needs at least 8 characters")
     if role not in {r.value for r in UserRole}:
         raise AccountError(f"未知角色 / unknown role {role!r}")
+    staff_id, branch_id = staff_link(session, role, branch_id, employee_no)
     if role in (UserRole.PRESIDENT, UserRole.STAFF) and branch_id is None:
         raise AccountError("行长和员工账号需要指定网点 / presidents and staff need a branch")
     if session.execute(select(User.id).where(User.username == username)).first():
@@ -231,15 +268,17 @@ def create_account(session: Session, actor: str, username: str, password: str, r
                 password_hash=hash_password(password), role=role, branch_id=branch_id, staff_id=staff_id)
     session.add(user)
     session.flush()
-    audit(session, actor, "user_create", detail=f"{username} role={role} branch={branch_id}")
+    audit(session, actor, "user_create", detail=f"{username} role={role} branch={branch_id} staff={staff_id}")
     session.commit()
     return int(user.id)
 
 
 def change_account(session: Session, actor: str, user_id: int, *, active: bool | None = None,
-                   unlock: bool = False, new_password: str | None = None, role: str | None = None) -> None:
-    """Deactivate / reactivate, unlock, reset a password or change the role; audited. A deactivation,
-    a new password or a new role ends every session of the account in the same transaction."""
+                   unlock: bool = False, new_password: str | None = None, employee_no: str | None = None,
+                   role: str | None = None) -> None:
+    """Deactivate / reactivate, unlock, reset a password, link the staff record (`staff_link`) or change
+    the role; audited. A deactivation, a new password or a new role ends every session of the account
+    in the same transaction."""
     user = session.get(User, int(user_id))
     if user is None:
         raise AccountError(f"用户不存在 / no user {user_id}")
@@ -258,13 +297,16 @@ def change_account(session: Session, actor: str, user_id: int, *, active: bool |
             raise AccountError("密码至少8位 / the password needs at least 8 characters")
         user.password_hash = hash_password(new_password)
         changes.append("password reset")
+    if employee_no is not None:
+        user.staff_id, user.branch_id = staff_link(session, user.role, user.branch_id, employee_no, user.id)
+        changes.append(f"staff={user.staff_id}")
     if role is not None and role != user.role:
         if role not in {r.value for r in UserRole}:
             raise AccountError(f"未知角色 / unknown role {role!r}")
         if role in (UserRole.PRESIDENT, UserRole.STAFF) and user.branch_id is None:
             raise AccountError("行长和员工账号需要指定网点 / presidents and staff need a branch")
-        if role == UserRole.STAFF and user.staff_id is None:
-            raise AccountError("员工账号需要关联员工号 / a staff account needs its employee number")
+        linked = session.get(Staff, user.staff_id) if user.staff_id is not None else None
+        staff_link(session, role, user.branch_id, linked.employee_no if linked else None, user.id)
         changes.append(f"role {user.role} -> {role}")
         user.role = role
     if not changes:

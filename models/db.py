@@ -71,17 +71,22 @@ def check_connection(engine: Engine) -> None:
         raise DatabaseUnavailable(f"数据库错误 / database error: {exc}") from exc
 
 
-def create_all(engine: Engine) -> None:
-    """Create every table that is missing (the schema is still young; Alembic comes with real data)."""
-    import models  # noqa: F401  (registers every table on SQLModel.metadata)
+def create_all(engine: Engine) -> bool:
+    """Give an empty database today's tables, stamped at the head revision; True when it did.
+    A database that has tables is left alone: only migrations change it (`python manage.py migrate`)."""
+    from models.migrations import create_schema_at_head
 
-    SQLModel.metadata.create_all(engine)
+    return create_schema_at_head(engine)
 
 
 def drop_all(engine: Engine) -> None:
-    import models  # noqa: F401
+    """Drop every table and the schema version, so that `create_all` starts from nothing."""
+    import models  # noqa: F401  (registers every table on SQLModel.metadata)
+    from models.migrations import VERSION_TABLE
 
     SQLModel.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
 
 
 @contextmanager

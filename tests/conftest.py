@@ -81,7 +81,8 @@ def backend(request) -> str:
 
 @pytest.fixture
 def empty_engine(backend: str, tmp_path) -> Iterator[Engine]:
-    """A fresh database with every table and no rows, on each backend."""
+    """A fresh database with every table and no rows, on each backend; at the head revision
+    (create_all stamps an empty database), so the app's head check accepts it."""
     engine, cleanup = _new_engine(backend, tmp_path)
     create_all(engine)
     yield engine
@@ -90,7 +91,8 @@ def empty_engine(backend: str, tmp_path) -> Iterator[Engine]:
 
 @pytest.fixture(scope="session", params=BACKENDS)
 def demo_engine(request, tmp_path_factory) -> Iterator[Engine]:
-    """The demo scale (seed 1, ending 2026-11-22), seeded once per backend and shared read-only."""
+    """The demo scale (seed 1, ending 2026-11-22), seeded once per backend and shared read-only;
+    at the head revision, like every database the seed creates."""
     engine, cleanup = _new_engine(request.param, tmp_path_factory.mktemp("demo"))
     seed_database(engine, "demo", DEMO_SEED, DEMO_END)
     yield engine

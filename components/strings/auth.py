@@ -39,6 +39,11 @@ STRINGS.update({
     "users.col.email": ("邮箱", "E-mail"),
     "users.col.role": ("角色", "Role"),
     "users.col.branch": ("网点", "Branch"),
+    "users.col.employee_no": ("员工工号", "Employee number"),
+    "users.employee_no_help": ("员工账号必填：关联本人的员工记录，“我的”数据都来自它；行长可选填，只读账号不填。",
+                               "Required for staff: links the login to its staff record, where every \"my\" "
+                               "figure comes from; optional for presidents, none for viewers."),
+    "users.link_staff": ("关联工号", "Link employee number"),
     "users.col.active": ("启用", "Active"),
     "users.col.locked_until": ("锁定至", "Locked until"),
     "users.col.last_login": ("最近登录", "Last login"),

@@ -34,7 +34,7 @@ from models.campaign import (
 from models.customers import Customer, KeyPerson, KeyRole, Village
 from models.metrics.org import read_frame
 from models.org import Branch, Staff
-from models.privacy import own_customers_only, phones_for_scope
+from models.privacy import CUSTOMER_STAFF, own_customers_only, phones_for_scope
 from models.rollups import CampaignDepositDaily, CampaignStaffDaily, CampaignVillageDaily
 from models.scope import Scope
 
@@ -74,6 +74,7 @@ def name_list(session: Session, scope: Scope, campaign_id: int) -> pd.DataFrame:
             NameListEntry.id.label("entry_id"), NameListEntry.customer_id, Customer.name.label("customer_name"),
             Customer.phone, NameListEntry.branch_id, Branch.name.label("branch_name"), NameListEntry.village_id,
             Village.name.label("village_name"), NameListEntry.staff_id, Staff.name.label("staff_name"),
+            Customer.staff_id.label(CUSTOMER_STAFF),  # whose own customer the worker is (models.privacy)
             NameListEntry.foreman_customer_id, NameListEntry.expected_return, NameListEntry.returned_on,
             NameListEntry.leaves_on, NameListEntry.last_year_deposits,
             SmsMessage.sent_on, SmsMessage.delivered, SmsMessage.replied_on, SmsMessage.reply_code,
@@ -728,7 +729,8 @@ def visit_next(entries: pd.DataFrame, status: pd.DataFrame, deposits: pd.DataFra
     frame["overdue"] = frame["status"] == "missed"
     frame = frame.sort_values(["staff_id", "priority", "entry_id"], ascending=[True, False, True])
     frame["rank"] = frame.groupby("staff_id", dropna=False).cumcount() + 1
-    return frame[["staff_id", "staff_name", "rank", "customer_name", "phone", "village_name", "visit_round",
+    return frame[["staff_id", "staff_name", "rank", "customer_name", "phone", CUSTOMER_STAFF, "village_name",
+                  "visit_round",
                   "deadline", "overdue", "expected_deposit", "days_since_return", "sms_replied", "key_tie",
                   "deposited", "returned_on", "leaves_on", "priority", "entry_id", "branch_name"]].reset_index(drop=True)
 
@@ -811,6 +813,8 @@ def campaign_view(season: Mapping[str, pd.DataFrame], counts: Mapping[str, pd.Da
         entries, deposits = workers["entries"], workers["deposits"]
         status = visit_status(entries, pd.Timestamp(campaign["spring_festival"]).date(), as_of)
         ties = key_person_ties(entries, workers["key_people"], as_of)
+        # a staff member's rows and unmasked phones: their own customers (the customer record's staff, not the
+        # entry's contact staff; the rule is models.privacy's)
         view["visit_next"] = phones_for_scope(
             own_customers_only(visit_next(entries, status, deposits, ties, as_of), scope), scope)
     view["comparison"] = None

@@ -529,7 +529,7 @@ def search_people(session: Session, scope: Scope, text: str = "", branch_id: int
     if branch_id is not None:
         statement = statement.where(Customer.branch_id == int(branch_id))
     if scope.role == "staff":
-        statement = statement.where(Customer.staff_id == scope.staff_id)
+        statement = statement.where(privacy.own_customer_clause(scope, Customer.staff_id))
     if text.strip():
         pattern = f"%{text.strip()}%"
         statement = statement.where(or_(Customer.name.like(pattern), Customer.code.like(pattern)))
@@ -564,7 +564,7 @@ def node_metrics_frame(session: Session, scope: Scope, branch_id: int | None = N
     if limit is not None:
         statement = statement.limit(int(limit))
     if scope.role == "staff":
-        statement = statement.where(Customer.staff_id == scope.staff_id)
+        statement = statement.where(privacy.own_customer_clause(scope, Customer.staff_id))
     frame = read_frame(session, statement)
     if frame.empty:
         return frame
@@ -651,13 +651,13 @@ def person_card(session: Session, scope: Scope, customer_id: int) -> dict | None
     if customer is None:
         return None
     _require_branch(scope, customer.branch_id)
-    if scope.role == "staff" and customer.staff_id != scope.staff_id:
+    if scope.role == "staff" and not privacy.is_own_customer(scope, customer.staff_id):
         raise ScopeError("客户经理只能查看自己管户的客户 / staff may open only their own customers' cards")
     staff = session.get(Staff, customer.staff_id) if customer.staff_id else None
     branch = session.get(Branch, customer.branch_id)
     village = session.get(Village, customer.village_id) if customer.village_id else None
     metric = session.execute(select(NodeMetric).where(NodeMetric.customer_id == customer.id)).scalar_one_or_none()
-    may_see_phone = scope.can_see_phones or (scope.staff_id is not None and scope.staff_id == customer.staff_id)
+    may_see_phone = privacy.may_see_phone(scope, customer.staff_id)
     roles = _roles_of(session, [customer.id])
     groups = session.execute(
         select(SocialGroup.name).join(GroupMembership, GroupMembership.group_id == SocialGroup.id)

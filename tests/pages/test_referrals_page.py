@@ -1,8 +1,10 @@
-"""The referral page renders on the demo data, pins the chosen staff member and handles empty scopes."""
+"""The referral page renders on the demo data, pins the signed-in staff member's row and handles empty scopes."""
 
 from __future__ import annotations
 
-from tests.pages.conftest import page
+import sqlite3
+
+from tests.pages.conftest import PROJECT_ROOT, page
 from tests.pages.conftest import run_page as _run
 
 PAGE = "app_pages/referrals.py"
@@ -20,16 +22,22 @@ def test_referral_page_shows_board_funnel_channels_and_ledger(demo_env):
     assert "排名" in board.columns and "名次变化" in board.columns
 
 
-def test_choosing_me_pins_my_row_first(demo_env):
-    app = _run(PAGE)
-    me_box = next(s for s in app.selectbox if s.label.startswith("我是"))
-    me_box.select_index(len(me_box.options) - 1).run()
-    assert not app.exception
-    chosen_name = me_box.options[-1].split("（")[0]
+def test_a_linked_president_has_their_own_row_pinned_and_nobody_picks_me(demo_env):
+    app = _run(PAGE, username="demo_president")
+    assert not any(s.label.startswith("我是") for s in app.selectbox), "no picker: the login says who I am"
     assert "我的名次" in [m.label for m in app.metric]
-    board = app.dataframe[0].value
-    assert board.iloc[0]["员工"] == chosen_name, "my row is pinned on top"
-    assert any(b.label == "下载二维码" for b in app.get("download_button")), "the QR code can be downloaded"
+    with sqlite3.connect(demo_env.removeprefix("sqlite:///")) as conn:
+        mine = conn.execute("SELECT s.name FROM user u JOIN staff s ON s.id = u.staff_id "
+                            "WHERE u.username = 'demo_president'").fetchone()[0]
+    assert app.dataframe[0].value.iloc[0]["员工"] == mine, "my row (the account's staff record) is pinned on top"
+    assert any(b.label == "下载二维码" for b in app.get("download_button")), "my own QR codes"
+
+
+def test_an_admin_without_a_staff_record_gets_no_me_figures_and_no_picker(demo_env):
+    app = _run(PAGE)
+    assert not any(s.label.startswith("我是") for s in app.selectbox)
+    assert "我的名次" not in [m.label for m in app.metric]
+    assert not any(b.label == "下载二维码" for b in app.get("download_button")), "nobody's codes to take"
 
 
 def test_ledger_quarter_and_campaign_change(demo_env):
@@ -86,3 +94,25 @@ def test_signed_in_staff_member_sees_their_own_row_pinned_and_only_their_reward(
     assert not app.exception
     ledger = next(d.value for d in app.dataframe if "计酬依据" in d.value.columns)
     assert set(ledger["员工"]) <= {pinned}
+
+
+def test_an_unlinked_staff_login_sees_a_message_instead_of_me_figures(demo_sqlite_url, tmp_path, monkeypatch):
+    """A staff login made before accounts had to be linked: told so, and shown nobody's reward or codes."""
+    source = sqlite3.connect(demo_sqlite_url.removeprefix("sqlite:///"))
+    copy = sqlite3.connect(tmp_path / "unlinked.db")
+    source.backup(copy)
+    source.close()
+    copy.execute("UPDATE user SET staff_id = NULL WHERE username = 'demo_staff'")
+    copy.commit()
+    copy.close()
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'unlinked.db'}")
+    monkeypatch.chdir(PROJECT_ROOT)
+    app = _run(PAGE, username="demo_staff")
+    assert any("尚未关联员工工号" in w.value for w in app.warning)
+    assert not any(s.label.startswith("我是") for s in app.selectbox), "never a picker over colleagues"
+    assert "我的名次" not in [m.label for m in app.metric]
+    quarter = next(s for s in app.selectbox if s.label == "季度")
+    quarter.select("2026Q3").run()
+    assert not app.exception
+    assert not any("计酬依据" in d.value.columns for d in app.dataframe), "no colleague's reward ledger"
+    assert not any(b.label == "下载二维码" for b in app.get("download_button")), "no colleague's invite codes"

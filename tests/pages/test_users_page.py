@@ -20,3 +20,16 @@ def test_admin_creates_an_account_on_the_page(demo_env):
     next(b for b in app.button if b.label == "创建").click().run()
     assert not app.exception
     assert "new_teller" in app.dataframe[0].value.to_string()
+
+
+def test_a_staff_account_needs_its_employee_number(demo_env):
+    app = run_page("app_pages/users.py")
+    username, _name, _email, password, employee_no = \
+        [w for w in app.text_input if w.key is None or not str(w.key).startswith("users_")][:5]
+    username.input("new_staff")
+    password.input("long-enough-1")
+    app.selectbox[0].select("staff")  # the form's role
+    app.selectbox[1].select_index(1)  # a branch
+    next(b for b in app.button if b.label == "创建").click().run()
+    assert any("工号" in e.value for e in app.error), "refused without an employee number"
+    assert "new_staff" not in app.dataframe[0].value.to_string()

@@ -72,7 +72,8 @@ def test_pace_counts_quiet_days_as_zero_and_projection_extrapolates_it():
 
 
 def entries_frame(rows: list[dict]) -> pd.DataFrame:
-    columns = {"entry_id": None, "customer_id": None, "staff_id": 1, "staff_name": "甲", "village_id": 1,
+    columns = {"entry_id": None, "customer_id": None, "staff_id": 1, "customer_staff_id": 1, "staff_name": "甲",
+               "village_id": 1,
                "village_name": "李家村", "branch_name": "新丰支行", "customer_name": "", "phone": "13800001234",
                "foreman_customer_id": None, "returned_on": None, "leaves_on": None, "sent_on": None, "delivered": True,
                "replied_on": None, "visit1_date": None, "visit2_date": None, "visit3_date": None,

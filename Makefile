@@ -21,7 +21,7 @@ seed: migrate
 	$(PY) manage.py seed --scale demo --if-empty
 
 run: seed
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+	$(VENV)/bin/streamlit run serve.py --server.port $(PORT)
 
 test: setup
 	$(PY) -m pytest -n 2 --dist loadfile

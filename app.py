@@ -1,10 +1,11 @@
-"""Entry point: page config, language, login gate, and the navigation over app_pages/."""
+"""The Streamlit script: page config, language, login gate, and the navigation over app_pages/.
+Served by serve.py (`streamlit run serve.py`), which adds the session-cookie routes."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from components.auth import account_box, login_view, signed_in_user
+from components.auth import account_box, login_view, remember_language, signed_in_user, sync_cookie
 from components.data import require_database
 from components.i18n import language_picker, t
 from models.accounts import UserRole
@@ -16,6 +17,7 @@ user = signed_in_user()
 if user is None:
     navigation = st.navigation([st.Page(login_view, title=t("auth.title"), icon=":material/login:")])
     language_picker()
+    sync_cookie()
     navigation.run()
     st.stop()
 
@@ -36,5 +38,6 @@ ADMIN_PAGES = [
 navigation = st.navigation(PAGES + (ADMIN_PAGES if user.role == UserRole.ADMIN else []))
 st.sidebar.caption(t("app.caption"))
 account_box(user)
-language_picker()
+language_picker(on_pick=remember_language)
+sync_cookie()
 navigation.run()

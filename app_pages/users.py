@@ -11,7 +11,8 @@ from components.i18n import t
 from components.tables import data_table
 from components.text import escape_markdown
 from models.accounts import UserRole
-from models.auth import AccountError, change_account, create_account, list_users
+from models.auth import AccountError, change_account, create_account, list_users, sign_out_everywhere
+from models.login_sessions import live_sessions
 from models.metrics.org import branches_in_scope
 
 st.title(t("users.title"))
@@ -79,3 +80,12 @@ with change_tab:
             st.success(t("users.done"))
         except AccountError as exc:
             st.error(str(exc))
+
+with change_tab:
+    live = fresh_query(live_sessions, scope, user_id=int(user_id))
+    st.caption(f"{t('users.col.sessions')}: {live}")
+    if st.button(t("users.revoke_sessions"), key="users_revoke_sessions", icon=":material/logout:",
+                 disabled=live == 0):
+        with Session(engine()) as session:
+            ended = sign_out_everywhere(session, actor.username, int(user_id))
+        st.success(t("users.sessions_revoked", count=ended))

@@ -11,12 +11,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from components.i18n import t
+from models.auth import scope_for_user, user_by_id
 from models.db import DatabaseUnavailable, check_connection, create_all, database_url, make_engine
 from models.metrics.org import data_version as read_data_version
 from models.migrations import SchemaNotAtHead, require_head
 from models.scope import Scope, ScopeError
 
 QUERY_TTL_SECONDS = 600
+SIGNED_IN_KEY = "_signed_in_user_id"
 
 
 @st.cache_resource(show_spinner=False)
@@ -32,18 +34,29 @@ def engine() -> Engine:
     return _engine_for(database_url())
 
 
+def set_signed_in_user(user_id: int | None) -> None:
+    """The login gate (components.auth) records here whom it let in on this run, after checking the
+    session against its table; pages and downloads read it through `signed_in_user_id`."""
+    if user_id is None:
+        st.session_state.pop(SIGNED_IN_KEY, None)
+    else:
+        st.session_state[SIGNED_IN_KEY] = int(user_id)
+
+
+def signed_in_user_id() -> int | None:
+    return st.session_state.get(SIGNED_IN_KEY)
+
+
 def page_scope() -> Scope:
     """The signed-in user's scope, rebuilt from the database on every run; never from a widget,
     the URL or an editable session value. A page reached without a session stops here."""
-    from components.auth import signed_in_user
-    from models.auth import scope_for_user
-
-    user = signed_in_user()
-    if user is None:
-        st.warning(t("auth.expired"))
-        st.stop()
+    user_id = signed_in_user_id()
     with Session(engine()) as session:
-        return scope_for_user(session, user)
+        user = user_by_id(session, user_id) if user_id is not None else None
+        if user is not None:
+            return scope_for_user(session, user)
+    st.warning(t("auth.expired"))
+    st.stop()
 
 
 @st.cache_data(ttl=5, show_spinner=False)

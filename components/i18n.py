@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 
 import streamlit as st
@@ -50,8 +51,9 @@ def t(key: str, **values) -> str:
     return translate(key, current_language(), **values)
 
 
-def language_picker() -> None:
-    """Sidebar switch; the choice lives in the session (and in the user's setting once logins exist)."""
+def language_picker(on_pick: Callable[[str], None] | None = None) -> None:
+    """Sidebar switch; the choice lives in the session, and `on_pick` (the login gate's) keeps it in the
+    signed-in user's setting. A callback, so the dictionary at the bottom imports nothing above it."""
     current = current_language()
     choice = st.sidebar.radio(
         t("lang.label"), LANGUAGES, index=LANGUAGES.index(current), horizontal=True,
@@ -59,9 +61,8 @@ def language_picker() -> None:
     )
     if choice != current:
         st.session_state[LANGUAGE_KEY] = choice
-        from components.auth import remember_language
-
-        remember_language(choice)
+        if on_pick is not None:
+            on_pick(choice)
         st.rerun()
 
 

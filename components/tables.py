@@ -7,9 +7,13 @@ from functools import partial
 
 import pandas as pd
 import streamlit as st
+from sqlmodel import Session
 
+from components.data import engine, signed_in_user_id
 from components.export import to_csv_bytes, to_excel_bytes
 from components.i18n import t
+from models.accounts import User
+from models.auth import audit
 
 
 def labelled(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
@@ -19,16 +23,9 @@ def labelled(frame: pd.DataFrame, labels: dict[str, str]) -> pd.DataFrame:
 
 def audit_export(file_name: str, rows: int) -> None:
     """Download-button callback: who took which file with how many rows. Runs only on a click."""
-    from sqlmodel import Session
-
-    from components.auth import AUTH_KEY
-    from components.data import engine
-    from models.accounts import User
-    from models.auth import audit
-
-    state = st.session_state.get(AUTH_KEY) or {}
+    user_id = signed_in_user_id()
     with Session(engine()) as session:
-        user = session.get(User, state["user_id"]) if state.get("user_id") else None
+        user = session.get(User, user_id) if user_id is not None else None
         audit(session, user.username if user else "anonymous", "export", detail=f"{file_name} rows={rows}")
         session.commit()
 

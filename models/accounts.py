@@ -42,3 +42,27 @@ class AuditLog(SQLModel, table=True):
     action: str = Field(max_length=32)
     outcome: str = Field(default="ok", max_length=16)
     detail: str = Field(default="", max_length=500)
+
+
+class UserSession(SQLModel, table=True):
+    """One signed-in browser. The cookie carries a random id; only its SHA-256 is stored, so a copy of the
+    table signs nobody in. `handoff_hash` is the one-time, short-lived token that turns into the cookie."""
+
+    __tablename__ = "user_session"
+    __table_args__ = (
+        Index("ix_user_session_user_id", "user_id"),
+        Index("ix_user_session_token_hash", "token_hash", unique=True),
+        Index("ix_user_session_handoff_hash", "handoff_hash", unique=True),
+        Index("ix_user_session_expires_at", "expires_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id")
+    token_hash: str = Field(max_length=64)
+    handoff_hash: str | None = Field(default=None, max_length=64)
+    handoff_expires_at: datetime | None = None
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None = None
+    revoked_reason: str = Field(default="", max_length=32)

@@ -1,24 +1,24 @@
-"""Passwords, lock-out, session expiry and the Scope a user gets: all decided on the server."""
+"""Passwords, lock-out, demo logins, account changes (which end sessions) and the Scope a user gets."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 import pandas as pd
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlmodel import Session
 
-from models.accounts import AuditLog, User, UserRole
+from models.accounts import AuditLog, User, UserRole, UserSession
 from models.metrics.org import descendant_branch_ids, read_frame
 from models.org import Branch, Staff
 from models.scope import Scope
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
-SESSION_IDLE_LIMIT = timedelta(hours=8)
 _hasher = PasswordHasher()
 
 
@@ -31,6 +31,11 @@ def verify_password(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+@cache
+def _dummy_hash() -> str:
+    return _hasher.hash("no such account")
 
 
 def utcnow() -> datetime:
@@ -55,23 +60,29 @@ class LoginResult:
 
 def authenticate(session: Session, username: str, password: str, now: datetime | None = None) -> LoginResult:
     """Check a password; after MAX_FAILED_LOGINS failures the account is locked for LOCKOUT.
-    Every attempt is audited. Commits its own changes."""
+    Every attempt is audited. Commits its own changes. A wrong password gets the same reason
+    ("wrong_password" or "unknown", which the form words alike) whatever the account's state, and every
+    path pays for one hash check, so neither the answer nor its timing tells whether an account exists.
+    A locked account is not checked at all (its reason says locked, the form words it as any failure):
+    a lock that still answered "right password" would let guessing go on through it."""
     now = now or utcnow()
     user = session.execute(select(User).where(User.username == username.strip())).scalars().first()
     if user is None:
+        verify_password(_dummy_hash(), password)
         audit(session, username, "login", "failed", "unknown user")
         session.commit()
         return LoginResult(None, "unknown")
     locked_until = _aware(user.locked_until)
     if locked_until and locked_until > now:
+        verify_password(_dummy_hash(), password)
         audit(session, user.username, "login", "locked")
         session.commit()
         return LoginResult(None, "locked")
-    if not user.is_active:
-        audit(session, user.username, "login", "failed", "inactive")
-        session.commit()
-        return LoginResult(None, "inactive")
     if not verify_password(user.password_hash, password):
+        if not user.is_active:
+            audit(session, user.username, "login", "failed", "inactive, wrong password")
+            session.commit()
+            return LoginResult(None, "wrong_password")
         user.failed_logins += 1
         if user.failed_logins >= MAX_FAILED_LOGINS:
             user.locked_until = now + LOCKOUT
@@ -82,13 +93,42 @@ def authenticate(session: Session, username: str, password: str, now: datetime |
         session.add(user)
         session.commit()
         return LoginResult(None, "wrong_password")
+    if not user.is_active:
+        audit(session, user.username, "login", "failed", "inactive")
+        session.commit()
+        return LoginResult(None, "inactive")
+    return _admit(session, user, now, "")
+
+
+def _admit(session: Session, user: User, now: datetime, detail: str) -> LoginResult:
     user.failed_logins = 0
     user.locked_until = None
     user.last_login_at = now
     session.add(user)
-    audit(session, user.username, "login", "ok")
+    audit(session, user.username, "login", "ok", detail)
     session.commit()
     return LoginResult(user.id, "ok")
+
+
+def admit_demo(session: Session, user_id: int, now: datetime | None = None) -> LoginResult:
+    """A one-click demo login under `authenticate`'s rules (the password is public, the rules are not):
+    only a demo account, not locked, not deactivated. A refusal is audited as a failure."""
+    now = now or utcnow()
+    user = session.get(User, int(user_id))
+    if user is None or not user.is_demo:
+        audit(session, user.username if user else "anonymous", "login", "failed", "demo: not a demo account")
+        session.commit()
+        return LoginResult(None, "unknown")
+    locked_until = _aware(user.locked_until)
+    if locked_until and locked_until > now:
+        audit(session, user.username, "login", "locked", "demo account")
+        session.commit()
+        return LoginResult(None, "locked")
+    if not user.is_active:
+        audit(session, user.username, "login", "failed", "demo account inactive")
+        session.commit()
+        return LoginResult(None, "inactive")
+    return _admit(session, user, now, "demo account")
 
 
 def user_by_id(session: Session, user_id: int) -> User | None:
@@ -103,13 +143,31 @@ def user_by_email(session: Session, email: str) -> User | None:
 
 
 def demo_accounts(session: Session) -> list[User]:
-    """One-click demo logins exist only in a database the generator seeded as a demo."""
-    return list(session.execute(select(User).where(User.is_demo.is_(True)).order_by(User.id)).scalars())
+    """One-click demo logins exist only in a database the generator seeded as a demo; a deactivated
+    demo account gets no button."""
+    statement = select(User).where(User.is_demo.is_(True), User.is_active.is_(True)).order_by(User.id)
+    return list(session.execute(statement).scalars())
 
 
-def session_expired(last_seen: datetime | None, now: datetime | None = None,
-                    limit: timedelta = SESSION_IDLE_LIMIT) -> bool:
-    return last_seen is None or (now or utcnow()) - _aware(last_seen) > limit
+def revoke_user_sessions(session: Session, user_id: int, reason: str, now: datetime | None = None) -> int:
+    """End every live session of a user (password change, deactivation, role change, an admin's click).
+    Does not commit: the caller's change and the revocation land in one transaction."""
+    result = session.execute(
+        update(UserSession).where(UserSession.user_id == int(user_id), UserSession.revoked_at.is_(None))
+        .values(revoked_at=now or utcnow(), revoked_reason=reason[:32], handoff_hash=None)
+    )
+    return int(result.rowcount or 0)
+
+
+def sign_out_everywhere(session: Session, actor: str, user_id: int) -> int:
+    """An admin ends all of a user's sessions (a lost phone, a leaver); audited. Returns how many."""
+    user = session.get(User, int(user_id))
+    if user is None:
+        raise AccountError(f"用户不存在 / no user {user_id}")
+    ended = revoke_user_sessions(session, user.id, "revoked by admin")
+    audit(session, actor, "sessions_revoke", detail=f"{user.username}: {ended} session(s)")
+    session.commit()
+    return ended
 
 
 def scope_for_user(session: Session, user: User) -> Scope:
@@ -216,8 +274,11 @@ def create_account(session: Session, actor: str, username: str, password: str, r
 
 
 def change_account(session: Session, actor: str, user_id: int, *, active: bool | None = None,
-                   unlock: bool = False, new_password: str | None = None, employee_no: str | None = None) -> None:
-    """Deactivate / reactivate, unlock, reset a password or link the staff record (`staff_link`); audited."""
+                   unlock: bool = False, new_password: str | None = None, employee_no: str | None = None,
+                   role: str | None = None) -> None:
+    """Deactivate / reactivate, unlock, reset a password, link the staff record (`staff_link`) or change
+    the role; audited. A deactivation, a new password or a new role ends every session of the account
+    in the same transaction."""
     user = session.get(User, int(user_id))
     if user is None:
         raise AccountError(f"用户不存在 / no user {user_id}")
@@ -239,8 +300,20 @@ def change_account(session: Session, actor: str, user_id: int, *, active: bool |
     if employee_no is not None:
         user.staff_id, user.branch_id = staff_link(session, user.role, user.branch_id, employee_no, user.id)
         changes.append(f"staff={user.staff_id}")
+    if role is not None and role != user.role:
+        if role not in {r.value for r in UserRole}:
+            raise AccountError(f"未知角色 / unknown role {role!r}")
+        if role in (UserRole.PRESIDENT, UserRole.STAFF) and user.branch_id is None:
+            raise AccountError("行长和员工账号需要指定网点 / presidents and staff need a branch")
+        linked = session.get(Staff, user.staff_id) if user.staff_id is not None else None
+        staff_link(session, role, user.branch_id, linked.employee_no if linked else None, user.id)
+        changes.append(f"role {user.role} -> {role}")
+        user.role = role
     if not changes:
         return
+    if any(c == "deactivated" or c.startswith(("password", "role")) for c in changes):
+        ended = revoke_user_sessions(session, user.id, ", ".join(changes))
+        changes.append(f"{ended} session(s) ended")
     session.add(user)
     audit(session, actor, "user_change", detail=f"{user.username}: {', '.join(changes)}")
     session.commit()

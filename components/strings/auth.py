@@ -4,7 +4,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "auth.username": ("用户名", "Username"),
     "auth.password": ("密码", "Password"),
     "auth.submit": ("登录", "Sign in"),
-    "auth.failed": ("用户名或密码不正确。", "Wrong username or password."),
+    "auth.failed": ("用户名或密码不正确。连续输错5次，账号将锁定15分钟。",
+                    "Wrong username or password. After 5 failed attempts an account is locked for 15 minutes."),
     "auth.locked": ("登录失败次数过多，账号已锁定15分钟。", "Too many failed attempts: the account is locked for 15 minutes."),
     "auth.inactive": ("该账号已停用。", "This account is disabled."),
     "auth.expired": ("登录已过期，请重新登录。", "Your session expired; please sign in again."),
@@ -59,4 +60,7 @@ STRINGS.update({
     "users.reset_password": ("重置密码", "Reset password"),
     "users.done": ("已保存。", "Saved."),
     "users.admin_only": ("仅总行管理员可管理用户。", "Only head-office admins manage users."),
+    "users.col.sessions": ("在线会话", "Live sessions"),
+    "users.revoke_sessions": ("强制下线（结束全部会话）", "Sign out everywhere (end all sessions)"),
+    "users.sessions_revoked": ("已结束 {count} 个会话。", "Ended {count} session(s)."),
 })

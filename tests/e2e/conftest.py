@@ -43,13 +43,14 @@ def e2e_database_url(tmp_path_factory) -> str:
 
 
 class StreamlitServer:
-    """`streamlit run app.py` on a fixed free port; started again (same port) if it has gone away, so one
-    lost process (the machine is shared) fails one test at most, not the rest of the session."""
+    """`streamlit run serve.py` (app.py plus the session-cookie routes) on a fixed free port; started again
+    (same port) if it has gone away, so one lost process (the machine is shared) fails one test at most,
+    not the rest of the session. `env` adds settings (e.g. a short COCKPIT_IDLE_MINUTES)."""
 
-    def __init__(self, database_url: str) -> None:
+    def __init__(self, database_url: str, env: dict[str, str] | None = None) -> None:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        self.env = {**os.environ, "DATABASE_URL": database_url}
+        self.env = {**os.environ, "DATABASE_URL": database_url, **(env or {})}
         self.log_path = ARTIFACTS.parent / f"streamlit-{self.port}.log"   # a file: a pipe nobody reads fills up
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.log = self.log_path.open("a")
@@ -69,7 +70,7 @@ class StreamlitServer:
         self.log.write(f"--- starting streamlit on port {self.port}\n")
         self.log.flush()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(self.port),
+            [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(self.port),
              "--server.headless", "true", "--browser.gatherUsageStats", "false"],
             cwd=PROJECT_ROOT, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
         )

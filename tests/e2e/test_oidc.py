@@ -32,7 +32,7 @@ def oidc_app_url(e2e_database_url, chromium_path, tmp_path_factory):
             encoding="utf-8",
         )
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
+            [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port),
              "--server.headless", "true", "--secrets.files", str(secrets)],
             cwd=PROJECT_ROOT, env={**os.environ, "DATABASE_URL": e2e_database_url},
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

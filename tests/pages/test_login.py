@@ -1,0 +1,95 @@
+"""The login form and the demo buttons: one answer for every wrong password, demo clicks under the
+login rules, and an admin ending a user's sessions from the users page."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+
+from models.accounts import AuditLog, User
+from models.db import make_engine
+from sample_data.accounts import DEMO_PASSWORD
+from tests.pages.conftest import PROJECT_ROOT, page, sign_in, signed_out_now
+
+
+@pytest.fixture
+def own_demo_env(monkeypatch, demo_sqlite_url, tmp_path):
+    """A private copy of the demo database: these tests lock and disable accounts."""
+    copy = tmp_path / "demo.db"
+    with sqlite3.connect(demo_sqlite_url.removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    url = f"sqlite:///{copy}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.chdir(PROJECT_ROOT)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def _set(engine, username: str, **fields) -> None:
+    with Session(engine) as session:
+        user = session.execute(select(User).where(User.username == username)).scalar_one()
+        for name, value in fields.items():
+            setattr(user, name, value)
+        session.add(user)
+        session.commit()
+
+
+def _logins(engine) -> list[tuple[str, str, str]]:
+    with Session(engine) as session:
+        rows = session.execute(select(AuditLog.username, AuditLog.outcome, AuditLog.detail)
+                               .where(AuditLog.action == "login").order_by(AuditLog.id)).all()
+    return [tuple(r) for r in rows]
+
+
+def test_every_wrong_password_reads_the_same_and_only_a_right_one_learns_deactivated(own_demo_env):
+    _set(own_demo_env, "demo_staff", locked_until=datetime.now(UTC) + timedelta(minutes=10))
+    _set(own_demo_env, "demo_viewer", is_active=False)
+    answers = []
+    for username in ("nobody", "demo_city", "demo_staff", "demo_viewer"):
+        app = page("app.py", username=None).run()
+        sign_in(app, username, "wrong-password")
+        answers.append([e.value for e in app.error])
+        assert signed_out_now(app)
+    assert answers[0] and all(a == answers[0] for a in answers)
+    app = page("app.py", username=None).run()
+    sign_in(app, "demo_viewer", DEMO_PASSWORD)
+    assert [e.value for e in app.error] != answers[0] and "停用" in app.error[0].value
+
+
+def _demo_button(app, label: str):
+    return next((b for b in app.button if str(b.key).startswith("demo_login_") and label in b.label), None)
+
+
+def test_demo_buttons_follow_the_login_rules(own_demo_env):
+    _set(own_demo_env, "demo_viewer", is_active=False)
+    _set(own_demo_env, "demo_staff", locked_until=datetime.now(UTC) + timedelta(minutes=10))
+    app = page("app.py", username=None).run()
+    assert _demo_button(app, "会议投屏") is None            # a deactivated demo account gets no button
+    _demo_button(app, "客户经理").click().run()
+    assert signed_out_now(app) and "锁定" in app.error[0].value
+    assert _logins(own_demo_env)[-1] == ("demo_staff", "locked", "demo account")
+    _demo_button(app, "总行管理员").click().run()
+    assert not signed_out_now(app) and not app.exception
+    assert _logins(own_demo_env)[-1] == ("demo_admin", "ok", "demo account")
+
+
+def _user_id(engine, username: str) -> int:
+    with Session(engine) as session:
+        return session.execute(select(User.id).where(User.username == username)).scalar_one()
+
+
+def test_an_admin_ends_a_users_sessions_on_the_users_page(own_demo_env):
+    viewer = page("app.py", username="demo_viewer").run()
+    assert not signed_out_now(viewer)
+    admin = page("app_pages/users.py").run()
+    admin.selectbox(key="users_pick").set_value(_user_id(own_demo_env, "demo_viewer")).run()
+    assert any(c.value.endswith(": 1") for c in admin.caption)
+    admin.button(key="users_revoke_sessions").click().run()
+    assert any("1" in s.value for s in admin.success)
+    viewer.run()
+    assert signed_out_now(viewer)

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 import plotly.graph_objects as go
 
+from components.figures.text import plain_label
 from components.figures.theme import AREA_COLOURS, NEGATIVE, NEUTRAL, POSITIVE, apply_layout
 
 KIND_COLOURS = {
@@ -52,7 +53,7 @@ def network_ranking_figure(ranked: pd.DataFrame, label_column: str, title: str, 
     """Horizontal bars: deposits per member of the best-ranked networks (best at the top)."""
     frame = ranked.dropna(subset=["rank"]).sort_values("rank").head(top).iloc[::-1]
     fig = go.Figure(go.Bar(
-        x=frame["deposits_per_member"] / 10_000, y=frame[label_column].astype(str), orientation="h",
+        x=frame["deposits_per_member"] / 10_000, y=frame[label_column].map(plain_label), orientation="h",
         marker_color=AREA_COLOURS["groups"], customdata=frame[["members", "converted"]].to_numpy(),
         hovertemplate="%{y}<br>" + x_title + ": %{x:,.1f}<br>👥 %{customdata[0]} · ✔ %{customdata[1]}<extra></extra>",
     ))
@@ -67,7 +68,7 @@ def promise_figure(promise: pd.DataFrame, label_column: str, title: str, target:
     frame = promise.sort_values("customer_questions", ascending=False).head(top)
     frame = frame.sort_values("within_10min_share", ascending=False)
     colours = [POSITIVE if share >= target else NEGATIVE for share in frame["within_10min_share"]]
-    fig = go.Figure(go.Bar(x=frame["within_10min_share"], y=frame[label_column].astype(str), orientation="h",
+    fig = go.Figure(go.Bar(x=frame["within_10min_share"], y=frame[label_column].map(plain_label), orientation="h",
                            marker_color=colours, hovertemplate="%{y}: %{x:.0%}<extra></extra>"))
     fig.add_vline(x=target, line_dash="dash", line_color=NEUTRAL)
     fig.update_xaxes(tickformat=".0%", range=[0, 1], title_text=x_title)

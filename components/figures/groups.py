@@ -23,6 +23,12 @@ def _layout(fig: go.Figure, title: str, y_title: str = "", height: int = 440) ->
     return fig
 
 
+def _kind_name(kind: object, kind_label: Callable[[str], str]) -> str:
+    """The kind's translated name as chart text: escaped, because a kind this code does not know comes
+    back from the translator as the kind from the data."""
+    return plain_label(kind_label(str(kind)))
+
+
 def activity_by_kind_figure(activity: pd.DataFrame, kind_label: Callable[[str], str], title: str,
                             y_title: str, measure: str = "customer_messages", smooth_days: int = 7) -> go.Figure:
     """One line per group kind: `measure` per day, smoothed over `smooth_days` (a trailing mean)."""
@@ -30,7 +36,7 @@ def activity_by_kind_figure(activity: pd.DataFrame, kind_label: Callable[[str], 
     for kind, part in activity.groupby("kind", sort=True):
         part = part.sort_values("day")
         values = part[measure].rolling(smooth_days, min_periods=1).mean()
-        fig.add_trace(go.Scatter(x=part["day"], y=values, mode="lines", name=kind_label(str(kind)),
+        fig.add_trace(go.Scatter(x=part["day"], y=values, mode="lines", name=_kind_name(kind, kind_label),
                                  line={"color": KIND_COLOURS.get(str(kind)), "width": 2}))
     return _layout(fig, title, y_title)
 
@@ -44,7 +50,7 @@ def active_share_by_kind_figure(activity: pd.DataFrame, kind_label: Callable[[st
         active = part["active_members"].rolling(smooth_days, min_periods=1).sum()
         members = part["members"].rolling(smooth_days, min_periods=1).sum()
         fig.add_trace(go.Scatter(x=part["day"], y=active / members.where(members > 0), mode="lines",
-                                 name=kind_label(str(kind)), line={"color": KIND_COLOURS.get(str(kind)), "width": 2}))
+                                 name=_kind_name(kind, kind_label), line={"color": KIND_COLOURS.get(str(kind)), "width": 2}))
     fig.update_yaxes(tickformat=".0%")
     return _layout(fig, title, y_title)
 

@@ -106,6 +106,12 @@ def test_group_figures_show_group_and_staff_names_as_text():
     promise = pd.DataFrame({"staff_name": HOSTILE, "within_10min_share": [0.95, 0.4, 0.1, 0.5],
                             "customer_questions": [50, 30, 2, 10]})
     assert_names_are_text(FG.promise_figure(promise, "staff_name", "t"), HOSTILE)
+    # a group kind the translator does not know comes back as its key, with the kind from the data in it
+    activity = pd.DataFrame({"day": pd.date_range("2026-11-01", periods=4), "kind": HOSTILE, "members": 10,
+                             "active_members": 5, "customer_messages": 3})
+    for figure in (FG.activity_by_kind_figure(activity, lambda kind: f"groups.kind.{kind}", "t", "y"),
+                   FG.active_share_by_kind_figure(activity, lambda kind: f"groups.kind.{kind}", "t")):
+        assert_names_are_text(figure, [f"groups.kind.{kind}" for kind in HOSTILE])
 
 
 def test_referral_figures_show_staff_branch_stage_and_channel_names_as_text():

@@ -3,10 +3,12 @@
 Plotly.js renders a subset of HTML in every chart text (category tick labels, trace and legend names,
 `text`, hover text and templates, annotations, titles): `<a href>` (http, https, mailto) becomes a
 clickable link, `<b> <i> <em> <s> <u> <sup> <sub> <span style>` change the look, `<br>` breaks the line.
-Other tags (`<img>`, `<script>`) are shown as typed. It then decodes `&amp; &lt; &gt;` (and a few more
-named and every numeric entity) into text that is never parsed as a tag again. So a branch, staff,
-customer, group, village or event name passes through `plain_label` before it becomes chart text, and
-the reader sees it exactly as it was typed. Numbers and our own translated labels are not data.
+Other tags (`<img>`, `<script>`) are shown as typed. It then decodes `&amp; &lt; &gt;`, `&nbsp; &deg;
+&times; &plusmn; &mu;` and every numeric entity into text that is never parsed as a tag again; other
+named entities, `&quot;` among them, stay as typed (so quotes are not escaped here: `&quot;` would show).
+So a branch, staff, customer, group, village or event name passes through `plain_label` before it becomes
+chart text, and the reader sees it exactly as it was typed. Numbers and our own translated labels are not
+data. Checked in Chromium with Streamlit's plotly.js and the one the meeting brief inlines.
 """
 
 from __future__ import annotations

@@ -45,6 +45,7 @@ def test_plain_label_escapes_only_what_plotly_reads_as_markup():
     assert plain_label(LINK) == '&lt;a href="http://evil.example"&gt;x&lt;/a&gt;'
     assert plain_label(AMPERSAND) == "A&amp;amp;B"
     assert plain_label("月河社区支行") == "月河社区支行"
+    assert plain_label("\"老王\"的店 O'Brien") == "\"老王\"的店 O'Brien"  # Plotly.js shows &quot; as typed
     assert plain_label(None) == ""
     assert plain_label(12) == "12"
     assert len({plain_label(n) for n in ["&lt;", "<", "&amp;lt;"]}) == 3  # distinct names stay distinct

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from components.figures.text import plain_label
 from components.figures.theme import AREA_COLOURS, NEGATIVE, NEUTRAL, POSITIVE, apply_layout
 
 STATUS_COLOURS = {"on_time": POSITIVE, "late": "#bf8700", "missed": NEGATIVE, "due": "#1f6feb",
@@ -48,7 +49,7 @@ def attainment_bars(table: pd.DataFrame, name_column: str, labels: dict[str, str
     behind = (shown["attainment"] < lagging_ratio * overall) if overall else pd.Series(False, index=shown.index)
     colours = [NEGATIVE if flag else POSITIVE for flag in behind]
     figure = go.Figure(go.Bar(
-        x=shown["attainment"], y=names, orientation="h", marker_color=colours,
+        x=shown["attainment"], y=names.map(plain_label), orientation="h", marker_color=colours,
         text=shown["attainment"], texttemplate="%{text:.0%}",
         customdata=shown[["deposited", "deposit_target", "gap"]].to_numpy(),
         hovertemplate=labels["hover"] + "<extra></extra>",

@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from components.figures.text import plain_label
 from components.figures.theme import AREA_COLOURS, NEGATIVE, POSITIVE, apply_layout
 
 EVENT_BAND = "rgba(31, 111, 235, 0.13)"
@@ -39,7 +40,7 @@ def follower_curve(
                          line_width=0, layer="below")
         uplift = "" if pd.isna(event.uplift) else " " + labels["uplift"].format(value=event.uplift)
         figure.add_annotation(x=band_start, y=1.0 - 0.07 * (position % 3), yref="paper", xanchor="left",
-                              text=f"{event.name}{uplift}", showarrow=False,
+                              text=f"{plain_label(event.name)}{uplift}", showarrow=False,
                               font={"color": AREA_COLOURS["followers"], "size": 12},
                               bgcolor="rgba(255,255,255,0.75)")
     figure.update_layout(barmode="relative", bargap=0.05)
@@ -52,7 +53,7 @@ def ranking_bars(ranking: pd.DataFrame, value_column: str, axis_title: str, titl
     """Horizontal bars, best at the top; losses in red."""
     ordered = ranking.sort_values(value_column)
     colours = [POSITIVE if v >= 0 else NEGATIVE for v in ordered[value_column]]
-    figure = go.Figure(go.Bar(x=ordered[value_column], y=ordered["branch_name"], orientation="h",
+    figure = go.Figure(go.Bar(x=ordered[value_column], y=ordered["branch_name"].map(plain_label), orientation="h",
                               marker_color=colours, text=ordered[value_column], texttemplate="%{text:,}"))
     figure.update_xaxes(title_text=axis_title)
     figure.update_layout(hovermode="closest")

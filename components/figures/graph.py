@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from components.figures.text import plain_label
 from components.figures.theme import AREA_COLOURS, NEUTRAL, apply_layout
 
 CIRCLE_PALETTE = ["#8250df", "#1f6feb", "#2da44e", "#bf8700", "#cf222e", "#0598bc", "#e16f24", "#bf3989",
@@ -38,12 +39,12 @@ def _symbols(nodes: pd.DataFrame) -> list[str]:
 
 
 def _role_text(roles: str, labels: dict[str, str]) -> str:
-    return "、".join(labels.get(f"role.{r}", r) for r in str(roles).split(",") if r)
+    return "、".join(labels.get(f"role.{r}", plain_label(r)) for r in str(roles).split(",") if r)
 
 
 def _label(name: str, roles: str, labels: dict[str, str]) -> str:
     """A key person's label on the drawing: name and up to two roles."""
-    return f"<b>{name}</b>·" + "/".join(_role_text(roles, labels).split("、")[:2])
+    return f"<b>{plain_label(name)}</b>·" + "/".join(_role_text(roles, labels).split("、")[:2])
 
 
 def _hover(nodes: pd.DataFrame, labels: dict[str, str]) -> list[str]:
@@ -51,7 +52,7 @@ def _hover(nodes: pd.DataFrame, labels: dict[str, str]) -> list[str]:
     for row in nodes.itertuples(index=False):
         status = labels["prospect"] if row.is_prospect else labels["customer"]
         roles = _role_text(row.roles, labels)
-        text = f"<b>{row.name}</b> · {status}"
+        text = f"<b>{plain_label(row.name)}</b> · {status}"
         if roles:
             text += f"<br>{labels['key_person']}: {roles}"
         text += (f"<br>{labels['influence']}: {row.influence:.2f}<br>{labels['ties']}: {row.ties}"
@@ -89,7 +90,7 @@ def network_figure(nodes: pd.DataFrame, edges: pd.DataFrame, labels: dict[str, s
     nodes = nodes.sort_values(["_order", "customer_id"], kind="stable")
     if color_by == "kind":
         for kind, group in edges.groupby("kind", sort=True):
-            figure.add_trace(_edge_trace(group, KIND_COLOURS.get(kind, NEUTRAL), labels.get(f"kind.{kind}", kind),
+            figure.add_trace(_edge_trace(group, KIND_COLOURS.get(kind, NEUTRAL), labels.get(f"kind.{kind}", plain_label(kind)),
                                          1.4, True))
         for is_prospect, group in nodes.groupby("is_prospect", sort=True):
             colour = PROSPECT_COLOUR if is_prospect else CUSTOMER_COLOUR
@@ -127,7 +128,7 @@ def influence_bars(people: pd.DataFrame, label_column: str, value_column: str, a
                    title: str | None = None) -> go.Figure:
     """Horizontal bars of the most influential people, the most influential at the top."""
     ordered = people.sort_values(value_column)
-    figure = go.Figure(go.Bar(x=ordered[value_column], y=ordered[label_column], orientation="h",
+    figure = go.Figure(go.Bar(x=ordered[value_column], y=ordered[label_column].map(plain_label), orientation="h",
                               marker_color=CUSTOMER_COLOUR, text=ordered[value_column], texttemplate="%{text:.1f}"))
     figure.update_xaxes(title_text=axis_title)
     figure.update_layout(hovermode="closest")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pandas as pd
 import plotly.graph_objects as go
 
+from components.figures.text import plain_label
 from components.figures.theme import AREA_COLOURS, NEGATIVE, NEUTRAL, POSITIVE, apply_layout
 
 KIND_COLOURS = {
@@ -22,6 +23,12 @@ def _layout(fig: go.Figure, title: str, y_title: str = "", height: int = 440) ->
     return fig
 
 
+def _kind_name(kind: object, kind_label: Callable[[str], str]) -> str:
+    """The kind's translated name as chart text: escaped, because a kind this code does not know comes
+    back from the translator as the kind from the data."""
+    return plain_label(kind_label(str(kind)))
+
+
 def activity_by_kind_figure(activity: pd.DataFrame, kind_label: Callable[[str], str], title: str,
                             y_title: str, measure: str = "customer_messages", smooth_days: int = 7) -> go.Figure:
     """One line per group kind: `measure` per day, smoothed over `smooth_days` (a trailing mean)."""
@@ -29,7 +36,7 @@ def activity_by_kind_figure(activity: pd.DataFrame, kind_label: Callable[[str], 
     for kind, part in activity.groupby("kind", sort=True):
         part = part.sort_values("day")
         values = part[measure].rolling(smooth_days, min_periods=1).mean()
-        fig.add_trace(go.Scatter(x=part["day"], y=values, mode="lines", name=kind_label(str(kind)),
+        fig.add_trace(go.Scatter(x=part["day"], y=values, mode="lines", name=_kind_name(kind, kind_label),
                                  line={"color": KIND_COLOURS.get(str(kind)), "width": 2}))
     return _layout(fig, title, y_title)
 
@@ -43,7 +50,7 @@ def active_share_by_kind_figure(activity: pd.DataFrame, kind_label: Callable[[st
         active = part["active_members"].rolling(smooth_days, min_periods=1).sum()
         members = part["members"].rolling(smooth_days, min_periods=1).sum()
         fig.add_trace(go.Scatter(x=part["day"], y=active / members.where(members > 0), mode="lines",
-                                 name=kind_label(str(kind)), line={"color": KIND_COLOURS.get(str(kind)), "width": 2}))
+                                 name=_kind_name(kind, kind_label), line={"color": KIND_COLOURS.get(str(kind)), "width": 2}))
     fig.update_yaxes(tickformat=".0%")
     return _layout(fig, title, y_title)
 
@@ -52,7 +59,7 @@ def network_ranking_figure(ranked: pd.DataFrame, label_column: str, title: str, 
     """Horizontal bars: deposits per member of the best-ranked networks (best at the top)."""
     frame = ranked.dropna(subset=["rank"]).sort_values("rank").head(top).iloc[::-1]
     fig = go.Figure(go.Bar(
-        x=frame["deposits_per_member"] / 10_000, y=frame[label_column].astype(str), orientation="h",
+        x=frame["deposits_per_member"] / 10_000, y=frame[label_column].map(plain_label), orientation="h",
         marker_color=AREA_COLOURS["groups"], customdata=frame[["members", "converted"]].to_numpy(),
         hovertemplate="%{y}<br>" + x_title + ": %{x:,.1f}<br>👥 %{customdata[0]} · ✔ %{customdata[1]}<extra></extra>",
     ))
@@ -67,7 +74,7 @@ def promise_figure(promise: pd.DataFrame, label_column: str, title: str, target:
     frame = promise.sort_values("customer_questions", ascending=False).head(top)
     frame = frame.sort_values("within_10min_share", ascending=False)
     colours = [POSITIVE if share >= target else NEGATIVE for share in frame["within_10min_share"]]
-    fig = go.Figure(go.Bar(x=frame["within_10min_share"], y=frame[label_column].astype(str), orientation="h",
+    fig = go.Figure(go.Bar(x=frame["within_10min_share"], y=frame[label_column].map(plain_label), orientation="h",
                            marker_color=colours, hovertemplate="%{y}: %{x:.0%}<extra></extra>"))
     fig.add_vline(x=target, line_dash="dash", line_color=NEUTRAL)
     fig.update_xaxes(tickformat=".0%", range=[0, 1], title_text=x_title)

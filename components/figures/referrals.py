@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from components.figures.text import plain_label
 from components.figures.theme import AREA_COLOURS, NEGATIVE, NEUTRAL, POSITIVE, apply_layout
 
 OWN_COLOUR = "#0b3d91"
@@ -23,7 +24,7 @@ def leaderboard_bars(
     own_outside = board[mask & ~board.index.isin(top.index)]
     shown = pd.concat([top, own_outside])
     own = mask.reindex(shown.index, fill_value=False)
-    labels = [f"{int(r)}. {n}" for r, n in zip(shown["rank"], shown[name_column], strict=True)]
+    labels = [f"{int(r)}. {plain_label(n)}" for r, n in zip(shown["rank"], shown[name_column], strict=True)]
     figure = go.Figure(go.Bar(
         x=shown[value_column][::-1], y=labels[::-1], orientation="h",
         marker_color=[OWN_COLOUR if o else OTHER_COLOUR for o in own[::-1]],
@@ -37,7 +38,7 @@ def leaderboard_bars(
 def funnel_chart(funnel: pd.DataFrame, stage_labels: dict[str, str], title: str | None = None) -> go.Figure:
     """Click → register → participate → convert, each with its share of the clicks."""
     figure = go.Figure(go.Funnel(
-        y=[stage_labels.get(s, s) for s in funnel["stage"]], x=funnel["people"],
+        y=[stage_labels.get(s, plain_label(s)) for s in funnel["stage"]], x=funnel["people"],
         textinfo="value+percent initial+percent previous", marker={"color": OTHER_COLOUR},
     ))
     figure.update_layout(hovermode="closest")
@@ -47,7 +48,7 @@ def funnel_chart(funnel: pd.DataFrame, stage_labels: dict[str, str], title: str 
 def channel_chart(channels: pd.DataFrame, channel_labels: dict[str, str], labels: dict[str, str],
                   title: str | None = None) -> go.Figure:
     """Shares and clicks per channel as bars, click-to-conversion rate as dots on the right axis."""
-    names = [channel_labels.get(c, c) for c in channels["channel"]]
+    names = [channel_labels.get(c, plain_label(c)) for c in channels["channel"]]
     figure = make_subplots(specs=[[{"secondary_y": True}]])
     figure.add_bar(x=names, y=channels["shares"], name=labels["shares"], marker_color=NEUTRAL)
     figure.add_bar(x=names, y=channels["clicks"], name=labels["clicks"], marker_color=OTHER_COLOUR)
@@ -64,7 +65,7 @@ def internal_referral_bars(table: pd.DataFrame, labels: dict[str, str], top_n: i
                            title: str | None = None) -> go.Figure:
     """Per referrer (most referrals first): converted, accepted not yet converted, pending and lost, stacked."""
     top = table.head(top_n).iloc[::-1]
-    names = top["staff_name"] + "（" + top["branch_name"] + "）"
+    names = top["staff_name"].map(plain_label) + "（" + top["branch_name"].map(plain_label) + "）"
     figure = go.Figure()
     parts = [("converted", top["converted"], POSITIVE), ("accepted", top["accepted"] - top["converted"], OTHER_COLOUR),
              ("pending", top["pending"], NEUTRAL), ("lost", top["lost"], NEGATIVE)]

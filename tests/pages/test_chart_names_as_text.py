@@ -1,0 +1,94 @@
+"""Names from the data never become chart markup: every page's charts carry hostile names escaped.
+
+Every customer, staff member, branch, region, group, village, event and campaign of a demo database gets
+an HTML prefix (a link, bold, an image); Plotly.js would render the first two as markup. Every chart on
+every page (and on the projector) must hold no such tag, and the pages that chart names must show at
+least one of them escaped (else the check would prove nothing)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from components.figures.text import plain_label
+from sample_data.accounts import DEMO_PASSWORD
+from sample_data.org import STORY_BRANCH_CODE
+from tests.conftest import seeded_demo_sqlite
+from tests.pages.conftest import PROJECT_ROOT, TIMEOUT, sign_in
+
+HOSTILE = ['<a href="http://evil.example">点我</a>', "<b>粗</b>", "<img src=x onerror=alert(1)>"]
+RENAMED_TABLES = ["customer", "staff", "branch", "region", "socialgroup", "village", "marketingevent", "campaign",
+                  "migrantcampaign", "townshipevent", "officialaccount"]
+PAGES = ["overview", "followers", "groups", "campaign", "referrals", "graph"]
+# the pages whose charts name someone: groups, villages, staff, customers on the story branch; branches
+# on the overview over the whole bank (its best and worst, the same figures the projector and the brief show)
+NAMING_PAGES = ["followers", "groups", "campaign", "referrals", "graph", "overview_whole_bank"]
+
+
+@pytest.fixture(scope="module")
+def hostile_db(tmp_path_factory) -> tuple[str, int]:
+    """A demo database whose every name starts with one of the hostile texts (chosen by row id)."""
+    path = tmp_path_factory.mktemp("hostile_charts") / "demo.db"
+    url = seeded_demo_sqlite(path)
+    with sqlite3.connect(path) as conn:
+        story = conn.execute("SELECT id FROM branch WHERE code = ?", (STORY_BRANCH_CODE,)).fetchone()[0]
+        cases = " ".join(f"WHEN {i} THEN ?" for i in range(len(HOSTILE)))
+        for table in RENAMED_TABLES:
+            conn.execute(f"UPDATE {table} SET name = (CASE id % {len(HOSTILE)} {cases} END) || name", HOSTILE)
+    return url, int(story)
+
+
+def chart_texts(app: AppTest) -> list[str]:
+    """Every chart's figure as Plotly.js receives it (decoded: the JSON writes < and > as \\u003c, \\u003e)."""
+    return [json.dumps(json.loads(chart.proto.spec), ensure_ascii=False) for chart in app.get("plotly_chart")]
+
+
+def signed_in(url: str, branch: int | None, monkeypatch, username: str = "demo_president") -> AppTest:
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.chdir(PROJECT_ROOT)
+    app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=TIMEOUT)
+    if branch is not None:
+        app.query_params["branch"] = str(branch)
+    app.query_params["view"] = "ego"
+    app.run()
+    sign_in(app, username, DEMO_PASSWORD)
+    assert not app.exception, app.exception
+    return app
+
+
+def in_json(text: str) -> str:
+    """`text` as it appears inside a JSON string (quotes backslashed)."""
+    return json.dumps(text, ensure_ascii=False)[1:-1]
+
+
+def open_pages(url: str, branch: int, monkeypatch) -> dict[str, list[str]]:
+    """Sign the president in, open every page on `branch` (the graph in its person view) and the overview
+    in meeting mode, then the admin's overview of the whole bank; return each page's chart texts."""
+    app = signed_in(url, branch, monkeypatch)
+    charts = {}
+    for name in PAGES:
+        app.switch_page(str(PROJECT_ROOT / "app_pages" / f"{name}.py")).run()
+        assert not app.exception, (name, app.exception)
+        charts[name] = chart_texts(app)
+    app.query_params["meeting"] = "1"
+    app.switch_page(str(PROJECT_ROOT / "app_pages" / "overview.py")).run()
+    assert not app.exception, app.exception
+    charts["meeting"] = chart_texts(app)
+    app = signed_in(url, None, monkeypatch, username="demo_admin")
+    app.switch_page(str(PROJECT_ROOT / "app_pages" / "overview.py")).run()
+    assert not app.exception, app.exception
+    charts["overview_whole_bank"] = chart_texts(app)
+    return charts
+
+
+def test_no_chart_renders_a_name_as_markup(hostile_db, monkeypatch):
+    url, story = hostile_db
+    charts = open_pages(url, story, monkeypatch)
+    raw = {page: [h for h in HOSTILE if any(in_json(h) in text for text in texts)] for page, texts in charts.items()}
+    assert not any(raw.values()), f"names reach a chart as markup: { {p: h for p, h in raw.items() if h} }"
+    escaped = [in_json(plain_label(h)) for h in HOSTILE]
+    silent = [page for page in NAMING_PAGES if not any(e in text for text in charts[page] for e in escaped)]
+    assert not silent, f"no escaped name in the charts of {silent} (the check would be empty there)"

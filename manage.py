@@ -220,7 +220,7 @@ def cmd_rollups(args: argparse.Namespace) -> int:
     """Rebuild the daily rollups from the raw events (all, or some branches / days)."""
     import time
 
-    from models.rollups import refresh_rollups
+    from models.refresh import refresh_rollups
 
     engine = make_engine()
     check_connection(engine)

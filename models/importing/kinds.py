@@ -11,8 +11,8 @@ from models.campaign import CampaignDeposit, MigrantCampaign, NameListEntry, Sms
 from models.customers import Customer, CustomerKind, KeyPerson, KeyRole, Occupation, Village
 from models.followers import FollowerDaily, MarketingEvent, OfficialAccount
 from models.importing.spec import Column, ImportKind, Resolved, RowCheck, attach, lookup, lookup_pairs
-from models.metrics.org import read_frame
 from models.org import Branch, BranchKind, BranchLevel, Region, Staff, StaffRole
+from models.store.frames import read_frame
 
 KINDS: dict[str, ImportKind] = {}
 

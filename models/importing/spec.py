@@ -12,7 +12,7 @@ import pandera.pandas as pa
 from sqlalchemy import Table, select, tuple_
 from sqlmodel import Session
 
-from models.metrics.org import read_frame
+from models.store.frames import read_frame
 
 LOOKUP_CHUNK = 5_000
 

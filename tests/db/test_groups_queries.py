@@ -13,7 +13,7 @@ from models.customers import Customer
 from models.groups import GroupDaily, GroupMembership, PointsLedger, SocialGroup
 from models.metrics import groups as G
 from models.org import Branch, Staff
-from models.rollups import refresh_rollups
+from models.refresh import refresh_rollups
 from models.scope import Scope
 from tests.conftest import DEMO_END
 

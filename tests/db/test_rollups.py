@@ -20,19 +20,15 @@ from models.metrics import campaign as C
 from models.metrics import followers as F
 from models.metrics import groups as G
 from models.metrics import referrals as R
-from models.metrics.org import read_frame
 from models.org import Branch
 from models.referrals import ReferralEvent
-from models.rollups import (
-    ROLLUP_TABLES,
-    FollowerBranchDaily,
-    ReferralDaily,
-    ReferralFraudFlag,
-    ReferralRewardBasis,
-    refresh_follower_rollups,
-    refresh_rollups,
-)
+from models.refresh import refresh_rollups
+from models.refresh.followers import refresh_follower_rollups
+from models.rollup_tables import ROLLUP_TABLES
+from models.rollup_tables.followers import FollowerBranchDaily
+from models.rollup_tables.referrals import ReferralDaily, ReferralFraudFlag, ReferralRewardBasis
 from models.scope import Scope
+from models.store.frames import read_frame
 from tests.conftest import DEMO_END
 
 RAW_EVENT_TABLES = ("referralevent", "groupdaily", "campaigndeposit", "namelistentry", "smsmessage", "visit",

@@ -106,7 +106,7 @@ def cmd_info(_args: argparse.Namespace) -> int:
 
 
 def cmd_graph_metrics(_args: argparse.Namespace) -> int:
-    from models.metrics.graph import compute_node_metrics
+    from models.refresh.graph import compute_node_metrics
 
     engine = make_engine()
     check_connection(engine)

@@ -12,9 +12,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 from models.db import create_all
-from models.metrics.graph import compute_node_metrics
 from models.org import Branch
 from models.refresh import refresh_rollups
+from models.refresh.graph import compute_node_metrics
 from models.store.bulk import bulk_insert, bulk_load, reset_sequences
 from models.system import DataVersion
 from sample_data.accounts import generate_demo_accounts

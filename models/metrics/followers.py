@@ -28,6 +28,7 @@ from models.measures.followers import (
     uplift_from_totals,
     with_moving_average,
 )
+from models.metrics.org import branches_in_scope
 from models.org import Branch
 from models.rollup_tables.followers import FollowerBranchDaily, FollowerDayTotal
 from models.scope import Scope
@@ -40,16 +41,19 @@ __all__ = [
     "RANKING_COLUMNS",
     "UPLIFT_COLUMNS",
     "branch_period_totals",
+    "branch_ranking",
     "current_drop_alerts",
     "daily_followers",
     "daily_followers_by_branch",
     "detect_drops",
     "drop_days",
     "drop_episodes",
+    "drop_episodes_in_period",
     "drops_in_period",
     "drops_running_on_day",
     "event_uplift",
     "event_uplift_from_rollup",
+    "event_uplift_in_period",
     "events_to_mark",
     "follower_date_range",
     "follower_kpis",
@@ -317,3 +321,34 @@ def current_drop_alerts(session: Session, scope: Scope) -> pd.DataFrame:
     names = read_frame(session, select(Branch.id.label("branch_id"), Branch.name.label("branch_name"))
                        .where(scope.clause(Branch.id)))
     return ongoing.merge(names, on="branch_id", how="left").sort_values("start_day").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- what pages ask for (the data layer picks the path)
+
+
+def event_uplift_in_period(session: Session, scope: Scope, start: date, end: date) -> pd.DataFrame:
+    """Each marketing event's uplift in [start, end]: several branches read the stored per-branch rollup,
+    one branch measures its own days against their baseline, as its page always has."""
+    if reads_rollup(scope):
+        return event_uplift_from_rollup(session, scope, start, end)
+    by_branch = daily_followers_by_branch(session, scope, lookback_start(start), end)
+    return event_uplift(by_branch, marketing_events(session, scope, start, end))
+
+
+def drop_episodes_in_period(session: Session, scope: Scope, start: date, end: date) -> pd.DataFrame:
+    """Drop episodes that touch [start, end]: from the stored signal for several branches, detected over
+    one branch's own days (with the lookback its baseline needs) otherwise."""
+    if reads_rollup(scope):
+        return drop_episodes(session, scope, start, end)
+    by_branch = daily_followers_by_branch(session, scope, lookback_start(start), end)
+    return drops_in_period(detect_drops(by_branch), start, end)
+
+
+def branch_ranking(session: Session, scope: Scope, start: date, end: date) -> pd.DataFrame:
+    """The scope's branches ranked by net growth and growth rate in [start, end] (`RANKING_COLUMNS`):
+    running totals from the rollup for several branches, the daily frame for one."""
+    branches = branches_in_scope(session, scope)
+    if reads_rollup(scope):
+        return rank_period_totals(branch_period_totals(session, scope, start, end), branches)
+    by_branch = daily_followers_by_branch(session, scope, lookback_start(start), end)
+    return rank_branches(by_branch, branches, start, end)

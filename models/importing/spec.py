@@ -148,3 +148,14 @@ def attach(resolved: Resolved, source: pd.Series, found: pd.DataFrame, mapping: 
     if required:
         resolved.reject(~present, column, f"缺少{what[0]}", f"{what[1]} is missing")
     return matched
+
+
+KINDS: dict[str, ImportKind] = {}
+
+
+def register(kind: ImportKind) -> ImportKind:
+    """Add a kind to the registry (`models.importing.kinds` registers the built-in ones on import)."""
+    if kind.key in KINDS:
+        raise KeyError(f"import kind {kind.key!r} registered twice")
+    KINDS[kind.key] = kind
+    return kind

@@ -9,10 +9,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from models.campaign import (
-    OutreachOutcome,
-    new_years_eve,
-)
+from models.campaign import OutreachOutcome, new_years_eve
 from models.customers import KeyRole
 
 ROUND1_DAYS = 2

@@ -13,16 +13,8 @@ from sqlmodel import Session
 
 from models.customers import Customer
 from models.org import Staff, StaffRole
-from models.referrals import (
-    FUNNEL_STAGES,
-    InternalOutcome,
-    InviteCode,
-    ReferralStage,
-    ShareChannel,
-)
-from models.rollup_tables.referrals import (
-    ReferralStaffRunning,
-)
+from models.referrals import FUNNEL_STAGES, InternalOutcome, InviteCode, ReferralStage, ShareChannel
+from models.rollup_tables.referrals import ReferralStaffRunning
 from models.scope import Scope
 from models.store.frames import read_frame
 

@@ -43,12 +43,7 @@ from models.measures.graph import (
     weighted_degree,
 )
 from models.org import Branch, Staff
-from models.refresh.graph import (
-    METRICS_BATCH_BRANCHES,
-    branch_metrics,
-    compute_node_metrics,
-    refresh_network_ties,
-)
+from models.refresh.graph import METRICS_BATCH_BRANCHES, branch_metrics, compute_node_metrics, refresh_network_ties
 from models.scope import Scope, ScopeError
 from models.store.frames import read_frame
 

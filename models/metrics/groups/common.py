@@ -10,9 +10,7 @@ from sqlmodel import Session
 
 from models.groups import SocialGroup
 from models.org import Branch, Staff
-from models.rollup_tables.groups import (
-    GroupKindDaily,
-)
+from models.rollup_tables.groups import GroupKindDaily
 from models.scope import Scope
 from models.store.frames import read_frame
 

@@ -11,9 +11,7 @@ from models.groups import SocialGroup
 from models.measures.groups import conversation_drivers, expert_summary
 from models.metrics.groups.common import groups_in_scope
 from models.org import Branch
-from models.rollup_tables.groups import (
-    GroupExpertSnapshot,
-)
+from models.rollup_tables.groups import GroupExpertSnapshot
 from models.scope import Scope
 from models.store.frames import read_frame
 

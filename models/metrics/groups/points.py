@@ -13,10 +13,7 @@ from models.groups import PointsLedger
 from models.measures.groups import monthly_points
 from models.metrics.groups.common import POINT_VALUE_YUAN
 from models.org import Branch
-from models.rollup_tables.groups import (
-    PointsBankDaily,
-    PointsHoldersBankDaily,
-)
+from models.rollup_tables.groups import PointsBankDaily, PointsHoldersBankDaily
 from models.scope import Scope
 from models.store.frames import read_frame
 

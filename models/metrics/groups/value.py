@@ -12,11 +12,7 @@ from models.customers import Customer
 from models.groups import GroupMembership, SocialGroup
 from models.measures.groups import MIN_RANKED_MEMBERS, contribution_ranking
 from models.metrics.groups.common import _staff_names, groups_in_scope
-from models.rollup_tables.groups import (
-    ALL_KINDS,
-    GroupMembersBankDaily,
-    GroupValueSnapshot,
-)
+from models.rollup_tables.groups import ALL_KINDS, GroupMembersBankDaily, GroupValueSnapshot
 from models.scope import Scope
 from models.store.frames import read_frame
 

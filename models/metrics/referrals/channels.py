@@ -11,14 +11,8 @@ from sqlmodel import Session
 from models.measures.referrals import channel_performance, funnel_table, internal_referral_table
 from models.metrics.referrals.common import staff_in_scope
 from models.metrics.referrals.leaderboard import staff_referral_totals
-from models.referrals import (
-    InternalReferral,
-    ReferralStage,
-    ShareEvent,
-)
-from models.rollup_tables.referrals import (
-    ReferralChannelDaily,
-)
+from models.referrals import InternalReferral, ReferralStage, ShareEvent
+from models.rollup_tables.referrals import ReferralChannelDaily
 from models.scope import Scope
 from models.store.frames import read_frame
 

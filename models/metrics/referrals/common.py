@@ -9,15 +9,8 @@ from sqlalchemy import and_, case, func, select
 from sqlmodel import Session
 
 from models.org import Branch, Region, Staff
-from models.referrals import (
-    Campaign,
-    InviteCode,
-    ReferralEvent,
-    ReferralStage,
-)
-from models.rollup_tables.referrals import (
-    ReferralDaily,
-)
+from models.referrals import Campaign, InviteCode, ReferralEvent, ReferralStage
+from models.rollup_tables.referrals import ReferralDaily
 from models.scope import Scope
 from models.store.frames import read_frame
 

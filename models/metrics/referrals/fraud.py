@@ -9,14 +9,8 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from models.org import Branch, Staff
-from models.referrals import (
-    FraudClearance,
-    ReferralEvent,
-    ReferralStage,
-)
-from models.rollup_tables.referrals import (
-    ReferralFraudFlag,
-)
+from models.referrals import FraudClearance, ReferralEvent, ReferralStage
+from models.rollup_tables.referrals import ReferralFraudFlag
 from models.scope import Scope
 from models.store.frames import read_frame
 

@@ -14,15 +14,8 @@ from models.metrics.referrals.common import _live_conversion, _stage_sum, previo
 from models.metrics.referrals.fraud import fraud_review
 from models.metrics.referrals.rewards import reward_ledger_preview
 from models.org import Branch, Staff
-from models.referrals import (
-    ReferralEvent,
-    ReferralStage,
-)
-from models.rollup_tables.referrals import (
-    ALL_CAMPAIGNS,
-    ReferralInvitation,
-    ReferralStaffWindow,
-)
+from models.referrals import ReferralEvent, ReferralStage
+from models.rollup_tables.referrals import ALL_CAMPAIGNS, ReferralInvitation, ReferralStaffWindow
 from models.scope import Scope
 from models.store.frames import read_frame
 

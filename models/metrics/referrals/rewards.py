@@ -20,13 +20,8 @@ from models.measures.referrals import (
 from models.metrics.referrals.common import parse_quarter, staff_in_scope
 from models.metrics.referrals.fraud import fraud_clearances, stored_fraud_flags
 from models.org import Branch, Staff
-from models.referrals import (
-    RewardLedger,
-    RewardRule,
-)
-from models.rollup_tables.referrals import (
-    ReferralRewardBasis,
-)
+from models.referrals import RewardLedger, RewardRule
+from models.rollup_tables.referrals import ReferralRewardBasis
 from models.scope import Scope
 from models.store.frames import read_frame
 

@@ -13,15 +13,7 @@ from models.measures.referrals import KIND_LABELS, rule_overlaps
 from models.metrics.referrals.common import ReferralInputError, _live_conversion, parse_quarter
 from models.metrics.referrals.rewards import compute_rewards, reward_ledger_rows, reward_rules
 from models.org import Staff
-from models.referrals import (
-    Campaign,
-    InviteCode,
-    LedgerStatus,
-    ReferralEvent,
-    ReferralStage,
-    RewardLedger,
-    RewardRule,
-)
+from models.referrals import Campaign, InviteCode, LedgerStatus, ReferralEvent, ReferralStage, RewardLedger, RewardRule
 from models.refresh import refresh_rollups
 from models.scope import Scope
 from models.store.frames import read_frame

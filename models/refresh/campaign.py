@@ -10,12 +10,12 @@ from sqlalchemy.engine import Connection
 
 from models.campaign import CampaignDeposit, MigrantCampaign, NameListEntry, SmsMessage, Visit
 from models.measures.campaign import WORKER_FLAGS, worker_flags
-from models.refresh.common import _window
+from models.refresh.common import window_clause
 from models.rollup_tables.campaign import CampaignStaffDaily, CampaignVillageDaily
 from models.store.bulk import bulk_insert
 
 
-def _refresh_campaign_lists(conn: Connection, branch_ids, start: date | None) -> dict[str, int]:
+def refresh_campaign_lists(conn: Connection, branch_ids, start: date | None) -> dict[str, int]:
     """Rebuild the village and staff day rows of the given branches for every season whose last day is on
     or after `start` (an event on a day can change the list's state on that day and every later one;
     states are stored from the season's first to its last day)."""
@@ -30,7 +30,7 @@ def _refresh_campaign_lists(conn: Connection, branch_ids, start: date | None) ->
         for rollup, key in ((CampaignVillageDaily, "village_id"), (CampaignStaffDaily, "staff_id")):
             table = rollup.__table__
             conn.execute(delete(table).where(table.c.campaign_id == int(campaign_id),
-                                             _window(table.c.branch_id, table.c.day, branch_ids, None, None)))
+                                             window_clause(table.c.branch_id, table.c.day, branch_ids, None, None)))
             frame = frames[key]
             if not frame.empty:
                 frame = frame.assign(campaign_id=int(campaign_id), day=pd.to_datetime(frame["day"]))
@@ -49,7 +49,7 @@ def _campaign_list_days(conn: Connection, campaign_id: int, branch_ids, festival
 
     sms, visit = SmsMessage.__table__, Visit.__table__
     entry = NameListEntry.__table__
-    in_window = and_(entry.c.campaign_id == campaign_id, _window(entry.c.branch_id, entry.c.branch_id, branch_ids,
+    in_window = and_(entry.c.campaign_id == campaign_id, window_clause(entry.c.branch_id, entry.c.branch_id, branch_ids,
                                                                   None, None))
     rounds = [visit.alias(f"round{n}") for n in (1, 2, 3)]
     statement = select(entry.c.id.label("entry_id"), entry.c.customer_id, entry.c.branch_id, entry.c.village_id,
@@ -75,7 +75,7 @@ def _campaign_list_days(conn: Connection, campaign_id: int, branch_ids, festival
         select(CampaignDeposit.branch_id, CampaignDeposit.village_id, CampaignDeposit.staff_id, CampaignDeposit.day,
                CampaignDeposit.amount)
         .where(CampaignDeposit.campaign_id == campaign_id,
-               _window(CampaignDeposit.branch_id, CampaignDeposit.day, branch_ids, None, None)))
+               window_clause(CampaignDeposit.branch_id, CampaignDeposit.day, branch_ids, None, None)))
     deposits = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
     deposits["day"] = pd.to_datetime(deposits["day"])
     deposits["amount"] = deposits["amount"].astype("float64")

@@ -8,11 +8,11 @@ from datetime import date
 from sqlalchemy import and_, case, func, true
 
 
-def _count_if(condition, value=1):
+def count_if(condition, value=1):
     return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
 
-def _window(branch_column, day_column, branch_ids: Iterable[int] | None, start: date | None, end: date | None):
+def window_clause(branch_column, day_column, branch_ids: Iterable[int] | None, start: date | None, end: date | None):
     conditions = [true()]
     if branch_ids is not None:
         conditions.append(branch_column.in_(sorted({int(b) for b in branch_ids})))

@@ -7,7 +7,7 @@ from sqlalchemy import and_, case, func, select
 from models.campaign import CampaignDeposit
 from models.groups import GroupDaily, SocialGroup
 from models.referrals import ReferralEvent, ReferralStage
-from models.refresh.common import _count_if
+from models.refresh.common import count_if
 from models.rollup_tables.campaign import CampaignDepositDaily
 from models.rollup_tables.groups import GroupKindDaily
 from models.rollup_tables.referrals import ReferralChannelDaily, ReferralDaily
@@ -18,11 +18,11 @@ def _referral_daily_select(where):
     return (
         select(
             ReferralEvent.day, ReferralEvent.branch_id, ReferralEvent.staff_id, ReferralEvent.campaign_id,
-            _count_if(ReferralEvent.stage == ReferralStage.CLICK.value),
-            _count_if(ReferralEvent.stage == ReferralStage.REGISTER.value),
-            _count_if(ReferralEvent.stage == ReferralStage.PARTICIPATE.value),
-            _count_if(ReferralEvent.stage == ReferralStage.CONVERT.value),
-            _count_if(live),
+            count_if(ReferralEvent.stage == ReferralStage.CLICK.value),
+            count_if(ReferralEvent.stage == ReferralStage.REGISTER.value),
+            count_if(ReferralEvent.stage == ReferralStage.PARTICIPATE.value),
+            count_if(ReferralEvent.stage == ReferralStage.CONVERT.value),
+            count_if(live),
             func.coalesce(func.sum(case((live, ReferralEvent.amount), else_=0.0)), 0.0),
         )
         .where(where)

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from models.followers import FollowerDaily
 from models.measures.followers import drop_days
-from models.refresh.common import _window
+from models.refresh.common import window_clause
 from models.rollup_tables.followers import FollowerBranchDaily, FollowerDayTotal
 from models.store.bulk import bulk_insert
 
@@ -28,13 +28,13 @@ def refresh_follower_rollups(conn: Connection, branch_ids, start: date | None, e
     result = conn.execute(
         select(raw.c.branch_id, raw.c.day, func.sum(raw.c.new_follows), func.sum(raw.c.unfollows),
                func.sum(raw.c.net_follows), func.sum(raw.c.cumulative))
-        .where(_window(raw.c.branch_id, raw.c.day, branch_ids, None, None))
+        .where(window_clause(raw.c.branch_id, raw.c.day, branch_ids, None, None))
         .group_by(raw.c.branch_id, raw.c.day).order_by(raw.c.branch_id, raw.c.day))
     names = ["branch_id", "day", "new_follows", "unfollows", "net_follows", "cumulative"]
     rows = result.fetchall()
     frame = pd.DataFrame(dict(zip(names, (list(c) for c in zip(*rows, strict=True)), strict=True))) if rows \
         else pd.DataFrame(columns=names)
-    conn.execute(delete(branch_table).where(_window(branch_table.c.branch_id, branch_table.c.day, branch_ids,
+    conn.execute(delete(branch_table).where(window_clause(branch_table.c.branch_id, branch_table.c.day, branch_ids,
                                                     start, None)))
     written = 0
     if not frame.empty:
@@ -42,15 +42,15 @@ def refresh_follower_rollups(conn: Connection, branch_ids, start: date | None, e
         for column in names[2:]:
             frame[column] = frame[column].astype("int64")
         written = bulk_insert(conn, branch_table, _follower_branch_days(frame, drop_days, start))
-    conn.execute(delete(total_table).where(_window(total_table.c.day, total_table.c.day, None, start, end)))
+    conn.execute(delete(total_table).where(window_clause(total_table.c.day, total_table.c.day, None, start, end)))
     conn.execute(insert(total_table).from_select(
         ["day", "new_follows", "unfollows", "net_follows", "cumulative"],
         select(raw.c.day, func.sum(raw.c.new_follows), func.sum(raw.c.unfollows), func.sum(raw.c.net_follows),
                func.sum(raw.c.cumulative))
-        .where(_window(raw.c.day, raw.c.day, None, start, end)).group_by(raw.c.day)))
+        .where(window_clause(raw.c.day, raw.c.day, None, start, end)).group_by(raw.c.day)))
     return {branch_table.name: written, total_table.name: conn.execute(
         select(func.count()).select_from(total_table)
-        .where(_window(total_table.c.day, total_table.c.day, None, start, end))).scalar_one()}
+        .where(window_clause(total_table.c.day, total_table.c.day, None, start, end))).scalar_one()}
 
 
 def _follower_branch_days(frame, drop_days, start: date | None):

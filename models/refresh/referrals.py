@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from models.measures.referrals import LEADERBOARD_WINDOWS, fraud_flags, fraud_reference, running_totals_statement
 from models.referrals import InviteCode, ReferralEvent, ReferralStage
-from models.refresh.common import _window
+from models.refresh.common import window_clause
 from models.rollup_tables.referrals import (
     ALL_CAMPAIGNS,
     ReferralDaily,
@@ -28,12 +28,12 @@ from models.scope import Scope
 from models.store.frames import read_frame
 
 
-def _refresh_monthly(conn: Connection, branch_ids, start: date | None, end: date | None) -> int:
+def refresh_monthly(conn: Connection, branch_ids, start: date | None, end: date | None) -> int:
     """Rebuild the months that contain [start, end] from ReferralDaily (run after it)."""
     first = month_start(start) if start else None
     last = month_end(end) if end else None
     monthly, daily = ReferralMonthly.__table__, ReferralDaily.__table__
-    conn.execute(delete(monthly).where(_window(monthly.c.branch_id, monthly.c.month, branch_ids, first, last)))
+    conn.execute(delete(monthly).where(window_clause(monthly.c.branch_id, monthly.c.month, branch_ids, first, last)))
     if conn.dialect.name == "postgresql":
         month = func.cast(func.date_trunc("month", daily.c.day), Date)
     else:
@@ -41,16 +41,16 @@ def _refresh_monthly(conn: Connection, branch_ids, start: date | None, end: date
     sums = [func.sum(daily.c[c]) for c in ("clicks", "invites", "participants", "conversions", "live_conversions",
                                            "live_amount")]
     source = (select(month, daily.c.branch_id, daily.c.staff_id, daily.c.campaign_id, *sums)
-              .where(_window(daily.c.branch_id, daily.c.day, branch_ids, first, last))
+              .where(window_clause(daily.c.branch_id, daily.c.day, branch_ids, first, last))
               .group_by(month, daily.c.branch_id, daily.c.staff_id, daily.c.campaign_id))
     conn.execute(insert(monthly).from_select(
         ["month", "branch_id", "staff_id", "campaign_id", "clicks", "invites", "participants", "conversions",
          "live_conversions", "live_amount"], source))
     return conn.execute(select(func.count()).select_from(monthly).where(
-        _window(monthly.c.branch_id, monthly.c.month, branch_ids, first, last))).scalar_one()
+        window_clause(monthly.c.branch_id, monthly.c.month, branch_ids, first, last))).scalar_one()
 
 
-def _refresh_referral_batch(conn: Connection, branch_ids, start: date | None, progress) -> dict[str, int]:
+def refresh_referral_batch(conn: Connection, branch_ids, start: date | None, progress) -> dict[str, int]:
     """The referral page's batch tables for the given branches: running totals from `start` on (a day's
     events change every later total), invitations, reward basis and fraud flags over the branches' whole
     history (a conversion decides earlier registrations; a burst flags later events)."""
@@ -68,11 +68,11 @@ def _refresh_referral_batch(conn: Connection, branch_ids, start: date | None, pr
 
 def _refresh_staff_running(conn: Connection, branch_ids, start: date | None) -> int:
     table, daily = ReferralStaffRunning.__table__, ReferralDaily.__table__.c
-    conn.execute(delete(table).where(_window(table.c.branch_id, table.c.day, branch_ids, start, None)))
+    conn.execute(delete(table).where(window_clause(table.c.branch_id, table.c.day, branch_ids, start, None)))
     per_day = {"events": daily.clicks + daily.invites + daily.participants + daily.conversions,
                "clicks": daily.clicks, "invites": daily.invites, "participants": daily.participants,
                "live_conversions": daily.live_conversions, "live_amount": daily.live_amount}
-    mine = _window(daily.branch_id, daily.day, branch_ids, None, None)  # the whole history: totals start at 0
+    mine = window_clause(daily.branch_id, daily.day, branch_ids, None, None)  # the whole history: totals start at 0
     whole = [daily.staff_id, daily.branch_id]
     every = (select(daily.staff_id, daily.branch_id, literal(ALL_CAMPAIGNS, Integer).label("campaign_key"), daily.day,
                     *[func.sum(func.sum(v)).over(partition_by=whole, order_by=daily.day).label(k) for k, v in per_day.items()])
@@ -87,7 +87,7 @@ def _refresh_staff_running(conn: Connection, branch_ids, start: date | None) -> 
         kept = select(*[rows.c[c] for c in columns])
         conn.execute(insert(table).from_select(columns, kept if start is None else kept.where(rows.c.day >= start)))
     return conn.execute(select(func.count()).select_from(table).where(
-        _window(table.c.branch_id, table.c.day, branch_ids, start, None))).scalar_one()
+        window_clause(table.c.branch_id, table.c.day, branch_ids, start, None))).scalar_one()
 
 
 def _refresh_staff_windows(conn: Connection, branch_ids, _start: date | None) -> int:
@@ -129,7 +129,7 @@ def _live_conversion(events):
 
 def _refresh_invitations(conn: Connection, branch_ids, _start: date | None) -> int:
     table = ReferralInvitation.__table__
-    conn.execute(delete(table).where(_window(table.c.branch_id, table.c.registered_on, branch_ids, None, None)))
+    conn.execute(delete(table).where(window_clause(table.c.branch_id, table.c.registered_on, branch_ids, None, None)))
     registered, converted = ReferralEvent.__table__.alias("registered"), ReferralEvent.__table__.alias("converted")
     owners = true() if branch_ids is None else converted.c.staff_id.in_(
         select(InviteCode.staff_id).where(InviteCode.branch_id.in_(sorted({int(b) for b in branch_ids}))))
@@ -141,11 +141,11 @@ def _refresh_invitations(conn: Connection, branch_ids, _start: date | None) -> i
               .join_from(registered, first, and_(first.c.staff_id == registered.c.staff_id,
                                                  first.c.customer_id == registered.c.customer_id))
               .where(registered.c.stage == ReferralStage.REGISTER.value,
-                     _window(registered.c.branch_id, registered.c.day, branch_ids, None, None)))
+                     window_clause(registered.c.branch_id, registered.c.day, branch_ids, None, None)))
     conn.execute(insert(table).from_select(["staff_id", "branch_id", "campaign_id", "customer_id", "registered_on",
                                             "converted_on"], source))
     return conn.execute(select(func.count()).select_from(table).where(
-        _window(table.c.branch_id, table.c.registered_on, branch_ids, None, None))).scalar_one()
+        window_clause(table.c.branch_id, table.c.registered_on, branch_ids, None, None))).scalar_one()
 
 
 def _refresh_reward_basis(conn: Connection, branch_ids, start: date | None) -> int:
@@ -155,7 +155,7 @@ def _refresh_reward_basis(conn: Connection, branch_ids, start: date | None) -> i
     everything = branch_ids is None and start is None
     touched = select(events.c.customer_id).where(
         events.c.stage == ReferralStage.CONVERT.value, events.c.customer_id.is_not(None),
-        _window(events.c.branch_id, events.c.day, branch_ids, start, None))
+        window_clause(events.c.branch_id, events.c.day, branch_ids, start, None))
     conn.execute(delete(table) if everything else delete(table).where(table.c.customer_id.in_(touched)))
     ranked = (select(events.c.id, events.c.staff_id, events.c.branch_id, events.c.customer_id, events.c.customer_kind,
                      events.c.campaign_id, events.c.day,
@@ -167,7 +167,7 @@ def _refresh_reward_basis(conn: Connection, branch_ids, start: date | None) -> i
     conn.execute(insert(table).from_select(columns, select(*[ranked.c[c] for c in ["id", *columns[1:]]])
                                            .where(ranked.c.position == 1)))
     return conn.execute(select(func.count()).select_from(table).where(
-        _window(table.c.branch_id, table.c.day, branch_ids, start, None))).scalar_one()
+        window_clause(table.c.branch_id, table.c.day, branch_ids, start, None))).scalar_one()
 
 
 def _refresh_fraud_flags(conn: Connection, branch_ids, _start: date | None) -> int:

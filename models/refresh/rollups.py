@@ -12,12 +12,12 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
-from models.refresh.campaign import _refresh_campaign_lists
-from models.refresh.common import _window
+from models.refresh.campaign import refresh_campaign_lists
+from models.refresh.common import window_clause
 from models.refresh.daily import _BUILDERS
 from models.refresh.followers import refresh_follower_rollups
 from models.refresh.groups import refresh_group_rollups
-from models.refresh.referrals import _refresh_monthly, _refresh_referral_batch
+from models.refresh.referrals import refresh_monthly, refresh_referral_batch
 from models.rollup_tables import ALSO_SUMMARISED, RAW_SOURCES, ROLLUP_TABLES
 from models.rollup_tables.campaign import CampaignStaffDaily, CampaignVillageDaily
 from models.rollup_tables.followers import FollowerBranchDaily
@@ -31,21 +31,21 @@ def _refresh(conn: Connection, branch_ids, start, end, progress) -> dict[str, in
     for rollup, (raw, build, columns) in _BUILDERS.items():
         started = time.perf_counter()
         table = rollup.__table__
-        conn.execute(delete(table).where(_window(table.c.branch_id, table.c.day, branch_ids, start, end)))
-        source = build(_window(raw.branch_id, raw.day, branch_ids, start, end))
+        conn.execute(delete(table).where(window_clause(table.c.branch_id, table.c.day, branch_ids, start, end)))
+        source = build(window_clause(raw.branch_id, raw.day, branch_ids, start, end))
         conn.execute(insert(table).from_select(columns, source))
         written[table.name] = conn.execute(
-            select(func.count()).select_from(table).where(_window(table.c.branch_id, table.c.day, branch_ids, start, end))
+            select(func.count()).select_from(table).where(window_clause(table.c.branch_id, table.c.day, branch_ids, start, end))
         ).scalar_one()
         if progress:
             progress(f"  rollup {table.name}: {written[table.name]:,} rows in {time.perf_counter() - started:.1f}s")
-    written[ReferralMonthly.__tablename__] = _refresh_monthly(conn, branch_ids, start, end)
+    written[ReferralMonthly.__tablename__] = refresh_monthly(conn, branch_ids, start, end)
     started = time.perf_counter()
-    written.update(_refresh_campaign_lists(conn, branch_ids, start))
+    written.update(refresh_campaign_lists(conn, branch_ids, start))
     if progress:
         progress(f"  rollup campaign lists: {written[CampaignVillageDaily.__tablename__]:,} village rows, "
                  f"{written[CampaignStaffDaily.__tablename__]:,} staff rows in {time.perf_counter() - started:.1f}s")
-    written.update(_refresh_referral_batch(conn, branch_ids, start, progress))
+    written.update(refresh_referral_batch(conn, branch_ids, start, progress))
     written.update(refresh_group_rollups(conn, branch_ids, start, end, progress))
     started = time.perf_counter()
     written.update(refresh_follower_rollups(conn, branch_ids, start, end))

@@ -6,16 +6,25 @@ import pandas as pd
 from sqlmodel import Session
 
 from models.campaign import CampaignDeposit, NameListEntry, SmsMessage, Visit, VisitOutcome
-from models.importing.kinds.lookups import CUSTOMER, SEASON, _choices, _copy, _customers, _entries, _season, _staff
+from models.importing.kinds.lookups import (
+    CUSTOMER,
+    SEASON,
+    copy_fields,
+    labelled_choices,
+    resolve_customers,
+    resolve_entries,
+    resolve_season,
+    resolve_staff,
+)
 from models.importing.spec import Column, ImportKind, Resolved, RowCheck, register
 
 
 def _resolve_name_list(session: Session, frame: pd.DataFrame, options: dict) -> Resolved:
-    resolved = _copy(frame, "expected_return", "returned_on", "leaves_on", "last_year_deposits")
-    _season(session, resolved, frame)
-    _customers(session, resolved, frame, {"customer_id": "id", "branch_id": "branch_id", "village_id": "village_id"})
-    _customers(session, resolved, frame, {"foreman_customer_id": "id"}, "foreman_code", required=False)
-    _staff(session, resolved, frame)
+    resolved = copy_fields(frame, "expected_return", "returned_on", "leaves_on", "last_year_deposits")
+    resolve_season(session, resolved, frame)
+    resolve_customers(session, resolved, frame, {"customer_id": "id", "branch_id": "branch_id", "village_id": "village_id"})
+    resolve_customers(session, resolved, frame, {"foreman_customer_id": "id"}, "foreman_code", required=False)
+    resolve_staff(session, resolved, frame)
     return resolved
 
 
@@ -38,10 +47,10 @@ register(ImportKind(
 
 
 def _resolve_sms(session: Session, frame: pd.DataFrame, options: dict) -> Resolved:
-    resolved = _copy(frame, "sent_on", "delivered", "replied_on", "reply_code")
-    _season(session, resolved, frame)
-    _customers(session, resolved, frame, {"customer_id": "id"})
-    _entries(session, resolved)
+    resolved = copy_fields(frame, "sent_on", "delivered", "replied_on", "reply_code")
+    resolve_season(session, resolved, frame)
+    resolve_customers(session, resolved, frame, {"customer_id": "id"})
+    resolve_entries(session, resolved)
     resolved.frame = resolved.frame.drop(columns=["campaign_id", "customer_id"])
     return resolved
 
@@ -64,11 +73,11 @@ register(ImportKind(
 
 
 def _resolve_visits(session: Session, frame: pd.DataFrame, options: dict) -> Resolved:
-    resolved = _copy(frame, "visit_round", "visit_date", "outcome", "income_learned", "collection_target")
-    _season(session, resolved, frame)
-    _customers(session, resolved, frame, {"customer_id": "id"})
-    _entries(session, resolved)
-    _staff(session, resolved, frame)
+    resolved = copy_fields(frame, "visit_round", "visit_date", "outcome", "income_learned", "collection_target")
+    resolve_season(session, resolved, frame)
+    resolve_customers(session, resolved, frame, {"customer_id": "id"})
+    resolve_entries(session, resolved)
+    resolve_staff(session, resolved, frame)
     resolved.frame = resolved.frame.drop(columns=["campaign_id", "customer_id"])
     return resolved
 
@@ -84,7 +93,7 @@ register(ImportKind(
         Column("visit_round", ("走访轮次", "round"), "int", min_value=1, max_value=3),
         Column("visit_date", ("走访日期", "visit date"), "date"),
         Column("employee_no", ("走访员工工号", "员工工号", "employee no"), required=False),
-        Column("outcome", ("走访结果", "outcome"), "choice", choices=_choices(VisitOutcome, VISIT_LABELS)),
+        Column("outcome", ("走访结果", "outcome"), "choice", choices=labelled_choices(VisitOutcome, VISIT_LABELS)),
         Column("income_learned", ("了解到的年收入（元）", "income learned"), "float", required=False, min_value=0),
         Column("collection_target", ("吸存目标（元）", "collection target"), "float", required=False, min_value=0),
     ),
@@ -94,10 +103,10 @@ register(ImportKind(
 
 
 def _resolve_deposits(session: Session, frame: pd.DataFrame, options: dict) -> Resolved:
-    resolved = _copy(frame, "day", "amount")
-    _season(session, resolved, frame)
-    _customers(session, resolved, frame, {"customer_id": "id", "branch_id": "branch_id", "village_id": "village_id"})
-    _staff(session, resolved, frame)
+    resolved = copy_fields(frame, "day", "amount")
+    resolve_season(session, resolved, frame)
+    resolve_customers(session, resolved, frame, {"customer_id": "id", "branch_id": "branch_id", "village_id": "village_id"})
+    resolve_staff(session, resolved, frame)
     return resolved
 
 

@@ -6,15 +6,21 @@ import pandas as pd
 from sqlmodel import Session
 
 from models.customers import Customer, CustomerKind, KeyPerson, KeyRole, Occupation, Village
-from models.importing.kinds.lookups import _branches, _choices, _copy, _customers, _staff
+from models.importing.kinds.lookups import (
+    copy_fields,
+    labelled_choices,
+    resolve_branches,
+    resolve_customers,
+    resolve_staff,
+)
 from models.importing.spec import Column, ImportKind, Resolved, attach, lookup, register
 
 
 def _resolve_customers(session: Session, frame: pd.DataFrame, options: dict) -> Resolved:
-    resolved = _copy(frame, "code", "name", "phone", "gender", "birth_year", "kind", "occupation", "is_prospect",
+    resolved = copy_fields(frame, "code", "name", "phone", "gender", "birth_year", "kind", "occupation", "is_prospect",
                      "e_banking", "deposit_balance", "wealth_balance", "products_held", "opened_on")
-    _branches(session, resolved, frame)
-    _staff(session, resolved, frame)
+    resolve_branches(session, resolved, frame)
+    resolve_staff(session, resolved, frame)
     if "village_code" in frame.columns:
         found = lookup(session, Village.__table__, "code", frame["village_code"], "id")
         attach(resolved, frame["village_code"], found, {"village_id": "id"}, "village_code", ("村代码", "village code"),
@@ -40,9 +46,9 @@ register(ImportKind(
                choices={"M": ("M", "男", "male"), "F": ("F", "女", "female")}),
         Column("birth_year", ("出生年份", "birth year"), "int", required=False, min_value=1900, max_value=2030),
         Column("kind", ("客户类型", "customer kind"), "choice", required=False, default=CustomerKind.PERSONAL.value,
-               choices=_choices(CustomerKind, {"personal": ("个人",), "corporate": ("对公", "企业")})),
+               choices=labelled_choices(CustomerKind, {"personal": ("个人",), "corporate": ("对公", "企业")})),
         Column("occupation", ("职业", "occupation"), "choice", required=False, default="",
-               choices=_choices(Occupation, OCCUPATION_LABELS)),
+               choices=labelled_choices(Occupation, OCCUPATION_LABELS)),
         Column("is_prospect", ("潜力客户", "prospect"), "bool", required=False, default=False),
         Column("e_banking", ("开通电子银行", "e-banking"), "bool", required=False, default=False),
         Column("deposit_balance", ("存款余额", "deposit balance"), "float", required=False, min_value=0, default=0.0),
@@ -58,8 +64,8 @@ register(ImportKind(
 
 
 def _resolve_key_persons(session: Session, frame: pd.DataFrame, options: dict) -> Resolved:
-    resolved = _copy(frame, "role")
-    _customers(session, resolved, frame, {"customer_id": "id", "branch_id": "branch_id", "village_id": "village_id"})
+    resolved = copy_fields(frame, "role")
+    resolve_customers(session, resolved, frame, {"customer_id": "id", "branch_id": "branch_id", "village_id": "village_id"})
     if "village_code" in frame.columns:
         found = lookup(session, Village.__table__, "code", frame["village_code"], "id")
         given = frame["village_code"].notna()
@@ -79,7 +85,7 @@ register(ImportKind(
     natural_key=("customer_id", "role"), resolve=_resolve_key_persons, unique=("customer_code", "role"),
     columns=(
         Column("customer_code", ("客户号", "customer code")),
-        Column("role", ("角色", "role"), "choice", choices=_choices(KeyRole, KEY_ROLE_LABELS)),
+        Column("role", ("角色", "role"), "choice", choices=labelled_choices(KeyRole, KEY_ROLE_LABELS)),
         Column("village_code", ("村代码", "village code"), required=False),
     ),
     example=({"customer_code": "C00000001", "role": "村主任", "village_code": ""},),

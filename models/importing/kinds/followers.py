@@ -6,13 +6,13 @@ import pandas as pd
 from sqlmodel import Session
 
 from models.followers import FollowerDaily, OfficialAccount
-from models.importing.kinds.lookups import _branches, _copy
+from models.importing.kinds.lookups import copy_fields, resolve_branches
 from models.importing.spec import Column, ImportKind, Resolved, RowCheck, attach, lookup, register
 
 # --- official-account follower figures (the WeChat platform's user-analysis download) ---------------------
 
 def _resolve_followers(session: Session, frame: pd.DataFrame, options: dict) -> Resolved:
-    resolved = _copy(frame, "day", "new_follows", "unfollows", "net_follows", "cumulative")
+    resolved = copy_fields(frame, "day", "new_follows", "unfollows", "net_follows", "cumulative")
     names = frame["account"]
     table = OfficialAccount.__table__
     by_id = lookup(session, table, "wechat_id", names, "id", "branch_id")
@@ -53,8 +53,8 @@ register(ImportKind(
 # --- official accounts (before their figures can be imported) ------------------------------------------------
 
 def _resolve_accounts(session: Session, frame: pd.DataFrame, options: dict) -> Resolved:
-    resolved = _copy(frame, "wechat_id", "name")
-    _branches(session, resolved, frame)
+    resolved = copy_fields(frame, "wechat_id", "name")
+    resolve_branches(session, resolved, frame)
     return resolved
 
 

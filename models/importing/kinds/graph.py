@@ -7,7 +7,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from models.graph import DEFAULT_WEIGHT, DIRECTED_KINDS, RelationKind, Relationship, RelationSource
-from models.importing.kinds.lookups import _choices, _copy, _customers
+from models.importing.kinds.lookups import copy_fields, labelled_choices, resolve_customers
 from models.importing.spec import Column, ImportKind, Resolved, register
 from models.refresh.graph import refresh_network_ties
 
@@ -16,9 +16,9 @@ def _register_relationship_kind() -> None:
 
 
     def resolve(session: Session, frame: pd.DataFrame, options: dict) -> Resolved:
-        resolved = _copy(frame, "kind", "weight", "source")
-        _customers(session, resolved, frame, {"customer_a_id": "id", "branch_id": "branch_id"}, "customer_a_code")
-        _customers(session, resolved, frame, {"customer_b_id": "id", "_b_branch": "branch_id"}, "customer_b_code")
+        resolved = copy_fields(frame, "kind", "weight", "source")
+        resolve_customers(session, resolved, frame, {"customer_a_id": "id", "branch_id": "branch_id"}, "customer_a_code")
+        resolve_customers(session, resolved, frame, {"customer_b_id": "id", "_b_branch": "branch_id"}, "customer_b_code")
         out = resolved.frame
         resolved.reject((out["customer_a_id"] == out["customer_b_id"]).fillna(False), "customer_b_code",
                         "关系两端是同一人", "both ends of the tie are the same person")
@@ -42,12 +42,12 @@ def _register_relationship_kind() -> None:
         columns=(
             Column("customer_a_code", ("客户号A", "客户号", "customer a")),
             Column("customer_b_code", ("客户号B", "关系人客户号", "customer b")),
-            Column("kind", ("关系类型", "relation"), "choice", choices=_choices(RelationKind, {
+            Column("kind", ("关系类型", "relation"), "choice", choices=labelled_choices(RelationKind, {
                 "family": ("亲属", "家人"), "neighbour": ("邻居",), "workplace": ("同单位",), "village": ("同村",),
                 "colleague": ("同事",), "referral": ("推荐", "转介绍"), "group": ("同群",)})),
             Column("weight", ("关系强度", "weight"), "float", required=False, min_value=0, max_value=10),
             Column("source", ("来源", "source"), "choice", required=False, default=RelationSource.IMPORT.value,
-                   choices=_choices(RelationSource, {"household_survey": ("整村授信", "入户调查"),
+                   choices=labelled_choices(RelationSource, {"household_survey": ("整村授信", "入户调查"),
                                                      "village_survey": ("村干部座谈",), "staff_visit": ("员工走访",),
                                                      "payroll": ("代发工资",), "import": ("导入",)})),
         ),

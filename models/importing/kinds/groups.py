@@ -6,7 +6,7 @@ import pandas as pd
 from sqlmodel import Session
 
 from models.groups import GroupDaily, GroupMembership, MemberRole, SocialGroup
-from models.importing.kinds.lookups import CUSTOMER, _choices, _copy, _customers
+from models.importing.kinds.lookups import CUSTOMER, copy_fields, labelled_choices, resolve_customers
 from models.importing.spec import Column, ImportKind, Resolved, RowCheck, attach, lookup, register
 
 
@@ -21,7 +21,7 @@ def _groups(session: Session, resolved: Resolved, frame: pd.DataFrame) -> None:
 
 
 def _resolve_group_daily(session: Session, frame: pd.DataFrame, options: dict) -> Resolved:
-    resolved = _copy(frame, "day", "members", "joins", "leaves", "active_members", "messages", "customer_messages",
+    resolved = copy_fields(frame, "day", "members", "joins", "leaves", "active_members", "messages", "customer_messages",
                      "customer_questions", "staff_replies", "answered_within_10min", "median_first_reply_minutes")
     _groups(session, resolved, frame)
     return resolved
@@ -62,9 +62,9 @@ def _register_group_kinds() -> None:
     ))
 
     def resolve_members(session: Session, frame: pd.DataFrame, options: dict) -> Resolved:
-        resolved = _copy(frame, "joined_on", "left_on", "role", "brought_in", "messages")
+        resolved = copy_fields(frame, "joined_on", "left_on", "role", "brought_in", "messages")
         _groups(session, resolved, frame)
-        _customers(session, resolved, frame, {"customer_id": "id"})
+        resolve_customers(session, resolved, frame, {"customer_id": "id"})
         return resolved
 
     register(ImportKind(
@@ -77,7 +77,7 @@ def _register_group_kinds() -> None:
             Column("joined_on", ("入群日期", "入群时间", "joined on"), "date"),
             Column("left_on", ("退群日期", "left on"), "date", required=False),
             Column("role", ("成员身份", "role"), "choice", required=False, default=MemberRole.MEMBER.value,
-                   choices=_choices(MemberRole, {"member": ("成员", "群成员"), "community_expert": ("社区达人",),
+                   choices=labelled_choices(MemberRole, {"member": ("成员", "群成员"), "community_expert": ("社区达人",),
                                                  "opinion_leader": ("意见领袖",)})),
             Column("brought_in", ("经此群获客", "brought in"), "bool", required=False, default=False),
             Column("messages", ("发言数", "messages"), "int", required=False, min_value=0, default=0),

@@ -12,38 +12,38 @@ from models.importing.spec import Column, Resolved, attach, lookup, lookup_pairs
 from models.org import Branch, Staff
 
 
-def _copy(frame: pd.DataFrame, *fields: str) -> Resolved:
+def copy_fields(frame: pd.DataFrame, *fields: str) -> Resolved:
     """Start the stored rows with the file's columns that the table keeps under the same name."""
     return Resolved(frame[[f for f in fields if f in frame.columns]].copy())
 
 
-def _branches(session: Session, resolved: Resolved, frame: pd.DataFrame, field: str = "branch_code",
+def resolve_branches(session: Session, resolved: Resolved, frame: pd.DataFrame, field: str = "branch_code",
               target: str = "branch_id", required: bool = True) -> None:
     if field in frame.columns:
         found = lookup(session, Branch.__table__, "code", frame[field], "id")
         attach(resolved, frame[field], found, {target: "id"}, field, ("网点代码", "branch code"), required)
 
 
-def _staff(session: Session, resolved: Resolved, frame: pd.DataFrame, field: str = "employee_no") -> None:
+def resolve_staff(session: Session, resolved: Resolved, frame: pd.DataFrame, field: str = "employee_no") -> None:
     if field in frame.columns:
         found = lookup(session, Staff.__table__, "employee_no", frame[field], "id")
         attach(resolved, frame[field], found, {"staff_id": "id"}, field, ("员工工号", "employee number"), False)
 
 
-def _customers(session: Session, resolved: Resolved, frame: pd.DataFrame, mapping: dict[str, str],
+def resolve_customers(session: Session, resolved: Resolved, frame: pd.DataFrame, mapping: dict[str, str],
                field: str = "customer_code", required: bool = True) -> None:
     if field in frame.columns:
         found = lookup(session, Customer.__table__, "code", frame[field], "id", "branch_id", "village_id")
         attach(resolved, frame[field], found, mapping, field, ("客户号", "customer code"), required)
 
 
-def _season(session: Session, resolved: Resolved, frame: pd.DataFrame) -> None:
+def resolve_season(session: Session, resolved: Resolved, frame: pd.DataFrame) -> None:
     found = lookup(session, MigrantCampaign.__table__, "season", frame["season"].astype("Int64"), "id")
     attach(resolved, frame["season"].astype("Int64"), found, {"campaign_id": "id"}, "season",
            ("营销季（年份）", "campaign season"))
 
 
-def _entries(session: Session, resolved: Resolved) -> None:
+def resolve_entries(session: Session, resolved: Resolved) -> None:
     """The name-list entry of (season, customer): SMS and visits hang off it."""
     pairs = resolved.frame[["campaign_id", "customer_id"]]
     found = lookup_pairs(session, NameListEntry.__table__, ("campaign_id", "customer_id"), pairs, "id", "branch_id")
@@ -54,7 +54,7 @@ def _entries(session: Session, resolved: Resolved) -> None:
     resolved.reject(missing, "customer_code", "该客户不在本季返乡名单中", "this customer is not on the season's name list")
 
 
-def _choices(enum, labels: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+def labelled_choices(enum, labels: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
     return {member.value: (member.value, *labels.get(member.value, ())) for member in enum}
 
 

@@ -6,13 +6,13 @@ import pandas as pd
 from sqlmodel import Session
 
 from models.followers import MarketingEvent
-from models.importing.kinds.lookups import _branches, _copy
+from models.importing.kinds.lookups import copy_fields, resolve_branches
 from models.importing.spec import Column, ImportKind, Resolved, RowCheck, register
 
 
 def _resolve_events(session: Session, frame: pd.DataFrame, options: dict) -> Resolved:
-    resolved = _copy(frame, "name", "kind", "start_date", "end_date", "partner", "cost")
-    _branches(session, resolved, frame)
+    resolved = copy_fields(frame, "name", "kind", "start_date", "end_date", "partner", "cost")
+    resolve_branches(session, resolved, frame)
     return resolved
 
 

@@ -7,14 +7,14 @@ from sqlalchemy import select, update
 from sqlmodel import Session
 
 from models.customers import Village
-from models.importing.kinds.lookups import _branches, _choices, _copy
+from models.importing.kinds.lookups import copy_fields, labelled_choices, resolve_branches
 from models.importing.spec import Column, ImportKind, Resolved, attach, lookup, register
 from models.org import Branch, BranchKind, BranchLevel, Region, Staff, StaffRole
 from models.store.frames import read_frame
 
 
 def _resolve_regions(session: Session, frame: pd.DataFrame, options: dict) -> Resolved:
-    return _copy(frame, "code", "name")
+    return copy_fields(frame, "code", "name")
 
 
 register(ImportKind(
@@ -29,7 +29,7 @@ register(ImportKind(
 # --- organisation: branches, staff, villages ----------------------------------------------------------------
 
 def _resolve_branches(session: Session, frame: pd.DataFrame, options: dict) -> Resolved:
-    resolved = _copy(frame, "code", "name", "level", "city", "kind", "households")
+    resolved = copy_fields(frame, "code", "name", "level", "city", "kind", "households")
     if "region_code" in frame.columns:
         found = lookup(session, Region.__table__, "code", frame["region_code"], "id")
         attach(resolved, frame["region_code"], found, {"region_id": "id"}, "region_code", ("片区代码", "region code"),
@@ -61,13 +61,13 @@ register(ImportKind(
     columns=(
         Column("code", ("网点代码", "机构号", "branch code", "code"), max_length=32),
         Column("name", ("网点名称", "机构名称", "branch name", "name"), max_length=64),
-        Column("level", ("层级", "level"), "choice", choices=_choices(BranchLevel, {
+        Column("level", ("层级", "level"), "choice", choices=labelled_choices(BranchLevel, {
             "head_office": ("总行",), "branch": ("分行",), "sub_branch": ("支行",), "outlet": ("网点", "营业网点")})),
         Column("parent_code", ("上级网点代码", "上级机构号", "parent code"), required=False),
         Column("region_code", ("片区代码", "region code"), required=False),
         Column("city", ("城市", "city"), required=False, max_length=32, default=""),
         Column("kind", ("类型", "kind", "网点类型"), "choice", required=False, default=BranchKind.URBAN.value,
-               choices=_choices(BranchKind, {"community": ("社区",), "county": ("县域",), "urban": ("城区",)})),
+               choices=labelled_choices(BranchKind, {"community": ("社区",), "county": ("县域",), "urban": ("城区",)})),
         Column("households", ("服务户数", "households"), "int", required=False, min_value=0),
     ),
     example=({"code": "ZJ001-13", "name": "湘家荡支行", "level": "支行", "parent_code": "ZJ001", "region_code": "R03",
@@ -79,8 +79,8 @@ STAFF_ROLE_LABELS = {"president": ("行长", "支行行长"), "account_manager":
 
 
 def _resolve_staff(session: Session, frame: pd.DataFrame, options: dict) -> Resolved:
-    resolved = _copy(frame, "employee_no", "name", "role", "phone", "email")
-    _branches(session, resolved, frame)
+    resolved = copy_fields(frame, "employee_no", "name", "role", "phone", "email")
+    resolve_branches(session, resolved, frame)
     return resolved
 
 
@@ -91,7 +91,7 @@ register(ImportKind(
         Column("employee_no", ("工号", "员工工号", "employee no", "employee_no"), max_length=32),
         Column("name", ("姓名", "name"), max_length=32),
         Column("branch_code", ("网点代码", "机构号", "branch code")),
-        Column("role", ("岗位", "role"), "choice", choices=_choices(StaffRole, STAFF_ROLE_LABELS)),
+        Column("role", ("岗位", "role"), "choice", choices=labelled_choices(StaffRole, STAFF_ROLE_LABELS)),
         Column("phone", ("手机号", "电话", "phone"), required=False, max_length=20, default=""),
         Column("email", ("邮箱", "email"), required=False, max_length=120, default=""),
     ),
@@ -101,8 +101,8 @@ register(ImportKind(
 
 
 def _resolve_villages(session: Session, frame: pd.DataFrame, options: dict) -> Resolved:
-    resolved = _copy(frame, "code", "name", "township", "households")
-    _branches(session, resolved, frame)
+    resolved = copy_fields(frame, "code", "name", "township", "households")
+    resolve_branches(session, resolved, frame)
     return resolved
 
 

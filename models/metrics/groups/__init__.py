@@ -20,8 +20,8 @@ from models.measures.groups import (
 )
 from models.metrics.groups.activity import (
     DORMANT_COLUMNS,
-    _all_dense,
     activity_by_kind,
+    all_dense,
     bank_period_totals,
     dormant_group_list,
     group_counts,
@@ -84,7 +84,7 @@ __all__ = [
     "PROMISE_KEPT_SHARE",
     "SUMMARY_COLUMNS",
     "VALUE_INTS",
-    "_all_dense",
+    "all_dense",
     "activity_by_kind",
     "bank_period_totals",
     "contribution_ranking",

@@ -25,11 +25,11 @@ from models.scope import Scope
 from models.store.frames import read_frame
 
 
-def _running_days(scope: Scope, kind: str | None, group_ids: list[int] | None = None, dense: bool = False,
+def running_days(scope: Scope, kind: str | None, group_ids: list[int] | None = None, dense: bool = False,
                   **days: date):
     """Per group of the scope (or of `group_ids` among them): for each named day, the day of its latest
     `GroupRunning` row on or before it. With `dense` (every group in scope has a row on each of its days,
-    see `_all_dense`) that is the day itself, or the group's last day when later: no search per group."""
+    see `all_dense`) that is the day itself, or the group's last day when later: no search per group."""
     def latest(day: date):
         if dense:
             return case((GroupLatest.day < day, GroupLatest.day), else_=literal(day, Date))
@@ -47,13 +47,13 @@ def _running_days(scope: Scope, kind: str | None, group_ids: list[int] | None = 
     return statement.subquery()
 
 
-def _all_dense(session: Session, scope: Scope) -> bool:
+def all_dense(session: Session, scope: Scope) -> bool:
     """Whether every group of the scope with figures has a running row on each day of its span."""
     return session.execute(select(func.count()).select_from(GroupLatest)
                            .where(scope.clause(GroupLatest.branch_id), GroupLatest.dense.is_(False))).scalar_one() == 0
 
 
-def _running_at(days, name: str):
+def running_at(days, name: str):
     """(alias, join condition) for the `GroupRunning` row on the day `days.c[name]`."""
     alias = aliased(GroupRunning, name=f"running_{name}")
     return alias, and_(alias.group_id == days.c.group_id, alias.day == days.c[name])
@@ -71,10 +71,10 @@ def group_period_summary(
     previous_from = end - timedelta(days=2 * trend_days - 1)
     one = timedelta(days=1)
     trend_days_before = {"recent": recent_from - one, "previous": previous_from - one} if trend else {}
-    days = _running_days(scope, kind, group_ids, _all_dense(session, scope), last=end, before=start - one,
+    days = running_days(scope, kind, group_ids, all_dense(session, scope), last=end, before=start - one,
                          **trend_days_before)
-    last, on_last = _running_at(days, "last")
-    before, on_before = _running_at(days, "before")
+    last, on_last = running_at(days, "last")
+    before, on_before = running_at(days, "before")
 
     def between(later, earlier, column: str):
         return func.coalesce(getattr(later, column), 0) - func.coalesce(getattr(earlier, column), 0)
@@ -91,8 +91,8 @@ def group_period_summary(
         .order_by(days.c.group_id)
     )
     if trend:
-        recent, on_recent = _running_at(days, "recent")
-        previous, on_previous = _running_at(days, "previous")
+        recent, on_recent = running_at(days, "recent")
+        previous, on_previous = running_at(days, "previous")
         statement = statement.add_columns(
             between(last, recent, "customer_messages").label("recent_messages"),
             between(recent, previous, "customer_messages").label("previous_messages"),
@@ -154,8 +154,8 @@ def group_period_summary_raw(
 def last_customer_message(session: Session, scope: Scope, end: date, kind: str | None = None) -> pd.DataFrame:
     """Per group, the last day up to `end` on which a customer posted (groups that never had one are absent),
     from the running totals' row on or before `end`."""
-    days = _running_days(scope, kind, dense=_all_dense(session, scope), last=end)
-    last, on_last = _running_at(days, "last")
+    days = running_days(scope, kind, dense=all_dense(session, scope), last=end)
+    last, on_last = running_at(days, "last")
     statement = (select(days.c.group_id, last.last_message_day).select_from(days).join(last, on_last)
                  .where(last.last_message_day.is_not(None)))
     frame = read_frame(session, statement)
@@ -176,8 +176,8 @@ def _silence(session: Session, scope: Scope, end: date, kind: str | None):
         if kind:
             statement = statement.where(SocialGroup.kind == kind)
         return statement.subquery()
-    days = _running_days(scope, kind, dense=_all_dense(session, scope), last=end)
-    last, on_last = _running_at(days, "last")
+    days = running_days(scope, kind, dense=all_dense(session, scope), last=end)
+    last, on_last = running_at(days, "last")
     return (select(days.c.group_id, days.c.created_on, last.last_message_day)
             .select_from(days).outerjoin(last, on_last)).subquery()
 
@@ -316,7 +316,7 @@ def _histogram_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.astype({"key": "int64", "minutes": "float64", "answered": "int64"})
 
 
-def _medians_for_shown(session: Session, scope: Scope, start: date, end: date, by: str, kind: str | None,
+def medians_for_shown(session: Session, scope: Scope, start: date, end: date, by: str, kind: str | None,
                        keys: pd.Series, limit: int | None) -> pd.DataFrame:
     """Weighted median reply per key: every key's, or (with `limit`) only the shown keys', whose groups'
     days are then read by group id."""

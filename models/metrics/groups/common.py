@@ -80,7 +80,7 @@ def staff_in_scope(session: Session, scope: Scope, staff_ids: list[int] | None =
     return read_frame(session, statement)
 
 
-def _staff_names(session: Session, scope: Scope, staff_ids: list[int] | None, owned_groups: bool = False) -> pd.DataFrame:
+def staff_names(session: Session, scope: Scope, staff_ids: list[int] | None, owned_groups: bool = False) -> pd.DataFrame:
     """Names (and, with `owned_groups`, how many of the scope's groups each owns) keyed by staff id."""
     names = staff_in_scope(session, scope, staff_ids)
     columns = ["staff_id", "staff_name", "role", "branch_name"] if owned_groups else ["staff_id", "staff_name", "branch_name"]

@@ -10,8 +10,8 @@ from sqlmodel import Session
 
 from models.groups import GroupDaily, SocialGroup
 from models.measures.groups import service_promise_table
-from models.metrics.groups.activity import _all_dense, _medians_for_shown, _running_at, _running_days
-from models.metrics.groups.common import _staff_names, groups_in_scope
+from models.metrics.groups.activity import all_dense, medians_for_shown, running_at, running_days
+from models.metrics.groups.common import groups_in_scope, staff_names
 from models.scope import Scope
 from models.store.frames import read_frame
 
@@ -22,7 +22,7 @@ def service_promise_counts(session: Session, scope: Scope, start: date, end: dat
                            kind: str | None = None) -> pd.DataFrame:
     """Per group (or owner staff): customer questions, replies and replies within the 10-minute promise
     (from the groups' period sums; `groups` counts the groups with figures in the period)."""
-    frame = read_frame(session, _promise_statement(scope, start, end, by, kind, dense=_all_dense(session, scope)))
+    frame = read_frame(session, _promise_statement(scope, start, end, by, kind, dense=all_dense(session, scope)))
     if frame.empty:
         return pd.DataFrame({c: pd.Series(dtype="int64") for c in PROMISE_COLUMNS})
     return frame[PROMISE_COLUMNS].astype(dict.fromkeys(PROMISE_COLUMNS, "int64"))
@@ -32,9 +32,9 @@ def _promise_statement(scope: Scope, start: date, end: date, by: str, kind: str 
                        dense: bool = False):
     """Per group or owner staff, the period's questions and replies from two running-total lookups per
     group; with `limit`, only the keys with the most questions (ties by key)."""
-    days = _running_days(scope, kind, dense=dense, last=end, before=start - timedelta(days=1))
-    last, on_last = _running_at(days, "last")
-    before, on_before = _running_at(days, "before")
+    days = running_days(scope, kind, dense=dense, last=end, before=start - timedelta(days=1))
+    last, on_last = running_at(days, "last")
+    before, on_before = running_at(days, "before")
 
     def between(column: str):
         return func.coalesce(getattr(last, column), 0) - func.coalesce(getattr(before, column), 0)
@@ -101,14 +101,14 @@ def service_promise_view(session: Session, scope: Scope, start: date, end: date,
     if limit is None:
         counts = service_promise_counts(session, scope, start, end, by, kind)
     else:
-        counts = read_frame(session, _promise_statement(scope, start, end, by, kind, limit, _all_dense(session, scope)))
+        counts = read_frame(session, _promise_statement(scope, start, end, by, kind, limit, all_dense(session, scope)))
         counts = counts.astype(dict.fromkeys(PROMISE_COLUMNS, "int64")) if not counts.empty else \
             pd.DataFrame({c: pd.Series(dtype="int64") for c in PROMISE_COLUMNS})
-    medians = _medians_for_shown(session, scope, start, end, by, kind, counts["key"], limit)
+    medians = medians_for_shown(session, scope, start, end, by, kind, counts["key"], limit)
     table = service_promise_table(counts, medians)
     shown = None if limit is None else [int(k) for k in table["key"].dropna()]
     if by == "group":
         names = groups_in_scope(session, scope, group_ids=shown)[["group_id", "group_name", "kind", "branch_name",
                                                                   "staff_name"]]
         return table.merge(names.rename(columns={"group_id": "key"}), on="key", how="left")
-    return table.merge(_staff_names(session, scope, shown), on="key", how="left")
+    return table.merge(staff_names(session, scope, shown), on="key", how="left")

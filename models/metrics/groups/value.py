@@ -11,7 +11,7 @@ from sqlmodel import Session
 from models.customers import Customer
 from models.groups import GroupMembership, SocialGroup
 from models.measures.groups import MIN_RANKED_MEMBERS, contribution_ranking
-from models.metrics.groups.common import _staff_names, groups_in_scope
+from models.metrics.groups.common import groups_in_scope, staff_names
 from models.rollup_tables.groups import ALL_KINDS, GroupMembersBankDaily, GroupValueSnapshot
 from models.scope import Scope
 from models.store.frames import read_frame
@@ -145,4 +145,4 @@ def network_value_table(session: Session, scope: Scope, as_of: date, by: str = "
         names = groups_in_scope(session, scope, group_ids=shown)[["group_id", "group_name", "kind", "branch_name",
                                                                   "staff_name"]]
         return ranked.merge(names.rename(columns={"group_id": "key"}), on="key", how="left")
-    return ranked.merge(_staff_names(session, scope, shown, owned_groups=True), on="key", how="left")
+    return ranked.merge(staff_names(session, scope, shown, owned_groups=True), on="key", how="left")

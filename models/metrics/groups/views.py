@@ -11,7 +11,6 @@ from sqlmodel import Session
 
 from models.measures.groups import DEFAULT_DORMANT_DAYS, group_health, kpis_from
 from models.metrics.groups.activity import (
-    _medians_for_shown,
     _silence,
     _silent_since,
     bank_period_totals,
@@ -19,6 +18,7 @@ from models.metrics.groups.activity import (
     group_counts,
     group_period_summary,
     last_customer_message,
+    medians_for_shown,
     reply_time_histogram,
 )
 from models.metrics.groups.common import groups_in_scope
@@ -53,14 +53,14 @@ def group_health_table(session: Session, scope: Scope, start: date, end: date,
     summary = group_period_summary(session, scope, start, end, kind=kind)
     last_message = last_customer_message(session, scope, end, kind)
     if limit is None:
-        medians = _medians_for_shown(session, scope, start, end, "group", kind, pd.Series(dtype="int64"), None)
+        medians = medians_for_shown(session, scope, start, end, "group", kind, pd.Series(dtype="int64"), None)
         return group_health(groups, summary, medians, last_message, end, dormant_days)
     shown = group_health(groups, summary, no_medians, last_message, end, dormant_days).head(limit)
     return _with_medians(session, scope, start, end, kind, shown, limit)
 
 
 def _with_medians(session, scope, start, end, kind, shown: pd.DataFrame, limit: int) -> pd.DataFrame:
-    medians = _medians_for_shown(session, scope, start, end, "group", kind, shown["group_id"], limit)
+    medians = medians_for_shown(session, scope, start, end, "group", kind, shown["group_id"], limit)
     filled = shown["group_id"].map(medians.set_index("key")["median_reply_minutes"]) if not medians.empty else np.nan
     return shown.assign(median_reply_minutes=filled).astype({"median_reply_minutes": "float64"})
 

@@ -99,9 +99,9 @@ def staff_in_scope(session: Session, scope: Scope) -> pd.DataFrame:
     return read_frame(session, statement)
 
 
-def _stage_sum(stage: ReferralStage, value=1):
+def stage_sum(stage: ReferralStage, value=1):
     return func.sum(case((ReferralEvent.stage == stage.value, value), else_=0))
 
 
-def _live_conversion():
+def live_conversion():
     return and_(ReferralEvent.stage == ReferralStage.CONVERT.value, ReferralEvent.reversed_on.is_(None))

@@ -10,7 +10,7 @@ from sqlalchemy import case, distinct, func, select
 from sqlmodel import Session
 
 from models.measures.referrals import LEADERBOARD_WINDOWS, rank_board, roll_up, running_totals_statement, staff_board
-from models.metrics.referrals.common import _live_conversion, _stage_sum, previous_period, staff_in_scope
+from models.metrics.referrals.common import live_conversion, previous_period, staff_in_scope, stage_sum
 from models.metrics.referrals.fraud import fraud_review
 from models.metrics.referrals.rewards import reward_ledger_preview
 from models.org import Branch, Staff
@@ -74,11 +74,11 @@ def staff_referral_totals_raw(
     statement = (
         select(
             ReferralEvent.staff_id,
-            _stage_sum(ReferralStage.CLICK).label("clicks"),
-            _stage_sum(ReferralStage.REGISTER).label("invites"),
-            _stage_sum(ReferralStage.PARTICIPATE).label("participants"),
-            func.sum(case((_live_conversion(), 1), else_=0)).label("conversions"),
-            func.sum(case((_live_conversion(), ReferralEvent.amount), else_=0.0)).label("conversion_amount"),
+            stage_sum(ReferralStage.CLICK).label("clicks"),
+            stage_sum(ReferralStage.REGISTER).label("invites"),
+            stage_sum(ReferralStage.PARTICIPATE).label("participants"),
+            func.sum(case((live_conversion(), 1), else_=0)).label("conversions"),
+            func.sum(case((live_conversion(), ReferralEvent.amount), else_=0.0)).label("conversion_amount"),
         )
         .where(scope.clause(ReferralEvent.branch_id), ReferralEvent.day.between(start, end))
         .group_by(ReferralEvent.staff_id)

@@ -10,7 +10,7 @@ from sqlalchemy import delete, distinct, func, select
 from sqlmodel import Session
 
 from models.measures.referrals import KIND_LABELS, rule_overlaps
-from models.metrics.referrals.common import ReferralInputError, _live_conversion, parse_quarter
+from models.metrics.referrals.common import ReferralInputError, live_conversion, parse_quarter
 from models.metrics.referrals.rewards import compute_rewards, reward_ledger_rows, reward_rules
 from models.org import Staff
 from models.referrals import Campaign, InviteCode, LedgerStatus, ReferralEvent, ReferralStage, RewardLedger, RewardRule
@@ -152,5 +152,5 @@ def distinct_customers_converted(session: Session, scope: Scope, start: date, en
     """Distinct customers with a live conversion in the period (a check figure for the board)."""
     return int(session.execute(
         select(func.count(distinct(ReferralEvent.customer_id))).where(
-            scope.clause(ReferralEvent.branch_id), ReferralEvent.day.between(start, end), _live_conversion())
+            scope.clause(ReferralEvent.branch_id), ReferralEvent.day.between(start, end), live_conversion())
     ).scalar_one())

@@ -57,8 +57,7 @@ kpi_row([
         help=t("followers.kpi.unfollow_help")),
 ])
 
-uplift = query(metrics.event_uplift_in_period, choice.scope, start=start, end=end)
-drops = query(metrics.drop_episodes_in_period, choice.scope, start=start, end=end)
+uplift, drops = query(metrics.event_uplift_and_drops, choice.scope, start=start, end=end)
 daily = metrics.with_moving_average(history)
 daily = daily[daily["day"] >= str(start)]
 branch_names = dict(zip(choice.branches["branch_id"], choice.branches["branch_name"], strict=True))

@@ -57,10 +57,9 @@ drop_alerts = query(brief.drop_alerts_on, choice.scope, end=end)
 groups = query(group_metrics.overview_headline, choice.scope, end=end, period_days=period_days)
 referrals = query(referral_metrics.overview_headline, choice.scope, end=end, days=period_days)
 season = query(campaign_metrics.overview_headline, choice.scope, end=end)
+ranking, uplift, drops = query(follower_metrics.ranking_uplift_and_drops, choice.scope, start=start, end=end)
 if choice.branch_id is not None:
     ranking = pd.DataFrame(columns=follower_metrics.RANKING_COLUMNS)
-else:
-    ranking = query(follower_metrics.branch_ranking, choice.scope, start=start, end=end)
 top, bottom = brief.branch_extremes(ranking)
 
 # ---------------------------------------------------------------- alerts, in words
@@ -129,13 +128,9 @@ def key_figures(font_size: int = 13) -> list[BriefFigure]:
     daily = follower_metrics.with_moving_average(history)
     daily = daily[daily["day"] >= pd.Timestamp(start)]
     if not daily.empty:
-        uplift = query(follower_metrics.event_uplift_in_period, choice.scope, start=start, end=end)
         labels = {k: t(f"followers.chart.{k}") for k in ("new", "unfollows", "net", "ma7", "cumulative", "axis_daily",
                                                          "axis_cumulative", "drop", "uplift")}
-        if choice.branch_id is None:
-            marked = pd.DataFrame(columns=["start_day", "end_day"])
-        else:
-            marked = query(follower_metrics.drop_episodes_in_period, choice.scope, start=start, end=end)
+        marked = drops if choice.branch_id is not None else pd.DataFrame(columns=["start_day", "end_day"])
         figures.append(BriefFigure(t("meeting.chart.followers", **span), follower_curve(
             daily, follower_metrics.events_to_mark(uplift), marked, labels)))
     if len(top) > 1:

@@ -41,19 +41,17 @@ __all__ = [
     "RANKING_COLUMNS",
     "UPLIFT_COLUMNS",
     "branch_period_totals",
-    "branch_ranking",
     "current_drop_alerts",
     "daily_followers",
     "daily_followers_by_branch",
     "detect_drops",
     "drop_days",
     "drop_episodes",
-    "drop_episodes_in_period",
     "drops_in_period",
     "drops_running_on_day",
     "event_uplift",
     "event_uplift_from_rollup",
-    "event_uplift_in_period",
+    "event_uplift_and_drops",
     "events_to_mark",
     "follower_date_range",
     "follower_kpis",
@@ -62,6 +60,7 @@ __all__ = [
     "moving_average",
     "rank_branches",
     "rank_period_totals",
+    "ranking_uplift_and_drops",
     "reads_rollup",
     "region_totals",
     "uplift_from_totals",
@@ -326,29 +325,28 @@ def current_drop_alerts(session: Session, scope: Scope) -> pd.DataFrame:
 # ---------------------------------------------------------------- what pages ask for (the data layer picks the path)
 
 
-def event_uplift_in_period(session: Session, scope: Scope, start: date, end: date) -> pd.DataFrame:
-    """Each marketing event's uplift in [start, end]: several branches read the stored per-branch rollup,
-    one branch measures its own days against their baseline, as its page always has."""
+def event_uplift_and_drops(session: Session, scope: Scope, start: date, end: date) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each marketing event's uplift and the drop episodes touching [start, end]. Several branches read the
+    stored per-branch rollup; one branch measures its own days (one read, with the lookback its baseline
+    needs), as its page always has."""
     if reads_rollup(scope):
-        return event_uplift_from_rollup(session, scope, start, end)
+        return event_uplift_from_rollup(session, scope, start, end), drop_episodes(session, scope, start, end)
     by_branch = daily_followers_by_branch(session, scope, lookback_start(start), end)
-    return event_uplift(by_branch, marketing_events(session, scope, start, end))
+    return (event_uplift(by_branch, marketing_events(session, scope, start, end)),
+            drops_in_period(detect_drops(by_branch), start, end))
 
 
-def drop_episodes_in_period(session: Session, scope: Scope, start: date, end: date) -> pd.DataFrame:
-    """Drop episodes that touch [start, end]: from the stored signal for several branches, detected over
-    one branch's own days (with the lookback its baseline needs) otherwise."""
-    if reads_rollup(scope):
-        return drop_episodes(session, scope, start, end)
-    by_branch = daily_followers_by_branch(session, scope, lookback_start(start), end)
-    return drops_in_period(detect_drops(by_branch), start, end)
-
-
-def branch_ranking(session: Session, scope: Scope, start: date, end: date) -> pd.DataFrame:
-    """The scope's branches ranked by net growth and growth rate in [start, end] (`RANKING_COLUMNS`):
-    running totals from the rollup for several branches, the daily frame for one."""
+def ranking_uplift_and_drops(
+    session: Session, scope: Scope, start: date, end: date
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """For the overview: the branches ranked by net growth and growth rate (`RANKING_COLUMNS`), and
+    `event_uplift_and_drops`, all for [start, end]: running totals and the stored signal for several
+    branches, one read of the daily figures for one branch."""
     branches = branches_in_scope(session, scope)
     if reads_rollup(scope):
-        return rank_period_totals(branch_period_totals(session, scope, start, end), branches)
+        ranking = rank_period_totals(branch_period_totals(session, scope, start, end), branches)
+        return ranking, *event_uplift_and_drops(session, scope, start, end)
     by_branch = daily_followers_by_branch(session, scope, lookback_start(start), end)
-    return rank_branches(by_branch, branches, start, end)
+    return (rank_branches(by_branch, branches, start, end),
+            event_uplift(by_branch, marketing_events(session, scope, start, end)),
+            drops_in_period(detect_drops(by_branch), start, end))

@@ -137,7 +137,7 @@ def cmd_info(_args: argparse.Namespace) -> int:
 
 
 def cmd_graph_metrics(_args: argparse.Namespace) -> int:
-    from models.metrics.graph import compute_node_metrics
+    from models.refresh.graph import compute_node_metrics
 
     engine = make_engine()
     check_connection(engine)
@@ -251,7 +251,7 @@ def cmd_rollups(args: argparse.Namespace) -> int:
     """Rebuild the daily rollups from the raw events (all, or some branches / days)."""
     import time
 
-    from models.rollups import refresh_rollups
+    from models.refresh import refresh_rollups
 
     engine = make_engine()
     check_connection(engine)

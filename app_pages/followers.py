@@ -58,14 +58,7 @@ kpi_row([
         help=t("followers.kpi.unfollow_help")),
 ])
 
-if metrics.reads_rollup(choice.scope):
-    uplift = query(metrics.event_uplift_from_rollup, choice.scope, start=start, end=end)
-    drops = query(metrics.drop_episodes, choice.scope, start=start, end=end)
-else:
-    by_branch = query(metrics.daily_followers_by_branch, choice.scope, start=metrics.lookback_start(start), end=end)
-    events = query(metrics.marketing_events, choice.scope, start=start, end=end)
-    uplift = metrics.event_uplift(by_branch, events)
-    drops = metrics.drops_in_period(metrics.detect_drops(by_branch), start, end)
+uplift, drops = query(metrics.event_uplift_and_drops, choice.scope, start=start, end=end)
 daily = metrics.with_moving_average(history)
 daily = daily[daily["day"] >= str(start)]
 branch_names = dict(zip(choice.branches["branch_id"], choice.branches["branch_name"], strict=True))

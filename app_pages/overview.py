@@ -54,20 +54,13 @@ sentences = brief.what_changed(this_week, last_week)
 history = query(follower_metrics.daily_followers, choice.scope, start=follower_metrics.lookback_start(start, 60),
                 end=end)
 follower_kpis = follower_metrics.follower_kpis(history, as_of=end)
-reads_rollup = follower_metrics.reads_rollup(choice.scope)
-by_branch = None if reads_rollup else query(follower_metrics.daily_followers_by_branch, choice.scope,
-                                            start=follower_metrics.lookback_start(start), end=end)
 drop_alerts = query(brief.drop_alerts_on, choice.scope, end=end)
 groups = query(group_metrics.overview_headline, choice.scope, end=end, period_days=period_days)
 referrals = query(referral_metrics.overview_headline, choice.scope, end=end, days=period_days)
 season = query(campaign_metrics.overview_headline, choice.scope, end=end)
+ranking, uplift, drops = query(follower_metrics.ranking_uplift_and_drops, choice.scope, start=start, end=end)
 if choice.branch_id is not None:
     ranking = pd.DataFrame(columns=follower_metrics.RANKING_COLUMNS)
-elif reads_rollup:
-    ranking = follower_metrics.rank_period_totals(
-        query(follower_metrics.branch_period_totals, choice.scope, start=start, end=end), choice.branches)
-else:
-    ranking = follower_metrics.rank_branches(by_branch, choice.branches, start, end)
 top, bottom = brief.branch_extremes(ranking)
 
 # ---------------------------------------------------------------- alerts, in words
@@ -136,19 +129,9 @@ def key_figures(font_size: int = 13) -> list[BriefFigure]:
     daily = follower_metrics.with_moving_average(history)
     daily = daily[daily["day"] >= pd.Timestamp(start)]
     if not daily.empty:
-        if reads_rollup:
-            uplift = query(follower_metrics.event_uplift_from_rollup, choice.scope, start=start, end=end)
-        else:
-            events = query(follower_metrics.marketing_events, choice.scope, start=start, end=end)
-            uplift = follower_metrics.event_uplift(by_branch, events)
         labels = {k: t(f"followers.chart.{k}") for k in ("new", "unfollows", "net", "ma7", "cumulative", "axis_daily",
                                                          "axis_cumulative", "drop", "uplift")}
-        if choice.branch_id is None:
-            marked = pd.DataFrame(columns=["start_day", "end_day"])
-        elif reads_rollup:
-            marked = query(follower_metrics.drop_episodes, choice.scope, start=start, end=end)
-        else:
-            marked = follower_metrics.drops_in_period(follower_metrics.detect_drops(by_branch), start, end)
+        marked = drops if choice.branch_id is not None else pd.DataFrame(columns=["start_day", "end_day"])
         figures.append(BriefFigure(t("meeting.chart.followers", **span), follower_curve(
             daily, follower_metrics.events_to_mark(uplift), marked, labels)))
     if len(top) > 1:

@@ -13,9 +13,9 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from models.metrics import referrals as R
-from models.metrics.org import read_frame
 from models.referrals import ReferralEvent
 from models.scope import Scope
+from models.store.frames import read_frame
 
 DUCKDB_LEADERBOARD = """
 SELECT staff_id,

@@ -1,3 +1,3 @@
 """The data layer: SQLModel tables, engine and query functions. Imports no streamlit."""
 
-from models import accounts, campaign, customers, followers, graph, groups, org, referrals, rollups, system  # noqa: F401  (register tables)
+from models import accounts, campaign, customers, followers, graph, groups, org, referrals, rollup_tables, system  # noqa: F401  (register tables)

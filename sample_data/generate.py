@@ -12,12 +12,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
 from models.db import create_all
-from models.metrics.graph import compute_node_metrics
 from models.org import Branch
-from models.rollups import refresh_rollups
+from models.refresh import refresh_rollups
+from models.refresh.graph import compute_node_metrics
+from models.store.bulk import bulk_insert, bulk_load, reset_sequences
 from models.system import DataVersion
 from sample_data.accounts import generate_demo_accounts
-from sample_data.bulk import bulk_insert, bulk_load, reset_sequences
 from sample_data.campaign import generate_campaign
 from sample_data.context import SCALES, GenContext
 from sample_data.customers import generate_customers

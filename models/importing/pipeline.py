@@ -18,9 +18,9 @@ from models.importing.kinds import KINDS
 from models.importing.parsing import is_blank, parse_booleans, parse_dates, parse_numbers, parse_text
 from models.importing.readers import FileRefused, RawTable, normalise_header, read_table
 from models.importing.spec import LOOKUP_CHUNK, ImportKind
-from models.rollups import refresh_for_rows
+from models.refresh import refresh_for_rows
+from models.store.bulk import bulk_insert
 from models.system import DataVersion
-from sample_data.bulk import bulk_insert
 
 REJECT_COLUMNS = ["row", "column", "reason_zh", "reason_en", "value"]
 MAX_REJECTS_SHOWN = 1_000  # the page lists this many; the CLI prints --show of them

@@ -12,7 +12,7 @@ import pandera.pandas as pa
 from sqlalchemy import Table, select, tuple_
 from sqlmodel import Session
 
-from models.metrics.org import read_frame
+from models.store.frames import read_frame
 
 LOOKUP_CHUNK = 5_000
 
@@ -148,3 +148,14 @@ def attach(resolved: Resolved, source: pd.Series, found: pd.DataFrame, mapping: 
     if required:
         resolved.reject(~present, column, f"缺少{what[0]}", f"{what[1]} is missing")
     return matched
+
+
+KINDS: dict[str, ImportKind] = {}
+
+
+def register(kind: ImportKind) -> ImportKind:
+    """Add a kind to the registry (`models.importing.kinds` registers the built-in ones on import)."""
+    if kind.key in KINDS:
+        raise KeyError(f"import kind {kind.key!r} registered twice")
+    KINDS[kind.key] = kind
+    return kind

@@ -13,6 +13,9 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from models.metrics import campaign, followers, groups, referrals
+from models.metrics.org import branches_in_scope
+
 # Changes smaller than these are "about the same" and not worth a sentence in a meeting.
 FLAT_SHARE_POINTS = 0.01   # group activity: one percentage point
 FLAT_RELATIVE = 0.05       # follower / referral counts: 5 % of last week's figure
@@ -149,9 +152,9 @@ def what_changed(this: WeekFigures, last: WeekFigures) -> list[Sentence]:
             said.append(sentence)
     said += group_sentences(this, last)
     said += referral_sentences(this, last)
-    campaign = campaign_sentence(this, last)
-    if campaign is not None:
-        said.append(campaign)
+    season = campaign_sentence(this, last)
+    if season is not None:
+        said.append(season)
     return said
 
 
@@ -173,8 +176,6 @@ def branch_extremes(ranking: pd.DataFrame, value_column: str = "net_growth", n: 
 
 def week_figures(session, scope, end: date) -> WeekFigures:
     """The scope's figures for the seven days ending on `end`, read through each area's own metrics."""
-    from models.metrics import campaign, followers, groups, referrals
-
     history = followers.daily_followers(session, scope, start=end - timedelta(days=20), end=end)
     follower = followers.follower_kpis(history, as_of=end) if not history.empty else {}
     drop_branches = _drop_branches_on(session, scope, end, has_figures=not history.empty)
@@ -201,8 +202,6 @@ def _branches_in(drops: pd.DataFrame) -> int:
 
 def _drop_branches_on(session, scope, end: date, has_figures: bool) -> int | None:
     """How many branches have a drop running on `end` (None: the scope has no follower figures then)."""
-    from models.metrics import followers
-
     if followers.reads_rollup(scope):
         return _branches_in(followers.drops_running_on_day(session, scope, end)) if has_figures else None
     by_branch = followers.daily_followers_by_branch(session, scope, followers.lookback_start(end, 70), end)
@@ -215,9 +214,6 @@ def drop_alerts_on(session, scope, end: date) -> pd.DataFrame:
     """Branches whose follower drop is still running on `end` (the overview's alert list for any day). Scopes
     of several branches read that day's stored drop signal (judged over each branch's whole history); one
     branch reads its last 70 days, as before."""
-    from models.metrics import followers
-    from models.metrics.org import branches_in_scope
-
     if followers.reads_rollup(scope):
         running = followers.drops_running_on_day(session, scope, end)
     else:
@@ -233,8 +229,6 @@ def drop_alerts_on(session, scope, end: date) -> pd.DataFrame:
 def campaign_curves(session, scope, end: date) -> tuple[pd.DataFrame | None, float]:
     """The latest season started by `end` against the one before, as cumulative deposits by lunar day,
     and the branch target; (None, 0) when the store has no season to compare."""
-    from models.metrics import campaign
-
     seasons = campaign.campaigns(session, scope)
     started = seasons[seasons["start_date"] <= pd.Timestamp(end)] if not seasons.empty else seasons
     if started.empty:

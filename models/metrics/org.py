@@ -2,36 +2,18 @@
 
 from __future__ import annotations
 
-import gc
-
 import pandas as pd
 from sqlalchemy import select
-from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from models.followers import OfficialAccount
 from models.org import Branch, BranchLevel, Region
 from models.scope import Scope
+from models.store.frames import read_frame
 from models.system import DataVersion
 
-
-def read_frame(session: Session, statement) -> pd.DataFrame:
-    """Run a SELECT and return its rows as a DataFrame with the statement's column names."""
-    # Core execution: the ORM's result wrapper costs ~1 µs a row and these statements select columns only.
-    connection = session.connection() if isinstance(session, OrmSession) else session  # a Connection as it is
-    result = connection.execute(statement)
-    columns = list(result.keys())
-    # No garbage collection while the rows are turned into a frame: every object made is kept, and collection
-    # passes over a big heap in the middle of a 20k-row read cost more than the read itself.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        # Plain tuples: pandas probes each SQLAlchemy Row for attributes, which cost ~20 µs a row.
-        return pd.DataFrame.from_records([tuple(row) for row in result.fetchall()], columns=columns)
-    finally:
-        if collecting:
-            gc.enable()
+__all__ = ["accounts_in_scope", "branches_in_scope", "data_version", "descendant_branch_ids", "read_frame"]
 
 
 def branches_in_scope(session: Session, scope: Scope, level: str | None = BranchLevel.SUB_BRANCH) -> pd.DataFrame:

@@ -61,3 +61,35 @@ def test_date_range_is_empty_for_an_empty_scope(demo_session):
     assert F.follower_date_range(demo_session, Scope.for_branches([])) == (None, None)
     empty = F.daily_followers(demo_session, Scope.for_branches([]), date(2026, 1, 1), date(2026, 1, 31))
     assert empty.empty and list(empty.columns) == F.DAILY_COLUMNS
+
+
+def test_one_branch_reads_its_own_days_for_uplift_drops_and_ranking(demo_session):
+    """One branch: the page's frames equal the per-frame measures over its daily figures (the raw path)."""
+    scope = Scope.for_branches([_story_branch_id(demo_session)])
+    start, end = date(2026, 6, 1), DEMO_END
+    by_branch = F.daily_followers_by_branch(demo_session, scope, F.lookback_start(start), end)
+    uplift = F.event_uplift(by_branch, F.marketing_events(demo_session, scope, start, end))
+    drops = F.drops_in_period(F.detect_drops(by_branch), start, end)
+    ranking = F.rank_branches(by_branch, branches_in_scope(demo_session, scope), start, end)
+    page_uplift, page_drops = F.event_uplift_and_drops(demo_session, scope, start, end)
+    pd.testing.assert_frame_equal(page_uplift, uplift)
+    pd.testing.assert_frame_equal(page_drops, drops)
+    assert not page_drops.empty
+    overview = F.ranking_uplift_and_drops(demo_session, scope, start, end)
+    pd.testing.assert_frame_equal(overview[0], ranking)
+    pd.testing.assert_frame_equal(overview[1], uplift)
+    pd.testing.assert_frame_equal(overview[2], drops)
+
+
+def test_several_branches_read_the_rollup_for_uplift_drops_and_ranking(demo_session):
+    """Head office: the stored signal and running totals answer, never the per-branch daily frame."""
+    scope = Scope.head_office()
+    start, end = date(2026, 6, 1), DEMO_END
+    uplift, drops = F.event_uplift_and_drops(demo_session, scope, start, end)
+    pd.testing.assert_frame_equal(uplift, F.event_uplift_from_rollup(demo_session, scope, start, end))
+    pd.testing.assert_frame_equal(drops, F.drop_episodes(demo_session, scope, start, end))
+    ranking, _, _ = F.ranking_uplift_and_drops(demo_session, scope, start, end)
+    expected = F.rank_period_totals(F.branch_period_totals(demo_session, scope, start, end),
+                                    branches_in_scope(demo_session, scope))
+    pd.testing.assert_frame_equal(ranking, expected)
+    assert len(ranking) == len(branches_in_scope(demo_session, scope))

@@ -14,6 +14,7 @@ from models.customers import Customer
 from models.graph import Relationship
 from models.metrics import graph as G
 from models.org import Branch
+from models.refresh import graph as refresh_graph
 from models.scope import Scope, ScopeError
 from models.system import DataVersion
 
@@ -259,7 +260,7 @@ def test_metrics_measured_in_worker_processes_equal_the_serial_run(empty_engine,
     assert G.compute_node_metrics(empty_engine, workers=1) == 16
     with Session(empty_engine) as session:
         serial = G.node_metrics_frame(session, Scope.head_office())[columns].sort_values("customer_id")
-    monkeypatch.setattr(G, "METRICS_BATCH_BRANCHES", 1)  # two batches: the pool is used
+    monkeypatch.setattr(refresh_graph, "METRICS_BATCH_BRANCHES", 1)  # two batches: the pool is used
     assert G.compute_node_metrics(empty_engine, workers=2) == 16
     with Session(empty_engine) as session:
         parallel = G.node_metrics_frame(session, Scope.head_office())[columns].sort_values("customer_id")

@@ -13,7 +13,7 @@ from models.customers import Customer
 from models.groups import GroupDaily, GroupMembership, PointsLedger, SocialGroup
 from models.metrics import groups as G
 from models.org import Branch, Staff
-from models.rollups import refresh_rollups
+from models.refresh import refresh_rollups
 from models.scope import Scope
 from tests.conftest import DEMO_END
 
@@ -129,7 +129,7 @@ def test_running_totals_with_a_missing_day_equal_the_raw_days(small_network):
     refresh_rollups(small_network)
     with Session(small_network) as session:
         scope = Scope.for_branches([1])
-        assert not G._all_dense(session, scope)
+        assert not G.all_dense(session, scope)
         for start, end in ((date(2026, 11, 20), date(2026, 11, 22)), (date(2026, 11, 21), date(2026, 11, 21)),
                            (date(2026, 11, 22), date(2026, 11, 25)), (date(2026, 11, 1), date(2026, 11, 19))):
             pd.testing.assert_frame_equal(G.group_period_summary(session, scope, start, end),

@@ -20,19 +20,20 @@ from models.metrics import campaign as C
 from models.metrics import followers as F
 from models.metrics import groups as G
 from models.metrics import referrals as R
-from models.metrics.org import read_frame
 from models.org import Branch
 from models.referrals import ReferralEvent
-from models.rollups import (
+from models.refresh import refresh_rollups
+from models.refresh.followers import refresh_follower_rollups
+from models.rollup_tables import (
+    ALL_CAMPAIGNS,
     ROLLUP_TABLES,
     FollowerBranchDaily,
     ReferralDaily,
     ReferralFraudFlag,
     ReferralRewardBasis,
-    refresh_follower_rollups,
-    refresh_rollups,
 )
 from models.scope import Scope
+from models.store.frames import read_frame
 from tests.conftest import DEMO_END
 
 RAW_EVENT_TABLES = ("referralevent", "groupdaily", "campaigndeposit", "namelistentry", "smsmessage", "visit",
@@ -180,7 +181,7 @@ def test_preset_windows_read_their_snapshot_and_equal_the_running_totals(demo_se
                     lambda s=scope, a=start, c=campaign_id: R.staff_referral_totals(demo_session, s, a, last, c))
                 assert any("referralstaffwindow" in s for s in statements), (days, campaign_id)
                 snapshot = R.staff_referral_totals(demo_session, scope, start, last, campaign_id)
-                key = R.ALL_CAMPAIGNS if campaign_id is None else campaign_id
+                key = ALL_CAMPAIGNS if campaign_id is None else campaign_id
                 running = read_frame(demo_session, R.running_totals_statement(scope, start, last, key))
                 running = running.drop(columns=["branch_id", "events"]).groupby("staff_id", as_index=False).sum()
                 assert len(snapshot) == len(running) > 0, (days, campaign_id)
@@ -189,7 +190,7 @@ def test_preset_windows_read_their_snapshot_and_equal_the_running_totals(demo_se
                     running.sort_values("staff_id").reset_index(drop=True).astype(float).round({"conversion_amount": 2}))
     before = R.staff_referral_totals(demo_session, Scope.head_office(), last - timedelta(days=179), last - timedelta(days=90))
     expected = read_frame(demo_session, R.running_totals_statement(
-        Scope.head_office(), last - timedelta(days=179), last - timedelta(days=90), R.ALL_CAMPAIGNS))
+        Scope.head_office(), last - timedelta(days=179), last - timedelta(days=90), ALL_CAMPAIGNS))
     assert before["conversions"].sum() == expected["conversions"].sum() > 0  # the period before a preset is stored too
     other = statements_run_by(demo_session, lambda: R.staff_referral_totals(
         demo_session, Scope.head_office(), last - timedelta(days=60), last))

@@ -49,7 +49,7 @@ def _memberships() -> pd.DataFrame:
 
 def test_unique_member_changes_merge_each_customers_stays():
     """The bank-wide daily series behind head office's unique members equals counting day by day."""
-    from models.group_rollups import unique_member_changes
+    from models.measures.groups import unique_member_changes
 
     members = _memberships().assign(key="")
     # Customer 7: two touching stays (leaves B on 5 March, rejoins A that day) and one after a gap.

@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from models.rollups import month_end, whole_months
+from models.rollup_tables.referrals import month_end, whole_months
 
 
 def test_a_ninety_day_period_has_its_whole_months_inside():

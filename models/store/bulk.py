@@ -1,4 +1,4 @@
-"""Fast bulk loading shared by every domain generator: COPY on PostgreSQL, executemany on SQLite.
+"""Fast bulk loading for seeds, imports and rollup refreshes: COPY on PostgreSQL, executemany on SQLite.
 
 Columns are converted to Python values one column at a time (vectorised; dates through their few
 distinct values), never cell by cell through pandas. `bulk_load` wraps a whole seed: secondary

@@ -1,0 +1,156 @@
+"""The referral leaderboard: counts per code owner from the rollups, ranks and change since the
+previous period, and the overview's headline."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlalchemy import case, distinct, func, select
+from sqlmodel import Session
+
+from models.measures.referrals import LEADERBOARD_WINDOWS, rank_board, roll_up, running_totals_statement, staff_board
+from models.metrics.referrals.common import live_conversion, previous_period, staff_in_scope, stage_sum
+from models.metrics.referrals.fraud import fraud_review
+from models.metrics.referrals.rewards import reward_ledger_preview
+from models.org import Branch, Staff
+from models.referrals import ReferralEvent, ReferralStage
+from models.rollup_tables.referrals import ALL_CAMPAIGNS, ReferralInvitation, ReferralStaffWindow
+from models.scope import Scope
+from models.store.frames import read_frame
+
+
+def staff_referral_counts(
+    session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None
+) -> pd.DataFrame:
+    """Per code owner in the period: clicks, invites (registrations), participants, conversions not
+    reversed and their amount."""
+    frame = staff_referral_totals(session, scope, start, end, campaign_id).merge(
+        invited_converted(session, scope, start, end, campaign_id), on="staff_id", how="left")
+    frame["invited_converted"] = frame["invited_converted"].fillna(0)
+    for column in ("clicks", "invites", "participants", "conversions", "invited_converted"):
+        frame[column] = frame[column].astype("int64") if not frame.empty else pd.Series(dtype="int64")
+    frame["conversion_amount"] = frame["conversion_amount"].astype("float64") if not frame.empty else pd.Series(dtype="float64")
+    return frame
+
+
+def _window_snapshot_statement(session: Session, scope: Scope, start: date, end: date, key: int,
+                               staff_id: int | None):
+    """The stored totals of a preset window ending on the last day with events (or of the period before
+    it), or None when the period is not one of those (then the running totals answer)."""
+    days = (end - start).days + 1
+    if days not in LEADERBOARD_WINDOWS:
+        return None
+    w = ReferralStaffWindow
+    stored = select(w.id).where(w.campaign_key == key, w.window_days == days, w.end_day == end).limit(1)
+    if session.execute(stored).first() is None:
+        return None
+    statement = (select(w.staff_id, w.clicks, w.invites, w.participants, w.conversions, w.conversion_amount)
+                 .where(scope.clause(w.branch_id), w.campaign_key == key, w.window_days == days, w.end_day == end))
+    return statement if staff_id is None else statement.where(w.staff_id == int(staff_id))
+
+
+def staff_referral_totals(
+    session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None,
+    staff_id: int | None = None,
+) -> pd.DataFrame:
+    """The leaderboard's counts per code owner from the rollups, never the raw events: a preset period
+    (last 7/30/90/180/365 days) ending on the last day with events reads its stored snapshot (one row per
+    owner); any other period subtracts running totals (`running_totals_statement`)."""
+    key = ALL_CAMPAIGNS if campaign_id is None else int(campaign_id)
+    statement = _window_snapshot_statement(session, scope, start, end, key, staff_id)
+    if statement is None:
+        statement = running_totals_statement(scope, start, end, key, staff_id)
+    frame = read_frame(session, statement).drop(columns=["branch_id", "events"], errors="ignore")
+    if frame["staff_id"].duplicated().any():  # an owner whose codes belonged to two branches
+        frame = frame.groupby("staff_id", as_index=False).sum()
+    return frame.assign(conversion_amount=frame["conversion_amount"].astype("float64").round(2))
+
+
+def staff_referral_totals_raw(
+    session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None
+) -> pd.DataFrame:
+    """The same counts by a plain GROUP BY over the raw events: the benchmark's and tests' reference."""
+    statement = (
+        select(
+            ReferralEvent.staff_id,
+            stage_sum(ReferralStage.CLICK).label("clicks"),
+            stage_sum(ReferralStage.REGISTER).label("invites"),
+            stage_sum(ReferralStage.PARTICIPATE).label("participants"),
+            func.sum(case((live_conversion(), 1), else_=0)).label("conversions"),
+            func.sum(case((live_conversion(), ReferralEvent.amount), else_=0.0)).label("conversion_amount"),
+        )
+        .where(scope.clause(ReferralEvent.branch_id), ReferralEvent.day.between(start, end))
+        .group_by(ReferralEvent.staff_id)
+    )
+    if campaign_id is not None:
+        statement = statement.where(ReferralEvent.campaign_id == int(campaign_id))
+    return read_frame(session, statement)
+
+
+def invited_converted(
+    session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None
+) -> pd.DataFrame:
+    """Per code owner: people who registered in the period and have converted (not reversed) by `end`,
+    the numerator of the conversion rate, so the rate never mixes two cohorts. Read from the stored
+    invitations, each carrying the day its customer first converted through the same owner."""
+    statement = (
+        select(ReferralInvitation.staff_id,
+               func.count(distinct(ReferralInvitation.customer_id)).label("invited_converted"))
+        .where(scope.clause(ReferralInvitation.branch_id), ReferralInvitation.registered_on.between(start, end),
+               ReferralInvitation.converted_on <= end)
+        .group_by(ReferralInvitation.staff_id)
+    )
+    if campaign_id is not None:
+        statement = statement.where(ReferralInvitation.campaign_id == int(campaign_id))
+    frame = read_frame(session, statement)
+    return frame if not frame.empty else pd.DataFrame({"staff_id": pd.Series(dtype="int64"),
+                                                       "invited_converted": pd.Series(dtype="int64")})
+
+
+REWARD_METRICS = {"effective_customers", "reward_yuan"}
+
+
+def leaderboard(
+    session: Session, scope: Scope, start: date, end: date, level: str = "staff", by: str = "conversions",
+    campaign_id: int | None = None,
+) -> pd.DataFrame:
+    """The ranking staff open most: figures for the period, rank (ties share the better rank) and the
+    change since the previous period of equal length."""
+    staff = staff_in_scope(session, scope)
+
+    def board_for(period_start: date, period_end: date, full: bool = True) -> pd.DataFrame:
+        if full or by in REWARD_METRICS:
+            counts = staff_referral_counts(session, scope, period_start, period_end, campaign_id)
+            ledger = reward_ledger_preview(session, scope, period_start, period_end, campaign_id, describe=False)
+        else:  # the previous period only supplies a rank by a count: the rollup alone answers it
+            counts = staff_referral_totals(session, scope, period_start, period_end, campaign_id).assign(
+                invited_converted=0)
+            ledger = pd.DataFrame()
+        board = staff_board(staff, counts, ledger)
+        return board if level == "staff" else roll_up(board, level)
+
+    key = {"staff": "staff_id", "branch": "branch_id", "region": "region_name"}[level]
+    current = board_for(start, end)
+    previous = board_for(*previous_period(start, end), full=False)
+    return rank_board(current, key, by, previous)
+
+
+def overview_headline(session: Session, scope: Scope, end: date, days: int = 30) -> dict[str, object]:
+    """For the overview page: the last `days` days' conversions, the top staff member and open fraud flags."""
+    start = end - timedelta(days=days - 1)
+    counts = staff_referral_totals(session, scope, start, end)
+    flags = fraud_review(session, scope, start, end)
+    if counts.empty:
+        return {"start": start, "end": end, "conversions": 0, "conversion_amount": 0.0, "top_staff": None,
+                "top_conversions": 0, "open_fraud_flags": int((~flags["cleared"]).sum()) if not flags.empty else 0}
+    top = counts.sort_values(["conversions", "conversion_amount", "staff_id"], ascending=[False, False, True]).iloc[0]
+    # Only the top person is named: one row, not the scope's whole staff list (19k at head office).
+    name, branch = session.execute(select(Staff.name, Branch.name).join(Branch, Branch.id == Staff.branch_id)
+                                   .where(Staff.id == int(top["staff_id"]))).one()
+    return {
+        "start": start, "end": end, "conversions": int(counts["conversions"].sum()),
+        "conversion_amount": float(counts["conversion_amount"].sum()),
+        "top_staff": f"{name}（{branch}）", "top_conversions": int(top["conversions"]),
+        "open_fraud_flags": int((~flags["cleared"]).sum()) if not flags.empty else 0,
+    }

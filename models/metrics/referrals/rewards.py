@@ -1,0 +1,138 @@
+"""Piece-rate rewards: the rules, each customer's first effective conversion, the quarter's ledger."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlalchemy import and_, func, select
+from sqlmodel import Session
+
+from models.measures.referrals import (
+    FLAG_COLUMNS,
+    excluded_customers,
+    ledger_from_basis,
+    ledger_from_counts,
+    reward_basis,
+    withheld_counts,
+)
+from models.metrics.referrals.common import parse_quarter, staff_in_scope
+from models.metrics.referrals.fraud import fraud_clearances, stored_fraud_flags
+from models.org import Branch, Staff
+from models.referrals import RewardLedger, RewardRule
+from models.rollup_tables.referrals import ReferralRewardBasis
+from models.scope import Scope
+from models.store.frames import read_frame
+
+
+def reward_rules(session: Session, scope: Scope | None = None) -> pd.DataFrame:
+    """Reward rules are set by head office and apply to every branch."""
+    statement = select(RewardRule.id.label("rule_id"), RewardRule.customer_kind, RewardRule.yuan_per_customer,
+                       RewardRule.valid_from, RewardRule.valid_to, RewardRule.note).order_by(
+        RewardRule.customer_kind, RewardRule.valid_from)
+    return read_frame(session, statement)
+
+
+def first_effective_conversions(session: Session, scope: Scope, start: date, end: date) -> pd.DataFrame:
+    """Customers whose first live effective conversion (bank-wide, so nobody is paid twice) fell in the
+    period, from the batch table `ReferralRewardBasis`."""
+    basis = ReferralRewardBasis
+    statement = (
+        select(basis.event_id, basis.staff_id, basis.branch_id, basis.customer_id, basis.customer_kind,
+               basis.campaign_id, basis.day)
+        .where(scope.clause(basis.branch_id), basis.day.between(start, end))
+        .order_by(basis.day, basis.event_id)
+    )
+    return read_frame(session, statement)
+
+
+def reward_ledger_rows(session: Session, scope: Scope, quarter: str) -> pd.DataFrame:
+    statement = (
+        select(RewardLedger.staff_id, Staff.name.label("staff_name"), Staff.employee_no,
+               Branch.name.label("branch_name"), RewardLedger.quarter, RewardLedger.personal_customers,
+               RewardLedger.corporate_customers, RewardLedger.effective_customers, RewardLedger.amount,
+               RewardLedger.flagged_exclusions, RewardLedger.basis, RewardLedger.status)
+        .join(Staff, Staff.id == RewardLedger.staff_id)
+        .join(Branch, Branch.id == RewardLedger.branch_id)
+        .where(scope.clause(RewardLedger.branch_id), RewardLedger.quarter == quarter)
+        .order_by(RewardLedger.amount.desc(), RewardLedger.staff_id)
+    )
+    return read_frame(session, statement)
+
+
+# ---------------------------------------------------------------- composed views (query + pure)
+
+
+@dataclass(frozen=True)
+class RewardComputation:
+    basis: pd.DataFrame
+    withheld: pd.DataFrame
+    ledger: pd.DataFrame
+    flags: pd.DataFrame
+
+
+FRAUD_LOOKBACK_DAYS = 60
+
+
+def compute_rewards(session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None) -> RewardComputation:
+    """Rewards earned in [start, end]: the rule valid on each customer's effective day, flagged
+    customers withheld until a reviewer clears them. Reads the batch tables (first effective conversions,
+    fraud flags), never the raw events: a quarter at head office is a few ten thousand rows."""
+    flags = stored_fraud_flags(session, scope, start - timedelta(days=FRAUD_LOOKBACK_DAYS), end)[FLAG_COLUMNS]
+    excluded = excluded_customers(flags, fraud_clearances(session, scope))
+    effective = first_effective_conversions(session, scope, start, end)
+    basis, withheld = reward_basis(effective, reward_rules(session), excluded, start, end)
+    if campaign_id is not None:
+        basis = basis[basis["campaign_id"] == campaign_id]
+        withheld = withheld[withheld["campaign_id"] == campaign_id]
+    return RewardComputation(basis, withheld, ledger_from_basis(basis, withheld), flags)
+
+
+def reward_ledger_preview(session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None,
+                          describe: bool = True) -> pd.DataFrame:
+    """The ledger `compute_rewards` gives, counted in SQL: paid customers per staff member, kind and rule
+    from the stored first conversions, less the few with open fraud flags (read one by one)."""
+    basis, rule = ReferralRewardBasis, RewardRule
+    covers = and_(rule.customer_kind == basis.customer_kind, basis.day >= rule.valid_from,
+                  (rule.valid_to.is_(None)) | (basis.day <= rule.valid_to))
+    in_period = [scope.clause(basis.branch_id), basis.day.between(start, end)]
+    if campaign_id is not None:
+        in_period.append(basis.campaign_id == int(campaign_id))
+    yuan = func.coalesce(rule.yuan_per_customer, 0.0)
+    counts = read_frame(session, (
+        select(basis.staff_id, basis.customer_kind, rule.valid_from, yuan.label("yuan_per_customer"),
+               func.count().label("customers"))
+        .select_from(basis).outerjoin(rule, covers).where(*in_period)
+        .group_by(basis.staff_id, basis.customer_kind, rule.valid_from, yuan)))
+    flags = stored_fraud_flags(session, scope, start - timedelta(days=FRAUD_LOOKBACK_DAYS), end)[FLAG_COLUMNS]
+    excluded = excluded_customers(flags, fraud_clearances(session, scope))
+    held = pd.DataFrame({"staff_id": pd.Series(dtype="int64")})
+    if not excluded.empty:
+        candidates = read_frame(session, (
+            select(basis.staff_id, basis.customer_id, basis.customer_kind, rule.valid_from,
+                   yuan.label("yuan_per_customer"))
+            .select_from(basis).outerjoin(rule, covers)
+            .where(*in_period, basis.customer_id.in_(sorted(set(excluded["customer_id"].astype(int)))))))
+        held = candidates.merge(excluded, on=["staff_id", "customer_id"])
+        if not held.empty:
+            keys = ["staff_id", "customer_kind", "valid_from", "yuan_per_customer"]
+            less = held.groupby(keys, dropna=False).size().rename("held").reset_index()
+            counts = counts.merge(less, on=keys, how="left")
+            counts["customers"] = counts["customers"] - counts["held"].fillna(0).astype("int64")
+            counts = counts[counts["customers"] > 0].drop(columns="held")
+    return ledger_from_counts(counts, withheld_counts(held), describe=describe)
+
+
+def quarter_ledger(session: Session, scope: Scope, quarter: str) -> pd.DataFrame:
+    """The quarter's ledger as payroll sees it: stored rows if the quarter was computed, else the live
+    computation (status "preview")."""
+    stored = reward_ledger_rows(session, scope, quarter)
+    if not stored.empty:
+        return stored
+    start, end = parse_quarter(quarter)
+    computed = reward_ledger_preview(session, scope, start, end)
+    names = staff_in_scope(session, scope)[["staff_id", "staff_name", "employee_no", "branch_name"]]
+    frame = names.merge(computed, on="staff_id") if not computed.empty else computed.assign(
+        staff_name=pd.Series(dtype="object"), employee_no=pd.Series(dtype="object"), branch_name=pd.Series(dtype="object"))
+    return frame.assign(quarter=quarter, status="preview").sort_values(["amount", "staff_id"], ascending=[False, True]).reset_index(drop=True)

@@ -1,0 +1,117 @@
+"""The campaign's name-list states per day, village and staff member over a whole season."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import and_, delete, func, select, true
+from sqlalchemy.engine import Connection
+
+from models.campaign import CampaignDeposit, MigrantCampaign, NameListEntry, SmsMessage, Visit
+from models.measures.campaign import WORKER_FLAGS, worker_flags
+from models.refresh.common import window_clause
+from models.rollup_tables.campaign import CampaignStaffDaily, CampaignVillageDaily
+from models.store.bulk import bulk_insert
+
+
+def refresh_campaign_lists(conn: Connection, branch_ids, start: date | None) -> dict[str, int]:
+    """Rebuild the village and staff day rows of the given branches for every season whose last day is on
+    or after `start` (an event on a day can change the list's state on that day and every later one;
+    states are stored from the season's first to its last day)."""
+
+
+    seasons = conn.execute(select(MigrantCampaign.id, MigrantCampaign.spring_festival, MigrantCampaign.start_date,
+                                  MigrantCampaign.end_date)
+                           .where(true() if start is None else MigrantCampaign.end_date >= start)).all()
+    written = {CampaignVillageDaily.__tablename__: 0, CampaignStaffDaily.__tablename__: 0}
+    for campaign_id, festival, first_day, last_day in seasons:
+        frames = _campaign_list_days(conn, int(campaign_id), branch_ids, festival, first_day, last_day)
+        for rollup, key in ((CampaignVillageDaily, "village_id"), (CampaignStaffDaily, "staff_id")):
+            table = rollup.__table__
+            conn.execute(delete(table).where(table.c.campaign_id == int(campaign_id),
+                                             window_clause(table.c.branch_id, table.c.day, branch_ids, None, None)))
+            frame = frames[key]
+            if not frame.empty:
+                frame = frame.assign(campaign_id=int(campaign_id), day=pd.to_datetime(frame["day"]))
+                frame[key] = frame[key].astype("Int64")
+                frame["branch_id"] = frame["branch_id"].astype("int64")
+                written[table.name] += bulk_insert(
+                    conn, table, frame[["day", "campaign_id", "branch_id", key, *WORKER_FLAGS, "deposited"]])
+    return written
+
+
+def _campaign_list_days(conn: Connection, campaign_id: int, branch_ids, festival: date, first_day: date,
+                        last_day: date) -> dict:
+    """For each day of the season, `worker_flags` summed per (branch, village) and per (branch, staff), with
+    the deposits credited to each up to that day."""
+
+
+    sms, visit = SmsMessage.__table__, Visit.__table__
+    entry = NameListEntry.__table__
+    in_window = and_(entry.c.campaign_id == campaign_id, window_clause(entry.c.branch_id, entry.c.branch_id, branch_ids,
+                                                                  None, None))
+    rounds = [visit.alias(f"round{n}") for n in (1, 2, 3)]
+    statement = select(entry.c.id.label("entry_id"), entry.c.customer_id, entry.c.branch_id, entry.c.village_id,
+                       entry.c.staff_id, entry.c.foreman_customer_id, entry.c.returned_on, entry.c.leaves_on,
+                       sms.c.sent_on, sms.c.delivered, sms.c.replied_on,
+                       *[r.c.visit_date.label(f"visit{n}_date") for n, r in enumerate(rounds, start=1)])
+    statement = statement.select_from(entry).join(sms, sms.c.entry_id == entry.c.id, isouter=True)
+    for number, visited in enumerate(rounds, start=1):
+        statement = statement.join(visited, and_(visited.c.entry_id == entry.c.id, visited.c.visit_round == number),
+                                   isouter=True)
+    result = conn.execute(statement.where(in_window))
+    entries = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    for column in ("returned_on", "leaves_on", "sent_on", "replied_on", "visit1_date", "visit2_date", "visit3_date"):
+        entries[column] = pd.to_datetime(entries[column])
+    entries["delivered"] = entries["delivered"].astype("boolean")
+    first_deposit = conn.execute(
+        select(CampaignDeposit.customer_id, func.min(CampaignDeposit.day))
+        .where(CampaignDeposit.campaign_id == campaign_id,
+               CampaignDeposit.customer_id.in_(select(entry.c.customer_id).where(in_window)))
+        .group_by(CampaignDeposit.customer_id)).all()
+    converted_on = pd.to_datetime(entries["customer_id"].map(dict(first_deposit)))
+    result = conn.execute(
+        select(CampaignDeposit.branch_id, CampaignDeposit.village_id, CampaignDeposit.staff_id, CampaignDeposit.day,
+               CampaignDeposit.amount)
+        .where(CampaignDeposit.campaign_id == campaign_id,
+               window_clause(CampaignDeposit.branch_id, CampaignDeposit.day, branch_ids, None, None)))
+    deposits = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    deposits["day"] = pd.to_datetime(deposits["day"])
+    deposits["amount"] = deposits["amount"].astype("float64")
+    frames: dict[str, list] = {"village_id": [], "staff_id": []}
+    for day in pd.date_range(first_day, last_day):
+        flags = worker_flags(entries, converted_on, festival, day.date()) if not entries.empty else \
+            pd.DataFrame(columns=WORKER_FLAGS)
+        flags[["branch_id", "village_id", "staff_id"]] = entries[["branch_id", "village_id", "staff_id"]]
+        paid = deposits[deposits["day"] <= day]
+        for key in frames:
+            keys = ["branch_id", key]
+            counts = flags.groupby(keys, dropna=False)[WORKER_FLAGS].sum()
+            amounts = paid.groupby(keys, dropna=False)["amount"].sum().rename("deposited")
+            both = counts.join(amounts, how="outer")
+            frames[key].append(both.reset_index().assign(day=day.date()))
+    out = {}
+    for key, parts in frames.items():
+        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+        if not frame.empty:
+            frame[WORKER_FLAGS] = frame[WORKER_FLAGS].fillna(0).astype("int64")
+            frame["deposited"] = frame["deposited"].fillna(0.0).astype("float64")
+            frame = _dense(frame, key)
+        out[key] = frame
+    return out
+
+
+def _dense(frame, key: str):
+    """Every key on every day: a key seen on one day (a deposit) gets zero rows on the others, with the
+    deposits carried forward (a cumulative figure never drops back to nothing)."""
+
+    keys = frame[["branch_id", key]].drop_duplicates()
+    days = pd.DataFrame({"day": sorted(frame["day"].unique())})
+    grid = keys.merge(days, how="cross")
+    dense = grid.merge(frame, on=["branch_id", key, "day"], how="left")
+    counts = [c for c in dense.columns if c not in ("branch_id", key, "day", "deposited")]
+    dense[counts] = dense[counts].fillna(0).astype("int64")
+    dense = dense.sort_values(["branch_id", key, "day"], na_position="first")
+    dense["deposited"] = dense.groupby(["branch_id", key], dropna=False)["deposited"].ffill().fillna(0.0)
+    return dense.reset_index(drop=True)

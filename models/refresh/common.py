@@ -1,0 +1,23 @@
+"""Small SQL helpers shared by the rollup refreshes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import and_, case, func, true
+
+
+def count_if(condition, value=1):
+    return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+
+def window_clause(branch_column, day_column, branch_ids: Iterable[int] | None, start: date | None, end: date | None):
+    conditions = [true()]
+    if branch_ids is not None:
+        conditions.append(branch_column.in_(sorted({int(b) for b in branch_ids})))
+    if start is not None:
+        conditions.append(day_column >= start)
+    if end is not None:
+        conditions.append(day_column <= end)
+    return and_(*conditions)

@@ -1,0 +1,137 @@
+"""Graph metrics kept in step: per-customer centrality and community (`NodeMetric`, measured in worker
+processes) and ties per branch (`NetworkSummary`, recounted by imports)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pandas as pd
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from models.customers import Customer
+from models.graph import NetworkSummary, NodeMetric, Relationship
+from models.measures.graph import GRAPH_SEED, WELL_TIED_MIN_TIES, build_graph, node_metrics
+from models.scope import Scope
+from models.store.frames import read_frame
+from models.system import DataVersion
+
+# ================================================================ batch: precompute NodeMetric
+
+
+METRICS_BATCH_BRANCHES = 40
+
+
+def _metric_inputs(session: Session, branch_ids: list[int]) -> dict[int, tuple[pd.DataFrame, pd.DataFrame]]:
+    """Nodes and ties of several branches in two queries, split per branch in the order
+    `branch_graph_frames` gives (so the seeded measures come out the same)."""
+    nodes = read_frame(session, select(Customer.id.label("customer_id"), Customer.branch_id, Customer.is_prospect)
+                       .where(Customer.branch_id.in_(branch_ids)).order_by(Customer.id))
+    edges = read_frame(session, select(Relationship.branch_id, Relationship.customer_a_id, Relationship.customer_b_id,
+                                       Relationship.kind, Relationship.weight)
+                       .where(Relationship.branch_id.in_(branch_ids))
+                       .order_by(Relationship.customer_a_id, Relationship.customer_b_id, Relationship.kind))
+    nodes["is_prospect"] = nodes["is_prospect"].astype(bool)
+    edges["weight"] = edges["weight"].astype(float)
+    node_groups = dict(tuple(nodes.groupby("branch_id", sort=False)))
+    edge_groups = dict(tuple(edges.groupby("branch_id", sort=False)))
+    empty_edges = edges.iloc[0:0]
+    return {b: (node_groups[b], edge_groups.get(b, empty_edges)) for b in branch_ids if b in node_groups}
+
+
+def branch_metrics(branch_id: int, nodes: pd.DataFrame, edges: pd.DataFrame, seed: int = GRAPH_SEED) -> pd.DataFrame:
+    """One branch's NodeMetric rows (pure: runs in a worker process)."""
+    metrics = node_metrics(build_graph(nodes, edges), seed=seed)
+    prospect = nodes.set_index("customer_id")["is_prospect"]
+    metrics["is_prospect"] = prospect.reindex(metrics["customer_id"]).fillna(False).astype(bool).to_numpy()
+    metrics["customer_ties"] = metrics["degree"] * metrics["customer_neighbour_share"].fillna(0.0)
+    metrics["branch_id"] = int(branch_id)
+    return metrics
+
+
+def _branch_metrics_task(task: tuple[int, pd.DataFrame, pd.DataFrame, int]) -> tuple[int, pd.DataFrame]:
+    branch_id, nodes, edges, seed = task
+    return branch_id, branch_metrics(branch_id, nodes, edges, seed)
+
+
+def _ties_of(conn, branch_id: int) -> int:
+    """Ties recorded by one branch (what NetworkSummary.ties holds)."""
+    return int(conn.execute(select(func.count()).select_from(Relationship)
+                            .where(Relationship.branch_id == branch_id)).scalar_one())
+
+
+def _store_branch_metrics(engine: Engine, branch_id: int, metrics: pd.DataFrame) -> int:
+    """Replace one branch's NodeMetric rows and its NetworkSummary row in one transaction."""
+    computed_at = datetime.now(UTC)
+    metrics = metrics.assign(computed_at=computed_at)
+    records = metrics.astype(object).where(metrics.notna(), None).to_dict("records")
+    well_tied = int((metrics["is_prospect"] & (metrics["customer_ties"] >= WELL_TIED_MIN_TIES)).sum())
+    table = NodeMetric.__table__
+    with engine.begin() as conn:
+        conn.execute(delete(table).where(table.c.branch_id == branch_id))
+        for start in range(0, len(records), 20_000):
+            conn.execute(insert(table), records[start : start + 20_000])
+        ties = _ties_of(conn, branch_id)
+        conn.execute(delete(NetworkSummary.__table__).where(NetworkSummary.__table__.c.branch_id == branch_id))
+        conn.execute(insert(NetworkSummary.__table__).values(
+            branch_id=branch_id, ties=ties, people_measured=len(records), prospects_well_tied=well_tied,
+            computed_at=computed_at))
+    return len(records)
+
+
+def compute_node_metrics(engine: Engine, scope: Scope | None = None, seed: int = GRAPH_SEED,
+                         progress: Callable[[str], None] | None = None, workers: int | None = None) -> int:
+    """Measure every branch's network in scope and replace its NodeMetric rows; returns rows written.
+
+    Branches are read in batches (two queries per batch) and measured in `workers` processes (default:
+    one per core) while this process writes; one transaction per branch, so a reader always sees a
+    whole branch from one computation."""
+    import os
+    from concurrent.futures import ProcessPoolExecutor
+
+    scope = scope or Scope.head_office()
+    with Session(engine) as session:
+        branch_ids = [int(b) for b in session.execute(
+            select(Customer.branch_id).where(scope.clause(Customer.branch_id)).distinct().order_by(Customer.branch_id)
+        ).scalars()]
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    batches = [branch_ids[i : i + METRICS_BATCH_BRANCHES] for i in range(0, len(branch_ids), METRICS_BATCH_BRANCHES)]
+    parallel = workers > 1 and len(batches) > 1
+    pool = ProcessPoolExecutor(max_workers=workers) if parallel else None
+    written = done = 0
+    try:
+        for batch in batches:
+            with Session(engine) as session:
+                inputs = _metric_inputs(session, batch)
+            tasks = [(b, nodes, edges, seed) for b, (nodes, edges) in inputs.items()]
+            results = pool.map(_branch_metrics_task, tasks, chunksize=4) if pool else map(_branch_metrics_task, tasks)
+            for branch_id, metrics in results:
+                written += _store_branch_metrics(engine, branch_id, metrics)
+                done += 1
+                if progress and (done % 50 == 0 or done == len(branch_ids)):
+                    progress(f"graph metrics: {done}/{len(branch_ids)} branches, {written:,} people")
+    finally:
+        if pool:
+            pool.shutdown()
+    if written:
+        with engine.begin() as conn:  # pages cache on the data version: let them see the new figures
+            conn.execute(update(DataVersion.__table__).values(version=DataVersion.__table__.c.version + 1,
+                                                              updated_at=datetime.now(UTC)))
+            # Fresh statistics: without them SQLite walks every branch to find the top 20 people.
+            for table in (NodeMetric.__table__, NetworkSummary.__table__):
+                conn.exec_driver_sql(f'ANALYZE "{table.name}"')
+    return written
+
+
+def refresh_network_ties(conn, branch_ids) -> None:
+    """For importers of relationships: recount the ties of the branches touched, in their transaction
+    (the people measured stay as the last `graph-metrics` run left them)."""
+    table = NetworkSummary.__table__
+    for branch_id in sorted({int(b) for b in branch_ids}):
+        ties = _ties_of(conn, branch_id)
+        if conn.execute(select(table.c.branch_id).where(table.c.branch_id == branch_id)).first() is None:
+            conn.execute(insert(table).values(branch_id=branch_id, ties=ties))
+        else:
+            conn.execute(update(table).where(table.c.branch_id == branch_id).values(ties=ties))

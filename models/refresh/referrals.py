@@ -1,0 +1,193 @@
+"""The referral page's batch tables: monthly sums, running totals, preset boards, invitations, reward
+basis and fraud flags."""
+
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+
+from sqlalchemy import Date, Integer, and_, delete, func, insert, literal, select, true
+from sqlalchemy.engine import Connection
+
+from models.measures.referrals import LEADERBOARD_WINDOWS, fraud_flags, fraud_reference, running_totals_statement
+from models.referrals import InviteCode, ReferralEvent, ReferralStage
+from models.refresh.common import window_clause
+from models.rollup_tables.referrals import (
+    ALL_CAMPAIGNS,
+    ReferralDaily,
+    ReferralFraudFlag,
+    ReferralInvitation,
+    ReferralMonthly,
+    ReferralRewardBasis,
+    ReferralStaffRunning,
+    ReferralStaffWindow,
+    month_end,
+    month_start,
+)
+from models.scope import Scope
+from models.store.frames import read_frame
+
+
+def refresh_monthly(conn: Connection, branch_ids, start: date | None, end: date | None) -> int:
+    """Rebuild the months that contain [start, end] from ReferralDaily (run after it)."""
+    first = month_start(start) if start else None
+    last = month_end(end) if end else None
+    monthly, daily = ReferralMonthly.__table__, ReferralDaily.__table__
+    conn.execute(delete(monthly).where(window_clause(monthly.c.branch_id, monthly.c.month, branch_ids, first, last)))
+    if conn.dialect.name == "postgresql":
+        month = func.cast(func.date_trunc("month", daily.c.day), Date)
+    else:
+        month = func.date(daily.c.day, "start of month")
+    sums = [func.sum(daily.c[c]) for c in ("clicks", "invites", "participants", "conversions", "live_conversions",
+                                           "live_amount")]
+    source = (select(month, daily.c.branch_id, daily.c.staff_id, daily.c.campaign_id, *sums)
+              .where(window_clause(daily.c.branch_id, daily.c.day, branch_ids, first, last))
+              .group_by(month, daily.c.branch_id, daily.c.staff_id, daily.c.campaign_id))
+    conn.execute(insert(monthly).from_select(
+        ["month", "branch_id", "staff_id", "campaign_id", "clicks", "invites", "participants", "conversions",
+         "live_conversions", "live_amount"], source))
+    return conn.execute(select(func.count()).select_from(monthly).where(
+        window_clause(monthly.c.branch_id, monthly.c.month, branch_ids, first, last))).scalar_one()
+
+
+def refresh_referral_batch(conn: Connection, branch_ids, start: date | None, progress) -> dict[str, int]:
+    """The referral page's batch tables for the given branches: running totals from `start` on (a day's
+    events change every later total), invitations, reward basis and fraud flags over the branches' whole
+    history (a conversion decides earlier registrations; a burst flags later events)."""
+    written = {}
+    for table, refresh in ((ReferralStaffRunning, _refresh_staff_running), (ReferralStaffWindow, _refresh_staff_windows),
+                           (ReferralInvitation, _refresh_invitations),
+                           (ReferralRewardBasis, _refresh_reward_basis), (ReferralFraudFlag, _refresh_fraud_flags)):
+        started = time.perf_counter()
+        written[table.__tablename__] = refresh(conn, branch_ids, start)
+        if progress:
+            progress(f"  rollup {table.__tablename__}: {written[table.__tablename__]:,} rows in "
+                     f"{time.perf_counter() - started:.1f}s")
+    return written
+
+
+def _refresh_staff_running(conn: Connection, branch_ids, start: date | None) -> int:
+    table, daily = ReferralStaffRunning.__table__, ReferralDaily.__table__.c
+    conn.execute(delete(table).where(window_clause(table.c.branch_id, table.c.day, branch_ids, start, None)))
+    per_day = {"events": daily.clicks + daily.invites + daily.participants + daily.conversions,
+               "clicks": daily.clicks, "invites": daily.invites, "participants": daily.participants,
+               "live_conversions": daily.live_conversions, "live_amount": daily.live_amount}
+    mine = window_clause(daily.branch_id, daily.day, branch_ids, None, None)  # the whole history: totals start at 0
+    whole = [daily.staff_id, daily.branch_id]
+    every = (select(daily.staff_id, daily.branch_id, literal(ALL_CAMPAIGNS, Integer).label("campaign_key"), daily.day,
+                    *[func.sum(func.sum(v)).over(partition_by=whole, order_by=daily.day).label(k) for k, v in per_day.items()])
+             .where(mine).group_by(daily.staff_id, daily.branch_id, daily.day))
+    each = (select(daily.staff_id, daily.branch_id, daily.campaign_id.label("campaign_key"), daily.day,
+                   *[func.sum(v).over(partition_by=[*whole, daily.campaign_id], order_by=daily.day).label(k)
+                     for k, v in per_day.items()])
+            .where(mine, daily.campaign_id.is_not(None)))
+    columns = ["staff_id", "branch_id", "campaign_key", "day", *per_day]
+    for source in (every, each):
+        rows = source.subquery()
+        kept = select(*[rows.c[c] for c in columns])
+        conn.execute(insert(table).from_select(columns, kept if start is None else kept.where(rows.c.day >= start)))
+    return conn.execute(select(func.count()).select_from(table).where(
+        window_clause(table.c.branch_id, table.c.day, branch_ids, start, None))).scalar_one()
+
+
+def _refresh_staff_windows(conn: Connection, branch_ids, _start: date | None) -> int:
+    """Rebuild the preset windows from the running totals (run after them): only the branches touched
+    while the last day with events stays the same, every branch when it moves (every window moves)."""
+
+    table, running = ReferralStaffWindow.__table__, ReferralStaffRunning.__table__
+    end = conn.execute(select(func.max(running.c.day))).scalar()
+    stored_end = conn.execute(select(func.max(table.c.end_day))).scalar()
+    partial = branch_ids is not None and end is not None and stored_end == end
+    if partial:
+        ids = sorted({int(b) for b in branch_ids})
+        conn.execute(delete(table).where(table.c.branch_id.in_(ids)))
+        scope = Scope.for_branches(ids)
+    else:
+        conn.execute(delete(table))
+        scope = Scope.head_office()
+    if end is None:
+        return 0
+    keys = [ALL_CAMPAIGNS, *sorted(k for k in conn.execute(select(running.c.campaign_key).distinct()).scalars()
+                                   if k != ALL_CAMPAIGNS)]
+    columns = ["staff_id", "branch_id", "events", "clicks", "invites", "participants", "conversions",
+               "conversion_amount"]
+    # Each preset ending on the last day, and the period before it (the leaderboard's "change since").
+    for days, window_end in ((d, e) for d in LEADERBOARD_WINDOWS for e in (end, end - timedelta(days=d))):
+        for key in keys:
+            totals = running_totals_statement(scope, window_end - timedelta(days=days - 1), window_end,
+                                              int(key)).subquery()
+            source = select(*[totals.c[c] for c in columns], literal(int(key), Integer), literal(days, Integer),
+                            literal(window_end, Date))
+            conn.execute(insert(table).from_select([*columns, "campaign_key", "window_days", "end_day"], source))
+    return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def _live_conversion(events):
+    return and_(events.c.stage == ReferralStage.CONVERT.value, events.c.reversed_on.is_(None),
+                events.c.customer_id.is_not(None))
+
+
+def _refresh_invitations(conn: Connection, branch_ids, _start: date | None) -> int:
+    table = ReferralInvitation.__table__
+    conn.execute(delete(table).where(window_clause(table.c.branch_id, table.c.registered_on, branch_ids, None, None)))
+    registered, converted = ReferralEvent.__table__.alias("registered"), ReferralEvent.__table__.alias("converted")
+    owners = true() if branch_ids is None else converted.c.staff_id.in_(
+        select(InviteCode.staff_id).where(InviteCode.branch_id.in_(sorted({int(b) for b in branch_ids}))))
+    first = (select(converted.c.staff_id, converted.c.customer_id, func.min(converted.c.day).label("first_day"))
+             .where(_live_conversion(converted), owners)
+             .group_by(converted.c.staff_id, converted.c.customer_id)).subquery()
+    source = (select(registered.c.staff_id, registered.c.branch_id, registered.c.campaign_id, registered.c.customer_id,
+                     registered.c.day, first.c.first_day)
+              .join_from(registered, first, and_(first.c.staff_id == registered.c.staff_id,
+                                                 first.c.customer_id == registered.c.customer_id))
+              .where(registered.c.stage == ReferralStage.REGISTER.value,
+                     window_clause(registered.c.branch_id, registered.c.day, branch_ids, None, None)))
+    conn.execute(insert(table).from_select(["staff_id", "branch_id", "campaign_id", "customer_id", "registered_on",
+                                            "converted_on"], source))
+    return conn.execute(select(func.count()).select_from(table).where(
+        window_clause(table.c.branch_id, table.c.registered_on, branch_ids, None, None))).scalar_one()
+
+
+def _refresh_reward_basis(conn: Connection, branch_ids, start: date | None) -> int:
+    """Customers with a conversion in the window get their first live effective conversion again
+    (it may now be an earlier one, or another branch's)."""
+    table, events = ReferralRewardBasis.__table__, ReferralEvent.__table__
+    everything = branch_ids is None and start is None
+    touched = select(events.c.customer_id).where(
+        events.c.stage == ReferralStage.CONVERT.value, events.c.customer_id.is_not(None),
+        window_clause(events.c.branch_id, events.c.day, branch_ids, start, None))
+    conn.execute(delete(table) if everything else delete(table).where(table.c.customer_id.in_(touched)))
+    ranked = (select(events.c.id, events.c.staff_id, events.c.branch_id, events.c.customer_id, events.c.customer_kind,
+                     events.c.campaign_id, events.c.day,
+                     func.row_number().over(partition_by=events.c.customer_id,
+                                            order_by=(events.c.day, events.c.id)).label("position"))
+              .where(_live_conversion(events), events.c.effective.is_(True),
+                     true() if everything else events.c.customer_id.in_(touched))).subquery()
+    columns = ["event_id", "staff_id", "branch_id", "customer_id", "customer_kind", "campaign_id", "day"]
+    conn.execute(insert(table).from_select(columns, select(*[ranked.c[c] for c in ["id", *columns[1:]]])
+                                           .where(ranked.c.position == 1)))
+    return conn.execute(select(func.count()).select_from(table).where(
+        window_clause(table.c.branch_id, table.c.day, branch_ids, start, None))).scalar_one()
+
+
+def _refresh_fraud_flags(conn: Connection, branch_ids, _start: date | None) -> int:
+
+    table, events = ReferralFraudFlag.__table__, ReferralEvent.__table__
+    scope = Scope.head_office() if branch_ids is None else Scope.for_branches(branch_ids)
+    conn.execute(delete(table).where(scope.clause(table.c.branch_id)))
+    checked = read_frame(conn, select(
+        events.c.id.label("event_id"), events.c.code_id, events.c.staff_id, events.c.branch_id, events.c.customer_id,
+        events.c.stage, events.c.day, events.c.device_id, events.c.phone_prefix, events.c.reversed_on,
+    ).where(scope.clause(events.c.branch_id),
+            events.c.stage.in_([ReferralStage.REGISTER.value, ReferralStage.CONVERT.value])).order_by(events.c.id))
+    staff, customers = fraud_reference(conn, scope)
+    flags = fraud_flags(checked, staff, customers)
+    if flags.empty:
+        return 0
+    rows = flags.merge(checked[["event_id", "branch_id", "day", "stage"]], on="event_id")
+    rows["customer_id"] = rows["customer_id"].astype("Int64").astype(object).where(rows["customer_id"].notna(), None)
+    records = [{k: (int(v) if k in ("event_id", "staff_id", "branch_id") else v) for k, v in r.items()}
+               for r in rows[["event_id", "rule", "branch_id", "staff_id", "customer_id", "day", "stage", "detail"]]
+               .to_dict("records")]
+    conn.execute(insert(table), records)
+    return len(records)

@@ -1,0 +1,92 @@
+"""`refresh_rollups`: rebuild every rollup for the branches and days touched, inside the writer's
+transaction (seed, `manage.py rollups`, every import), so a page never sees events without their rollup."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from datetime import date
+
+import pandas as pd
+from sqlalchemy import delete, func, insert, select
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session
+
+from models.refresh.campaign import refresh_campaign_lists
+from models.refresh.common import window_clause
+from models.refresh.daily import _BUILDERS
+from models.refresh.followers import refresh_follower_rollups
+from models.refresh.groups import refresh_group_rollups
+from models.refresh.referrals import refresh_monthly, refresh_referral_batch
+from models.rollup_tables import ALSO_SUMMARISED, RAW_SOURCES, ROLLUP_TABLES
+from models.rollup_tables.campaign import CampaignStaffDaily, CampaignVillageDaily
+from models.rollup_tables.followers import FollowerBranchDaily
+from models.rollup_tables.referrals import ReferralMonthly
+
+
+def _refresh(conn: Connection, branch_ids, start, end, progress) -> dict[str, int]:
+    written: dict[str, int] = {}
+    if conn.dialect.name == "postgresql":  # the GROUP BYs sort millions of rows: in memory, not on disk
+        conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+    for rollup, (raw, build, columns) in _BUILDERS.items():
+        started = time.perf_counter()
+        table = rollup.__table__
+        conn.execute(delete(table).where(window_clause(table.c.branch_id, table.c.day, branch_ids, start, end)))
+        source = build(window_clause(raw.branch_id, raw.day, branch_ids, start, end))
+        conn.execute(insert(table).from_select(columns, source))
+        written[table.name] = conn.execute(
+            select(func.count()).select_from(table).where(window_clause(table.c.branch_id, table.c.day, branch_ids, start, end))
+        ).scalar_one()
+        if progress:
+            progress(f"  rollup {table.name}: {written[table.name]:,} rows in {time.perf_counter() - started:.1f}s")
+    written[ReferralMonthly.__tablename__] = refresh_monthly(conn, branch_ids, start, end)
+    started = time.perf_counter()
+    written.update(refresh_campaign_lists(conn, branch_ids, start))
+    if progress:
+        progress(f"  rollup campaign lists: {written[CampaignVillageDaily.__tablename__]:,} village rows, "
+                 f"{written[CampaignStaffDaily.__tablename__]:,} staff rows in {time.perf_counter() - started:.1f}s")
+    written.update(refresh_referral_batch(conn, branch_ids, start, progress))
+    written.update(refresh_group_rollups(conn, branch_ids, start, end, progress))
+    started = time.perf_counter()
+    written.update(refresh_follower_rollups(conn, branch_ids, start, end))
+    if progress:
+        progress(f"  rollup followers: {written[FollowerBranchDaily.__tablename__]:,} branch-day rows in "
+                 f"{time.perf_counter() - started:.1f}s")
+    if conn.dialect.name == "postgresql":
+        for rollup in ROLLUP_TABLES:
+            conn.exec_driver_sql(f'ANALYZE "{rollup.__table__.name}"')
+    else:
+        conn.exec_driver_sql("ANALYZE")
+    return written
+
+
+def refresh_for_rows(session: Session, table, rows) -> None:
+    """For importers: after writing `rows` (a DataFrame with branch_id and day) into a raw table that a
+    rollup summarises, rebuild the rollups of those branches and days in the same transaction."""
+    summarised = {raw.__table__.name for raw in (*RAW_SOURCES.values(), *ALSO_SUMMARISED)}
+    if table.name not in summarised or rows is None or rows.empty:
+        return
+
+    branch_ids = None
+    if "branch_id" in rows.columns and rows["branch_id"].notna().all():
+        branch_ids = {int(b) for b in rows["branch_id"]}
+    start = end = None
+    if "day" in rows.columns and rows["day"].notna().all():
+        days = pd.to_datetime(rows["day"])
+        start, end = days.min().date(), days.max().date()
+    refresh_rollups(session, branch_ids, start, end)
+
+
+def refresh_rollups(
+    engine: Engine | Connection | Session, branch_ids: Iterable[int] | None = None, start: date | None = None,
+    end: date | None = None, progress: Callable[[str], None] | None = None,
+) -> dict[str, int]:
+    """Rebuild every rollup for the given branches (None: all) and days (None: open-ended) from the raw
+    events. Given an engine it commits its own transaction; given a connection or session (an importer's)
+    it writes inside the caller's transaction."""
+    if isinstance(engine, Session):
+        return _refresh(engine.connection(), branch_ids, start, end, progress)
+    if isinstance(engine, Connection):
+        return _refresh(engine, branch_ids, start, end, progress)
+    with engine.begin() as conn:
+        return _refresh(conn, branch_ids, start, end, progress)

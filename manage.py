@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from datetime import date
 
 from sqlalchemy import func, select
 
-from models.db import DatabaseUnavailable, check_connection, create_all, drop_all, make_engine
-from models.migrations import SchemaStatus, migrate, ready_at_head
+from models.db import DatabaseUnavailable, check_connection, make_engine
+from models.migrations import SchemaStatus, create_all, downgrade, drop_all, migrate, ready_at_head, schema_status
 from sample_data.context import SCALES
 from sample_data.generate import AlreadySeeded, has_data, seed_database
 
@@ -59,10 +60,6 @@ def _report_migration(before: SchemaStatus, after: SchemaStatus, seconds: float 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
     """Bring the database to head (or `--revision`): empty, made before migrations, or behind."""
-    import time
-
-    from models.migrations import schema_status
-
     engine = make_engine()
     check_connection(engine)
     if args.status:
@@ -76,8 +73,6 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_downgrade(args: argparse.Namespace) -> int:
     """Step the schema back (to undo a release); the newer code must not run against it afterwards."""
-    from models.migrations import downgrade
-
     engine = make_engine()
     check_connection(engine)
     if not args.yes:

@@ -21,9 +21,10 @@ import pandas as pd
 from sqlalchemy import create_engine, func, select, text
 from sqlmodel import Session
 
-from models.db import create_all, make_engine
+from models.db import make_engine
 from models.followers import FollowerDaily, OfficialAccount
 from models.importing import commit
+from models.migrations import create_all
 from models.org import Branch
 
 ACCOUNTS = 1_000

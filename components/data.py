@@ -12,9 +12,9 @@ from sqlmodel import Session
 
 from components.i18n import t
 from models.auth import scope_for_user, user_by_id
-from models.db import DatabaseUnavailable, check_connection, create_all, database_url, make_engine
+from models.db import DatabaseUnavailable, check_connection, database_url, make_engine
 from models.metrics.org import data_version as read_data_version
-from models.migrations import SchemaNotAtHead, require_head
+from models.migrations import SchemaNotAtHead, create_all, require_head
 from models.scope import Scope, ScopeError
 
 QUERY_TTL_SECONDS = 600

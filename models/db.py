@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "cockpit.db"
@@ -69,24 +69,6 @@ def check_connection(engine: Engine) -> None:
         ) from exc
     except SQLAlchemyError as exc:
         raise DatabaseUnavailable(f"数据库错误 / database error: {exc}") from exc
-
-
-def create_all(engine: Engine) -> bool:
-    """Give an empty database today's tables, stamped at the head revision; True when it did.
-    A database that has tables is left alone: only migrations change it (`python manage.py migrate`)."""
-    from models.migrations import create_schema_at_head
-
-    return create_schema_at_head(engine)
-
-
-def drop_all(engine: Engine) -> None:
-    """Drop every table and the schema version, so that `create_all` starts from nothing."""
-    import models  # noqa: F401  (registers every table on SQLModel.metadata)
-    from models.migrations import VERSION_TABLE
-
-    SQLModel.metadata.drop_all(engine)
-    with engine.begin() as conn:
-        conn.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))
 
 
 @contextmanager

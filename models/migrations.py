@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import SQLModel
 
+import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from models.db import PROJECT_ROOT, DatabaseUnavailable
 
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
@@ -84,8 +85,6 @@ def head_revisions(config: Config | None = None) -> tuple[str, ...]:
 
 
 def _our_tables(names: set[str]) -> set[str]:
-    import models  # noqa: F401  (registers every table)
-
     return names & set(SQLModel.metadata.tables)
 
 
@@ -179,8 +178,6 @@ def create_schema_at_head(engine: Engine, config: Config | None = None) -> bool:
     """An empty database gets today's tables and the head stamp in one step (Alembic's cookbook way,
     much faster than replaying every revision; a test proves both give the same schema).
     Returns False, touching nothing, when the database already has tables of ours."""
-    import models  # noqa: F401
-
     if schema_status(engine, config).state != EMPTY:  # the usual case: read, take no write lock
         return False
     script = _script(config)
@@ -287,3 +284,16 @@ def ready_at_head(engine: Engine, config: Config | None = None) -> SchemaStatus:
     other must already be there, or SchemaNotAtHead says which command to run."""
     create_schema_at_head(engine, config)
     return require_head(engine, config)
+
+
+def create_all(engine: Engine) -> bool:
+    """Give an empty database today's tables, stamped at the head revision; True when it did.
+    A database that has tables is left alone: only migrations change it (`python manage.py migrate`)."""
+    return create_schema_at_head(engine)
+
+
+def drop_all(engine: Engine) -> None:
+    """Drop every table and the schema version, so that `create_all` starts from nothing."""
+    SQLModel.metadata.drop_all(engine)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP TABLE IF EXISTS {VERSION_TABLE}"))

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel
 
-from models.db import create_all
+from models.migrations import create_all
 from models.org import Branch
 from models.refresh import refresh_rollups
 from models.refresh.graph import compute_node_metrics

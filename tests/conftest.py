@@ -13,7 +13,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from models.db import create_all, make_engine
+from models.db import make_engine
+from models.migrations import create_all
 from sample_data.generate import seed_database
 
 DEMO_END = date(2026, 11, 22)

@@ -8,7 +8,8 @@ from sqlmodel import Session
 
 from models.accounts import AuditLog, User
 from models.auth import AccountError, authenticate, change_account, create_account, scope_for_user
-from models.db import create_all, make_engine
+from models.db import make_engine
+from models.migrations import create_all
 from models.org import Branch, Staff
 
 

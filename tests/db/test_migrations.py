@@ -20,7 +20,7 @@ from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table)
 from models import migrations
-from models.db import create_all, make_engine
+from models.db import make_engine
 from models.migrations import (
     AT_HEAD,
     BASELINE,
@@ -34,6 +34,7 @@ from models.migrations import (
     SchemaNotAtHead,
     alembic_config,
     baseline_columns,
+    create_all,
     downgrade,
     migrate,
     require_head,

@@ -28,6 +28,31 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def serve_probe(script: str, log_name: str) -> Iterator[str]:
+    """A small Streamlit script of the tests (not the app) on a free port, until the generator closes:
+    for what only the browser's renderer shows (Markdown, Plotly.js)."""
+    port = _free_port()
+    ARTIFACTS.parent.mkdir(parents=True, exist_ok=True)
+    with (ARTIFACTS.parent / f"{log_name}-{port}.log").open("a") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port),
+             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 90
+        while time.time() < deadline:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=5):
+                    break
+            except OSError:
+                time.sleep(0.5)
+        try:
+            yield base
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
+
+
 @pytest.fixture(scope="session")
 def chromium_path() -> str:
     if not Path(CHROMIUM).exists():

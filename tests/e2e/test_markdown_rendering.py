@@ -4,14 +4,9 @@ Whatever the page-level test cannot see (what the frontend makes of the source) 
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-import urllib.request
-
 import pytest
 
-from tests.e2e.conftest import ARTIFACTS, PROJECT_ROOT, SCRIPT_IDLE, _free_port
+from tests.e2e.conftest import SCRIPT_IDLE, serve_probe
 from tests.e2e.markdown_probe_app import NAMES
 
 pytestmark = pytest.mark.e2e
@@ -22,26 +17,7 @@ MARKUP = ("a[href*='evil']:not([href^='#'])", "img[src*='evil']", ".katex", ".st
 
 @pytest.fixture(scope="module")
 def probe_url(chromium_path):
-    port = _free_port()
-    ARTIFACTS.parent.mkdir(parents=True, exist_ok=True)
-    with (ARTIFACTS.parent / f"markdown-probe-{port}.log").open("a") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "tests/e2e/markdown_probe_app.py", "--server.port", str(port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=5):
-                    break
-            except OSError:
-                time.sleep(0.5)
-        try:
-            yield base
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    yield from serve_probe("tests/e2e/markdown_probe_app.py", "markdown-probe")
 
 
 def test_escaped_names_render_as_their_own_text(tab, probe_url):

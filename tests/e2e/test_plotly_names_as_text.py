@@ -4,15 +4,10 @@ and node labels, and no link to evil.example exists inside a chart (a raw name, 
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-import urllib.request
-
 import pytest
 
 from components.brief import BriefFigure, meeting_brief_html
-from tests.e2e.conftest import ARTIFACTS, PROJECT_ROOT, SCRIPT_IDLE, _free_port
+from tests.e2e.conftest import ARTIFACTS, SCRIPT_IDLE, serve_probe
 from tests.e2e.plotly_probe_figures import LINK, NAMES, probe_figures
 
 pytestmark = pytest.mark.e2e
@@ -26,26 +21,7 @@ BOLD_NAMES = """root => [...root.querySelectorAll('svg tspan')]
 
 @pytest.fixture(scope="module")
 def probe_url(chromium_path):
-    port = _free_port()
-    ARTIFACTS.parent.mkdir(parents=True, exist_ok=True)
-    with (ARTIFACTS.parent / f"plotly-probe-{port}.log").open("a") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "tests/e2e/plotly_probe_app.py", "--server.port", str(port),
-             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=5):
-                    break
-            except OSError:
-                time.sleep(0.5)
-        try:
-            yield base
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+    yield from serve_probe("tests/e2e/plotly_probe_app.py", "plotly-probe")
 
 
 def chart_texts(chart, selector: str) -> list[str]:

@@ -63,6 +63,9 @@ with change_tab:
     linked = row["employee_no"] if isinstance(row["employee_no"], str) else ""
     link_to = st.text_input(t("users.col.employee_no"), value=linked, key=f"users_employee_no_{user_id}",
                             help=t("users.employee_no_help"))
+    new_role = st.selectbox(t("users.col.role"), [r.value for r in UserRole], key=f"users_role_{user_id}",
+                            index=[r.value for r in UserRole].index(row["role"]),
+                            format_func=lambda r: t(f"role.{r}"), help=t("users.role_help"))
     buttons = st.container(horizontal=True)
     action = None
     if buttons.button(t("users.deactivate") if row["is_active"] else t("users.activate"), key="users_toggle"):
@@ -73,6 +76,8 @@ with change_tab:
         action = {"new_password": new_password}
     if buttons.button(t("users.link_staff"), key="users_link"):
         action = {"employee_no": link_to}
+    if buttons.button(t("users.change_role"), key="users_change_role", disabled=new_role == row["role"]):
+        action = {"role": new_role}
     if action is not None:
         try:
             with Session(engine()) as session:

@@ -303,10 +303,15 @@ def change_account(session: Session, actor: str, user_id: int, *, active: bool |
     if role is not None and role != user.role:
         if role not in {r.value for r in UserRole}:
             raise AccountError(f"未知角色 / unknown role {role!r}")
+        if user.username == actor:
+            raise AccountError("不能修改自己的角色 / you cannot change your own role")
         if role in (UserRole.PRESIDENT, UserRole.STAFF) and user.branch_id is None:
             raise AccountError("行长和员工账号需要指定网点 / presidents and staff need a branch")
-        linked = session.get(Staff, user.staff_id) if user.staff_id is not None else None
-        staff_link(session, role, user.branch_id, linked.employee_no if linked else None, user.id)
+        if role == UserRole.VIEWER:  # a viewer is nobody's "me" and sees every phone masked
+            user.staff_id = None
+        else:
+            linked = session.get(Staff, user.staff_id) if user.staff_id is not None else None
+            staff_link(session, role, user.branch_id, linked.employee_no if linked else None, user.id)
         changes.append(f"role {user.role} -> {role}")
         user.role = role
     if not changes:

@@ -44,6 +44,9 @@ STRINGS.update({
                                "Required for staff: links the login to its staff record, where every \"my\" "
                                "figure comes from; optional for presidents, none for viewers."),
     "users.link_staff": ("关联工号", "Link employee number"),
+    "users.change_role": ("修改角色", "Change role"),
+    "users.role_help": ("修改角色会结束该用户的所有在线会话；改为只读时解除工号关联。",
+                        "A new role ends all of the user's sessions; a viewer is unlinked from its staff record."),
     "users.col.active": ("启用", "Active"),
     "users.col.locked_until": ("锁定至", "Locked until"),
     "users.col.last_login": ("最近登录", "Last login"),

@@ -122,3 +122,21 @@ def test_a_viewer_is_nobodys_me_even_when_an_old_record_links_it(empty_engine):
         session.commit()
         assert scope_for_user(session, screen).staff_id is None
         assert scope_for_user(session, staff).staff_id == ids["mine"]
+
+
+def test_a_role_change_keeps_the_staff_rule_and_nobody_changes_their_own_role(empty_engine):
+    with Session(empty_engine) as session:
+        ids = _two_branches_with_staff(session)
+        boss = create_account(session, "setup", "boss", "password-1", "admin")
+        teller = create_account(session, "boss", "zhang", "password-1", "staff", employee_no="E001")
+        with pytest.raises(AccountError, match="own role"):
+            change_account(session, "boss", boss, role="viewer")
+        change_account(session, "boss", teller, role="president")
+        user = session.get(User, teller)
+        assert (user.role, user.staff_id) == ("president", ids["mine"])  # a president keeps their record
+        change_account(session, "boss", teller, role="viewer")
+        session.refresh(user)
+        assert (user.role, user.staff_id) == ("viewer", None)  # a viewer is nobody's "me"
+        with pytest.raises(AccountError, match="employee number"):
+            change_account(session, "boss", teller, role="staff")  # staff again only once relinked
+        assert scope_for_user(session, user).staff_id is None

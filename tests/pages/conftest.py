@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from models.db import make_engine
 from sample_data.accounts import DEMO_PASSWORD
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -62,3 +64,17 @@ def demo_env(monkeypatch, demo_sqlite_url):
     monkeypatch.setenv("DATABASE_URL", demo_sqlite_url)
     monkeypatch.chdir(PROJECT_ROOT)
     return demo_sqlite_url
+
+
+@pytest.fixture
+def own_demo_env(monkeypatch, demo_sqlite_url, tmp_path):
+    """A private copy of the demo database, for tests that lock, disable or re-role accounts."""
+    copy = tmp_path / "demo.db"
+    with sqlite3.connect(demo_sqlite_url.removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
+        source.backup(target)
+    url = f"sqlite:///{copy}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.chdir(PROJECT_ROOT)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()

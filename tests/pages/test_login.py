@@ -3,33 +3,16 @@ login rules, and an admin ending a user's sessions from the users page."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from sqlalchemy import select
 from sqlmodel import Session
 
 from models.accounts import AuditLog, User
-from models.db import make_engine
 from models.login_sessions import live_sessions
 from models.scope import Scope
 from sample_data.accounts import DEMO_PASSWORD
-from tests.pages.conftest import PROJECT_ROOT, page, sign_in, signed_out_now
-
-
-@pytest.fixture
-def own_demo_env(monkeypatch, demo_sqlite_url, tmp_path):
-    """A private copy of the demo database: these tests lock and disable accounts."""
-    copy = tmp_path / "demo.db"
-    with sqlite3.connect(demo_sqlite_url.removeprefix("sqlite:///")) as source, sqlite3.connect(copy) as target:
-        source.backup(target)
-    url = f"sqlite:///{copy}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.chdir(PROJECT_ROOT)
-    engine = make_engine(url)
-    yield engine
-    engine.dispose()
+from tests.pages.conftest import page, sign_in, signed_out_now
 
 
 def _set(engine, username: str, **fields) -> None:

@@ -10,6 +10,8 @@ from streamlit.testing.v1 import AppTest
 
 from models.db import make_engine
 from sample_data.accounts import DEMO_PASSWORD
+from sample_data.org import STORY_BRANCH_CODE
+from tests.conftest import seeded_demo_sqlite
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 90
@@ -78,3 +80,30 @@ def own_demo_env(monkeypatch, demo_sqlite_url, tmp_path):
     engine = make_engine(url)
     yield engine
     engine.dispose()
+
+
+def demo_with_hostile_names(path: Path, prefixes: list[str], tables: list[str]) -> tuple[str, int]:
+    """A demo database at `path` whose every name in `tables` starts with one of `prefixes` (chosen by row
+    id), and the story branch's id: whatever a page names is hostile."""
+    url = seeded_demo_sqlite(path)
+    with sqlite3.connect(path) as conn:
+        story = conn.execute("SELECT id FROM branch WHERE code = ?", (STORY_BRANCH_CODE,)).fetchone()[0]
+        cases = " ".join(f"WHEN {i} THEN ?" for i in range(len(prefixes)))
+        for table in tables:
+            conn.execute(f"UPDATE {table} SET name = (CASE id % {len(prefixes)} {cases} END) || name", prefixes)
+    return url, int(story)
+
+
+def signed_in_app(url: str, username: str, monkeypatch, branch: int | None = None) -> AppTest:
+    """app.py on `url`, signed in through the form as `username`, on `branch` (None: the whole scope);
+    the graph page opens in its person view."""
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.chdir(PROJECT_ROOT)
+    app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=TIMEOUT)
+    if branch is not None:
+        app.query_params["branch"] = str(branch)
+    app.query_params["view"] = "ego"
+    app.run()
+    sign_in(app, username, DEMO_PASSWORD)
+    assert not app.exception, app.exception
+    return app

@@ -8,16 +8,12 @@ least one of them escaped (else the check would prove nothing)."""
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from components.figures.text import plain_label
-from sample_data.accounts import DEMO_PASSWORD
-from sample_data.org import STORY_BRANCH_CODE
-from tests.conftest import seeded_demo_sqlite
-from tests.pages.conftest import PROJECT_ROOT, TIMEOUT, sign_in
+from tests.pages.conftest import PROJECT_ROOT, demo_with_hostile_names, signed_in_app
 
 HOSTILE = ['<a href="http://evil.example">点我</a>', "<b>粗</b>", "<img src=x onerror=alert(1)>"]
 RENAMED_TABLES = ["customer", "staff", "branch", "region", "socialgroup", "village", "marketingevent", "campaign",
@@ -31,14 +27,7 @@ NAMING_PAGES = ["followers", "groups", "campaign", "referrals", "graph", "overvi
 @pytest.fixture(scope="module")
 def hostile_db(tmp_path_factory) -> tuple[str, int]:
     """A demo database whose every name starts with one of the hostile texts (chosen by row id)."""
-    path = tmp_path_factory.mktemp("hostile_charts") / "demo.db"
-    url = seeded_demo_sqlite(path)
-    with sqlite3.connect(path) as conn:
-        story = conn.execute("SELECT id FROM branch WHERE code = ?", (STORY_BRANCH_CODE,)).fetchone()[0]
-        cases = " ".join(f"WHEN {i} THEN ?" for i in range(len(HOSTILE)))
-        for table in RENAMED_TABLES:
-            conn.execute(f"UPDATE {table} SET name = (CASE id % {len(HOSTILE)} {cases} END) || name", HOSTILE)
-    return url, int(story)
+    return demo_with_hostile_names(tmp_path_factory.mktemp("hostile_charts") / "demo.db", HOSTILE, RENAMED_TABLES)
 
 
 def chart_texts(app: AppTest) -> list[str]:
@@ -47,16 +36,7 @@ def chart_texts(app: AppTest) -> list[str]:
 
 
 def signed_in(url: str, branch: int | None, monkeypatch, username: str = "demo_president") -> AppTest:
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.chdir(PROJECT_ROOT)
-    app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=TIMEOUT)
-    if branch is not None:
-        app.query_params["branch"] = str(branch)
-    app.query_params["view"] = "ego"
-    app.run()
-    sign_in(app, username, DEMO_PASSWORD)
-    assert not app.exception, app.exception
-    return app
+    return signed_in_app(url, username, monkeypatch, branch)
 
 
 def in_json(text: str) -> str:

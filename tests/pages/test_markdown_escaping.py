@@ -16,10 +16,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from sample_data.accounts import DEMO_PASSWORD
-from sample_data.org import STORY_BRANCH_CODE
-from tests.conftest import seeded_demo_sqlite
-from tests.pages.conftest import PROJECT_ROOT, TIMEOUT, sign_in
+from tests.pages.conftest import PROJECT_ROOT, demo_with_hostile_names, signed_in_app
 
 J = "\u2060"  # WORD JOINER, invisible: after ":" it stops bare links and shortcodes found after parsing
 # (hostile text, the same text as it must reach Markdown: every ASCII punctuation backslash-escaped)
@@ -41,15 +38,8 @@ USERS = ["demo_admin", "demo_president", "demo_staff", "demo_viewer"]
 @pytest.fixture(scope="module")
 def hostile_db(tmp_path_factory) -> tuple[str, int]:
     """A demo database whose every name starts with one of the hostile texts (chosen by row id)."""
-    path = tmp_path_factory.mktemp("hostile") / "demo.db"
-    url = seeded_demo_sqlite(path)
-    with sqlite3.connect(path) as conn:
-        story = conn.execute("SELECT id FROM branch WHERE code = ?", (STORY_BRANCH_CODE,)).fetchone()[0]
-        cases = " ".join(f"WHEN {i} THEN ?" for i in range(len(HOSTILE)))
-        texts = [raw for raw, _ in HOSTILE]
-        for table in RENAMED_TABLES:
-            conn.execute(f"UPDATE {table} SET name = (CASE id % {len(HOSTILE)} {cases} END) || name", texts)
-    return url, int(story)
+    return demo_with_hostile_names(tmp_path_factory.mktemp("hostile") / "demo.db", [raw for raw, _ in HOSTILE],
+                                   RENAMED_TABLES)
 
 
 def markdown_sources(app: AppTest) -> list[str]:
@@ -96,15 +86,7 @@ def shows_escaped(texts: list[str]) -> bool:
 def open_pages(url: str, branch: int | None, username: str, monkeypatch) -> dict[str, list[str]]:
     """Sign in once, open every page on `branch` (None: the whole scope; the graph in its person view),
     return their Markdown sources; the overview a second time in meeting mode (the projector)."""
-    monkeypatch.setenv("DATABASE_URL", url)
-    monkeypatch.chdir(PROJECT_ROOT)
-    app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=TIMEOUT)
-    if branch is not None:
-        app.query_params["branch"] = str(branch)
-    app.query_params["view"] = "ego"
-    app.run()
-    sign_in(app, username, DEMO_PASSWORD)
-    assert not app.exception, app.exception
+    app = signed_in_app(url, username, monkeypatch, branch)
     sources = {}
     for name in PAGES + (ADMIN_PAGES if username == "demo_admin" else []):
         app.switch_page(str(PROJECT_ROOT / "app_pages" / f"{name}.py")).run()

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from components.data import engine, require_database, set_signed_in_user
 from components.i18n import LANGUAGE_KEY, t
+from components.text import escape_markdown
 from models.accounts import User
 from models.auth import admit_demo, audit, authenticate, demo_accounts, save_language, user_by_email, user_by_id
 from models.login_sessions import (
@@ -219,7 +220,7 @@ def _demo_buttons() -> None:
         return
     st.subheader(t("auth.demo"))
     for user_id, name, role in demos:
-        if st.button(t("auth.demo_as", name=name) + f" · {t('role.' + role)}", key=f"demo_login_{user_id}",
+        if st.button(t("auth.demo_as", name=escape_markdown(name)) + f" · {t('role.' + role)}", key=f"demo_login_{user_id}",
                      width="stretch"):
             with Session(engine()) as session:
                 result = admit_demo(session, user_id)
@@ -230,7 +231,8 @@ def _demo_buttons() -> None:
 
 
 def account_box(user: User) -> None:
-    st.sidebar.caption(t("auth.signed_in_as", name=user.display_name or user.username, role=t(f"role.{user.role}")))
+    st.sidebar.caption(t("auth.signed_in_as", name=escape_markdown(user.display_name or user.username),
+                         role=t(f"role.{user.role}")))
     if st.sidebar.button(t("auth.logout"), key="logout_button", icon=":material/logout:"):
         state = st.session_state.get(AUTH_KEY) or {}
         with Session(engine()) as session:

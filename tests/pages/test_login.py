@@ -84,3 +84,16 @@ def test_an_admin_ends_a_users_sessions_on_the_users_page(own_demo_env):
         assert live_sessions(session, Scope.head_office(), viewer_id) == 0
     viewer.run()
     assert signed_out_now(viewer)
+
+
+def test_an_accounts_own_name_reaches_markdown_escaped(own_demo_env):
+    """A display name is data too: on the demo button and in the sidebar's 'signed in as' it stays text."""
+    _set(own_demo_env, "demo_viewer", display_name="投屏[点我](http://evil.example)")
+    escaped = r"投屏\[点我\]\(http\:" + "\u2060" + r"\/\/evil\.example\)"
+    app = page("app.py", username=None).run()
+    button = _demo_button(app, "投屏")
+    assert escaped in button.label and "](http" not in button.label
+    button.click().run()
+    assert not signed_out_now(app)
+    captions = [c.value for c in app.sidebar.caption]
+    assert any(escaped in c for c in captions) and not any("](http" in c for c in captions), captions

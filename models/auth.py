@@ -69,20 +69,14 @@ def authenticate(session: Session, username: str, password: str, now: datetime |
     user = session.execute(select(User).where(User.username == username.strip())).scalars().first()
     if user is None:
         verify_password(_dummy_hash(), password)
-        audit(session, username, "login", "failed", "unknown user")
-        session.commit()
-        return LoginResult(None, "unknown")
+        return _refuse(session, username, "unknown", "failed", "unknown user")
     locked_until = _aware(user.locked_until)
     if locked_until and locked_until > now:
         verify_password(_dummy_hash(), password)
-        audit(session, user.username, "login", "locked")
-        session.commit()
-        return LoginResult(None, "locked")
+        return _refuse(session, user.username, "locked", "locked", "")
     if not verify_password(user.password_hash, password):
         if not user.is_active:
-            audit(session, user.username, "login", "failed", "inactive, wrong password")
-            session.commit()
-            return LoginResult(None, "wrong_password")
+            return _refuse(session, user.username, "wrong_password", "failed", "inactive, wrong password")
         user.failed_logins += 1
         if user.failed_logins >= MAX_FAILED_LOGINS:
             user.locked_until = now + LOCKOUT
@@ -94,10 +88,15 @@ def authenticate(session: Session, username: str, password: str, now: datetime |
         session.commit()
         return LoginResult(None, "wrong_password")
     if not user.is_active:
-        audit(session, user.username, "login", "failed", "inactive")
-        session.commit()
-        return LoginResult(None, "inactive")
+        return _refuse(session, user.username, "inactive", "failed", "inactive")
     return _admit(session, user, now, "")
+
+
+def _refuse(session: Session, username: str, reason: str, outcome: str, detail: str) -> LoginResult:
+    """A refused sign-in: on the record (outcome and detail for the audit log), then the reason."""
+    audit(session, username, "login", outcome, detail)
+    session.commit()
+    return LoginResult(None, reason)
 
 
 def _admit(session: Session, user: User, now: datetime, detail: str) -> LoginResult:
@@ -116,18 +115,12 @@ def admit_demo(session: Session, user_id: int, now: datetime | None = None) -> L
     now = now or utcnow()
     user = session.get(User, int(user_id))
     if user is None or not user.is_demo:
-        audit(session, user.username if user else "anonymous", "login", "failed", "demo: not a demo account")
-        session.commit()
-        return LoginResult(None, "unknown")
+        return _refuse(session, user.username if user else "anonymous", "unknown", "failed", "demo: not a demo account")
     locked_until = _aware(user.locked_until)
     if locked_until and locked_until > now:
-        audit(session, user.username, "login", "locked", "demo account")
-        session.commit()
-        return LoginResult(None, "locked")
+        return _refuse(session, user.username, "locked", "locked", "demo account")
     if not user.is_active:
-        audit(session, user.username, "login", "failed", "demo account inactive")
-        session.commit()
-        return LoginResult(None, "inactive")
+        return _refuse(session, user.username, "inactive", "failed", "demo account inactive")
     return _admit(session, user, now, "demo account")
 
 

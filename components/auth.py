@@ -26,6 +26,7 @@ from models.login_sessions import (
     resume_session,
     revoke_session,
     start_session,
+    username_of,
 )
 
 AUTH_KEY = "_auth_session"            # {"session_id", "user_id", "handoff"}
@@ -110,7 +111,7 @@ def signed_in_user() -> User | None:
             check = check_session(session, state["session_id"])
             user = user_by_id(session, state["user_id"]) if check.ok else None
             if user is None:
-                audit(session, _username(session, state["user_id"]), "session", "failed", f"{check.reason} session")
+                audit(session, username_of(session, state["user_id"]), "session", "failed", f"{check.reason} session")
                 session.commit()
         if user is None:
             st.session_state.pop(AUTH_KEY, None)
@@ -120,11 +121,6 @@ def signed_in_user() -> User | None:
                 st.logout()   # else the identity provider's cookie would sign a revoked user straight back in
     set_signed_in_user(user.id if user else None)
     return user
-
-
-def _username(session: Session, user_id: int) -> str:
-    user = session.get(User, int(user_id))
-    return user.username if user else "anonymous"
 
 
 def _sign_in(user_id: int, with_cookie: bool = True) -> None:

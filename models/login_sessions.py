@@ -91,7 +91,7 @@ def redeem_handoff(session: Session, handoff: str, now: datetime | None = None,
     now, config = now or utcnow(), config or settings()
     row = session.execute(select(UserSession).where(UserSession.handoff_hash == _digest(handoff))).scalars().first()
     if row is None or row.handoff_expires_at is None or row.handoff_expires_at < now:
-        audit(session, _username(session, row.user_id) if row else "anonymous", "session", "failed",
+        audit(session, username_of(session, row.user_id if row else None), "session", "failed",
               "handoff unknown, used or expired")
         session.commit()
         return None
@@ -113,7 +113,8 @@ def pending_handoff(session: Session, session_id: int, handoff: str, now: dateti
             and row.handoff_expires_at >= (now or utcnow()))
 
 
-def _username(session: Session, user_id: int | None) -> str:
+def username_of(session: Session, user_id: int | None) -> str:
+    """The account's name for the audit log ("anonymous" when there is none)."""
     user = session.get(User, int(user_id)) if user_id is not None else None
     return user.username if user else "anonymous"
 
@@ -165,7 +166,7 @@ def resume_session(session: Session, cookie_value: str, now: datetime | None = N
         return SessionCheck(None, None, "unknown")
     result = check_session(session, int(row.id), now, config)
     if not result.ok:
-        audit(session, _username(session, row.user_id), "session", "failed", f"{result.reason} session")
+        audit(session, username_of(session, row.user_id), "session", "failed", f"{result.reason} session")
         session.commit()
     return result
 

@@ -21,7 +21,8 @@ from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from models.db import PROJECT_ROOT
+
 SECRETS_TOML = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 SECRET_FILE = PROJECT_ROOT / "data" / "session_secret"
 MIN_SECRET_LENGTH = 32

@@ -63,8 +63,8 @@ daily = metrics.with_moving_average(history)
 daily = daily[daily["day"] >= str(start)]
 branch_names = dict(zip(choice.branches["branch_id"], choice.branches["branch_name"], strict=True))
 
-curve_labels = {k: t(f"followers.chart.{k}") for k in
-                ("new", "unfollows", "net", "ma7", "cumulative", "axis_daily", "axis_cumulative", "drop", "uplift")}
+curve_labels = {k: t(f"followers.chart.{k}") for k in ("new", "unfollows", "net", "ma7", "cumulative", "axis_daily",
+                                                      "axis_cumulative", "drop", "uplift", "events_week")}
 marked_drops = drops if choice.branch_id is not None else drops.iloc[0:0]
 st.plotly_chart(
     follower_curve(daily, metrics.events_to_mark(uplift), marked_drops, curve_labels, t("followers.chart.title")),

@@ -130,7 +130,7 @@ def key_figures(font_size: int = 13) -> list[BriefFigure]:
     daily = daily[daily["day"] >= pd.Timestamp(start)]
     if not daily.empty:
         labels = {k: t(f"followers.chart.{k}") for k in ("new", "unfollows", "net", "ma7", "cumulative", "axis_daily",
-                                                         "axis_cumulative", "drop", "uplift")}
+                                                         "axis_cumulative", "drop", "uplift", "events_week")}
         marked = drops if choice.branch_id is not None else pd.DataFrame(columns=["start_day", "end_day"])
         figures.append(BriefFigure(t("meeting.chart.followers", **span), follower_curve(
             daily, follower_metrics.events_to_mark(uplift), marked, labels)))

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from components.data import query, refuse
-from components.i18n import current_language, t
+from components.i18n import current_language, t, translate
 from models.metrics.org import branches_in_scope
 from models.scope import Scope, ScopeError
 
@@ -90,8 +90,9 @@ def scope_picker(scope: Scope, key: str = "scope") -> ScopeChoice:
     if branch_widget in st.session_state and st.session_state[branch_widget] not in names:
         del st.session_state[branch_widget]
     all_branches = t("filter.all_branches")
+    only_one = len(branches) == 1  # one branch in scope: open on it, there is nothing else to pick
     branch_id = st.sidebar.selectbox(
-        t("filter.branch"), [None, *names], key=branch_widget,
+        t("filter.branch"), list(names) if only_one else [None, *names], key=branch_widget,
         format_func=lambda value: all_branches if value is None else names[value],
     )
     remember(branch_key, branch_id)
@@ -102,8 +103,23 @@ def scope_picker(scope: Scope, key: str = "scope") -> ScopeChoice:
             return ScopeChoice(scope.narrow(in_region["branch_id"]), region, None, in_region)
     except ScopeError as exc:
         refuse(exc)
-    label = t("scope.everything") if scope.is_everything else t("filter.all_branches")
-    return ScopeChoice(scope, label, None, branches)
+    return ScopeChoice(scope, scope_label(branches, scope.is_everything, current_language()), None, branches)
+
+
+def scope_label(branches: pd.DataFrame, is_everything: bool, language: str) -> str:
+    """Name what an unnarrowed scope holds: 'all branches' would mislead a president who sees one branch
+    and its outlets. The bank, one branch, a parent and its outlets, one region's, or a count."""
+    if is_everything:
+        return translate("scope.everything", language)
+    if len(branches) == 1:
+        return str(branches["branch_name"].iloc[0])
+    parents = branches["parent_name"].dropna().unique() if "parent_name" in branches else []
+    if len(branches) and len(parents) == 1 and branches["parent_name"].notna().all():
+        return translate("scope.parent_outlets", language, parent=parents[0], count=len(branches))
+    regions = branches["region_name"].dropna().unique() if "region_name" in branches else []
+    if len(branches) and len(regions) == 1 and branches["region_name"].notna().all():
+        return translate("scope.region_outlets", language, region=regions[0], count=len(branches))
+    return translate("scope.n_outlets", language, count=len(branches))
 
 
 def period_picker(first_day: date, last_day: date, key: str = "period", default_days: int = 90) -> tuple[date, date]:

@@ -34,19 +34,45 @@ def follower_curve(
                          line_width=0, layer="below")
         figure.add_annotation(x=episode.start_day, y=0.02, yref="paper", text=f"⚠ {labels['drop']}", showarrow=False,
                               xanchor="left", font={"color": NEGATIVE, "size": 12})
-    for position, event in enumerate(events.itertuples(index=False)):
+    for event in events.itertuples(index=False):
         band_start = max(event.start_date, first_day) if first_day is not None else event.start_date
         figure.add_vrect(x0=band_start, x1=event.end_date + pd.Timedelta(days=1), fillcolor=EVENT_BAND,
                          line_width=0, layer="below")
-        uplift = "" if pd.isna(event.uplift) else " " + labels["uplift"].format(value=event.uplift)
-        figure.add_annotation(x=band_start, y=1.0 - 0.07 * (position % 3), yref="paper", xanchor="left",
-                              text=f"{plain_label(event.name)}{uplift}", showarrow=False,
+    for position, mark in enumerate(event_marks(events, first_day, labels)):
+        figure.add_annotation(x=mark["x"], y=1.0 - 0.07 * (position % 3), yref="paper", xanchor="left",
+                              text=mark["text"], hovertext=mark["hover"], showarrow=False,
                               font={"color": AREA_COLOURS["followers"], "size": 12},
                               bgcolor="rgba(255,255,255,0.75)")
     figure.update_layout(barmode="relative", bargap=0.05)
     figure.update_yaxes(title_text=labels["axis_daily"], secondary_y=False, zeroline=True, zerolinecolor="#57606a")
     figure.update_yaxes(title_text=labels["axis_cumulative"], secondary_y=True, showgrid=False, rangemode="tozero")
     return apply_layout(figure, title, height=480)
+
+
+def event_marks(events: pd.DataFrame, first_day, labels: dict[str, str]) -> list[dict[str, str]]:
+    """One label per week of event starts. At head office many branches' events share a week and their
+    labels would print over each other; a week with several events shows their count and summed uplift,
+    and each event's name and uplift on hover."""
+    if events.empty:
+        return []
+    starts = pd.to_datetime(events["start_date"])
+    if first_day is not None:
+        starts = starts.clip(lower=pd.Timestamp(first_day))
+    weeks = starts.dt.to_period("W-SUN").dt.start_time
+    marks = []
+    for _, group in events.assign(_start=starts, _week=weeks).groupby("_week", sort=True):
+        lines = [f"{plain_label(e.name)}{uplift_text(e.uplift, labels)}" for e in group.itertuples(index=False)]
+        if len(group) == 1:
+            text = lines[0]
+        else:
+            total = group["uplift"].sum(min_count=1)
+            text = labels["events_week"].format(count=len(group)) + uplift_text(total, labels)
+        marks.append({"x": group["_start"].min(), "text": text, "hover": "<br>".join(lines)})
+    return marks
+
+
+def uplift_text(value, labels: dict[str, str]) -> str:
+    return "" if pd.isna(value) else " " + labels["uplift"].format(value=value)
 
 
 def ranking_bars(ranking: pd.DataFrame, value_column: str, axis_title: str, title: str | None = None) -> go.Figure:

@@ -17,6 +17,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "filter.dates": ("起止日期", "From – to"),
     "filter.scope_label": ("当前范围：{scope}，{start} 至 {end}", "Showing {scope}, {start} to {end}"),
     "scope.everything": ("全行", "the whole bank"),
+    "scope.parent_outlets": ("{parent}及下辖 {count} 个网点", "{parent} and its {count} outlets"),
+    "scope.region_outlets": ("{region} {count} 个网点", "{count} outlets in {region}"),
+    "scope.n_outlets": ("{count} 个网点", "{count} outlets"),
     "error.db_unavailable": ("数据库暂时无法使用", "The database is unavailable"),
     "error.db_hint": (
         "请检查环境变量 DATABASE_URL 是否正确、数据库是否已启动。",

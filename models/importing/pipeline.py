@@ -289,7 +289,7 @@ def preview(kind: str, data: bytes, filename: str, session: Session, options: di
     missing = [c for c in spec.columns if c.required and c.field not in mapping]
     if missing:
         result.refusal = FileRefused(f"缺少必需的列：{'、'.join(c.header for c in missing)}",
-                                     f"missing required column(s): {', '.join(c.aliases[min(1, len(c.aliases) - 1)] for c in missing)}")
+                                     f"missing required column(s): {', '.join(c.named_for_english_reader for c in missing)}")
         return result
     result.rows_read = len(raw.frame)
     if raw.frame.empty:

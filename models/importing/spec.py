@@ -19,7 +19,8 @@ LOOKUP_CHUNK = 5_000
 
 @dataclass(frozen=True)
 class Column:
-    """One column of a file. `aliases[0]` is the Chinese header the template uses, `aliases[1]` English."""
+    """One column of a file. `aliases[0]` is the Chinese header the template and the platform's own export
+    use; the others are what other files call it (English headers, API field names like `cancel_user`)."""
 
     field: str
     aliases: tuple[str, ...]
@@ -34,6 +35,19 @@ class Column:
     @property
     def header(self) -> str:
         return self.aliases[0]
+
+    @property
+    def english_name(self) -> str:
+        """A reader's English name: the first plain-English alias, not an API field (`cancel_user`)."""
+        for alias in self.aliases[1:]:
+            if alias.isascii() and "_" not in alias:
+                return alias
+        return self.field.replace("_", " ")
+
+    @property
+    def named_for_english_reader(self) -> str:
+        """The header as the file calls it, with its English name: 取消关注人数 (unfollows)."""
+        return f"{self.header} ({self.english_name})"
 
 
 @dataclass(frozen=True)

@@ -80,7 +80,8 @@ CASES.extend([
 account = {"account": "gh_zj00108"}
 CASES.extend([
     Case("bad_encoding.csv", "follower_daily", account, refused="neither UTF-8 nor GBK"),
-    Case("bad_missing_column.csv", "follower_daily", account, refused="missing required column"),
+    Case("bad_missing_column.csv", "follower_daily", account,
+         refused="missing required column(s): 取消关注人数 (unfollows)"),
     Case("bad_date.csv", "follower_daily", account, new=2, rejected=((3, "时间"), (5, "时间"))),
     Case("bad_negative.csv", "follower_daily", account, rejected=((2, "新关注人数"), (3, "累积关注人数"))),
     Case("bad_duplicates.csv", "follower_daily", account, new=1, rejected=((2, "时间"), (4, "时间"))),

@@ -103,12 +103,12 @@ def test_overview_names_the_most_influential_and_who_to_reach(demo_env):
     assert "最有影响力的人" in text and "下一步接触" in text
 
 
-def test_president_sees_only_their_branch_network(demo_env):
+def test_president_of_one_branch_opens_on_its_network(demo_env):
+    """One branch in scope: nothing to pick, the network is drawn at once."""
     app = _run(PAGE, username="demo_president")
     box = next(s for s in app.selectbox if s.label == "网点")
-    assert box.options == ["全部网点", "月河社区支行"]
-    box.select_index(1).run()
-    assert not app.exception, app.exception
+    assert box.options == ["月河社区支行"]
+    assert not any("请在左侧选择" in i.value or "pick" in i.value.lower() for i in app.info)
     assert len(app.get("plotly_chart")) == 1
 
 

@@ -30,12 +30,15 @@ def test_wrong_password_is_refused_in_plain_words(demo_env):
 
 def test_president_sees_only_their_branch(demo_env):
     app = run_page("app_pages/followers.py", username="demo_president")
-    assert _branch_options(app) == ["全部网点", "月河社区支行"]
+    assert _branch_options(app) == ["月河社区支行"]  # one branch: opened on it, nothing to pick
+    assert any("月河社区支行" in c.value for c in app.caption)
 
 
 def test_city_president_sees_every_sub_branch_of_the_city(demo_env):
     app = run_page("app_pages/followers.py", username="demo_city")
     assert len(_branch_options(app)) == 13
+    scope_line = next(c.value for c in app.caption if "2026" in c.value or "–" in c.value)
+    assert "全部网点" not in scope_line and "12 个网点" in scope_line, scope_line  # names what they see
 
 
 def test_president_cannot_reach_another_branch_through_the_url(demo_env):

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, insert, text, update
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -29,8 +29,18 @@ def _holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:128]
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+def _dead_here(holder: str) -> bool:
+    """Is `holder` ("host:pid") a process of this machine that no longer runs?"""
+    host, _, pid = holder.rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 @contextmanager
@@ -58,6 +68,9 @@ def _row_lock(engine: Engine, name: str, lifetime: timedelta) -> Iterator[None]:
     holder = _holder()
     with engine.begin() as connection:
         connection.execute(delete(table).where(table.c.name == name, table.c.expires_at < now))
+        held = connection.execute(select(table.c.holder).where(table.c.name == name)).scalar()
+        if held is not None and _dead_here(held):  # a sync killed on this machine: its row is void
+            connection.execute(delete(table).where(table.c.name == name, table.c.holder == held))
         try:
             connection.execute(insert(table).values(name=name, holder=holder, acquired_at=now,
                                                     expires_at=now + lifetime))

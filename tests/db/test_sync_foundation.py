@@ -130,3 +130,28 @@ def test_a_second_sync_is_refused_while_one_holds_the_lock(empty_engine):
         pass
     with sync_lock(empty_engine):  # released: the next one gets it
         pass
+
+
+def test_the_lock_row_of_a_killed_sync_on_this_machine_is_taken_over(tmp_path):
+    import socket
+    from datetime import UTC, datetime, timedelta
+
+    from models.connections import SyncLock
+    from models.db import make_engine
+    from models.migrations import create_all
+
+    engine = make_engine(f"sqlite:///{tmp_path}/lock.db")
+    create_all(engine)
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        session.add(SyncLock(name="sync", holder=f"{socket.gethostname()}:999999999",  # no such pid
+                             acquired_at=now, expires_at=now + timedelta(hours=2)))
+        session.commit()
+    with sync_lock(engine):
+        pass
+    with Session(engine) as session:
+        session.add(SyncLock(name="sync", holder="another-host:1", acquired_at=now, expires_at=now + timedelta(hours=2)))
+        session.commit()
+    with pytest.raises(SyncBusy), sync_lock(engine):
+        pass
+    engine.dispose()

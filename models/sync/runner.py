@@ -14,8 +14,10 @@ from datetime import UTC, date, datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from models.accounts import UserRole
 from models.auth import audit
 from models.connections import SyncOutcome
+from models.scope import Scope
 from models.settings import settings
 from models.sync import wechat
 from models.sync.credentials import credential_refs
@@ -114,3 +116,22 @@ def run_sync(engine: Engine, sources: list[str], since: date | None = None, unti
             if own_client:
                 client.close()
     return results
+
+
+def sources_for_kind(kind: str) -> list[str]:
+    """The registered sources that a credential of `kind` feeds (a WeCom corp may feed several)."""
+    return [name for name, source in SOURCES.items() if source.credential_kind == kind]
+
+
+def sync_now(engine: Engine, scope: Scope, username: str, kind: str, account_key: str) -> list[AccountResult]:
+    """The admin page's "sync now" for one account or corp (admins only; the check is here, not in the page):
+    every source of its kind, from where it stands to yesterday. `SyncBusy` when a sync runs already."""
+    if scope.role != UserRole.ADMIN or not scope.is_everything:
+        raise PermissionError("只有管理员可以发起同步 / only admins start a sync")
+    names = sources_for_kind(kind)
+    if not names:
+        raise UnknownSource(f"没有这个类型的连接器 / no connector syncs {kind} yet")
+    with Session(engine) as session:
+        audit(session, username, "sync_now", "ok", f"{kind} {account_key}")
+        session.commit()
+    return run_sync(engine, names, accounts=[account_key])

@@ -32,8 +32,9 @@ if overview.empty:
 else:
     shown = overview.assign(
         kind=overview["kind"].map(lambda k: t(f"conn.kind.{k}")),
-        outcome=overview["outcome"].map(lambda o: t(f"conn.outcome.{o}") if isinstance(o, str) else
-                                        t("conn.outcome.never")),
+        outcome=[t(f"conn.outcome.{o}") if isinstance(o, str) else
+                 t("conn.outcome.never") if sources_for_kind(k) else t("conn.outcome.push_only")
+                 for k, o in zip(overview["kind"], overview["outcome"], strict=True)],
         detail=overview["detail"].fillna(""),
     )
     data_table(shown, {"kind": t("conn.col.kind"), "account_key": t("conn.col.account"), "name": t("conn.col.name"),
@@ -47,9 +48,10 @@ else:
         st.caption(t("conn.sync_none"))
     else:
         choices = list(zip(syncable["kind"], syncable["account_key"], strict=True))
+        names = dict(zip(choices, syncable["name"], strict=True))
         row = st.container(horizontal=True, vertical_alignment="bottom")
         picked = row.selectbox(t("conn.sync_pick"), choices, key="connections_pick",
-                               format_func=lambda c: f"{t(f'conn.kind.{c[0]}')} · {c[1]}")
+                               format_func=lambda c: " · ".join(x for x in (t(f"conn.kind.{c[0]}"), names[c], c[1]) if x))
         if row.button(t("conn.sync_now"), key="connections_sync_now", icon=":material/sync:", type="primary"):
             try:
                 with st.spinner(t("conn.sync_now")):

@@ -25,6 +25,7 @@ STRINGS = {
     "conn.outcome.quota": ("平台配额已满，下次继续", "Platform quota reached; resumes next run"),
     "conn.outcome.running": ("进行中或中断", "Running or interrupted"),
     "conn.outcome.never": ("尚未同步", "Not synced yet"),
+    "conn.outcome.push_only": ("不需同步（仅用于推送）", "Not synced (receives messages only)"),
     "conn.sync_pick": ("选择账号", "Choose an account"),
     "conn.sync_now": ("立即同步", "Sync now"),
     "conn.sync_none": ("没有可同步的账号（群机器人只用于推送）。", "No account to sync (group robots only receive messages)."),

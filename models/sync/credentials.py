@@ -25,6 +25,7 @@ ORIGINAL_ID = re.compile(r"^gh_[0-9A-Za-z_]{3,60}$")
 APPID = re.compile(r"^wx[0-9A-Za-z]{6,32}$")
 KEY_TEXT = re.compile(r"^[0-9A-Za-z_\-.]{2,64}$")
 MAX_SECRET = 512
+CHINA_TZ = "Asia/Shanghai"
 
 
 class CredentialError(ValueError):
@@ -92,7 +93,7 @@ def credential_refs(session: Session, kind: str, account_keys: list[str] | None 
 
 def connections_overview(session: Session, scope: Scope) -> pd.DataFrame:
     """Every stored credential with its latest sync (admins only): kind, account, appid, who stored it when,
-    the last complete day, the last run's start, end, outcome and detail. Never the secret."""
+    the last complete day, the last run's start, end (China time), outcome and detail. Never the secret."""
     if scope.role != UserRole.ADMIN:
         raise PermissionError("只有管理员可以查看平台接入 / only admins see platform connections")
     credentials = read_frame(session, select(
@@ -106,4 +107,7 @@ def connections_overview(session: Session, scope: Scope) -> pd.DataFrame:
         states = states.sort_values("last_started_at", na_position="first").drop_duplicates("account_key", keep="last")
     frame = credentials.merge(states, on="account_key", how="left").merge(names, on="account_key", how="left")
     frame["name"] = frame["name"].fillna("")
+    for column in ("updated_at", "last_started_at", "last_finished_at"):  # shown in the bank's time
+        frame[column] = pd.to_datetime(frame[column], utc=True).dt.tz_convert(CHINA_TZ).dt.tz_localize(None) \
+            .dt.floor("s")
     return frame

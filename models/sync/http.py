@@ -214,7 +214,7 @@ class ApiClient:
             except httpx.TimeoutException:
                 raise SystemBusy(f"{path}: 超时 / timed out after {self.config.sync_timeout_seconds:g}s",
                                  path=path) from None
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:  # its text may hold the URL, and so the token: only its type
                 raise SystemBusy(f"{path}: 连接失败 / connection failed ({type(exc).__name__})", path=path) from None
             return _checked(response, path)
 

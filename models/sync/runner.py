@@ -62,7 +62,8 @@ def _run_one(engine: Engine, client: ApiClient, name: str, source: Source, crede
         result = AccountResult(name, credential.account_key, SyncOutcome.FAILED, str(exc))
     except Exception as exc:  # noqa: BLE001 - one account's bug must not stop the others; it is logged in full
         log.exception("sync %s %s failed", name, credential.account_key)
-        result = AccountResult(name, credential.account_key, SyncOutcome.FAILED, f"{type(exc).__name__}: {exc}")
+        first_line = (str(exc).splitlines() or [""])[0][:200]  # not the SQL parameters on the lines below
+        result = AccountResult(name, credential.account_key, SyncOutcome.FAILED, f"{type(exc).__name__}: {first_line}")
     result.calls = client.calls[credential.account_key]
     mark_finished(engine, result)
     with Session(engine) as session:

@@ -33,6 +33,7 @@ ADMIN_PAGES = [
     st.Page("app_pages/users.py", title=t("nav.users"), icon=":material/manage_accounts:"),
     st.Page("app_pages/audit.py", title=t("nav.audit"), icon=":material/policy:"),
     st.Page("app_pages/imports.py", title=t("nav.imports"), icon=":material/upload_file:"),
+    st.Page("app_pages/connections.py", title=t("nav.connections"), icon=":material/sync:"),
 ]
 
 navigation = st.navigation(PAGES + (ADMIN_PAGES if user.role == UserRole.ADMIN else []))

@@ -259,6 +259,64 @@ def cmd_rollups(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_connect(args: argparse.Namespace) -> int:
+    """Store a platform secret, encrypted; read from a prompt without echo, or from standard input."""
+    import getpass
+
+    from sqlmodel import Session
+
+    from models.scope import Scope
+    from models.sync.credentials import CredentialError, save_credential
+
+    key = {"wechat": args.account, "wecom": args.corp_id, "robot": args.branch_code}[args.kind]
+    prompt = {"wechat": "AppSecret: ", "wecom": "Secret (客户联系 / customer contact): ",
+              "robot": "Webhook key: "}[args.kind]
+    secret = sys.stdin.readline().strip() if args.secret_stdin else getpass.getpass(prompt)
+    engine = make_engine()
+    check_connection(engine)
+    ready_at_head(engine)
+    try:
+        with Session(engine) as session:
+            what = save_credential(session, Scope.head_office(), args.user, args.kind, key, secret,
+                                   appid=args.appid or "")
+    except CredentialError as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 2
+    print(f"已保存（加密）/ stored, encrypted: {args.kind} {key} ({what})")
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    """Fetch the platforms' new days; exit 0 when every account succeeded, 1 when any failed (others stored)."""
+    import logging
+
+    from tqdm import tqdm
+
+    from models.sync.lock import SyncBusy
+    from models.sync.runner import SOURCES, UnknownSource, run_sync
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    engine = make_engine()
+    check_connection(engine)
+    ready_at_head(engine)
+    sources = list(SOURCES) if args.source == "all" else [args.source]
+    bar = tqdm(unit="account", disable=not sys.stderr.isatty(), desc="sync")
+    try:
+        results = run_sync(engine, sources, date.fromisoformat(args.since) if args.since else None,
+                           date.fromisoformat(args.until) if args.until else None, args.account or None,
+                           progress=lambda _result: bar.update(1), total=lambda n: bar.reset(total=n))
+    except (SyncBusy, UnknownSource) as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        bar.close()
+    failed = [r for r in results if not r.ok]
+    print(f"同步完成 / sync done: {len(results) - len(failed)} ok, {len(failed)} failed")
+    for result in failed:
+        print(f"✗ {result.line()}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from bench.__main__ import main as bench_main
 
@@ -330,6 +388,28 @@ def build_parser() -> argparse.ArgumentParser:
     rollups.add_argument("--start", help="first day, YYYY-MM-DD (default: open)")
     rollups.add_argument("--end", help="last day, YYYY-MM-DD (default: open)")
     rollups.set_defaults(handler=cmd_rollups)
+
+    connect = commands.add_parser("connect", help="store a platform secret (encrypted): WeChat, WeCom or a group robot")
+    kinds = connect.add_subparsers(dest="kind", required=True)
+    wechat = kinds.add_parser("wechat", help="an official account's AppSecret")
+    wechat.add_argument("--account", required=True, help="the account's original id, gh_...")
+    wechat.add_argument("--appid", required=True, help="the account's AppID, wx...")
+    wecom = kinds.add_parser("wecom", help="a WeCom corp's customer-contact secret")
+    wecom.add_argument("--corp-id", required=True)
+    robot = kinds.add_parser("robot", help="a branch's WeCom group-robot webhook key")
+    robot.add_argument("--branch-code", required=True)
+    for parser_ in (wechat, wecom, robot):
+        parser_.set_defaults(account=None, corp_id=None, branch_code=None, appid=None)
+        parser_.add_argument("--secret-stdin", action="store_true", help="read the secret from standard input")
+        parser_.add_argument("--user", default="manage.py", help="who to record in the audit log")
+    connect.set_defaults(handler=cmd_connect)
+
+    sync = commands.add_parser("sync", help="fetch the new days from WeChat / WeCom (daily at 08:15 China time)")
+    sync.add_argument("source", choices=["wechat", "wecom", "all"])
+    sync.add_argument("--since", help="first day, YYYY-MM-DD (default: the day after each account's last complete day)")
+    sync.add_argument("--until", help="last day, YYYY-MM-DD (default: yesterday, complete after 08:00 China time)")
+    sync.add_argument("--account", action="append", help="only this account (gh_... or corp id); repeatable")
+    sync.set_defaults(handler=cmd_sync)
 
     bench = commands.add_parser("bench", help="measure page and query times (see python -m bench --help)")
     bench.add_argument("bench_args", nargs=argparse.REMAINDER)

@@ -8,10 +8,17 @@ table). No streamlit import: the app, the ASGI routes, manage.py and tests read 
 | session-signing secret | COCKPIT_SESSION_SECRET | session_secret | generated once into data/session_secret |
 | Secure cookie behind a TLS proxy | COCKPIT_COOKIE_SECURE | cookie_secure | off (on by itself under https) |
 | production | COCKPIT_ENV=production | production | off: a missing secret is then an error |
+| key that encrypts the platforms' secrets (Fernet) | COCKPIT_SECRETS_KEY | secrets_key | generated once into data/secrets_key |
+| WeChat official-account API | WECHAT_API_BASE | wechat_api_base | https://api.weixin.qq.com |
+| WeCom API | WECOM_API_BASE | wecom_api_base | https://qyapi.weixin.qq.com |
+| platform calls per second (all threads) | COCKPIT_SYNC_CALLS_PER_SECOND | sync_calls_per_second | 50 |
+| seconds before a platform call times out | COCKPIT_SYNC_TIMEOUT_SECONDS | sync_timeout_seconds | 20 |
+| accounts fetched at once | COCKPIT_SYNC_WORKERS | sync_workers | 8 |
 """
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import tomllib
@@ -25,6 +32,9 @@ from models.db import PROJECT_ROOT
 
 SECRETS_TOML = PROJECT_ROOT / ".streamlit" / "secrets.toml"
 SECRET_FILE = PROJECT_ROOT / "data" / "session_secret"
+SECRETS_KEY_FILE = PROJECT_ROOT / "data" / "secrets_key"
+DEFAULT_WECHAT_API_BASE = "https://api.weixin.qq.com"
+DEFAULT_WECOM_API_BASE = "https://qyapi.weixin.qq.com"
 MIN_SECRET_LENGTH = 32
 
 
@@ -39,6 +49,12 @@ class Settings:
     session_secret: str = field(default="", repr=False)
     cookie_secure: bool = False
     production: bool = False
+    secrets_key: str = field(default="", repr=False)
+    wechat_api_base: str = DEFAULT_WECHAT_API_BASE
+    wecom_api_base: str = DEFAULT_WECOM_API_BASE
+    sync_calls_per_second: float = 50.0
+    sync_timeout_seconds: float = 20.0
+    sync_workers: int = 8
 
     @property
     def touch_interval(self) -> timedelta:
@@ -58,7 +74,16 @@ def _read_toml(path: Path) -> Mapping[str, object]:
     return section if isinstance(section, Mapping) else {}
 
 
-def _generated_secret(path: Path) -> str:
+def _new_session_secret() -> str:
+    return secrets.token_urlsafe(48)
+
+
+def _new_fernet_key() -> str:
+    """A Fernet key: 32 random bytes, URL-safe base64 (what `Fernet.generate_key()` makes)."""
+    return base64.urlsafe_b64encode(os.urandom(32)).decode("ascii")
+
+
+def _generated_secret(path: Path, make=_new_session_secret) -> str:
     """The demo/dev install's secret: made once (mode 0600) so a restart keeps everyone signed in.
     Written to a private temporary file and linked into place, so two processes starting together
     agree on one secret and neither reads a half-written file."""
@@ -67,7 +92,7 @@ def _generated_secret(path: Path) -> str:
         temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-            handle.write(secrets.token_urlsafe(48))
+            handle.write(make())
         try:
             os.link(temporary, path)
         except FileExistsError:
@@ -81,8 +106,9 @@ def _generated_secret(path: Path) -> str:
 
 
 def load_settings(environ: Mapping[str, str] | None = None, secrets_toml: Path = SECRETS_TOML,
-                  secret_file: Path = SECRET_FILE) -> Settings:
-    """Environment first, then secrets.toml, then the defaults."""
+                  secret_file: Path = SECRET_FILE, secrets_key_file: Path | None = None) -> Settings:
+    """Environment first, then secrets.toml, then the defaults. The generated secrets key lives beside the
+    generated session secret (`data/secrets_key`) unless `secrets_key_file` says otherwise."""
     environ = os.environ if environ is None else environ
     toml = _read_toml(secrets_toml)
 
@@ -106,10 +132,29 @@ def load_settings(environ: Mapping[str, str] | None = None, secrets_toml: Path =
         secret = _generated_secret(secret_file)
     if len(secret) < MIN_SECRET_LENGTH:
         raise SettingsError(f"COCKPIT_SESSION_SECRET needs at least {MIN_SECRET_LENGTH} characters")
+    secrets_key = str(pick("COCKPIT_SECRETS_KEY", "secrets_key") or "")
+    if not secrets_key:
+        if production:
+            raise SettingsError("set COCKPIT_SECRETS_KEY (or secrets_key under [cockpit] in secrets.toml)")
+        secrets_key = _generated_secret(secrets_key_file or secret_file.with_name(SECRETS_KEY_FILE.name),
+                                        _new_fernet_key)
+    try:
+        calls = float(pick("COCKPIT_SYNC_CALLS_PER_SECOND", "sync_calls_per_second") or 50)
+        timeout = float(pick("COCKPIT_SYNC_TIMEOUT_SECONDS", "sync_timeout_seconds") or 20)
+        workers = int(pick("COCKPIT_SYNC_WORKERS", "sync_workers") or 8)
+    except ValueError as exc:
+        raise SettingsError("COCKPIT_SYNC_CALLS_PER_SECOND, COCKPIT_SYNC_TIMEOUT_SECONDS and COCKPIT_SYNC_WORKERS "
+                            "must be numbers") from exc
+    if calls <= 0 or timeout <= 0 or workers <= 0:
+        raise SettingsError("COCKPIT_SYNC_CALLS_PER_SECOND, COCKPIT_SYNC_TIMEOUT_SECONDS and COCKPIT_SYNC_WORKERS "
+                            "must be positive")
     return Settings(
         idle_limit=timedelta(minutes=idle_minutes), session_max_age=timedelta(hours=max_hours),
         session_secret=secret, cookie_secure=_truthy(pick("COCKPIT_COOKIE_SECURE", "cookie_secure") or False),
-        production=production,
+        production=production, secrets_key=secrets_key,
+        wechat_api_base=str(pick("WECHAT_API_BASE", "wechat_api_base") or DEFAULT_WECHAT_API_BASE).rstrip("/"),
+        wecom_api_base=str(pick("WECOM_API_BASE", "wecom_api_base") or DEFAULT_WECOM_API_BASE).rstrip("/"),
+        sync_calls_per_second=calls, sync_timeout_seconds=timeout, sync_workers=workers,
     )
 
 

@@ -16,6 +16,7 @@ from sqlmodel import Session
 from models.db import make_engine
 from models.migrations import create_all
 from sample_data.generate import seed_database
+from tests.sync_fixtures import mock_platform  # noqa: F401  (the mock WeChat/WeCom platform fixture)
 
 DEMO_END = date(2026, 11, 22)
 DEMO_SEED = 1

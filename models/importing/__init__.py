@@ -4,7 +4,16 @@
 transaction with idempotent upserts on natural keys. Kinds live in `kinds.py` (one spec each)."""
 
 from models.importing.kinds import KINDS, register
-from models.importing.pipeline import ImportResult, Preview, commit, preview, template_bytes
+from models.importing.pipeline import (
+           ImportResult,
+           Preview,
+           commit,
+           commit_frame,
+           preview,
+           preview_frame,
+           template_bytes,
+)
 from models.importing.readers import FileRefused
 
-__all__ = ["KINDS", "FileRefused", "ImportResult", "Preview", "commit", "preview", "register", "template_bytes"]
+__all__ = ["KINDS", "FileRefused", "ImportResult", "Preview", "commit", "commit_frame", "preview", "preview_frame", "register",
+           "template_bytes"]

@@ -4,6 +4,7 @@ the database, compare with what is stored on the natural key, and write all or n
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -277,13 +278,31 @@ def _to_db(frame: pd.DataFrame) -> pd.DataFrame:
 def preview(kind: str, data: bytes, filename: str, session: Session, options: dict | None = None) -> Preview:
     """What importing `data` would do, without writing anything."""
     spec = KINDS[kind]
-    options = options or {}
     result = Preview(kind=kind, filename=filename, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
     try:
         raw: RawTable = read_table(data, filename, _matcher(spec), spec.required_count)
     except FileRefused as refusal:
         result.refusal = refusal
         return result
+    return _evaluate(spec, result, raw, session, options or {})
+
+
+def preview_frame(kind: str, frame: pd.DataFrame, label: str, session: Session,
+                  options: dict | None = None) -> Preview:
+    """What importing rows that arrived without a file (a platform sync) would do: `frame` has one column per
+    field of the kind (named by field); from here on it is exactly a file's path (parse, validate, resolve,
+    compare). `label` names the rows in the audit log as a file name would."""
+    spec = KINDS[kind]
+    headers = {c.field: c.header for c in spec.columns}
+    cells = frame.rename(columns=headers).reset_index(drop=True)
+    data = cells.to_csv(index=False).encode("utf-8")
+    result = Preview(kind=kind, filename=label, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+    raw = RawTable(frame=cells, row_number=pd.Series(range(1, len(cells) + 1), index=cells.index),
+                   file_format="api")
+    return _evaluate(spec, result, raw, session, options or {})
+
+
+def _evaluate(spec: ImportKind, result: Preview, raw: RawTable, session: Session, options: dict) -> Preview:
     result.file_format, result.encoding = raw.file_format, raw.encoding
     mapping, result.ignored_columns = map_columns(spec, list(raw.frame.columns))
     missing = [c for c in spec.columns if c.required and c.field not in mapping]
@@ -391,7 +410,21 @@ def commit(kind: str, data: bytes, filename: str, session: Session, username: st
            options: dict | None = None, dry_run: bool = False) -> ImportResult:
     """Import one file in ONE transaction: all rows or none. A refused file writes only its audit entry.
     Re-importing the same file finds every row unchanged and writes nothing but the audit entry."""
-    result = preview(kind, data, filename, session, options)
+    return _commit(kind, preview(kind, data, filename, session, options), session, username, dry_run)
+
+
+def commit_frame(kind: str, frame: pd.DataFrame, label: str, session: Session, username: str,
+                 options: dict | None = None, before_commit: Callable[[Session], None] | None = None) -> ImportResult:
+    """Import rows that arrived without a file (a platform sync) in ONE transaction, through the same
+    validation, write, rollup refresh, audit and data-version bump as `commit`. `before_commit(session)` runs
+    inside that transaction after the rows are written (a sync records how far it got, atomically with them)."""
+    return _commit(kind, preview_frame(kind, frame, label, session, options), session, username, False,
+                   before_commit)
+
+
+def _commit(kind: str, result: Preview, session: Session, username: str, dry_run: bool,
+            before_commit: Callable[[Session], None] | None = None) -> ImportResult:
+    filename = result.filename
     detail = f"{kind} {filename} sha256={result.sha256} {result.counts()}"
     if not result.ok or dry_run:
         session.rollback()
@@ -405,6 +438,8 @@ def commit(kind: str, data: bytes, filename: str, session: Session, username: st
         write(session, spec, result)
         version = _bump_version(session) if (result.new or result.changed) else None
         audit(session, username, "import", "ok", detail)
+        if before_commit is not None:
+            before_commit(session)
         session.commit()
     except Exception:
         session.rollback()

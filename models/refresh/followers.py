@@ -34,14 +34,16 @@ def refresh_follower_rollups(conn: Connection, branch_ids, start: date | None, e
     rows = result.fetchall()
     frame = pd.DataFrame(dict(zip(names, (list(c) for c in zip(*rows, strict=True)), strict=True))) if rows \
         else pd.DataFrame(columns=names)
-    conn.execute(delete(branch_table).where(window_clause(branch_table.c.branch_id, branch_table.c.day, branch_ids,
-                                                    start, None)))
-    written = 0
     if not frame.empty:
         frame["day"] = pd.to_datetime(frame["day"])
+    branch_start = _from_previous_day(frame, start)
+    conn.execute(delete(branch_table).where(window_clause(branch_table.c.branch_id, branch_table.c.day, branch_ids,
+                                                    branch_start, None)))
+    written = 0
+    if not frame.empty:
         for column in names[2:]:
             frame[column] = frame[column].astype("int64")
-        written = bulk_insert(conn, branch_table, _follower_branch_days(frame, drop_days, start))
+        written = bulk_insert(conn, branch_table, _follower_branch_days(frame, drop_days, branch_start))
     conn.execute(delete(total_table).where(window_clause(total_table.c.day, total_table.c.day, None, start, end)))
     conn.execute(insert(total_table).from_select(
         ["day", "new_follows", "unfollows", "net_follows", "cumulative"],
@@ -51,6 +53,17 @@ def refresh_follower_rollups(conn: Connection, branch_ids, start: date | None, e
     return {branch_table.name: written, total_table.name: conn.execute(
         select(func.count()).select_from(total_table)
         .where(window_clause(total_table.c.day, total_table.c.day, None, start, end))).scalar_one()}
+
+
+def _from_previous_day(frame: pd.DataFrame, start: date | None) -> date | None:
+    """Where the branch rows are rebuilt from: `start`, or the branches' last day before it, whose `next_day`
+    changes when days are added after it (a sync appending yesterday; a file of later days)."""
+    if start is None or frame.empty:
+        return start
+    earlier = frame[frame["day"] < pd.Timestamp(start)]
+    if earlier.empty:
+        return start
+    return min(start, earlier.groupby("branch_id")["day"].max().min().date())
 
 
 def _follower_branch_days(frame, drop_days, start: date | None):

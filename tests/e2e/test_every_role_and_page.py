@@ -64,7 +64,7 @@ def test_every_page_renders_for_every_role(chromium_browser, app_url, role):
         if role == "admin":
             assert any("审计" in name for name, _ in links)
         else:
-            assert not any("审计" in name or "用户管理" in name for name, _ in links)
+            assert not any("审计" in name or "用户管理" in name or "数据接入" in name for name, _ in links)
         for position, (name, href) in enumerate(links):
             tab.locator("[data-testid='stSidebarNav'] a").nth(position).click()
             wait_for_app(tab)

@@ -8,7 +8,7 @@ import pytest
 
 from tests.pages.conftest import PROJECT_ROOT, run_page
 
-ADMIN_ONLY = {"audit.py", "users.py", "imports.py"}
+ADMIN_ONLY = {"audit.py", "users.py", "imports.py", "connections.py"}
 PAGES = sorted(p.name for p in (PROJECT_ROOT / "app_pages").glob("*.py") if p.name not in ADMIN_ONLY)
 OTHER_BRANCHES = ["南湖支行", "秀洲支行", "城东社区支行", "王江泾支行", "七星社区支行"]
 

@@ -48,4 +48,32 @@ def test_servers_starting_together_agree_on_one_generated_secret(tmp_path):
     with ThreadPoolExecutor(8) as pool:
         found = set(pool.map(lambda _: load_settings({}, tmp_path / "none.toml", secret_file).session_secret,
                              range(16)))
-    assert len(found) == 1 and list(secret_file.parent.iterdir()) == [secret_file]
+    made = sorted(secret_file.parent.iterdir())
+    assert len(found) == 1 and made == [secret_file.with_name("secrets_key"), secret_file]  # no temporary left
+
+
+def test_secrets_key_is_generated_once_as_a_fernet_key_and_required_in_production(tmp_path):
+    from cryptography.fernet import Fernet
+
+    secret_file = tmp_path / "data" / "session_secret"
+    first = load_settings({}, tmp_path / "none.toml", secret_file)
+    key_file = secret_file.with_name("secrets_key")
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    Fernet(first.secrets_key.encode())  # a valid key
+    assert load_settings({}, tmp_path / "none.toml", secret_file).secrets_key == first.secrets_key
+    assert first.secrets_key not in repr(first)
+    with pytest.raises(SettingsError, match="COCKPIT_SECRETS_KEY"):
+        load_settings({"COCKPIT_ENV": "production", "COCKPIT_SESSION_SECRET": "s" * 40}, tmp_path / "none.toml",
+                      tmp_path / "other" / "secret")
+
+
+def test_platform_settings_from_the_environment(tmp_path):
+    found = load_settings({"WECHAT_API_BASE": "http://127.0.0.1:9/", "WECOM_API_BASE": "http://127.0.0.1:8",
+                           "COCKPIT_SYNC_CALLS_PER_SECOND": "5"}, tmp_path / "none.toml", tmp_path / "secret")
+    assert (found.wechat_api_base, found.wecom_api_base, found.sync_calls_per_second) == \
+        ("http://127.0.0.1:9", "http://127.0.0.1:8", 5.0)
+    defaults = load_settings({}, tmp_path / "none.toml", tmp_path / "secret")
+    assert defaults.wechat_api_base == "https://api.weixin.qq.com"
+    assert defaults.wecom_api_base == "https://qyapi.weixin.qq.com"
+    with pytest.raises(SettingsError):
+        load_settings({"COCKPIT_SYNC_CALLS_PER_SECOND": "0"}, tmp_path / "none.toml", tmp_path / "secret")

@@ -1,0 +1,3 @@
+"""Strings for the morning brief pushed to a branch's WeCom group (components/push.py)."""
+
+STRINGS: dict[str, tuple[str, str]] = {}

@@ -186,3 +186,15 @@ def test_manage_push_brief_exits_1_when_a_branch_failed(empty_engine, mock_platf
     assert "B02: failed" in captured.err and "A01" not in captured.err
     assert KEY not in captured.out + captured.err
     assert main(["push-brief", "--branch-code", "A01"]) == 0
+
+
+def test_a_busy_robot_is_retried_with_backoff(empty_engine, mock_platform):
+    _branches(empty_engine, ["A01"])
+    _robot(empty_engine, "A01", KEY)
+    mock_platform.state.robot_keys.add(KEY)
+    mock_platform.state.faults.busy_calls = 2          # errcode -1 twice, then the message goes
+    clock = FakeClock()
+    [result] = _push(empty_engine, clock)
+    assert (result.outcome, result.attempts) == ("ok", 3)
+    assert clock.slept == pytest.approx([0.01, 0.02])  # exponential backoff
+    assert len(mock_platform.state.robot_messages) == 1

@@ -317,6 +317,46 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_push_brief(args: argparse.Namespace) -> int:
+    """Send each branch with a group robot its morning brief in WeCom; exit 0 when all went, 1 when any failed."""
+    import logging
+    from functools import partial
+
+    from components.push import compose_brief
+    from models.push.runner import push_briefs
+    from models.settings import settings
+    from models.sync.lock import SyncBusy
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    engine = make_engine()
+    check_connection(engine)
+    ready_at_head(engine)
+    public_url = settings().public_url
+    if not public_url:
+        print("提示 / note: COCKPIT_PUBLIC_URL 未设置，晨报不带链接 / not set: the brief carries no link", file=sys.stderr)
+    compose = partial(compose_brief, language=args.language, public_url=public_url)
+    try:
+        results = push_briefs(engine, compose, args.branch_code or None, dry_run=args.dry_run,
+                              end=date.fromisoformat(args.end) if args.end else None)
+    except SyncBusy as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 2
+    if args.dry_run:
+        for result in results:
+            print(f"===== {result.branch_code} ({result.bytes} bytes) =====" if result.content else
+                  f"===== {result.line()} =====")
+            if result.content:
+                print(result.content)
+    failed = [r for r in results if not r.ok]
+    state = "预览 / dry run" if args.dry_run else "推送完成 / pushed"
+    print(f"{state}: {len(results) - len(failed)} ok, {len(failed)} failed")
+    for result in failed:
+        print(f"✗ {result.line()}", file=sys.stderr)
+    if not results:
+        print("没有保存群机器人的网点 / no branch has a stored group robot (manage.py connect robot)", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from bench.__main__ import main as bench_main
 
@@ -410,6 +450,14 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--until", help="last day, YYYY-MM-DD (default: yesterday, complete after 08:00 China time)")
     sync.add_argument("--account", action="append", help="only this account (gh_... or corp id); repeatable")
     sync.set_defaults(handler=cmd_sync)
+
+    push = commands.add_parser("push-brief", help="send each branch's morning brief to its WeCom group robot")
+    push.add_argument("--branch-code", action="append", help="only this branch (repeatable; default: every branch "
+                      "with a stored robot)")
+    push.add_argument("--dry-run", action="store_true", help="print the messages, send nothing")
+    push.add_argument("--language", choices=["zh", "en"], default="zh", help="the brief's language (default zh)")
+    push.add_argument("--end", help="the brief's last day, YYYY-MM-DD (default: each branch's latest day with data)")
+    push.set_defaults(handler=cmd_push_brief)
 
     bench = commands.add_parser("bench", help="measure page and query times (see python -m bench --help)")
     bench.add_argument("bench_args", nargs=argparse.REMAINDER)

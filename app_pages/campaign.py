@@ -24,7 +24,7 @@ st.title(t("campaign.title"))
 st.caption(t("campaign.caption"))
 require_database()
 
-choice = scope_picker(page_scope(), PICKER_KEY)
+choice = scope_picker(page_scope(), PICKER_KEY, sources=("campaign",))
 seasons = query(metrics.campaigns, choice.scope)
 if seasons.empty:
     st.info(t("campaign.none"))

@@ -20,7 +20,7 @@ st.title(t("followers.title"))
 st.caption(t("followers.caption"))
 require_database()
 
-choice = scope_picker(page_scope(), PICKER_KEY)
+choice = scope_picker(page_scope(), PICKER_KEY, sources=("followers",))
 account_id = None
 if choice.branch_id is not None:
     accounts = query(accounts_in_scope, choice.scope)

@@ -33,7 +33,7 @@ st.title(t("groups.title"))
 st.caption(t("groups.caption"))
 require_database()
 
-choice = scope_picker(page_scope(), PICKER_KEY)
+choice = scope_picker(page_scope(), PICKER_KEY, sources=("groups",))
 kind = st.sidebar.selectbox(t("groups.kind_filter"), [None, *[k.value for k in GroupKind]], key="groups_kind",
                             format_func=lambda k: t("groups.all_kinds") if k is None else kind_label(k))
 dormant_days = int(st.sidebar.number_input(t("groups.dormant_days"), min_value=3, max_value=180,

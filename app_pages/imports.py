@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from components.auth import signed_in_user
 from components.data import engine, fresh_query, page_scope, query, refresh_data_version
+from components.freshness import freshness_line
 from components.i18n import current_language, format_number, t
 from components.kpi import Kpi, kpi_row
 from components.tables import data_table
@@ -29,6 +30,7 @@ scope = page_scope()
 if scope.role != UserRole.ADMIN:
     st.error(t("imports.admin_only"))
     st.stop()
+freshness_line(scope, ("followers", "groups", "referrals", "campaign"))
 english = current_language() == "en"
 
 kind_key = st.selectbox(t("imports.kind"), list(KINDS), key="import_kind",

@@ -63,7 +63,7 @@ def audit_export(quarter: str, rows: int) -> None:
         session.commit()
 
 
-choice = scope_picker(scope, key="ref_scope")
+choice = scope_picker(scope, key="ref_scope", sources=("referrals",))
 first_day, last_day = query(R.referral_date_range, choice.scope)
 if first_day is None:
     st.info(t("error.no_data_period"))

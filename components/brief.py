@@ -8,6 +8,7 @@ from __future__ import annotations
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import plotly.graph_objects as go
 
@@ -47,6 +48,29 @@ def say(sentence: Sentence, language: str) -> str:
     """The sentence in `language` as Markdown, its numbers formatted for that language, its names escaped."""
     values = {name: format_value(name, value, language) for name, value in sentence.values.items()}
     return translate(f"brief.{sentence.key}", language, **values)
+
+
+def arrival_text(at, today) -> str:
+    """08:16 on `today` (China time, as `at` is given), else 2026-11-28 08:16."""
+    return at.strftime("%H:%M") if at.date() == today else at.strftime("%Y-%m-%d %H:%M")
+
+
+def freshness_words(found: dict, language: str, today=None) -> tuple[str, list[str]]:
+    """From `models.metrics.freshness.summary`: the line ("数据截至 2026-11-30 · 08:16 同步") and one note per
+    source more than a day behind. No names from the data: safe as Markdown and as WeCom markdown."""
+    if found.get("latest_day") is None:
+        return translate("freshness.none", language), []
+    day = found["latest_day"].isoformat()
+    at = found.get("arrived_at")
+    if at is None:
+        line = translate("freshness.line_day_only", language, day=day)
+    else:
+        today = today or datetime.now(at.tzinfo).date()
+        line = translate("freshness.line", language, day=day, at=arrival_text(at, today),
+                         via=translate(f"freshness.via.{found['via']}", language))
+    notes = [translate("freshness.behind", language, sources=translate(f"freshness.source.{source}", language),
+                       day=last.isoformat(), days=days) for source, last, days in found.get("behind", [])]
+    return line, notes
 
 
 TONE_ICONS = {"good": "▲", "bad": "▼", "neutral": "●"}

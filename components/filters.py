@@ -9,7 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from components.data import query, refuse
+from components.freshness import freshness_line
 from components.i18n import current_language, t, translate
+from models.metrics.freshness import SOURCES as FRESHNESS_SOURCES
 from models.metrics.org import branches_in_scope
 from models.scope import Scope, ScopeError
 
@@ -54,9 +56,16 @@ def request_branch(key: str, branch_id: int) -> None:
     st.rerun()
 
 
-def scope_picker(scope: Scope, key: str = "scope") -> ScopeChoice:
-    """Region and branch pickers inside the caller's scope. A branch outside it (from the URL or an
-    edited session) is refused, not silently replaced."""
+def scope_picker(scope: Scope, key: str = "scope", sources: tuple[str, ...] = tuple(FRESHNESS_SOURCES)) -> ScopeChoice:
+    """Region and branch pickers inside the caller's scope, then the freshness line of the page's `sources`
+    for the chosen scope. A branch outside it (from the URL or an edited session) is refused, not silently
+    replaced."""
+    choice = _pick_scope(scope, key)
+    freshness_line(choice.scope, sources)
+    return choice
+
+
+def _pick_scope(scope: Scope, key: str) -> ScopeChoice:
     branches = query(branches_in_scope, scope)
     branch_key, region_key = f"{key}_branch", f"{key}_region"
     pending = st.session_state.pop(pending_branch_key(key), None)

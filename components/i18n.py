@@ -14,13 +14,16 @@ from components.strings import (
     common,
     connections,
     followers,
+    freshness,
     graph,
     groups,
     imports,
+    push,
     referrals,
 )
 
-STRING_MODULES = [common, followers, auth, campaign, groups, referrals, graph, imports, brief, connections]
+STRING_MODULES = [common, followers, auth, campaign, groups, referrals, graph, imports, brief, connections, freshness,
+                  push]
 LANGUAGES = ("zh", "en")
 LANGUAGE_KEY = "ui_language"
 

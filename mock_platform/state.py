@@ -74,6 +74,9 @@ class PlatformState:
     tokens: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # token -> (appid or corp id, expiry)
     calls: list[tuple[str, str, dict]] = field(default_factory=list)       # (path, owner, body)
     data_calls_per_token: dict[str, int] = field(default_factory=dict)
+    robot_keys: set[str] = field(default_factory=set)                           # group-robot webhook keys
+    robot_messages: list[tuple[str, str, datetime]] = field(default_factory=list)  # (key, content, received)
+    robot_refusals: list[tuple[str, int, datetime]] = field(default_factory=list)  # (key, errcode, when)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def add_wechat(self, account: WechatAccount) -> WechatAccount:

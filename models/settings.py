@@ -14,6 +14,7 @@ table). No streamlit import: the app, the ASGI routes, manage.py and tests read 
 | platform calls per second (all threads) | COCKPIT_SYNC_CALLS_PER_SECOND | sync_calls_per_second | 50 |
 | seconds before a platform call times out | COCKPIT_SYNC_TIMEOUT_SECONDS | sync_timeout_seconds | 20 |
 | accounts fetched at once | COCKPIT_SYNC_WORKERS | sync_workers | 8 |
+| the app's address, linked from the brief pushed to WeCom | COCKPIT_PUBLIC_URL | public_url | none (no link) |
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ class Settings:
     sync_calls_per_second: float = 50.0
     sync_timeout_seconds: float = 20.0
     sync_workers: int = 8
+    public_url: str = ""
 
     @property
     def touch_interval(self) -> timedelta:
@@ -155,7 +157,16 @@ def load_settings(environ: Mapping[str, str] | None = None, secrets_toml: Path =
         wechat_api_base=str(pick("WECHAT_API_BASE", "wechat_api_base") or DEFAULT_WECHAT_API_BASE).rstrip("/"),
         wecom_api_base=str(pick("WECOM_API_BASE", "wecom_api_base") or DEFAULT_WECOM_API_BASE).rstrip("/"),
         sync_calls_per_second=calls, sync_timeout_seconds=timeout, sync_workers=workers,
+        public_url=_public_url(str(pick("COCKPIT_PUBLIC_URL", "public_url") or "")),
     )
+
+
+def _public_url(value: str) -> str:
+    """The app's address as people open it (http or https, no query), without a trailing slash."""
+    value = value.strip().rstrip("/")
+    if value and (not value.startswith(("https://", "http://")) or any(c in value for c in "?#<>()[]\\\" \n")):
+        raise SettingsError("COCKPIT_PUBLIC_URL must be the app's http(s) address, e.g. https://cockpit.bank.example")
+    return value
 
 
 @cache

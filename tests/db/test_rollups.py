@@ -18,6 +18,7 @@ from models.groups import GroupDaily, SocialGroup
 from models.metrics import brief as B
 from models.metrics import campaign as C
 from models.metrics import followers as F
+from models.metrics import freshness as FRESH
 from models.metrics import groups as G
 from models.metrics import referrals as R
 from models.org import Branch
@@ -84,6 +85,7 @@ def test_aggregate_page_queries_read_rollups_not_raw_events(demo_session, scope_
         "group activity": lambda: G.activity_by_kind(demo_session, scope, START, DEMO_END),
         "group dates": lambda: G.group_date_range(demo_session, scope),
         "campaign daily deposits": lambda: C.daily_deposits(demo_session, scope, season),
+        "data freshness (every page)": lambda: FRESH.data_freshness(demo_session, scope),
     }
     for name, call in calls.items():
         statements = statements_run_by(demo_session, call)

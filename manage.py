@@ -8,7 +8,10 @@ import time
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlmodel import Session
 
+from models.auth import audit
+from models.backup import BackupError, backup, restore
 from models.db import DatabaseUnavailable, check_connection, make_engine
 from models.migrations import SchemaStatus, create_all, downgrade, drop_all, migrate, ready_at_head, schema_status
 from sample_data.context import SCALES
@@ -84,6 +87,54 @@ def cmd_downgrade(args: argparse.Namespace) -> int:
     before, after = downgrade(engine, args.revision)
     print(f"数据库结构已降级 / schema downgraded: {before.describe()} -> {after.describe()}")
     return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """A consistent copy of the database, safe to take while users work and imports run."""
+    engine = make_engine()
+    check_connection(engine)
+    started = time.perf_counter()
+    try:
+        result = backup(engine, args.path)
+    except BackupError as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 1
+    _audit_operation(engine, "backup", f"{result.path} ({result.size_bytes:,} bytes, revision {result.revision})")
+    print(f"已备份 / backed up: {result.path} · {result.size_bytes / 1e6:,.1f} MB · {result.backend} · "
+          f"schema {result.revision} · {time.perf_counter() - started:.1f}s")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Replace every row with the backup's, all or nothing; the schema is then brought to head."""
+    engine = make_engine()
+    check_connection(engine)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("错误 / error: 恢复会覆盖当前全部数据，非交互运行请加 --yes / restoring replaces every row: "
+                  "add --yes when not at a terminal", file=sys.stderr)
+            return 1
+        where = engine.url.render_as_string(hide_password=True)
+        answer = input(f"用 {args.path} 覆盖 {where} 的全部数据？/ Replace every row of {where} with {args.path}? [y/N] ")
+        if answer.strip().lower() not in {"y", "yes"}:
+            print("已取消 / cancelled")
+            return 1
+    started = time.perf_counter()
+    try:
+        result = restore(engine, args.path)
+    except BackupError as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 1
+    _report_migration(*migrate(engine), 0.0)
+    _audit_operation(engine, "restore", f"{result.path} (revision {result.revision})")
+    print(f"已恢复 / restored from {result.path} · schema {result.revision} · {time.perf_counter() - started:.1f}s")
+    return 0
+
+
+def _audit_operation(engine, action: str, detail: str) -> None:
+    with Session(engine) as session:
+        audit(session, "manage.py", action, detail=detail)
+        session.commit()
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:
@@ -286,6 +337,15 @@ def build_parser() -> argparse.ArgumentParser:
     down.add_argument("revision", help="a revision id, or -1 for one step back")
     down.add_argument("--yes", action="store_true", help="do not ask")
     down.set_defaults(handler=cmd_downgrade)
+
+    backup_command = commands.add_parser("backup", help="write a consistent backup of the database to PATH")
+    backup_command.add_argument("path", help="a new file (SQLite copy, or pg_dump custom format)")
+    backup_command.set_defaults(handler=cmd_backup)
+
+    restore_command = commands.add_parser("restore", help="replace every row with a backup's (all or nothing)")
+    restore_command.add_argument("path")
+    restore_command.add_argument("--yes", action="store_true", help="do not ask")
+    restore_command.set_defaults(handler=cmd_restore)
 
     reset = commands.add_parser("reset", help="drop and recreate every table")
     reset.add_argument("--yes", action="store_true", help="do not ask")

@@ -144,5 +144,5 @@ def test_the_schema_in_a_pg_dump_listing_is_read():
 
 
 def test_every_table_is_covered(demo_engine):
-    """The fingerprint reads every table the models declare (a new table cannot escape the backup test)."""
-    assert {t.name for t in SQLModel.metadata.sorted_tables} - VOLATILE <= set(table_fingerprints(demo_engine))
+    """The fingerprint reads every table in the database, so every table the models declare (a new one too)."""
+    assert {t.name for t in SQLModel.metadata.sorted_tables} <= set(row_counts(demo_engine))

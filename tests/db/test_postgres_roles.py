@@ -79,9 +79,8 @@ def test_the_owner_migrates_and_the_app_role_only_reads_and_writes_rows(two_role
     with app_engine.connect() as conn:
         for statement in ("DROP TABLE followerdaily", "ALTER TABLE branch ADD COLUMN sneaky integer",
                           "CREATE TABLE sneaky (id integer)", "TRUNCATE auditlog"):
-            with pytest.raises(ProgrammingError, match="permission denied|must be owner"):
-                with conn.begin():
-                    conn.exec_driver_sql(statement)
+            with pytest.raises(ProgrammingError, match="permission denied|must be owner"), conn.begin():
+                conn.exec_driver_sql(statement)
         assert conn.execute(text("SELECT count(*) FROM followerdaily")).scalar() == 2
     app_engine.dispose()
 

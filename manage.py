@@ -10,10 +10,12 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from models.auth import audit
+from models.auth import audit, remove_demo_accounts
 from models.backup import BackupError, backup, restore
 from models.db import DatabaseUnavailable, check_connection, make_engine
 from models.migrations import SchemaStatus, create_all, downgrade, drop_all, migrate, ready_at_head, schema_status
+from models.readiness import production_problems
+from models.settings import settings
 from sample_data.context import SCALES
 from sample_data.generate import AlreadySeeded, has_data, seed_database
 
@@ -135,6 +137,25 @@ def _audit_operation(engine, action: str, detail: str) -> None:
     with Session(engine) as session:
         audit(session, "manage.py", action, detail=detail)
         session.commit()
+
+
+def cmd_check(_args: argparse.Namespace) -> int:
+    """Production readiness (the same checks serve.py makes under COCKPIT_ENV=production); exit 1 on a problem."""
+    problems = production_problems(make_engine(), settings())
+    for problem in problems:
+        print(f"✗ {problem}", file=sys.stderr)
+    if not problems:
+        print("可以上线 / ready for production: secrets set, schema at head, no demo accounts")
+    return 1 if problems else 0
+
+
+def cmd_remove_demo_accounts(_args: argparse.Namespace) -> int:
+    engine = make_engine()
+    check_connection(engine)
+    with Session(engine) as session:
+        removed = remove_demo_accounts(session, "manage.py")
+    print(f"已停用演示账号 / demo accounts deactivated: {', '.join(removed) or '-'}")
+    return 0
 
 
 def cmd_create_user(args: argparse.Namespace) -> int:
@@ -346,6 +367,12 @@ def build_parser() -> argparse.ArgumentParser:
     restore_command.add_argument("path")
     restore_command.add_argument("--yes", action="store_true", help="do not ask")
     restore_command.set_defaults(handler=cmd_restore)
+
+    check = commands.add_parser("check", help="production readiness: secrets, schema at head, no demo accounts")
+    check.set_defaults(handler=cmd_check)
+
+    demo_off = commands.add_parser("remove-demo-accounts", help="deactivate every demo account (before going live)")
+    demo_off.set_defaults(handler=cmd_remove_demo_accounts)
 
     reset = commands.add_parser("reset", help="drop and recreate every table")
     reset.add_argument("--yes", action="store_true", help="do not ask")

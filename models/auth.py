@@ -147,6 +147,15 @@ def demo_accounts(session: Session) -> list[User]:
     return list(session.execute(statement).scalars())
 
 
+def remove_demo_accounts(session: Session, actor: str) -> list[str]:
+    """Production has no one-click logins: every active demo account is deactivated (its sessions end); audited."""
+    removed = []
+    for user in demo_accounts(session):
+        change_account(session, actor, user.id, active=False)
+        removed.append(user.username)
+    return removed
+
+
 def revoke_user_sessions(session: Session, user_id: int, reason: str, now: datetime | None = None) -> int:
     """End every live session of a user (password change, deactivation, role change, an admin's click).
     Does not commit: the caller's change and the revocation land in one transaction."""

@@ -13,9 +13,10 @@ from sqlmodel import Session
 from models.auth import audit, remove_demo_accounts
 from models.backup import BackupError, backup, restore
 from models.db import DatabaseUnavailable, check_connection, make_engine
+from models.logs import configure_logging
 from models.migrations import SchemaStatus, create_all, downgrade, drop_all, migrate, ready_at_head, schema_status
 from models.readiness import production_problems
-from models.settings import settings
+from models.settings import SettingsError, settings
 from sample_data.context import SCALES
 from sample_data.generate import AlreadySeeded, has_data, seed_database
 
@@ -427,8 +428,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        configure_logging(settings().log_level, settings().log_file or None)
         return args.handler(args)
-    except DatabaseUnavailable as exc:
+    except (DatabaseUnavailable, SettingsError) as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
         return 3
 

@@ -21,6 +21,7 @@ from streamlit import config
 
 from models.db import database_url, make_engine
 from models.login_sessions import COOKIE_NAME, HANDOFF_PATH, SIGNOUT_PATH, redeem_handoff, revoke_cookie
+from models.logs import configure_logging
 from models.readiness import production_problems
 from models.settings import SettingsError, settings
 
@@ -104,5 +105,11 @@ def refuse_unready_production() -> None:
         raise SystemExit(f"cockpit refuses to start (COCKPIT_ENV=production):\n{lines}")
 
 
+def start_logging() -> None:
+    current = settings()
+    configure_logging(current.log_level, current.log_file or None)
+
+
+start_logging()
 refuse_unready_production()
 app = st.App("app.py", routes=session_routes())

@@ -50,7 +50,8 @@ class JsonLines(logging.Formatter):
 
 
 def configure_logging(level: str = "INFO", path: Path | str | None = None) -> logging.Logger:
-    """Send the `cockpit` loggers to stderr (or `path`) as JSON lines; calling it again changes nothing."""
+    """Send the `cockpit` loggers to stderr (or `path`) as JSON lines; calling it again changes nothing. Records
+    still propagate: the root logger has no handler in production (so no second copy), and tests' caplog sees them."""
     logger = logging.getLogger(ROOT_LOGGER)
     logger.setLevel(level.upper())
     if not any(handler.get_name() == HANDLER_NAME for handler in logger.handlers):
@@ -59,7 +60,6 @@ def configure_logging(level: str = "INFO", path: Path | str | None = None) -> lo
         handler.set_name(HANDLER_NAME)
         handler.setFormatter(JsonLines())
         logger.addHandler(handler)
-    logger.propagate = False
     return logger
 
 

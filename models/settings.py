@@ -8,6 +8,8 @@ table). No streamlit import: the app, the ASGI routes, manage.py and tests read 
 | session-signing secret | COCKPIT_SESSION_SECRET | session_secret | generated once into data/session_secret |
 | Secure cookie behind a TLS proxy | COCKPIT_COOKIE_SECURE | cookie_secure | off (on by itself under https) |
 | production | COCKPIT_ENV=production | production | off: a missing secret is then an error |
+| log level (JSON lines) | COCKPIT_LOG_LEVEL | log_level | INFO |
+| log file (else standard error) | COCKPIT_LOG_FILE | log_file | standard error (journald under systemd) |
 """
 
 from __future__ import annotations
@@ -39,6 +41,8 @@ class Settings:
     session_secret: str = field(default="", repr=False)
     cookie_secure: bool = False
     production: bool = False
+    log_level: str = "INFO"
+    log_file: str = ""
 
     @property
     def touch_interval(self) -> timedelta:
@@ -110,6 +114,8 @@ def load_settings(environ: Mapping[str, str] | None = None, secrets_toml: Path =
         idle_limit=timedelta(minutes=idle_minutes), session_max_age=timedelta(hours=max_hours),
         session_secret=secret, cookie_secure=_truthy(pick("COCKPIT_COOKIE_SECURE", "cookie_secure") or False),
         production=production,
+        log_level=str(pick("COCKPIT_LOG_LEVEL", "log_level") or "INFO").upper(),
+        log_file=str(pick("COCKPIT_LOG_FILE", "log_file") or ""),
     )
 
 

@@ -8,9 +8,15 @@ import time
 from datetime import date
 
 from sqlalchemy import func, select
+from sqlmodel import Session
 
+from models.auth import audit, remove_demo_accounts
+from models.backup import BackupError, backup, restore
 from models.db import DatabaseUnavailable, check_connection, make_engine
+from models.logs import configure_logging
 from models.migrations import SchemaStatus, create_all, downgrade, drop_all, migrate, ready_at_head, schema_status
+from models.readiness import production_problems
+from models.settings import SettingsError, settings
 from sample_data.context import SCALES
 from sample_data.generate import AlreadySeeded, has_data, seed_database
 
@@ -83,6 +89,73 @@ def cmd_downgrade(args: argparse.Namespace) -> int:
             return 1
     before, after = downgrade(engine, args.revision)
     print(f"数据库结构已降级 / schema downgraded: {before.describe()} -> {after.describe()}")
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """A consistent copy of the database, safe to take while users work and imports run."""
+    engine = make_engine()
+    check_connection(engine)
+    started = time.perf_counter()
+    try:
+        result = backup(engine, args.path)
+    except BackupError as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 1
+    _audit_operation(engine, "backup", f"{result.path} ({result.size_bytes:,} bytes, revision {result.revision})")
+    print(f"已备份 / backed up: {result.path} · {result.size_bytes / 1e6:,.1f} MB · {result.backend} · "
+          f"schema {result.revision} · {time.perf_counter() - started:.1f}s")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Replace every row with the backup's, all or nothing; the schema is then brought to head."""
+    engine = make_engine()
+    check_connection(engine)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("错误 / error: 恢复会覆盖当前全部数据，非交互运行请加 --yes / restoring replaces every row: "
+                  "add --yes when not at a terminal", file=sys.stderr)
+            return 1
+        where = engine.url.render_as_string(hide_password=True)
+        answer = input(f"用 {args.path} 覆盖 {where} 的全部数据？/ Replace every row of {where} with {args.path}? [y/N] ")
+        if answer.strip().lower() not in {"y", "yes"}:
+            print("已取消 / cancelled")
+            return 1
+    started = time.perf_counter()
+    try:
+        result = restore(engine, args.path)
+    except BackupError as exc:
+        print(f"错误 / error: {exc}", file=sys.stderr)
+        return 1
+    _report_migration(*migrate(engine), 0.0)
+    _audit_operation(engine, "restore", f"{result.path} (revision {result.revision})")
+    print(f"已恢复 / restored from {result.path} · schema {result.revision} · {time.perf_counter() - started:.1f}s")
+    return 0
+
+
+def _audit_operation(engine, action: str, detail: str) -> None:
+    with Session(engine) as session:
+        audit(session, "manage.py", action, detail=detail)
+        session.commit()
+
+
+def cmd_check(_args: argparse.Namespace) -> int:
+    """Production readiness (the same checks serve.py makes under COCKPIT_ENV=production); exit 1 on a problem."""
+    problems = production_problems(make_engine(), settings())
+    for problem in problems:
+        print(f"✗ {problem}", file=sys.stderr)
+    if not problems:
+        print("可以上线 / ready for production: secrets set, schema at head, no demo accounts")
+    return 1 if problems else 0
+
+
+def cmd_remove_demo_accounts(_args: argparse.Namespace) -> int:
+    engine = make_engine()
+    check_connection(engine)
+    with Session(engine) as session:
+        removed = remove_demo_accounts(session, "manage.py")
+    print(f"已停用演示账号 / demo accounts deactivated: {', '.join(removed) or '-'}")
     return 0
 
 
@@ -385,6 +458,21 @@ def build_parser() -> argparse.ArgumentParser:
     down.add_argument("--yes", action="store_true", help="do not ask")
     down.set_defaults(handler=cmd_downgrade)
 
+    backup_command = commands.add_parser("backup", help="write a consistent backup of the database to PATH")
+    backup_command.add_argument("path", help="a new file (SQLite copy, or pg_dump custom format)")
+    backup_command.set_defaults(handler=cmd_backup)
+
+    restore_command = commands.add_parser("restore", help="replace every row with a backup's (all or nothing)")
+    restore_command.add_argument("path")
+    restore_command.add_argument("--yes", action="store_true", help="do not ask")
+    restore_command.set_defaults(handler=cmd_restore)
+
+    check = commands.add_parser("check", help="production readiness: secrets, schema at head, no demo accounts")
+    check.set_defaults(handler=cmd_check)
+
+    demo_off = commands.add_parser("remove-demo-accounts", help="deactivate every demo account (before going live)")
+    demo_off.set_defaults(handler=cmd_remove_demo_accounts)
+
     reset = commands.add_parser("reset", help="drop and recreate every table")
     reset.add_argument("--yes", action="store_true", help="do not ask")
     reset.set_defaults(handler=cmd_reset)
@@ -468,8 +556,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        configure_logging(settings().log_level, settings().log_file or None)
         return args.handler(args)
-    except DatabaseUnavailable as exc:
+    except (DatabaseUnavailable, SettingsError) as exc:
         print(f"错误 / error: {exc}", file=sys.stderr)
         return 3
 

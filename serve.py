@@ -21,7 +21,9 @@ from streamlit import config
 
 from models.db import database_url, make_engine
 from models.login_sessions import COOKIE_NAME, HANDOFF_PATH, SIGNOUT_PATH, redeem_handoff, revoke_cookie
-from models.settings import settings
+from models.logs import configure_logging
+from models.readiness import production_problems
+from models.settings import SettingsError, settings
 
 MAX_BODY = 200
 
@@ -88,4 +90,26 @@ def session_routes() -> list[Route]:
     ]
 
 
+def refuse_unready_production() -> None:
+    """Under COCKPIT_ENV=production the server does not start while a problem stands (`manage.py check` lists
+    the same ones): demo accounts, missing or placeholder secrets, a schema behind the code."""
+    try:
+        current = settings()
+    except SettingsError as exc:
+        raise SystemExit(f"cockpit refuses to start: {exc}") from None
+    if not current.production:
+        return
+    problems = production_problems(_engine(database_url()), current)
+    if problems:
+        lines = "\n".join(f"  ✗ {problem}" for problem in problems)
+        raise SystemExit(f"cockpit refuses to start (COCKPIT_ENV=production):\n{lines}")
+
+
+def start_logging() -> None:
+    current = settings()
+    configure_logging(current.log_level, current.log_file or None)
+
+
+start_logging()
+refuse_unready_production()
 app = st.App("app.py", routes=session_routes())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +15,7 @@ from components.i18n import t
 from models.auth import scope_for_user, user_by_id
 from models.db import DatabaseUnavailable, check_connection, database_url, make_engine
 from models.metrics.org import data_version as read_data_version
-from models.migrations import SchemaNotAtHead, create_all, require_head
+from models.migrations import MIGRATE_COMMAND, SchemaNotAtHead, create_all, require_head
 from models.scope import Scope, ScopeError
 
 QUERY_TTL_SECONDS = 600
@@ -95,16 +96,21 @@ def fresh_query(function: Callable[..., Any], scope: Scope, **filters: Any) -> A
     with Session(engine()) as session:
         return function(session, scope, **filters)
 
+log = logging.getLogger("cockpit.app")
+
 
 def require_database() -> None:
-    """Stop the page with plain words when the store is unreachable or empty; never a traceback."""
+    """Stop the page with plain words when the store is unreachable or empty; never a traceback. The page runs
+    before anyone signs in, so it names no URL, host, port or version: those go to the server's log."""
     try:
         engine()
     except SchemaNotAtHead as exc:
-        st.error(str(exc))
+        log.error("database schema not at head: %s", exc)
+        st.error(t("error.schema_not_at_head", command=MIGRATE_COMMAND))
         st.stop()
     except DatabaseUnavailable as exc:
-        st.error(f"**{t('error.db_unavailable')}**\n\n{exc}\n\n{t('error.db_hint')}")
+        log.error("database unavailable: %s", exc)
+        st.error(f"**{t('error.db_unavailable')}**\n\n{t('error.db_hint')}")
         st.stop()
     if data_version() == 0:
         st.warning(t("error.empty_db"))

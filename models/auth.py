@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -13,6 +14,7 @@ from sqlalchemy import func, select, update
 from sqlmodel import Session
 
 from models.accounts import AuditLog, User, UserRole, UserSession
+from models.logs import log_event
 from models.metrics.org import descendant_branch_ids, read_frame
 from models.org import Branch, Staff
 from models.scope import Scope
@@ -49,7 +51,10 @@ def _aware(moment: datetime | None) -> datetime | None:
 
 
 def audit(session: Session, username: str, action: str, outcome: str = "ok", detail: str = "") -> None:
+    """A row in the audit log (written with the caller's transaction) and the same event as a JSON log line."""
     session.add(AuditLog(at=utcnow(), username=username[:64], action=action, outcome=outcome, detail=detail[:500]))
+    log_event(action, logging.INFO if outcome == "ok" else logging.WARNING, user=username[:64], outcome=outcome,
+              detail=detail[:500])
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,15 @@ def demo_accounts(session: Session) -> list[User]:
     demo account gets no button."""
     statement = select(User).where(User.is_demo.is_(True), User.is_active.is_(True)).order_by(User.id)
     return list(session.execute(statement).scalars())
+
+
+def remove_demo_accounts(session: Session, actor: str) -> list[str]:
+    """Production has no one-click logins: every active demo account is deactivated (its sessions end); audited."""
+    removed = []
+    for user in demo_accounts(session):
+        change_account(session, actor, user.id, active=False)
+        removed.append(user.username)
+    return removed
 
 
 def revoke_user_sessions(session: Session, user_id: int, reason: str, now: datetime | None = None) -> int:

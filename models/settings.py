@@ -15,6 +15,8 @@ table). No streamlit import: the app, the ASGI routes, manage.py and tests read 
 | seconds before a platform call times out | COCKPIT_SYNC_TIMEOUT_SECONDS | sync_timeout_seconds | 20 |
 | accounts fetched at once | COCKPIT_SYNC_WORKERS | sync_workers | 8 |
 | the app's address, linked from the brief pushed to WeCom | COCKPIT_PUBLIC_URL | public_url | none (no link) |
+| log level (JSON lines) | COCKPIT_LOG_LEVEL | log_level | INFO |
+| log file (else standard error) | COCKPIT_LOG_FILE | log_file | standard error (journald under systemd) |
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ class Settings:
     sync_timeout_seconds: float = 20.0
     sync_workers: int = 8
     public_url: str = ""
+    log_level: str = "INFO"
+    log_file: str = ""
 
     @property
     def touch_interval(self) -> timedelta:
@@ -158,6 +162,8 @@ def load_settings(environ: Mapping[str, str] | None = None, secrets_toml: Path =
         wecom_api_base=str(pick("WECOM_API_BASE", "wecom_api_base") or DEFAULT_WECOM_API_BASE).rstrip("/"),
         sync_calls_per_second=calls, sync_timeout_seconds=timeout, sync_workers=workers,
         public_url=_public_url(str(pick("COCKPIT_PUBLIC_URL", "public_url") or "")),
+        log_level=str(pick("COCKPIT_LOG_LEVEL", "log_level") or "INFO").upper(),
+        log_file=str(pick("COCKPIT_LOG_FILE", "log_file") or ""),
     )
 
 

@@ -22,8 +22,14 @@ STRINGS: dict[str, tuple[str, str]] = {
     "scope.n_outlets": ("{count} 个网点", "{count} outlets"),
     "error.db_unavailable": ("数据库暂时无法使用", "The database is unavailable"),
     "error.db_hint": (
-        "请检查环境变量 DATABASE_URL 是否正确、数据库是否已启动。",
-        "Check that DATABASE_URL is right and that the database server is running.",
+        "请稍后刷新。若持续出现，请联系系统管理员：原因已写入服务器日志（检查 DATABASE_URL 与数据库服务）。",
+        "Refresh in a moment. If it persists, tell the system administrator: the reason is in the server's log "
+        "(check DATABASE_URL and the database server).",
+    ),
+    "error.schema_not_at_head": (
+        "数据库结构与本程序版本不一致。请系统管理员运行 `{command}`（或部署对应版本的程序）；详情已写入服务器日志。",
+        "The database schema does not match this version of the app. The system administrator should run "
+        "`{command}` (or deploy the matching version); the details are in the server's log.",
     ),
     "error.empty_db": (
         "数据库中还没有数据。请运行 `make run`（自动导入演示数据）或 `python manage.py seed --scale demo`。",

@@ -12,7 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
+from models.settings import settings
+from sample_data.accounts import DEMO_PASSWORD
 from tests.conftest import seeded_demo_sqlite
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -118,13 +121,36 @@ class StreamlitServer:
         self.process = None
 
 
+def private_values(database_url: str) -> dict[str, str]:
+    """What must never reach a log: every phone number of the demo data, the demo password, the secrets."""
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        phones = [row[0] for table in ("customer", "staff")
+                  for row in conn.execute(text(f"SELECT phone FROM {table} WHERE phone <> ''"))]
+    engine.dispose()
+    values = {f"phone {phone}": phone for phone in phones}
+    values["the demo password"] = DEMO_PASSWORD
+    values["the session secret"] = settings().session_secret
+    return values
+
+
+def assert_log_keeps_private_values(log_path: Path, database_url: str) -> None:
+    log = log_path.read_text(encoding="utf-8", errors="replace")
+    assert '"event":' in log, "the server logged no event: is JSON logging on?"
+    leaked = [name for name, value in private_values(database_url).items() if value and value in log]
+    assert not leaked, f"{log_path} holds {leaked[:5]}"
+
+
 @pytest.fixture(scope="session")
 def streamlit_server(e2e_database_url, chromium_path) -> Iterator[StreamlitServer]:
+    """The e2e run's server. At the end its whole log (JSON event lines, Streamlit's own output) is searched for
+    every demo phone number, the demo password and the session secret: none may be there."""
     server = StreamlitServer(e2e_database_url)
     server.ensure()
     yield server
     server.stop()
     server.log.close()
+    assert_log_keeps_private_values(server.log_path, e2e_database_url)
 
 
 @pytest.fixture

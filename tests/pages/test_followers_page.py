@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.pages.conftest import page
+from streamlit.testing.v1 import AppTest
+
+from tests.pages.conftest import PROJECT_ROOT, TIMEOUT, page
 from tests.pages.conftest import run_page as _run
 
 
@@ -46,10 +48,24 @@ def test_english_is_a_full_switch(demo_env):
 
 
 def test_unreachable_database_is_explained_not_a_traceback(monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody:pa55word@127.0.0.1:1/none")
     app = page("app_pages/followers.py").run()
     assert not app.exception
     assert any("数据库暂时无法使用" in e.value for e in app.error)
+
+
+def test_unreachable_database_shows_a_visitor_no_url_host_or_version(monkeypatch, caplog):
+    """The login page is public: the address of the database is for the operator's log only."""
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody:pa55word@10.9.8.7:6543/corebank")
+    app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=TIMEOUT).run()
+    assert not app.exception
+    shown = " ".join(str(element.value) for element in [*app.error, *app.markdown, *app.warning, *app.info,
+                                                        *app.caption])
+    assert "数据库暂时无法使用" in shown
+    for secret in ("10.9.8.7", "6543", "corebank", "nobody", "pa55word", "postgresql", "PostgreSQL 1"):
+        assert secret not in shown, secret
+    logged = " ".join(record.getMessage() for record in caplog.records)
+    assert "10.9.8.7" in logged and "pa55word" not in logged  # the operator's log names it, without the password
 
 
 def test_empty_database_says_how_to_seed(monkeypatch, tmp_path):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 
-from mock_platform import wechat
+from mock_platform import wechat, wecom
 from mock_platform.state import PlatformState
 
-ROUTE_MODULES = [wechat]  # wecom.py and robot.py join here, each with `routes(state) -> list[Route]`
+ROUTE_MODULES = [wechat, wecom]  # robot.py joins here, each with `routes(state) -> list[Route]`
 
 
 def build_app(state: PlatformState) -> Starlette:

@@ -355,7 +355,8 @@ def _evaluate(spec: ImportKind, result: Preview, raw: RawTable, session: Session
     result.new, result.changed = int(is_new.sum()), int(changed.sum())
     result.unchanged = int(len(rows) - result.new - result.changed)
     result.new_rows = rows[is_new]
-    before = {f"{c}__before": merged.loc[changed, f"{c}__db"] for c in compare if c.endswith("_on")}
+    before = {f"{c}__before": merged.loc[changed, f"{c}__db"] for c in compare
+              if c.endswith("_on") and f"{c}__db" in merged.columns}
     result.changed_rows = rows[changed].assign(id=merged.loc[changed, "id"].astype("Int64"), **before)
     result.all_rows = rows
     return result

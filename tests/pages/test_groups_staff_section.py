@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlmodel import Session
 
 from models.importing.pipeline import commit_frame
@@ -17,7 +17,16 @@ from tests.pages.conftest import page
 PAGE = "app_pages/groups.py"
 
 
+def _without_staff_days(engine) -> None:
+    """The demo seeds staff-day figures; these tests bring their own."""
+    with Session(engine) as session:
+        for table in ("staffcontactdaily", "staffgroupchatdaily"):
+            session.execute(text(f"DELETE FROM {table}"))
+        session.commit()
+
+
 def _staff_days(engine, staff: int = 3, days: int = 20) -> list[str]:
+    _without_staff_days(engine)
     with Session(engine) as session:
         numbers = list(session.execute(select(Staff.employee_no).order_by(Staff.id).limit(staff)).scalars())
         rows = [(n, DEMO_END - timedelta(days=d), i, d) for i, n in enumerate(numbers) for d in range(days)]
@@ -50,6 +59,7 @@ def test_staff_section_shows_staff_and_owner_figures_and_their_sources(own_demo_
 
 
 def test_staff_section_in_english_and_empty_without_figures(own_demo_env, monkeypatch):
+    _without_staff_days(own_demo_env)
     test = page(PAGE)
     test.session_state["ui_language"] = "en"
     app = test.run()

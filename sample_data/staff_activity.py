@@ -23,7 +23,7 @@ def generate_staff_activity(ctx: GenContext) -> dict[str, pd.DataFrame]:
     days = pd.date_range(ctx.end - timedelta(days=DAYS - 1), ctx.end)
     grid = owners.merge(pd.DataFrame({"day": days}), how="cross").sort_values(["staff_id", "day"], kind="stable")
     n = len(grid)
-    busy = np.where(grid["day"].dt.dayofweek >= 5, 0.45, 1.0)
+    busy = np.where(grid["day"].dt.day_of_week >= 5, 0.45, 1.0)
     skill = grid["staff_id"].map(pd.Series(rng.uniform(0.6, 1.4, len(owners)), index=owners["staff_id"])).to_numpy()
     chats = rng.poisson(14 * busy * skill)
     answered = chats > 0

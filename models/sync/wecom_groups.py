@@ -158,7 +158,8 @@ def _stored(engine: Engine, codes: list[str], external_ids: list[str]) -> tuple[
 
 def sync_groups(engine: Engine, client: ApiClient, credential: CredentialRef, since: date | None,
                 until: date | None, now: datetime) -> AccountResult:
-    """One corp's groups and member lists, as of now, labelled with yesterday (once a day)."""
+    """One corp's groups and member lists, as of now, labelled with yesterday (once a day). `since` and `until`
+    do not apply: WeCom gives member lists only as they are at the moment of the call."""
     corp = credential.account_key
     day = latest_complete_day(now)
     result = AccountResult(SOURCE, corp)

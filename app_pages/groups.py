@@ -190,7 +190,7 @@ with tab_staff:
                                                  t("groups.fig.staff_messages_axis")),
                             width="stretch", key="groups_staff_chart")
         data_table(contact, {
-            "staff_name": t("groups.col.staff"), "branch_name": t("groups.col.branch"), "days": t("groups.col.days"),
+            "staff_name": t("groups.col.staff_member"), "branch_name": t("groups.col.branch"), "days": t("groups.col.days"),
             "chats": t("groups.col.chats"), "messages": t("groups.col.staff_messages"),
             "reply_share": t("groups.col.reply_share"), "avg_reply_minutes": t("groups.col.avg_reply"),
             "new_contacts": t("groups.col.new_contacts"), "negative_feedback": t("groups.col.negative_feedback"),

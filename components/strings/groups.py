@@ -137,6 +137,7 @@ STRINGS = {
                                  "Across the bank the {shown} staff with the most messages are listed; choose a branch in the sidebar to see them all."),
     "groups.fig.staff_messages": ("员工发给客户的消息数", "Messages staff sent customers"),
     "groups.fig.staff_messages_axis": ("条", "messages"),
+    "groups.col.staff_member": ("员工", "Staff member"),
     "groups.col.chats": ("聊天数", "Chats"),
     "groups.col.staff_messages": ("发送消息数", "Messages sent"),
     "groups.col.reply_share": ("已回复聊天占比", "Chats replied to"),

@@ -11,6 +11,7 @@ from components.figures.groups import (
     network_ranking_figure,
     points_figure,
     promise_figure,
+    staff_service_figure,
 )
 from components.filters import period_picker, scope_picker
 from components.i18n import format_number, format_percent, t
@@ -62,9 +63,9 @@ kpi_row([
         help=t("groups.dormant_days_help")),
 ])
 
-tab_activity, tab_health, tab_value, tab_experts, tab_promise, tab_points = st.tabs([
+tab_activity, tab_health, tab_value, tab_experts, tab_promise, tab_staff, tab_points = st.tabs([
     t("groups.section.activity"), t("groups.section.health"), t("groups.section.value"),
-    t("groups.section.experts"), t("groups.section.promise"), t("groups.section.points"),
+    t("groups.section.experts"), t("groups.section.promise"), t("groups.section.staff"), t("groups.section.points"),
 ])
 
 with tab_activity:
@@ -172,6 +173,39 @@ with tab_promise:
             "keeps_promise": t("groups.col.keeps_promise"),
         }, key=f"groups_promise_{promise_by}", file_stem=f"reply_promise_by_{promise_by}",
             column_config={"within_10min_share": PERCENT})
+
+with tab_staff:
+    _, staff_last = query(metrics.staff_day_range, choice.scope)
+    st.caption(t("groups.staff.sources", last=staff_last or "–"))
+    contact = query(metrics.staff_contact_table, choice.scope, start=start, end=end, limit=list_limit)
+    owners = query(metrics.owner_group_table, choice.scope, start=start, end=end, limit=list_limit)
+    if contact.empty and owners.empty:
+        st.info(t("groups.staff.empty"))
+    else:
+        if list_limit is not None:
+            st.caption(t("groups.staff.head_office", shown=format_number(max(len(contact), len(owners)))))
+        st.markdown(f"**{t('groups.staff.contact')}**")
+        if not contact.empty:
+            st.plotly_chart(staff_service_figure(contact, t("groups.fig.staff_messages"),
+                                                 t("groups.fig.staff_messages_axis")),
+                            width="stretch", key="groups_staff_chart")
+        data_table(contact, {
+            "staff_name": t("groups.col.staff_member"), "branch_name": t("groups.col.branch"), "days": t("groups.col.days"),
+            "chats": t("groups.col.chats"), "messages": t("groups.col.staff_messages"),
+            "reply_share": t("groups.col.reply_share"), "avg_reply_minutes": t("groups.col.avg_reply"),
+            "new_contacts": t("groups.col.new_contacts"), "negative_feedback": t("groups.col.negative_feedback"),
+        }, key="groups_staff_contact", file_stem="staff_contact", column_config={
+            "reply_share": PERCENT, "avg_reply_minutes": st.column_config.NumberColumn(format="%.1f")})
+        st.markdown(f"**{t('groups.staff.owners')}**")
+        data_table(owners, {
+            "staff_name": t("groups.col.staff"), "branch_name": t("groups.col.branch"), "days": t("groups.col.days"),
+            "new_groups": t("groups.col.new_groups"), "groups": t("groups.col.groups_end"),
+            "groups_with_messages": t("groups.col.groups_with_messages"), "new_members": t("groups.col.new_members"),
+            "members": t("groups.col.members_end"), "members_who_spoke": t("groups.col.members_who_spoke"),
+            "messages": t("groups.col.group_messages"),
+        }, key="groups_staff_owners", file_stem="group_owners", column_config={
+            "groups_with_messages": st.column_config.NumberColumn(format="%.1f"),
+            "members_who_spoke": st.column_config.NumberColumn(format="%.1f")})
 
 with tab_points:
     points = query(metrics.points_overview, choice.scope, start=start, end=end)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 
-from mock_platform import robot, wechat
+from mock_platform import robot, wechat, wecom
 from mock_platform.state import PlatformState
 
-ROUTE_MODULES = [wechat, robot]  # wecom.py joins here, with `routes(state) -> list[Route]`
+ROUTE_MODULES = [wechat, wecom, robot]  # each with `routes(state) -> list[Route]`
 
 
 def build_app(state: PlatformState) -> Starlette:

@@ -70,6 +70,7 @@ class Faults:
 class PlatformState:
     now: Callable[[], datetime] = field(default=lambda: datetime.now(CHINA))
     wechat_accounts: dict[str, WechatAccount] = field(default_factory=dict)  # by appid
+    wecom_corps: dict = field(default_factory=dict)  # corp id -> mock_platform.wecom.WecomCorp
     faults: Faults = field(default_factory=Faults)
     tokens: dict[str, tuple[str, datetime]] = field(default_factory=dict)  # token -> (appid or corp id, expiry)
     calls: list[tuple[str, str, dict]] = field(default_factory=list)       # (path, owner, body)

@@ -11,5 +11,6 @@ from models import (  # noqa: F401  (register tables)
     org,
     referrals,
     rollup_tables,
+    staff_activity,
     system,
 )

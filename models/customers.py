@@ -61,6 +61,8 @@ class Customer(SQLModel, table=True):
     wealth_balance: float = 0.0
     products_held: int = 0
     opened_on: date | None = None
+    # The customer's WeCom external_userid (外部联系人ID, wm.../wo...): how a WeCom group member becomes a customer.
+    wecom_external_userid: str | None = Field(default=None, max_length=64, index=True)
 
 
 class KeyRole(StrEnum):

@@ -56,3 +56,6 @@ class Staff(SQLModel, table=True):
     role: str = Field(max_length=24)
     phone: str = Field(default="", max_length=20)
     email: str = Field(default="", max_length=120)
+    # The staff member's WeCom userid (成员账号), when it differs from the employee number; the WeCom sync
+    # maps a userid to this column first, then to `employee_no`.
+    wecom_userid: str | None = Field(default=None, max_length=64, index=True)

@@ -26,6 +26,7 @@ from sample_data.graph import generate_graph
 from sample_data.groups import generate_groups
 from sample_data.org import generate_org
 from sample_data.referrals import generate_referrals
+from sample_data.staff_activity import generate_staff_activity
 
 DomainGenerator = Callable[[GenContext], dict[str, pd.DataFrame]]
 
@@ -39,6 +40,7 @@ GENERATORS: list[tuple[str, DomainGenerator]] = [
     ("accounts", generate_demo_accounts),
     ("campaign", generate_campaign),
     ("referrals", generate_referrals),
+    ("staff activity", generate_staff_activity),
 ]
 
 # Derived tables computed from the loaded rows, in order: hook(engine, progress=...).

@@ -89,3 +89,20 @@ def points_figure(monthly: pd.DataFrame, earned_label: str, redeemed_label: str,
     fig.add_trace(go.Bar(x=monthly["month"], y=monthly["redeemed"], name=redeemed_label, marker_color=AREA_COLOURS["referrals"]))
     fig.update_layout(barmode="group")
     return _layout(fig, title, y_title)
+
+
+def staff_service_figure(contact: pd.DataFrame, title: str, x_title: str, top: int = 15) -> go.Figure:
+    """Horizontal bars: messages each staff member sent customers one to one (most at the top); the hover holds
+    chats, the share replied to and the average minutes to the first reply."""
+    frame = contact.head(top).iloc[::-1]
+    share = frame["reply_share"].map(lambda v: "–" if pd.isna(v) else f"{v:.0%}")
+    minutes = frame["avg_reply_minutes"].map(lambda v: "–" if pd.isna(v) else f"{v:.0f}")
+    fig = go.Figure(go.Bar(
+        x=frame["messages"], y=frame["staff_name"].map(plain_label) + " · " + frame["branch_name"].map(plain_label),
+        orientation="h", marker_color=AREA_COLOURS["groups"],
+        customdata=pd.DataFrame({"chats": frame["chats"], "share": share, "minutes": minutes}).to_numpy(),
+        hovertemplate="%{y}<br>" + x_title + ": %{x:,}<br>💬 %{customdata[0]} · ↩ %{customdata[1]} · ⏱ "
+                      "%{customdata[2]}<extra></extra>",
+    ))
+    fig.update_layout(xaxis_title=x_title, hovermode="closest")
+    return _layout(fig, title, height=max(320, 26 * len(frame) + 90))

@@ -120,4 +120,36 @@ STRINGS = {
     "groups.overview.dormant_alert": ("沉默群预警：{count} 个群已 {days} 天以上没有客户发言，如 {names}",
                                       "Dormant groups: {count} groups without a customer message for {days}+ days, e.g. {names}"),
     "groups.overview.silent_days": ("{name}（{days}天）", "{name} ({days} days)"),
+    # staff-day figures from WeCom (issue 16)
+    "groups.section.staff": ("员工服务（企业微信）", "Staff service (WeCom)"),
+    "groups.staff.sources": (
+        "数据来源：员工一对一服务与群主统计来自企业微信客户联系接口（联系客户统计、群聊数据统计），每日自动同步，截至 {last}；"
+        "上方各群的消息数、客户提问与回复时效需要企业微信付费的「会话内容存档」，仍按文件导入。",
+        "Where the figures come from: staff one-to-one service and the owners' group figures come from the WeCom "
+        "customer-contact API (customer-contact and group-chat statistics), synced every morning, up to {last}; the "
+        "per-group messages, customer questions and reply times above need WeCom's paid conversation archive and "
+        "stay a file import."),
+    "groups.staff.empty": ("所选范围或期间内没有企业微信员工统计（尚未同步或导入）。",
+                           "No WeCom staff statistics for the chosen scope or period (not synced or imported yet)."),
+    "groups.staff.contact": ("员工一对一服务", "Staff one-to-one service"),
+    "groups.staff.owners": ("群主的客户群", "Groups by owner"),
+    "groups.staff.head_office": ("全行范围列出消息最多的 {shown} 名员工；在侧边栏选择网点可查看全部。",
+                                 "Across the bank the {shown} staff with the most messages are listed; choose a branch in the sidebar to see them all."),
+    "groups.fig.staff_messages": ("员工发给客户的消息数", "Messages staff sent customers"),
+    "groups.fig.staff_messages_axis": ("条", "messages"),
+    "groups.col.staff_member": ("员工", "Staff member"),
+    "groups.col.chats": ("聊天数", "Chats"),
+    "groups.col.staff_messages": ("发送消息数", "Messages sent"),
+    "groups.col.reply_share": ("已回复聊天占比", "Chats replied to"),
+    "groups.col.avg_reply": ("平均首次回复(分)", "Avg first reply (min)"),
+    "groups.col.new_contacts": ("新增客户", "New contacts"),
+    "groups.col.negative_feedback": ("删除/拉黑的客户", "Customers lost"),
+    "groups.col.days": ("天数", "Days"),
+    "groups.col.new_groups": ("新建群", "New groups"),
+    "groups.col.groups_end": ("群总数（期末）", "Groups (period end)"),
+    "groups.col.groups_with_messages": ("日均有消息的群", "Groups with messages / day"),
+    "groups.col.new_members": ("新增群成员", "New members"),
+    "groups.col.members_end": ("群成员（期末）", "Members (period end)"),
+    "groups.col.members_who_spoke": ("日均发言成员", "Members who spoke / day"),
+    "groups.col.group_messages": ("群消息总数", "Group messages"),
 }

@@ -58,7 +58,8 @@ def parse_dates(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     parsed = [_one_date(u) for u in uniques]
     lookup = pd.to_datetime(pd.Series(parsed, dtype="object"), errors="coerce")
-    result = pd.Series(lookup.to_numpy()[codes] if len(uniques) else np.array([], dtype="datetime64[ns]"),
+    result = pd.Series(lookup.to_numpy()[codes] if len(uniques) else  # every cell blank: every day empty
+                       np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]"),
                        index=values.index, dtype="datetime64[ns]")
     result[codes < 0] = pd.NaT
     bad = result.isna() & ~is_blank(values)

@@ -355,7 +355,9 @@ def _evaluate(spec: ImportKind, result: Preview, raw: RawTable, session: Session
     result.new, result.changed = int(is_new.sum()), int(changed.sum())
     result.unchanged = int(len(rows) - result.new - result.changed)
     result.new_rows = rows[is_new]
-    result.changed_rows = rows[changed].assign(id=merged.loc[changed, "id"].astype("Int64"))
+    before = {f"{c}__before": merged.loc[changed, f"{c}__db"] for c in compare
+              if c.endswith("_on") and f"{c}__db" in merged.columns}
+    result.changed_rows = rows[changed].assign(id=merged.loc[changed, "id"].astype("Int64"), **before)
     result.all_rows = rows
     return result
 
@@ -399,10 +401,12 @@ def write(session: Session, spec: ImportKind, result: Preview) -> None:
     if spec.post_write is not None and result.all_rows is not None:
         session.flush()
         spec.post_write(session, result.all_rows)
-    written = [f for f in (result.new_rows, result.changed_rows) if f is not None and not f.empty]
-    if written:  # keep the rollups the pages read in step with the rows just written
+    written = [f.assign(_new=is_new) for f, is_new in ((result.new_rows, True), (result.changed_rows, False))
+               if f is not None and not f.empty]
+    if written:  # keep the rollups the pages read in step with the rows just written (with the dates they move)
         session.flush()
-        refresh_for_rows(session, table, pd.concat([f[[c for c in ("branch_id", "day") if c in f.columns]]
+        refresh_for_rows(session, table, pd.concat([f[[c for c in f.columns if c in ("branch_id", "day", "_new")
+                                                       or c.endswith(("_on", "_on__before"))]]
                                                     for f in written], ignore_index=True))
 
 

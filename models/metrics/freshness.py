@@ -53,7 +53,7 @@ class FreshnessSource:
 
 SOURCES: dict[str, FreshnessSource] = {
     "followers": FreshnessSource(FollowerBranchDaily, FollowerDayTotal, "wechat", ("follower_daily",), True),
-    "groups": FreshnessSource(GroupKindDaily, GroupBankDaily, "wecom", ("group_daily", "group_member"), True),
+    "groups": FreshnessSource(GroupKindDaily, GroupBankDaily, "wecom_groups", ("group_daily", "group_member"), True),
     "referrals": FreshnessSource(ReferralDaily, ReferralDaily, None, ("referral_event", "share_event"), False),
     "campaign": FreshnessSource(CampaignDepositDaily, CampaignDepositDaily, None,
                                 ("campaign_deposit", "name_list", "sms_reply", "visit"), False),

@@ -115,20 +115,66 @@ def _refresh_reply(conn: Connection, start, end) -> int:
     return conn.execute(select(func.count()).select_from(table).where(_in_days(table.c.day, start, end))).scalar_one()
 
 
-def _refresh_members(conn: Connection) -> int:
-    """Bank-wide, whole history: a stay can change the figure of every later day."""
+def _refresh_members(conn: Connection, since: date | None = None) -> int:
+    """Bank-wide. Without `since`, the whole history (a stay can change the figure of every later day); with it,
+    only the days from `since` on, from the stays still open on `since` or opened later (the figure on a day
+    from `since` on counts exactly those). A row is written on `since` when the figure there differs from the
+    stored one before it, then on each later day the figure changes."""
     table = GroupMembersBankDaily.__table__
-    conn.execute(delete(table))
-    result = conn.execute(select(GroupMembership.customer_id, GroupMembership.joined_on, GroupMembership.left_on,
-                                 SocialGroup.kind).join(SocialGroup, SocialGroup.id == GroupMembership.group_id))
+    statement = select(GroupMembership.customer_id, GroupMembership.joined_on, GroupMembership.left_on,
+                       SocialGroup.kind).join(SocialGroup, SocialGroup.id == GroupMembership.group_id)
+    if since is not None:
+        statement = statement.where(or_(GroupMembership.left_on.is_(None), GroupMembership.left_on > since))
+    result = conn.execute(statement)
     stays = pd.DataFrame(result.fetchall(), columns=["customer_id", "joined_on", "left_on", "kind"])
     both = pd.concat([stays.assign(key=ALL_KINDS), stays.assign(key=stays["kind"])], ignore_index=True)
     changes = unique_member_changes(both)
-    rows = [{"day": d.date(), "kind": k, "members": int(m)}
-            for k, d, m in zip(changes["key"], changes["day"], changes["members"], strict=True)]
+    if since is None:
+        conn.execute(delete(table))
+        rows = [{"day": d.date(), "kind": k, "members": int(m)}
+                for k, d, m in zip(changes["key"], changes["day"], changes["members"], strict=True)]
+    else:
+        latest = select(table.c.kind, func.max(table.c.day).label("day")).where(table.c.day < since) \
+            .group_by(table.c.kind).subquery()
+        stored = dict(conn.execute(select(table.c.kind, table.c.members).join(
+            latest, and_(latest.c.kind == table.c.kind, latest.c.day == table.c.day))).all())
+        conn.execute(delete(table).where(table.c.day >= since))
+        start = pd.Timestamp(since)
+        on_since = changes[changes["day"] <= start].groupby("key")["members"].last().to_dict()
+        rows = [{"day": since, "kind": k, "members": int(on_since.get(k, 0))}
+                for k in sorted(set(stored) | set(on_since)) if int(on_since.get(k, 0)) != int(stored.get(k, 0))]
+        later = changes[changes["day"] > start]
+        rows += [{"day": d.date(), "kind": k, "members": int(m)}
+                 for k, d, m in zip(later["key"], later["day"], later["members"], strict=True)]
     if rows:
         conn.execute(insert(table), rows)
     return len(rows)
+
+
+def first_changed_day(rows: pd.DataFrame) -> date | None:
+    """The first day on which written stays change who is in a group: a new stay's join (or leave), a changed
+    stay's old and new leave day (its join is its key). None when no date is known (rebuild everything)."""
+    if rows is None or rows.empty:
+        return None
+    new = rows["_new"].astype(bool) if "_new" in rows.columns else pd.Series(True, index=rows.index)
+    days = []
+    for column in rows.columns:
+        if not column.endswith(("_on", "_on__before")):
+            continue
+        values = pd.to_datetime(rows[column], errors="coerce")
+        if column == "joined_on":
+            values = values[new]
+        days.append(values.min())
+    known = [d for d in days if not pd.isna(d)]
+    return min(known).date() if known else None
+
+
+def refresh_membership_rollups(conn: Connection, branch_ids, since: date | None) -> dict[str, int]:
+    """What a membership write moves, and only that: the bank's member counts from `since` on, and the network
+    value and expert snapshots of the branches written (no activity, points, referral or follower rollup)."""
+    return {GroupMembersBankDaily.__tablename__: _refresh_members(conn, since),
+            GroupValueSnapshot.__tablename__: _refresh_value(conn, branch_ids),
+            GroupExpertSnapshot.__tablename__: _refresh_experts(conn, branch_ids)}
 
 
 def _refresh_points(conn: Connection, start, end) -> int:

@@ -13,11 +13,12 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from models.followers import FollowerDaily
+from models.groups import GroupMembership
 from models.refresh.campaign import refresh_campaign_lists
 from models.refresh.common import window_clause
 from models.refresh.daily import _BUILDERS
 from models.refresh.followers import refresh_follower_rollups
-from models.refresh.groups import refresh_group_rollups
+from models.refresh.groups import first_changed_day, refresh_group_rollups, refresh_membership_rollups
 from models.refresh.referrals import refresh_monthly, refresh_referral_batch
 from models.rollup_tables import ALSO_SUMMARISED, RAW_SOURCES, ROLLUP_TABLES
 from models.rollup_tables.campaign import CampaignStaffDaily, CampaignVillageDaily
@@ -71,6 +72,10 @@ def refresh_for_rows(session: Session, table, rows) -> None:
     branch_ids = None
     if "branch_id" in rows.columns and rows["branch_id"].notna().all():
         branch_ids = {int(b) for b in rows["branch_id"]}
+    if table.name == GroupMembership.__tablename__ and branch_ids is not None:
+        # Stays move only the membership rollups, and only from the first day a written stay changed
+        refresh_membership_rollups(session.connection(), branch_ids, first_changed_day(rows))
+        return
     start = end = None
     if "day" in rows.columns and rows["day"].notna().all():
         days = pd.to_datetime(rows["day"])

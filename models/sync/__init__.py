@@ -5,4 +5,6 @@
 - `http`: `ApiClient` (pool, shared rate limit, retries, DB token cache, error codes -> exceptions).
 - `lock`: `sync_lock(engine)` (PostgreSQL advisory lock / SQLite lock row).
 - `wechat`: official-account followers through the import pipeline; `runner`: `run_sync` and `SOURCES`.
+- `wecom` (staff-day statistics, shared WeCom helpers) and `wecom_groups` (groups and member lists): WeCom
+  customer contact through the same pipeline.
 """

@@ -19,7 +19,7 @@ from models.auth import audit
 from models.connections import SyncOutcome
 from models.scope import Scope
 from models.settings import settings
-from models.sync import wechat
+from models.sync import wechat, wecom, wecom_groups
 from models.sync.credentials import credential_refs
 from models.sync.http import ApiClient, CredentialRef, PlatformError, QuotaReached
 from models.sync.lock import sync_lock
@@ -40,7 +40,18 @@ class Source:
 
 SOURCES: dict[str, Source] = {
     wechat.SOURCE: Source(wechat.CREDENTIAL_KIND, wechat.sync_account, ("公众号粉丝", "official-account followers")),
+    wecom_groups.SOURCE: Source(wecom.CREDENTIAL_KIND, wecom_groups.sync_groups,
+                                ("企业微信客户群与成员", "WeCom customer groups and members")),
+    wecom.STAFF_SOURCE: Source(wecom.CREDENTIAL_KIND, wecom.sync_staff,
+                               ("企业微信员工日统计", "WeCom staff-day statistics")),
 }
+# Names that stand for several sources (`manage.py sync wecom`).
+SOURCE_SETS: dict[str, tuple[str, ...]] = {"wecom": (wecom_groups.SOURCE, wecom.STAFF_SOURCE)}
+
+
+def expand_sources(names: list[str]) -> list[str]:
+    """Source names with the sets (`wecom`) replaced by their members, each once, in order."""
+    return list(dict.fromkeys(s for name in names for s in SOURCE_SETS.get(name, (name,))))
 
 
 class UnknownSource(ValueError):
@@ -79,6 +90,7 @@ def run_sync(engine: Engine, sources: list[str], since: date | None = None, unti
              client: ApiClient | None = None) -> list[AccountResult]:
     """Sync `sources` (names in SOURCES) for every connected account (or `accounts`); `SyncBusy` when another
     sync runs. `total(n)` hears how many accounts will run, `progress(result)` each one as it ends."""
+    sources = expand_sources(sources)
     unknown = [s for s in sources if s not in SOURCES]
     if unknown:
         raise UnknownSource(f"没有这个数据源的连接器 / no connector for {', '.join(unknown)} "

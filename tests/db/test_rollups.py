@@ -142,6 +142,11 @@ def test_groups_page_head_office_queries_read_summaries_not_raw_events(demo_sess
         "promise by staff": lambda: G.service_promise_view(demo_session, scope, START, DEMO_END, "staff", limit=limit),
         "points": lambda: G.points_overview(demo_session, scope, START, DEMO_END),
         "overview headline": lambda: G.overview_headline(demo_session, scope, DEMO_END),
+        "staff-day dates": lambda: G.staff_day_range(demo_session, scope),
+        "staff service (small staff-day table)": lambda: G.staff_contact_table(demo_session, scope, START, DEMO_END,
+                                                                              limit=limit),
+        "groups by owner (small staff-day table)": lambda: G.owner_group_table(demo_session, scope, START, DEMO_END,
+                                                                               limit=limit),
     }
     for name, call in calls.items():
         statements = statements_run_by(demo_session, call)

@@ -9,7 +9,7 @@ from tests.pages.conftest import page
 from tests.pages.conftest import run_page as _run
 
 PAGE = "app_pages/groups.py"
-SECTIONS = ["各类社群活跃趋势", "社群健康度", "关系网价值", "社区达人与意见领袖", "10分钟响应承诺", "积分"]
+SECTIONS = ["各类社群活跃趋势", "社群健康度", "关系网价值", "社区达人与意见领袖", "10分钟响应承诺", "员工服务（企业微信）", "积分"]
 
 
 def _metric(app, label: str) -> str:

@@ -9,6 +9,7 @@ from models.importing.kinds import customers  # noqa: F401
 from models.importing.kinds import marketing  # noqa: F401
 from models.importing.kinds import campaign  # noqa: F401
 from models.importing.kinds import groups  # noqa: F401
+from models.importing.kinds import wecom  # noqa: F401
 from models.importing.kinds import shares  # noqa: F401
 from models.importing.kinds import graph  # noqa: F401
 from models.importing.kinds import referrals  # noqa: F401

@@ -18,7 +18,8 @@ from models.importing.spec import Column, ImportKind, Resolved, attach, lookup, 
 
 def _resolve_customers(session: Session, frame: pd.DataFrame, options: dict) -> Resolved:
     resolved = copy_fields(frame, "code", "name", "phone", "gender", "birth_year", "kind", "occupation", "is_prospect",
-                     "e_banking", "deposit_balance", "wealth_balance", "products_held", "opened_on")
+                     "e_banking", "deposit_balance", "wealth_balance", "products_held", "opened_on",
+                     "wecom_external_userid")
     resolve_branches(session, resolved, frame)
     resolve_staff(session, resolved, frame)
     if "village_code" in frame.columns:
@@ -55,6 +56,7 @@ register(ImportKind(
         Column("wealth_balance", ("理财余额", "wealth balance"), "float", required=False, min_value=0, default=0.0),
         Column("products_held", ("持有产品数", "products held"), "int", required=False, min_value=0, default=0),
         Column("opened_on", ("开户日期", "opened on"), "date", required=False),
+        Column("wecom_external_userid", ("企业微信外部联系人ID", "external_userid"), required=False, max_length=64),
     ),
     example=({"code": "C90000001", "name": "王建国", "branch_code": "ZJ001-08", "employee_no": "", "village_code": "",
               "phone": "13900000002", "gender": "男", "birth_year": "1979", "kind": "个人", "occupation": "外出务工",

@@ -5,8 +5,14 @@ from __future__ import annotations
 import pandas as pd
 from sqlmodel import Session
 
-from models.groups import GroupDaily, GroupMembership, MemberRole, SocialGroup
-from models.importing.kinds.lookups import CUSTOMER, copy_fields, labelled_choices, resolve_customers
+from models.groups import GroupDaily, GroupKind, GroupMembership, MemberRole, Platform, SocialGroup
+from models.importing.kinds.lookups import (
+    CUSTOMER,
+    copy_fields,
+    labelled_choices,
+    resolve_customers,
+    staff_by_wecom_id,
+)
 from models.importing.spec import Column, ImportKind, Resolved, RowCheck, attach, lookup, register
 
 
@@ -27,7 +33,35 @@ def _resolve_group_daily(session: Session, frame: pd.DataFrame, options: dict) -
     return resolved
 
 
+GROUP_KIND_LABELS = {"client_unit": ("客户单位群",), "branch_named": ("网点冠名群",), "friends": ("朋友群",),
+                     "prize_contest": ("有奖竞赛群",), "community": ("社区群",), "interest": ("兴趣群",),
+                     "new_customer_service": ("新客户服务群",)}
+
+
+def _resolve_social_groups(session: Session, frame: pd.DataFrame, options: dict) -> Resolved:
+    resolved = copy_fields(frame, "code", "name", "kind", "platform", "created_on")
+    attach(resolved, frame["owner"], staff_by_wecom_id(session, frame["owner"]),
+           {"staff_id": "id", "branch_id": "branch_id"}, "owner", ("群主（企业微信账号或工号）", "owner (WeCom userid or employee no)"))
+    return resolved
+
+
 def _register_group_kinds() -> None:
+
+    register(ImportKind(
+        key="social_group", label=("客户群名单", "Customer groups"), table=SocialGroup.__table__, natural_key=("code",),
+        resolve=_resolve_social_groups, unique=("code",),
+        columns=(
+            Column("code", ("群编号", "群ID", "chat_id", "group code"), max_length=32),
+            Column("name", ("群名称", "群名", "group name"), max_length=80),
+            Column("owner", ("群主", "群主账号", "owner")),
+            Column("kind", ("群类型", "kind"), "choice", choices=labelled_choices(GroupKind, GROUP_KIND_LABELS)),
+            Column("platform", ("平台", "platform"), "choice", required=False, default=Platform.WECOM.value,
+                   choices=labelled_choices(Platform, {"wechat": ("微信",), "wecom": ("企业微信",)})),
+            Column("created_on", ("创建日期", "建群日期", "created on"), "date"),
+        ),
+        example=({"code": "G0000001", "name": "湖畔小区邻里群", "owner": "E900001", "kind": "社区群",
+                  "platform": "企业微信", "created_on": "2026-03-08"},),
+    ))
 
     count = {"type": "int", "required": False, "min_value": 0, "default": 0}
     register(ImportKind(

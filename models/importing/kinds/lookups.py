@@ -30,6 +30,15 @@ def resolve_staff(session: Session, resolved: Resolved, frame: pd.DataFrame, fie
         attach(resolved, frame[field], found, {"staff_id": "id"}, field, ("员工工号", "employee number"), False)
 
 
+def staff_by_wecom_id(session: Session, values: pd.Series) -> pd.DataFrame:
+    """Staff (id, branch_id) indexed by the WeCom userid or employee number in `values` (the userid wins)."""
+    by_userid = lookup(session, Staff.__table__, "wecom_userid", values, "id", "branch_id")
+    rest = values[~values.isin(by_userid.index)]
+    by_number = lookup(session, Staff.__table__, "employee_no", rest, "id", "branch_id")
+    found = pd.concat([by_userid, by_number])
+    return found[~found.index.duplicated()]
+
+
 def resolve_customers(session: Session, resolved: Resolved, frame: pd.DataFrame, mapping: dict[str, str],
                field: str = "customer_code", required: bool = True) -> None:
     if field in frame.columns:

@@ -79,7 +79,7 @@ STAFF_ROLE_LABELS = {"president": ("行长", "支行行长"), "account_manager":
 
 
 def _resolve_staff(session: Session, frame: pd.DataFrame, options: dict) -> Resolved:
-    resolved = copy_fields(frame, "employee_no", "name", "role", "phone", "email")
+    resolved = copy_fields(frame, "employee_no", "name", "role", "phone", "email", "wecom_userid")
     resolve_branches(session, resolved, frame)
     return resolved
 
@@ -94,6 +94,7 @@ register(ImportKind(
         Column("role", ("岗位", "role"), "choice", choices=labelled_choices(StaffRole, STAFF_ROLE_LABELS)),
         Column("phone", ("手机号", "电话", "phone"), required=False, max_length=20, default=""),
         Column("email", ("邮箱", "email"), required=False, max_length=120, default=""),
+        Column("wecom_userid", ("企业微信账号", "成员账号", "wecom userid"), required=False, max_length=64),
     ),
     example=({"employee_no": "E900001", "name": "张晓燕", "branch_code": "ZJ001-01", "role": "客户经理",
               "phone": "13800000001", "email": "e900001@bank.example.cn"},),

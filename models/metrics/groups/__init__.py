@@ -58,6 +58,13 @@ from models.metrics.groups.service import (
     service_promise_counts_raw,
     service_promise_view,
 )
+from models.metrics.groups.staff import (
+    CONTACT_COLUMNS,
+    OWNER_COLUMNS,
+    owner_group_table,
+    staff_contact_table,
+    staff_day_range,
+)
 from models.metrics.groups.value import (
     VALUE_INTS,
     network_value,
@@ -74,11 +81,13 @@ from models.metrics.groups.views import (
 
 __all__ = [
     "ACTIVITY_COLUMNS",
+    "CONTACT_COLUMNS",
     "DEFAULT_DORMANT_DAYS",
     "DORMANT_COLUMNS",
     "EXPERT_COLUMNS",
     "HEAD_OFFICE_ROWS",
     "MIN_RANKED_MEMBERS",
+    "OWNER_COLUMNS",
     "POINT_VALUE_YUAN",
     "PROMISE_COLUMNS",
     "PROMISE_KEPT_SHARE",
@@ -114,6 +123,7 @@ __all__ = [
     "network_value_snapshot",
     "network_value_table",
     "overview_headline",
+    "owner_group_table",
     "points_daily",
     "points_liability",
     "points_overview",
@@ -123,6 +133,8 @@ __all__ = [
     "service_promise_counts_raw",
     "service_promise_table",
     "service_promise_view",
+    "staff_contact_table",
+    "staff_day_range",
     "staff_in_scope",
     "unique_member_count",
     "weighted_median",

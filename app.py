@@ -27,6 +27,7 @@ PAGES = [
     st.Page("app_pages/groups.py", title=t("nav.groups"), icon=":material/groups:"),
     st.Page("app_pages/campaign.py", title=t("nav.campaign"), icon=":material/directions_bus:"),
     st.Page("app_pages/tasks.py", title=t("nav.tasks"), icon=":material/task_alt:"),
+    st.Page("app_pages/targets.py", title=t("nav.targets"), icon=":material/flag:"),
     st.Page("app_pages/referrals.py", title=t("nav.referrals"), icon=":material/leaderboard:"),
     st.Page("app_pages/graph.py", title=t("nav.graph"), icon=":material/hub:"),
 ]
@@ -36,10 +37,7 @@ ADMIN_PAGES = [
     st.Page("app_pages/imports.py", title=t("nav.imports"), icon=":material/upload_file:"),
 ]
 
-TARGET_PAGES = [st.Page("app_pages/targets.py", title=t("nav.targets"), icon=":material/flag:")]
-
-navigation = st.navigation(PAGES + (TARGET_PAGES if user.role != UserRole.STAFF else [])
-                           + (ADMIN_PAGES if user.role == UserRole.ADMIN else []))
+navigation = st.navigation(PAGES + (ADMIN_PAGES if user.role == UserRole.ADMIN else []))
 st.sidebar.caption(t("app.caption"))
 account_box(user)
 language_picker(on_pick=remember_language)

@@ -14,7 +14,6 @@ from components.kpi import Kpi, kpi_row
 from components.tables import data_table
 from components.tasks import lagging_village_alerts, staff_behind_alerts, task_from_alerts
 from components.text import escape_markdown
-from models.accounts import UserRole
 from models.metrics import campaign as metrics
 
 PICKER_KEY = "campaign"
@@ -25,8 +24,7 @@ PERCENT = st.column_config.NumberColumn(format="percent")
 st.title(t("campaign.title"))
 st.caption(t("campaign.caption"))
 require_database()
-if page_scope().role != UserRole.STAFF:  # the targets page is not in a staff member's navigation
-    st.page_link("app_pages/targets.py", label=t("targets.open_page"), icon=":material/flag:")
+st.page_link("app_pages/targets.py", label=t("targets.open_page"), icon=":material/flag:")
 
 choice = scope_picker(page_scope(), PICKER_KEY)
 seasons = query(metrics.campaigns, choice.scope)

@@ -9,11 +9,13 @@ import streamlit as st
 
 from components.data import page_scope, query, require_database
 from components.filters import scope_picker
-from components.i18n import format_number, t
+from components.i18n import format_number, join_names, t
 from components.kpi import Kpi, kpi_row
 from components.tasks import AlertRef, can_assign, manage_tasks, my_open_tasks, task_from_alerts, task_table
+from components.text import escape_markdown
 from models.accounts import UserRole
 from models.metrics import tasks as metrics
+from models.metrics.org import branches_in_scope
 from models.tasklist import TaskSource, TaskStatus
 
 st.title(t("tasks.title"))
@@ -21,6 +23,11 @@ st.caption(t("tasks.caption"))
 require_database()
 scope = page_scope()
 today = date.today()
+if scope.is_everything:
+    st.markdown(t("tasks.scope_line", branches=t("scope.everything")))
+else:
+    branches = query(branches_in_scope, scope, level=None)
+    st.markdown(t("tasks.scope_line", branches=escape_markdown(join_names(branches["branch_name"].tolist()))))
 
 if scope.role == UserRole.STAFF:
     my_open_tasks(scope, key="tasks_mine")

@@ -148,10 +148,8 @@ def _create(key: str, fields: str, alert: AlertRef, staff_names: dict[int, str])
 def task_from_alerts(alerts: list[AlertRef], scope: Scope, key: str, label: str | None = None) -> None:
     """An expander with the page's alerts, a staff member of the alert's branch, a due date and the title
     written from the alert; nothing for an account that may not assign tasks or without alerts."""
-    if not can_assign(scope):
-        return
-    _show_flash(key)
-    if not alerts:
+    _show_flash(key)  # before the role check: a refusal made in the callback is shown whatever the role now is
+    if not can_assign(scope) or not alerts:
         return
     with st.expander(label or t("tasks.from_alert"), icon=":material/add_task:"):
         st.caption(t("tasks.from_alert_help"))
@@ -205,10 +203,10 @@ def _state_text(state: str) -> str:
 
 def my_open_tasks(scope: Scope, key: str = "my_tasks") -> None:
     """The signed-in staff member's open tasks as cards, each with a note and "done"; overdue first."""
+    _show_flash(key)
     if scope.staff_id is None or scope.read_only:
         return
     st.subheader(t("tasks.mine"))
-    _show_flash(key)
     mine = query(task_metrics.my_tasks, scope, as_of=date.today())
     open_tasks = mine[mine["status"] == TaskStatus.OPEN.value]
     if open_tasks.empty:
@@ -269,9 +267,9 @@ def _act(key: str, task_id: int, version: int, title: str) -> None:
 
 def manage_tasks(frame: pd.DataFrame, scope: Scope, key: str = "manage_tasks") -> None:
     """Close, cancel or reopen one of the scope's tasks, with a note (presidents and head office)."""
+    _show_flash(key)
     if not can_assign(scope):
         return
-    _show_flash(key)
     actionable = frame[frame["status"].isin(list(ACTIONS))]
     if actionable.empty:
         return

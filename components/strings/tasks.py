@@ -63,6 +63,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "tasks.tab.done": ("已完成", "Done"),
     "tasks.tab.cancelled": ("已撤销", "Cancelled"),
     "tasks.none": ("没有任务。", "No tasks."),
+    "tasks.scope_line": ("网点：{branches}", "Branches: {branches}"),
     "tasks.col.title": ("任务", "Task"),
     "tasks.col.state": ("状态", "Status"),
     "tasks.col.assignee": ("负责人", "Assignee"),

@@ -169,7 +169,7 @@ def task_from_alerts(alerts: list[AlertRef], scope: Scope, key: str, label: str 
         default = options.index(alert.staff_id) if alert.staff_id in labels else 0
         round_key = f"{position}_{st.session_state.get(f'{key}_round', 0)}"
         with st.form(f"{key}_form_{round_key}", border=False):
-            st.text_input(t("tasks.title_field"), value=alert.title, max_chars=200, key=f"{key}_title_{round_key}")
+            st.text_area(t("tasks.title_field"), value=alert.title, height=68, key=f"{key}_title_{round_key}")
             st.selectbox(t("tasks.assignee"), options, index=default, format_func=labels.get,
                          key=f"{key}_staff_{round_key}")
             today = date.today()

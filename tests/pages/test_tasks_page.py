@@ -60,7 +60,7 @@ def test_a_president_creates_a_task_from_an_overview_alert(own_demo_env):
     app = page("app.py", "demo_president").run()
     assert not app.exception, app.exception
     expander = next(e for e in app.expander if e.label == "建任务")
-    title = next(w for w in app.text_input if w.key.startswith("overview_task_title_")).value
+    title = next(w for w in app.text_area if w.key.startswith("overview_task_title_")).value
     assert title, "the title is written from the alert"
     assignee = next(w for w in app.selectbox if w.key.startswith("overview_task_staff_"))
     assert expander is not None and assignee.options

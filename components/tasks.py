@@ -203,10 +203,11 @@ def _state_text(state: str) -> str:
 
 def my_open_tasks(scope: Scope, key: str = "my_tasks") -> None:
     """The signed-in staff member's open tasks as cards, each with a note and "done"; overdue first."""
-    _show_flash(key)
     if scope.staff_id is None or scope.read_only:
+        _show_flash(key)  # a refusal made in the callback, for an account that lost its staff role meanwhile
         return
     st.subheader(t("tasks.mine"))
+    _show_flash(key)
     mine = query(task_metrics.my_tasks, scope, as_of=date.today())
     open_tasks = mine[mine["status"] == TaskStatus.OPEN.value]
     if open_tasks.empty:

@@ -58,7 +58,7 @@ def save_branch_target() -> None:
         with Session(engine()) as session:
             set_branch_target(session, signed_in_user_id(), campaign_id, int(branch_id), float(amount))
     except TargetError as exc:
-        st.session_state["targets_flash"] = ("error", str(exc))
+        st.session_state["targets_flash"] = ("error", escape_markdown(exc))
         return
     refresh_data_version()
     st.session_state["targets_flash"] = ("success", t("targets.saved_branch", branch=escape_markdown(names[branch_id]),
@@ -94,7 +94,7 @@ def save_split() -> None:
             split_branch_target(session, signed_in_user_id(), campaign_id, int(split_branch), village_amounts,
                                 staff_amounts)
     except TargetError as exc:
-        state["targets_flash"] = ("error", str(exc))
+        state["targets_flash"] = ("error", escape_markdown(exc))
         return
     refresh_data_version()
     state["targets_flash"] = ("success", t("targets.saved_split", villages=format_number(sum(village_amounts.values())),

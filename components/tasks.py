@@ -138,7 +138,7 @@ def _create(key: str, fields: str, alert: AlertRef, staff_names: dict[int, str])
                         due_on=due, source_kind=alert.kind, group_id=alert.group_id, village_id=alert.village_id,
                         ref_staff_id=alert.ref_staff_id, account_id=alert.account_id, ref_day=alert.ref_day)
     except TaskError as exc:
-        _flash(key, "error", str(exc), title or "")
+        _flash(key, "error", escape_markdown(exc), title or "")
         return
     refresh_data_version()
     state[f"{key}_round"] = state.get(f"{key}_round", 0) + 1
@@ -189,7 +189,7 @@ def _close(key: str, task_id: int, version: int, title: str) -> None:
         with Session(engine()) as session:
             close_task(session, signed_in_user_id(), task_id, note, version)
     except TaskError as exc:
-        _flash(key, "error", str(exc), note)
+        _flash(key, "error", escape_markdown(exc), note)
         return
     refresh_data_version()
     st.session_state.pop(note_key, None)
@@ -259,7 +259,7 @@ def _act(key: str, task_id: int, version: int, title: str) -> None:
             else:
                 reopen_task(session, signed_in_user_id(), task_id, note, version)
     except TaskError as exc:
-        _flash(key, "error", str(exc), note)
+        _flash(key, "error", escape_markdown(exc), note)
         return
     refresh_data_version()
     state.pop(f"{key}_reason_{task_id}", None)

@@ -224,3 +224,14 @@ def test_an_admin_turned_president_under_an_open_form_is_refused(own_demo_env):
     with Session(own_demo_env) as s:
         assert s.execute(select(func.sum(CampaignTarget.deposit_target))).scalar_one() == targets
     assert audits(own_demo_env) == before + 1
+
+
+def test_a_president_turned_staff_under_an_open_split_form_is_refused(own_demo_env):
+    app = page("app_pages/targets.py", "demo_president").run()
+    with Session(own_demo_env) as s:
+        before = s.execute(select(CampaignTarget.id, CampaignTarget.deposit_target)).all()
+    set_role(own_demo_env, "demo_president", "staff")
+    button(app, "保存分解").click().run()
+    assert any("only presidents and head office split targets" in e.value for e in app.error)
+    with Session(own_demo_env) as s:
+        assert s.execute(select(CampaignTarget.id, CampaignTarget.deposit_target)).all() == before

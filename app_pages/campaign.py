@@ -12,6 +12,7 @@ from components.filters import scope_picker
 from components.i18n import format_number, format_percent, t
 from components.kpi import Kpi, kpi_row
 from components.tables import data_table
+from components.tasks import lagging_village_alerts, staff_behind_alerts, task_from_alerts
 from components.text import escape_markdown
 from models.metrics import campaign as metrics
 
@@ -23,6 +24,7 @@ PERCENT = st.column_config.NumberColumn(format="percent")
 st.title(t("campaign.title"))
 st.caption(t("campaign.caption"))
 require_database()
+st.page_link("app_pages/targets.py", label=t("targets.open_page"), icon=":material/flag:")
 
 choice = scope_picker(page_scope(), PICKER_KEY, sources=("campaign",))
 seasons = query(metrics.campaigns, choice.scope)
@@ -168,6 +170,8 @@ for tab, table, lagging, name_column, first_columns, key in (
         with listing:
             data_table(table, {**first_columns, **common_columns}, key=f"campaign_{key}_table",
                        file_stem=f"campaign_by_{key}", column_config=money, height=520)
+        alerts = lagging_village_alerts(lagging) if key == "village" else staff_behind_alerts(table)
+        task_from_alerts(alerts, choice.scope, key=f"campaign_{key}_task")
 
 # ---- who to visit next
 st.header(t("campaign.next"), help=t("campaign.next.help"))

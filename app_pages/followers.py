@@ -10,6 +10,7 @@ from components.filters import period_picker, request_branch, scope_picker
 from components.i18n import format_number, format_percent, t
 from components.kpi import Kpi, kpi_row
 from components.tables import data_table
+from components.tasks import follower_drop_alerts, task_from_alerts
 from components.text import escape_markdown
 from models.metrics import followers as metrics
 from models.metrics.org import accounts_in_scope
@@ -113,6 +114,7 @@ else:
         column_config={"start_day": st.column_config.DateColumn(format="YYYY-MM-DD"),
                        "end_day": st.column_config.DateColumn(format="YYYY-MM-DD")},
     )
+    task_from_alerts(follower_drop_alerts(drops[drops["ongoing"]], branch_names), choice.scope, key="followers_task")
 
 if choice.branch_id is None:
     st.subheader(t("followers.ranking.title"), help=t("followers.ranking.help"))

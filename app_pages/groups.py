@@ -17,6 +17,7 @@ from components.filters import period_picker, scope_picker
 from components.i18n import format_number, format_percent, t
 from components.kpi import Kpi, kpi_row
 from components.tables import data_table
+from components.tasks import can_assign, silent_group_alerts, task_from_alerts
 from components.text import escape_markdown
 from models.groups import GroupKind
 from models.metrics import groups as metrics
@@ -24,6 +25,7 @@ from models.metrics import groups as metrics
 PICKER_KEY = "groups"
 PERCENT = st.column_config.NumberColumn(format="percent")
 DATE = st.column_config.DateColumn(format="YYYY-MM-DD")
+TASK_ALERT_ROWS = 50  # the most silent groups a task can be made from (the list is longest-silent first)
 
 
 def kind_label(kind: str) -> str:
@@ -98,6 +100,9 @@ with tab_health:
         st.caption(t("groups.head_office_health", total=format_number(kpis["groups"]), shown=format_number(len(health))))
     if dormant_count:
         st.warning(t("groups.dormant_alert", count=dormant_count, days=dormant_days), icon=":material/bedtime:")
+        if can_assign(choice.scope):
+            dormant = query(metrics.dormant_group_list, choice.scope, end=end, dormant_days=dormant_days, kind=kind)
+            task_from_alerts(silent_group_alerts(dormant.head(TASK_ALERT_ROWS)), choice.scope, key="groups_task")
     else:
         st.success(t("groups.no_dormant"))
     data_table(health, health_labels, key="groups_health", file_stem="group_health", column_config={

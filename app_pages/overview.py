@@ -3,7 +3,7 @@ the headline of every area, the best and worst branches; meeting mode and the ex
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import streamlit as st
@@ -22,6 +22,14 @@ from components.graph_view import people_line
 from components.i18n import bracketed, current_language, format_number, format_percent, join_names, t
 from components.kpi import Kpi, kpi_row
 from components.tables import data_table
+from components.tasks import (
+    can_assign,
+    follower_drop_alerts,
+    lagging_village_alerts,
+    my_open_tasks,
+    silent_group_alerts,
+    task_from_alerts,
+)
 from components.text import escape_markdown
 from models.auth import audit
 from models.metrics import brief
@@ -30,6 +38,7 @@ from models.metrics import followers as follower_metrics
 from models.metrics import graph as graph_metrics
 from models.metrics import groups as group_metrics
 from models.metrics import referrals as referral_metrics
+from models.metrics import tasks as task_metrics
 from models.referrals import FUNNEL_STAGES
 
 MEETING_FONT = 20
@@ -47,8 +56,10 @@ period_days = (end - start).days + 1
 language = current_language()
 
 # ---------------------------------------------------------------- the figures behind every section
-this_week = query(brief.week_figures, choice.scope, end=end)
-last_week = query(brief.week_figures, choice.scope, end=brief.last_week_end(end))
+tasks_until = date.today() if end == last_day else end  # tasks are stamped now: "this week" is this week
+this_week = query(brief.week_figures, choice.scope, end=end, tasks_until=tasks_until)
+last_week = query(brief.week_figures, choice.scope, end=brief.last_week_end(end),
+                  tasks_until=brief.last_week_end(tasks_until))
 sentences = brief.what_changed(this_week, last_week)
 
 history = query(follower_metrics.daily_followers, choice.scope, start=follower_metrics.lookback_start(start, 60),
@@ -81,6 +92,11 @@ if season and season["running"] and season["worst_villages"]:
                    ":material/agriculture:"))
 if referrals["open_fraud_flags"]:
     alerts.append((t("overview.fraud_alert", n=referrals["open_fraud_flags"]), ":material/gpp_maybe:"))
+task_alerts = (
+    follower_drop_alerts(drop_alerts, dict(zip(drop_alerts["branch_id"], drop_alerts["branch_name"], strict=True)))
+    + silent_group_alerts(dormant)
+    + (lagging_village_alerts(pd.DataFrame(season["worst_villages"])) if season and season["running"] else [])
+)
 
 # ---------------------------------------------------------------- headline numbers per area
 follower_row = [
@@ -233,6 +249,7 @@ header.button(t("meeting.enter"), icon=":material/slideshow:", on_click=meeting.
 with header:
     download_brief()
 
+my_open_tasks(choice.scope, key="overview_my_tasks")
 left, right = st.columns([3, 2], gap="large")
 with left:
     st.subheader(t("brief.changed"))
@@ -240,6 +257,12 @@ with left:
 with right:
     st.subheader(t("overview.alerts"))
     show_alerts()
+    task_from_alerts(task_alerts, choice.scope, key="overview_task")
+    if can_assign(choice.scope) or choice.scope.read_only:
+        task_counts = query(task_metrics.task_counts, choice.scope, as_of=date.today())
+        st.caption(t("tasks.overview_line", open=task_counts["open"], overdue=task_counts["overdue"],
+                     done=task_counts["done_week"]))
+        st.page_link("app_pages/tasks.py", label=t("tasks.open_page"), icon=":material/task_alt:")
 
 st.subheader(t("overview.headlines"))
 st.caption(t("overview.period_note", start=start, end=end))

@@ -20,10 +20,11 @@ from components.strings import (
     imports,
     push,
     referrals,
+    tasks,
 )
 
 STRING_MODULES = [common, followers, auth, campaign, groups, referrals, graph, imports, brief, connections, freshness,
-                  push]
+                  push, tasks]
 LANGUAGES = ("zh", "en")
 LANGUAGE_KEY = "ui_language"
 

@@ -13,4 +13,5 @@ from models import (  # noqa: F401  (register tables)
     rollup_tables,
     staff_activity,
     system,
+    tasklist,
 )

@@ -18,6 +18,7 @@ from models.logs import log_event
 from models.metrics.org import descendant_branch_ids, read_frame
 from models.org import Branch, Staff
 from models.scope import Scope
+from models.system import DataVersion
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -55,6 +56,20 @@ def audit(session: Session, username: str, action: str, outcome: str = "ok", det
     session.add(AuditLog(at=utcnow(), username=username[:64], action=action, outcome=outcome, detail=detail[:500]))
     log_event(action, logging.INFO if outcome == "ok" else logging.WARNING, user=username[:64], outcome=outcome,
               detail=detail[:500])
+
+
+def bump_data_version(session: Session) -> int:
+    """A write from a form changes figures: every cached query keyed on the data version re-reads.
+    Inside the caller's transaction (the version moves with the write or not at all)."""
+    row = session.get(DataVersion, 1)
+    if row is None:
+        row = DataVersion(id=1, version=1, updated_at=utcnow())
+    else:
+        row.version += 1
+        row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    return int(row.version)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from models.metrics import campaign, followers, groups, referrals
+from models.metrics import campaign, followers, groups, referrals, tasks
 from models.metrics.org import branches_in_scope
 
 # Changes smaller than these are "about the same" and not worth a sentence in a meeting.
@@ -36,6 +36,7 @@ class WeekFigures:
     campaign_running: bool = False
     campaign_deposited: float | None = None
     campaign_attainment: float | None = None
+    tasks_closed: int | None = None
 
 
 @dataclass(frozen=True)
@@ -143,18 +144,28 @@ def campaign_sentence(this: WeekFigures, last: WeekFigures) -> Sentence | None:
     return Sentence("campaign_week", "good" if week_yuan > 0 else "bad", values)
 
 
+def task_sentence(this: WeekFigures, last: WeekFigures) -> Sentence | None:
+    """Tasks closed as done this week against the week before; nothing while neither week closed one."""
+    if this.tasks_closed is None or (this.tasks_closed == 0 and not last.tasks_closed):
+        return None
+    now, before = this.tasks_closed, last.tasks_closed or 0
+    return Sentence("tasks_closed", "good" if now >= before and now > 0 else "bad" if now < before else "neutral",
+                    {"n": now, "before": before})
+
+
 def what_changed(this: WeekFigures, last: WeekFigures) -> list[Sentence]:
     """The week against the week before, area by area, in the order a president runs the meeting:
-    followers, drops, groups, referrals (and fraud flags), the campaign. Areas without data say nothing."""
+    followers, drops, groups, referrals (and fraud flags), the campaign, the tasks closed. Areas without
+    data say nothing."""
     said: list[Sentence] = []
     for sentence in (follower_sentence(this, last), drop_sentence(this, last)):
         if sentence is not None:
             said.append(sentence)
     said += group_sentences(this, last)
     said += referral_sentences(this, last)
-    season = campaign_sentence(this, last)
-    if season is not None:
-        said.append(season)
+    for sentence in (campaign_sentence(this, last), task_sentence(this, last)):
+        if sentence is not None:
+            said.append(sentence)
     return said
 
 
@@ -174,8 +185,11 @@ def branch_extremes(ranking: pd.DataFrame, value_column: str = "net_growth", n: 
 # ---------------------------------------------------------------- queries (built on the areas' own functions)
 
 
-def week_figures(session, scope, end: date) -> WeekFigures:
-    """The scope's figures for the seven days ending on `end`, read through each area's own metrics."""
+def week_figures(session, scope, end: date, tasks_until: date | None = None) -> WeekFigures:
+    """The scope's figures for the seven days ending on `end`, read through each area's own metrics.
+    Tasks are the app's own work, stamped when they are closed: their week ends on `tasks_until` (the
+    overview passes today when it shows the latest imported day, so "this week" is this week even when
+    the last file is a few days old), or on `end`."""
     history = followers.daily_followers(session, scope, start=end - timedelta(days=20), end=end)
     follower = followers.follower_kpis(history, as_of=end) if not history.empty else {}
     drop_branches = _drop_branches_on(session, scope, end, has_figures=not history.empty)
@@ -193,6 +207,7 @@ def week_figures(session, scope, end: date) -> WeekFigures:
         campaign_running=running,
         campaign_deposited=season["deposited"] if running else None,
         campaign_attainment=season["attainment"] if running else None,
+        tasks_closed=tasks.tasks_closed(session, scope, (tasks_until or end) - timedelta(days=6), tasks_until or end),
     )
 
 

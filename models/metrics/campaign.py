@@ -415,7 +415,8 @@ def overview_headline(session: Session, scope: Scope, end: date) -> dict | None:
         "season": int(campaign["season"]), "as_of": as_of, "running": not running.empty,
         **countdown(campaign, as_of),
         "lagging_villages": len(behind), "villages": len(villages),
-        "worst_villages": behind.head(3)[["village_name", "branch_name", "attainment", "gap"]].to_dict("records"),
+        "worst_villages": behind.head(3)[["village_id", "village_name", "branch_id", "branch_name", "attainment",
+                                          "gap"]].to_dict("records"),
     })
     return headline
 

@@ -10,7 +10,8 @@ import pytest
 from components.i18n import all_strings
 from tests.pages.conftest import page
 
-PAGES = ["app.py", "app_pages/followers.py", "app_pages/groups.py", "app_pages/campaign.py",
+PAGES = ["app.py", "app_pages/followers.py", "app_pages/groups.py", "app_pages/campaign.py", "app_pages/tasks.py",
+         "app_pages/targets.py",
          "app_pages/referrals.py", "app_pages/graph.py", "app_pages/imports.py", "app_pages/users.py",
          "app_pages/audit.py", "app_pages/connections.py"]
 NAMESPACES = sorted({key.split(".")[0] for key in all_strings()})

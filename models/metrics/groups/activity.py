@@ -198,7 +198,8 @@ def group_counts(session: Session, scope: Scope, end: date, dormant_days: int = 
     return int(row[0]), int(row[1])
 
 
-DORMANT_COLUMNS = ["group_id", "group_name", "kind", "branch_name", "staff_name", "last_message_day", "days_silent"]
+DORMANT_COLUMNS = ["group_id", "group_name", "kind", "branch_id", "branch_name", "staff_id", "staff_name", "last_message_day",
+                   "days_silent"]
 
 
 def dormant_group_list(session: Session, scope: Scope, end: date, dormant_days: int = DEFAULT_DORMANT_DAYS,
@@ -206,8 +207,9 @@ def dormant_group_list(session: Session, scope: Scope, end: date, dormant_days: 
     """The dormant groups on `end` with their names, longest silence first (as `dormant_groups`)."""
     silence = _silence(session, scope, end, kind)
     statement = (
-        select(silence.c.group_id, SocialGroup.name.label("group_name"), SocialGroup.kind,
-               Branch.name.label("branch_name"), Staff.name.label("staff_name"), silence.c.last_message_day,
+        select(silence.c.group_id, SocialGroup.name.label("group_name"), SocialGroup.kind, SocialGroup.branch_id,
+               Branch.name.label("branch_name"), SocialGroup.staff_id, Staff.name.label("staff_name"),
+               silence.c.last_message_day,
                silence.c.created_on)
         .join(SocialGroup, SocialGroup.id == silence.c.group_id)
         .join(Branch, Branch.id == SocialGroup.branch_id)

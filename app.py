@@ -26,6 +26,7 @@ PAGES = [
     st.Page("app_pages/followers.py", title=t("nav.followers"), icon=":material/trending_up:"),
     st.Page("app_pages/groups.py", title=t("nav.groups"), icon=":material/groups:"),
     st.Page("app_pages/campaign.py", title=t("nav.campaign"), icon=":material/directions_bus:"),
+    st.Page("app_pages/fieldwork.py", title=t("nav.fieldwork"), icon=":material/directions_walk:"),
     st.Page("app_pages/referrals.py", title=t("nav.referrals"), icon=":material/leaderboard:"),
     st.Page("app_pages/graph.py", title=t("nav.graph"), icon=":material/hub:"),
 ]

@@ -99,7 +99,7 @@ class DepositIntention(StrEnum):
     NO = "no"
 
 
-NOTE_LENGTH = 500
+NOTE_LENGTH = 200
 """A field note (visit, SMS reply, care action) holds at most this many characters."""
 
 

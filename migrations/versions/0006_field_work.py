@@ -16,7 +16,7 @@ down_revision = "0002_user_sessions"
 branch_labels = None
 depends_on = None
 
-NOTE = 500
+NOTE = 200
 
 
 def _note() -> sa.Column:

@@ -159,7 +159,7 @@ def _values(row, columns) -> dict:
 def _finish(session: Session, actor: str, action: str, branch_id: int, first_day: date | None, detail: dict) -> None:
     """Rebuild the branch's list rollups from the day touched, bump the data version, audit, commit."""
     if first_day is not None:
-        refresh_campaign_lists(session.connection(), {int(branch_id)}, first_day)
+        refresh_campaign_lists(session.connection(), {int(branch_id)}, first_day, from_start_only=True)
     version = session.get(DataVersion, 1)
     now = datetime.now(UTC)
     if version is None:

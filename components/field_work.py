@@ -15,7 +15,7 @@ import streamlit as st
 from sqlmodel import Session
 
 from components.data import engine, refresh_data_version
-from components.i18n import format_number, format_percent, t
+from components.i18n import current_language, format_number, format_percent, t, translate
 from components.kpi import Kpi, kpi_row
 from components.text import escape_markdown
 from models.campaign import DepositIntention, VisitOutcome
@@ -112,7 +112,14 @@ def _reload_button(prefix: str) -> None:
     """After a conflict: drop what the form holds and reopen it on the record as it is now."""
     if st.session_state.get(f"{prefix}conflict") and st.button(t("fieldwork.reload"), key=f"{prefix}reload"):
         _forget(prefix)
+        refresh_data_version()
         st.rerun()
+
+
+def _labels(pattern: str, empty: str = "none") -> Callable[[object], str]:
+    """An option formatter bound to this run's language (it is also called outside the run, e.g. by tests)."""
+    language = current_language()
+    return lambda value: translate(pattern.format(empty if value is None else value), language)
 
 
 def _date_input(label: str, key: str, first: date, season: dict, today: date):
@@ -126,13 +133,13 @@ def _visit_fields(prefix: str, first: dict, season: dict, today: date, with_roun
     if with_round:
         values["visit_round"] = st.radio(
             t("fieldwork.visit.round"), [1, 2, 3], horizontal=True, key=_init(f"{prefix}round", first["visit_round"]),
-            format_func=lambda n: t("fieldwork.visit.round_label", round=n))
+            format_func=_labels("fieldwork.visit.round_label.{}"))
     values["visit_date"] = _date_input(t("fieldwork.visit.date"), f"{prefix}date", first["visit_date"], season, today)
     values["outcome"] = st.selectbox(t("fieldwork.visit.outcome"), OUTCOMES, key=_init(f"{prefix}outcome",
-                                     first["outcome"]), format_func=lambda o: t(f"fieldwork.outcome.{o}"))
+                                     first["outcome"]), format_func=_labels("fieldwork.outcome.{}"))
     values["intention"] = st.selectbox(t("fieldwork.visit.intention"), INTENTIONS,
                                        key=_init(f"{prefix}intention", first["intention"]),
-                                       format_func=lambda i: t(f"fieldwork.intention.{i or 'none'}"))
+                                       format_func=_labels("fieldwork.intention.{}"))
     values["intended_amount"] = st.number_input(t("fieldwork.visit.amount"), min_value=0.0, step=1000.0,
                                                 key=_init(f"{prefix}amount", first["intended_amount"] or 0.0))
     values["note"] = st.text_area(t("fieldwork.note"), max_chars=200, height=80, key=_init(f"{prefix}note",
@@ -170,7 +177,7 @@ def _record_visit_form(entry_id: int, visit_round: int, scope: Scope, actor: str
         values = _visit_fields(prefix, {"visit_round": visit_round, "visit_date": as_of, "outcome": OUTCOMES[0],
                                         "intention": None, "intended_amount": None, "note": ""},
                                season, today, with_round=True)
-        if st.form_submit_button(t("fieldwork.save"), type="primary", width="stretch"):
+        if st.form_submit_button(t("fieldwork.save"), type="primary", width="stretch", key=f"{prefix}save"):
             _submit(prefix, record_visit, scope, actor, entry_id, today=today, **values)
 
 
@@ -187,18 +194,18 @@ def recorded_visits(visits: pd.DataFrame, scope: Scope, actor: str, season: dict
                 continue
             prefix = f"{PREFIX}visit_{int(row['visit_id'])}_"
             version = st.session_state.setdefault(f"{prefix}version", int(row["version"]))
-            _reload_button(prefix)
             with st.form(f"{prefix}form", border=False):
                 values = _visit_fields(prefix, {**row, "visit_date": _day(row["visit_date"]),
                                                 "intended_amount": None if pd.isna(row["intended_amount"])
                                                 else float(row["intended_amount"])},
                                        season, today, with_round=False)
                 save, remove = st.columns(2)
-                if save.form_submit_button(t("fieldwork.save"), type="primary", width="stretch"):
+                if save.form_submit_button(t("fieldwork.save"), type="primary", width="stretch", key=f"{prefix}save"):
                     _submit(prefix, edit_visit, scope, actor, int(row["visit_id"]), version, today=today, **values)
-                if remove.form_submit_button(t("fieldwork.delete"), width="stretch"):
+                if remove.form_submit_button(t("fieldwork.delete"), width="stretch", key=f"{prefix}delete"):
                     _submit(prefix, delete_visit, scope, actor, int(row["visit_id"]), version,
                             done="fieldwork.deleted")
+            _reload_button(prefix)
 
 
 # ---------------------------------------------------------------- SMS replies
@@ -219,7 +226,6 @@ def sms_replies(sms: pd.DataFrame, scope: Scope, actor: str, season: dict, as_of
                 continue
             prefix = f"{PREFIX}sms_{int(row['sms_id'])}_"
             version = st.session_state.setdefault(f"{prefix}version", int(row["version"]))
-            _reload_button(prefix)
             with st.form(f"{prefix}form", border=False):
                 sent = _day(row["sent_on"])
                 on = _date_input(t("fieldwork.sms.replied_on"), f"{prefix}date", replied or max(as_of, sent),
@@ -230,12 +236,15 @@ def sms_replies(sms: pd.DataFrame, scope: Scope, actor: str, season: dict, as_of
                 note = st.text_area(t("fieldwork.note"), max_chars=200, height=80,
                                     key=_init(f"{prefix}note", row["note"] or ""))
                 save, withdraw = st.columns(2)
-                if save.form_submit_button(t("fieldwork.sms.save"), type="primary", width="stretch"):
+                if save.form_submit_button(t("fieldwork.sms.save"), type="primary", width="stretch",
+                                           key=f"{prefix}save"):
                     _submit(prefix, record_sms_reply, scope, actor, int(row["sms_id"]), version, on, int(code), note,
                             today=today)
-                if replied and withdraw.form_submit_button(t("fieldwork.sms.withdraw"), width="stretch"):
+                if replied and withdraw.form_submit_button(t("fieldwork.sms.withdraw"), width="stretch",
+                                                           key=f"{prefix}withdraw"):
                     _submit(prefix, record_sms_reply, scope, actor, int(row["sms_id"]), version, None, None, note,
                             today=today)
+            _reload_button(prefix)
 
 
 # ---------------------------------------------------------------- care
@@ -258,15 +267,15 @@ def care_list(care: pd.DataFrame, scope: Scope, actor: str, season: dict, as_of:
                 continue
             prefix = f"{PREFIX}care_{int(row['care_id'])}_"
             version = st.session_state.setdefault(f"{prefix}version", int(row["version"]))
-            _reload_button(prefix)
             with st.form(f"{prefix}form", border=False):
                 done = st.checkbox(t("fieldwork.care.done"), key=_init(f"{prefix}done", done_on is not None))
                 on = _date_input(t("fieldwork.care.done_on"), f"{prefix}date", done_on or as_of, season, today)
                 note = st.text_area(t("fieldwork.note"), max_chars=200, height=80,
                                     key=_init(f"{prefix}note", row["note"] or ""))
-                if st.form_submit_button(t("fieldwork.save"), type="primary", width="stretch"):
+                if st.form_submit_button(t("fieldwork.save"), type="primary", width="stretch", key=f"{prefix}save"):
                     _submit(prefix, mark_care_done, scope, actor, int(row["care_id"]), version, on if done else None,
                             note, today=today)
+            _reload_button(prefix)
 
 
 def key_people(people: pd.DataFrame) -> None:

@@ -54,7 +54,6 @@ if scope.role == UserRole.STAFF.value:
     if staff_id is None:
         st.warning(t("fieldwork.not_linked"))
         st.stop()
-    staff_name = scope.label
 else:
     staff = query(metrics.field_staff, scope, campaign_id=campaign_id)
     if staff.empty:
@@ -65,7 +64,6 @@ else:
     ids = list(labels)
     staff_id = st.selectbox(t("fieldwork.staff"), ids, key="fieldwork_staff", format_func=labels.get,
                             index=ids.index(scope.staff_id) if scope.staff_id in labels else 0)
-    staff_name = staff.loc[staff["staff_id"] == staff_id, "staff_name"].iloc[0]
 
 can_write = refusal(scope, None) is None
 if not can_write:
@@ -74,7 +72,8 @@ try:
     work = query(metrics.field_work, scope, campaign_id=campaign_id, as_of=as_of, staff_id=int(staff_id))
 except ScopeError as exc:
     refuse(exc)
-st.caption(t("fieldwork.for_line", name=escape_markdown(str(staff_name)), day=as_of))
+st.markdown(t("fieldwork.for_line", name=escape_markdown(work["who"]["staff_name"]),
+               branch=escape_markdown(work["who"]["branch_name"]), day=as_of))
 blocks.figures(work["figures"])
 
 visits_tab, sms_tab, care_tab = st.tabs([t("fieldwork.tab.visits"), t("fieldwork.tab.sms"), t("fieldwork.tab.care")])

@@ -185,16 +185,16 @@ def recorded_visits(visits: pd.DataFrame, scope: Scope, actor: str, season: dict
                     can_write: bool) -> None:
     """The visits recorded on the staff member's workers, newest first; each opens to edit or delete."""
     for row in visits.to_dict("records"):
-        title = t("fieldwork.recorded.title", name=_name(row["customer_name"]), round=int(row["visit_round"]),
-                  day=_day(row["visit_date"]), outcome=t(f"fieldwork.outcome.{row['outcome']}"))
-        with st.expander(title):
+        with st.container(border=True):
+            st.markdown(t("fieldwork.recorded.title", name=_name(row["customer_name"]), round=int(row["visit_round"]),
+                          day=_day(row["visit_date"]), outcome=t(f"fieldwork.outcome.{row['outcome']}")))
             if row["note"]:
                 st.caption(_name(row["note"]))
             if not can_write:
                 continue
             prefix = f"{PREFIX}visit_{int(row['visit_id'])}_"
             version = st.session_state.setdefault(f"{prefix}version", int(row["version"]))
-            with st.form(f"{prefix}form", border=False):
+            with st.expander(t("fieldwork.edit")), st.form(f"{prefix}form", border=False):
                 values = _visit_fields(prefix, {**row, "visit_date": _day(row["visit_date"]),
                                                 "intended_amount": None if pd.isna(row["intended_amount"])
                                                 else float(row["intended_amount"])},
@@ -217,16 +217,16 @@ def sms_replies(sms: pd.DataFrame, scope: Scope, actor: str, season: dict, as_of
     for row in sms.to_dict("records"):
         replied = _day(row["replied_on"])
         name, village = _name(row["customer_name"]), _name(row["village_name"])
-        title = (t("fieldwork.sms.title_replied", name=name, village=village, day=replied) if replied else
-                 t("fieldwork.sms.title_open" if row["delivered"] else "fieldwork.sms.title_undelivered",
-                   name=name, village=village))
-        with st.expander(title):
+        with st.container(border=True):
+            st.markdown(t("fieldwork.sms.title_replied", name=name, village=village, day=replied) if replied else
+                        t("fieldwork.sms.title_open" if row["delivered"] else "fieldwork.sms.title_undelivered",
+                          name=name, village=village))
             st.caption(t("fieldwork.sms.sent", day=_day(row["sent_on"]), phone=escape_markdown(str(row["phone"] or ""))))
             if not can_write or not row["delivered"]:
                 continue
             prefix = f"{PREFIX}sms_{int(row['sms_id'])}_"
             version = st.session_state.setdefault(f"{prefix}version", int(row["version"]))
-            with st.form(f"{prefix}form", border=False):
+            with st.expander(t("fieldwork.sms.open")), st.form(f"{prefix}form", border=False):
                 sent = _day(row["sent_on"])
                 on = _date_input(t("fieldwork.sms.replied_on"), f"{prefix}date", replied or max(as_of, sent),
                                  {**season, "start": max(season["start"], sent)}, today)
@@ -255,19 +255,18 @@ def care_list(care: pd.DataFrame, scope: Scope, actor: str, season: dict, as_of:
     """Care actions for the families of the staff member's workers: a tick, the day and a note."""
     for row in care.to_dict("records"):
         done_on = _day(row["done_on"])
-        mark = t("fieldwork.care.done_mark" if done_on else "fieldwork.care.open_mark")
-        title = mark + t("fieldwork.care.item", kind=t(f"fieldwork.care.kind.{row['kind']}"),
-                         name=_name(row["customer_name"]), village=_name(row["village_name"]),
-                         day=_day(row["action_date"]))
-        with st.expander(title):
-            st.caption(t("fieldwork.care.cost", cost=format_number(row["cost"])))
-            if row["note"]:
-                st.caption(_name(row["note"]))
+        with st.container(border=True):
+            st.markdown(t("fieldwork.care.done_mark" if done_on else "fieldwork.care.open_mark")
+                        + t("fieldwork.care.item", kind=t(f"fieldwork.care.kind.{row['kind']}"),
+                            name=_name(row["customer_name"]), village=_name(row["village_name"]),
+                            day=_day(row["action_date"])))
+            st.caption(t("fieldwork.care.cost", cost=format_number(row["cost"]))
+                       + (f" · {_name(row['note'])}" if row["note"] else ""))
             if not can_write:
                 continue
             prefix = f"{PREFIX}care_{int(row['care_id'])}_"
             version = st.session_state.setdefault(f"{prefix}version", int(row["version"]))
-            with st.form(f"{prefix}form", border=False):
+            with st.expander(t("fieldwork.care.open")), st.form(f"{prefix}form", border=False):
                 done = st.checkbox(t("fieldwork.care.done"), key=_init(f"{prefix}done", done_on is not None))
                 on = _date_input(t("fieldwork.care.done_on"), f"{prefix}date", done_on or as_of, season, today)
                 note = st.text_area(t("fieldwork.note"), max_chars=200, height=80,

@@ -21,7 +21,7 @@ STRINGS: dict[str, tuple[str, str]] = {
                              "Your account is not linked to a staff record, so there is no field work to show. "
                              "Ask head office to link it."),
     "fieldwork.read_only": ("只读：您可以查看，但不能登记。", "Read only: you can look, not record."),
-    "fieldwork.for_line": ("{name} · {day}", "{name} · {day}"),
+    "fieldwork.for_line": ("**{name}** · {branch} · {day}", "**{name}** · {branch} · {day}"),
     "fieldwork.kpi.workers": ("名单人数", "Workers listed"),
     "fieldwork.kpi.returned": ("已返乡", "Home"),
     "fieldwork.kpi.done": ("已走访（人次）", "Visits done"),
@@ -74,6 +74,9 @@ STRINGS: dict[str, tuple[str, str]] = {
     "fieldwork.intention.no": ("不存", "Will not deposit"),
     "fieldwork.recorded": ("已登记的走访", "Visits recorded"),
     "fieldwork.recorded.none": ("还没有登记的走访。", "No visit recorded yet."),
+    "fieldwork.edit": ("修改或删除", "Edit or delete"),
+    "fieldwork.sms.open": ("登记回复", "Record the reply"),
+    "fieldwork.care.open": ("标记完成、写备注", "Mark done, add a note"),
     "fieldwork.recorded.title": ("{name} · 第{round}轮 · {day} · {outcome}", "{name} · round {round} · {day} · {outcome}"),
     "fieldwork.search": ("按姓名或村查找", "Find by name or village"),
     "fieldwork.sms.caption": ("已回复 {replied} / 已送达 {delivered}", "{replied} replied of {delivered} delivered"),

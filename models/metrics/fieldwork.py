@@ -52,8 +52,15 @@ def staff_branch(session: Session, staff_id: int) -> int | None:
     return None if branch is None else int(branch)
 
 
+def staff_names(session: Session, staff_id: int) -> dict[str, str]:
+    row = session.execute(select(Staff.name, Branch.name).join(Branch, Branch.id == Staff.branch_id)
+                          .where(Staff.id == int(staff_id))).one()
+    return {"staff_name": row[0], "branch_name": row[1]}
+
+
 def field_work(session: Session, scope: Scope, campaign_id: int, as_of: date, staff_id: int) -> dict:
-    """Everything the field-work page shows for one staff member on `as_of`: `next` (their ranked visits),
+    """Everything the field-work page shows for one staff member on `as_of`: `who` (their name and branch),
+    `next` (their ranked visits),
     `figures` (their row of the staff rollup against their target), `visits`, `sms` and `care` (their
     entries' records, with versions) and `key_people` (the key persons of their villages). The scope is
     narrowed to the staff member's branch, which must lie inside it (ScopeError otherwise)."""
@@ -70,6 +77,7 @@ def field_work(session: Session, scope: Scope, campaign_id: int, as_of: date, st
     mine = phones_for_scope(mine, scope)[NEXT_COLUMNS].reset_index(drop=True)
     own_villages = entries.loc[entries["staff_id"] == int(staff_id), "village_id"].dropna().unique()
     return {
+        "who": staff_names(session, staff_id),
         "next": mine,
         "figures": staff_figures(session, narrowed, campaign_id, as_of, staff_id),
         "visits": staff_visits(session, narrowed, campaign_id, staff_id),
@@ -158,5 +166,5 @@ def staff_care(session: Session, scope: Scope, campaign_id: int, staff_id: int) 
     return frame
 
 
-__all__ = ["NEXT_COLUMNS", "field_staff", "field_work", "staff_branch", "staff_care", "staff_figures",
+__all__ = ["NEXT_COLUMNS", "field_staff", "field_work", "staff_branch", "staff_care", "staff_names", "staff_figures",
            "staff_sms", "staff_visits"]

@@ -16,7 +16,6 @@ from sqlmodel import Session
 
 from components.data import engine, refresh_data_version
 from components.i18n import current_language, format_number, format_percent, t, translate
-from components.kpi import Kpi, kpi_row
 from components.text import escape_markdown
 from models.campaign import DepositIntention, VisitOutcome
 from models.fieldwork import (
@@ -64,16 +63,17 @@ def flash() -> None:
 
 
 def figures(values: dict) -> None:
-    kpi_row([
-        Kpi(t("fieldwork.kpi.due"), format_number(values["visits_due"]),
-            help=f"{t('fieldwork.kpi.missed')}: {format_number(values['visits_missed'])}"),
-        Kpi(t("fieldwork.kpi.done"), format_number(values["visits_done"]),
-            help=f"{t('fieldwork.kpi.workers')}: {values['workers']} · {t('fieldwork.kpi.returned')}: "
-                 f"{values['returned']}"),
-        Kpi(t("fieldwork.kpi.deposited"), format_number(values["deposited"]),
-            format_percent(values["attainment"]) if values["attainment"] is not None else None,
-            help=t("fieldwork.kpi.attainment")),
-    ])
+    """Three figures side by side even at phone width (a row that does not stack): visits due, visits done,
+    deposits (with the share of the target as a plain note, not a change)."""
+    with st.container(horizontal=True, wrap=False, gap="small"):
+        st.metric(t("fieldwork.kpi.due"), format_number(values["visits_due"]), border=True,
+                  help=f"{t('fieldwork.kpi.missed')}: {format_number(values['visits_missed'])}")
+        st.metric(t("fieldwork.kpi.done"), format_number(values["visits_done"]), border=True,
+                  help=f"{t('fieldwork.kpi.workers')}: {values['workers']} · {t('fieldwork.kpi.returned')}: "
+                       f"{values['returned']}")
+        st.metric(t("fieldwork.kpi.deposited"), format_number(values["deposited"]), border=True,
+                  delta=None if values["attainment"] is None else format_percent(values["attainment"]),
+                  delta_color="off", delta_arrow="off", help=t("fieldwork.kpi.attainment"))
 
 
 # ---------------------------------------------------------------- form plumbing
@@ -156,7 +156,7 @@ def visit_cards(rows: pd.DataFrame, scope: Scope, actor: str, season: dict, as_o
                 can_write: bool) -> None:
     """One card per worker to visit, best first: who, where, which round by when, why; a form to record it."""
     for row in rows.to_dict("records"):
-        with st.container(border=True):
+        with st.container(border=True, key=f"{PREFIX}card_{int(row['entry_id'])}"):
             st.markdown(t("fieldwork.card.title", rank=int(row["rank"]), name=_name(row["customer_name"]),
                           village=_name(row["village_name"])))
             line = t("fieldwork.card.round", round=int(row["visit_round"]), deadline=_day(row["deadline"]))
@@ -185,7 +185,7 @@ def recorded_visits(visits: pd.DataFrame, scope: Scope, actor: str, season: dict
                     can_write: bool) -> None:
     """The visits recorded on the staff member's workers, newest first; each opens to edit or delete."""
     for row in visits.to_dict("records"):
-        with st.container(border=True):
+        with st.container(border=True, key=f"{PREFIX}recorded_{int(row['visit_id'])}"):
             st.markdown(t("fieldwork.recorded.title", name=_name(row["customer_name"]), round=int(row["visit_round"]),
                           day=_day(row["visit_date"]), outcome=t(f"fieldwork.outcome.{row['outcome']}")))
             if row["note"]:

@@ -64,7 +64,7 @@ def fill_visit(app, entry_id: int = ENTRY, note: str = "春节后来存") -> Non
 def test_the_staff_member_records_a_visit_and_the_figures_move(own_demo_env, language):
     app = open_page("demo_staff", language)
     assert any("2." in m and "**" in m for m in texts(app, "markdown")), "the ranked cards are drawn"
-    done_before = next(m.value for m in app.metric if m.label == ("已走访（人次）" if language == "zh" else "Visits done"))
+    done_before = next(m.value for m in app.metric if m.label == ("已走访" if language == "zh" else "Visits done"))
     fill_visit(app)
     app.button(key=f"fw_new_{ENTRY}_save").click().run()
     assert not app.exception, app.exception
@@ -73,7 +73,7 @@ def test_the_staff_member_records_a_visit_and_the_figures_move(own_demo_env, lan
     [visit] = [v for v in visits_of(own_demo_env) if v.visit_round == 2]
     assert (visit.visit_date, visit.outcome, visit.intention, visit.intended_amount, visit.note) == \
         (DAY, "deposit_promised", "will_deposit", 30000.0, "春节后来存")
-    done_after = next(m.value for m in app.metric if m.label == ("已走访（人次）" if language == "zh" else "Visits done"))
+    done_after = next(m.value for m in app.metric if m.label == ("已走访" if language == "zh" else "Visits done"))
     assert int(done_after) == int(done_before) + 1
     assert f"fw_new_{ENTRY}_save" not in keys(app), "the worker left the list of visits to make"
 

@@ -61,8 +61,8 @@ def staff_names(session: Session, staff_id: int) -> dict[str, str]:
 def field_work(session: Session, scope: Scope, campaign_id: int, as_of: date, staff_id: int) -> dict:
     """Everything the field-work page shows for one staff member on `as_of`: `who` (their name and branch),
     `next` (their ranked visits),
-    `figures` (their row of the staff rollup against their target), `visits`, `sms` and `care` (their
-    entries' records, with versions) and `key_people` (the key persons of their villages). The scope is
+    `figures` (their row of the staff rollup against their target), `visits` (up to `as_of`), `sms` and
+    `care` (their entries' records, with versions) and `key_people` (the key persons of their villages). The scope is
     narrowed to the staff member's branch, which must lie inside it (ScopeError otherwise)."""
     branch_id = staff_branch(session, staff_id)
     narrowed = scope.narrow(set() if branch_id is None else {branch_id})
@@ -80,11 +80,16 @@ def field_work(session: Session, scope: Scope, campaign_id: int, as_of: date, st
         "who": staff_names(session, staff_id),
         "next": mine,
         "figures": staff_figures(session, narrowed, campaign_id, as_of, staff_id),
-        "visits": staff_visits(session, narrowed, campaign_id, staff_id),
+        "visits": _until(staff_visits(session, narrowed, campaign_id, staff_id), "visit_date", as_of),
         "sms": staff_sms(session, narrowed, campaign_id, staff_id, scope),
         "care": staff_care(session, narrowed, campaign_id, staff_id),
         "key_people": key_people[key_people["village_id"].isin(own_villages)].reset_index(drop=True),
     }
+
+
+def _until(frame: pd.DataFrame, column: str, as_of: date) -> pd.DataFrame:
+    """The rows of days up to `as_of` (a replayed day shows nothing recorded after it, as its figures)."""
+    return frame[frame[column] <= pd.Timestamp(as_of)].reset_index(drop=True)
 
 
 def staff_figures(session: Session, scope: Scope, campaign_id: int, as_of: date, staff_id: int) -> dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlmodel import Session
 
 from models.campaign import CareAction, MigrantCampaign, NameListEntry, SmsMessage, TargetLevel, Visit
@@ -26,6 +26,7 @@ from models.metrics.campaign import (
 )
 from models.org import Branch, Staff
 from models.privacy import CUSTOMER_STAFF, phones_for_scope
+from models.rollup_tables.campaign import CampaignStaffDaily
 from models.scope import Scope
 from models.store.frames import read_frame
 
@@ -34,13 +35,17 @@ NEXT_COLUMNS = ["rank", "entry_id", "customer_name", "phone", "village_name", "v
 
 
 def field_staff(session: Session, scope: Scope, campaign_id: int) -> pd.DataFrame:
-    """The staff members with workers on the season's list inside the scope (the president's picker)."""
+    """The staff members with workers on the season's list inside the scope (the president's picker), read from
+    the staff list rollup's first day of the season (the list does not change within a season)."""
     statement = (
         select(Staff.id.label("staff_id"), Staff.name.label("staff_name"), Staff.branch_id,
-               Branch.name.label("branch_name"), func.count(NameListEntry.id).label("workers"))
-        .join(NameListEntry, NameListEntry.staff_id == Staff.id)
+               Branch.name.label("branch_name"), func.sum(CampaignStaffDaily.workers).label("workers"))
+        .join(CampaignStaffDaily, CampaignStaffDaily.staff_id == Staff.id)
+        .join(MigrantCampaign, and_(MigrantCampaign.id == CampaignStaffDaily.campaign_id,
+                                    MigrantCampaign.start_date == CampaignStaffDaily.day))
         .join(Branch, Branch.id == Staff.branch_id)
-        .where(NameListEntry.campaign_id == int(campaign_id), scope.clause(NameListEntry.branch_id))
+        .where(CampaignStaffDaily.campaign_id == int(campaign_id), CampaignStaffDaily.workers > 0,
+               scope.clause(CampaignStaffDaily.branch_id))
         .group_by(Staff.id, Staff.name, Staff.branch_id, Branch.name)
         .order_by(Branch.name, Staff.name)
     )

@@ -66,6 +66,11 @@ def test_a_staff_member_records_a_visit_from_the_phone(chromium_browser, app_url
         assert recorded.count() >= 1, "the visit is listed under the visits recorded"
         assert tab.evaluate(WIDER_THAN_THE_PHONE) == 0
         screenshot(tab, "fieldwork_staff_saved_390x844")
+        for label, name in (("短信回复", "sms"), ("关怀", "care")):   # the other two lists fit the phone too
+            tab.get_by_role("tab", name=label).click()
+            tab.wait_for_timeout(800)
+            assert tab.evaluate(WIDER_THAN_THE_PHONE) == 0, label
+            screenshot(tab, f"fieldwork_staff_{name}_390x844")
         assert not errors, errors
     finally:
         context.close()

@@ -13,6 +13,7 @@ from components.strings import (
     campaign,
     common,
     connections,
+    fieldwork,
     followers,
     freshness,
     graph,
@@ -24,7 +25,7 @@ from components.strings import (
 )
 
 STRING_MODULES = [common, followers, auth, campaign, groups, referrals, graph, imports, brief, connections, freshness,
-                  push, tasks]
+                  push, tasks, fieldwork]
 LANGUAGES = ("zh", "en")
 LANGUAGE_KEY = "ui_language"
 

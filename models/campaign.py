@@ -12,7 +12,7 @@ from enum import StrEnum
 from functools import lru_cache
 
 import holidays
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 SPRING_FESTIVAL_NAME = "Chinese New Year (Spring Festival)"
@@ -88,6 +88,28 @@ class VisitOutcome(StrEnum):
     DEPOSIT_PROMISED = "deposit_promised"
     NOT_HOME = "not_home"
     DECLINED = "declined"
+
+
+class DepositIntention(StrEnum):
+    """What a worker said at a home visit about depositing with the bank this season."""
+
+    WILL_DEPOSIT = "will_deposit"
+    CONSIDERING = "considering"
+    UNDECIDED = "undecided"
+    NO = "no"
+
+
+NOTE_LENGTH = 200
+"""A field note (visit, SMS reply, care action) holds at most this many characters."""
+
+
+def _note() -> str:
+    return Field(default="", max_length=NOTE_LENGTH, sa_column_kwargs={"server_default": text("''")})
+
+
+def _version() -> int:
+    """Optimistic concurrency: every change adds one; a change made against an older number is refused."""
+    return Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class MigrantCampaign(SQLModel, table=True):
@@ -182,10 +204,13 @@ class SmsMessage(SQLModel, table=True):
     delivered: bool = True
     replied_on: date | None = None
     reply_code: int | None = None
+    note: str = _note()
+    version: int = _version()
 
 
 class CareAction(SQLModel, table=True):
-    """Care for a worker's left-behind elderly (eggs) or children (stationery), so they call the worker."""
+    """Care for a worker's left-behind elderly (eggs) or children (stationery), so they call the worker.
+    `action_date` is the day it is planned for; `done_on` the day the staff member did it (None: still to do)."""
 
     __table_args__ = (Index("ix_care_action_branch_date", "branch_id", "action_date"),)
 
@@ -195,6 +220,9 @@ class CareAction(SQLModel, table=True):
     kind: str = Field(max_length=16)
     action_date: date
     cost: float = 0.0
+    done_on: date | None = None
+    note: str = _note()
+    version: int = _version()
 
 
 class Visit(SQLModel, table=True):
@@ -214,6 +242,10 @@ class Visit(SQLModel, table=True):
     outcome: str = Field(max_length=24)
     income_learned: float | None = None
     collection_target: float | None = None
+    intention: str | None = Field(default=None, max_length=16)
+    intended_amount: float | None = Field(default=None, ge=0)
+    note: str = _note()
+    version: int = _version()
 
 
 class TownshipEvent(SQLModel, table=True):

@@ -180,6 +180,7 @@ def _season(rng, campaign_id: int, season: int, dates: dict[str, date], workers:
         "action_date": _on(festival, -rng.integers(10, 25, n)[cared]),
         "cost": np.where(elderly, 15.0, 30.0)[cared],
     })
+    care["done_on"] = care["action_date"].where(care["entry_id"] % 7 != 0, None)  # a few still to do (no draw)
     care = _ids(care, next_ids["care"])
     next_ids["care"] += len(care)
 

@@ -2,7 +2,7 @@
 use the existing `campaigntarget` table, so this revision only adds `task`.
 
 Revision ID: 0007_tasks_targets
-Revises: 0004_wecom_staff_day
+Revises: 0006_field_work
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007_tasks_targets"
-down_revision = "0004_wecom_staff_day"
+down_revision = "0006_field_work"
 branch_labels = None
 depends_on = None
 

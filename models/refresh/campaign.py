@@ -15,22 +15,25 @@ from models.rollup_tables.campaign import CampaignStaffDaily, CampaignVillageDai
 from models.store.bulk import bulk_insert
 
 
-def refresh_campaign_lists(conn: Connection, branch_ids, start: date | None) -> dict[str, int]:
+def refresh_campaign_lists(conn: Connection, branch_ids, start: date | None, *,
+                           from_start_only: bool = False) -> dict[str, int]:
     """Rebuild the village and staff day rows of the given branches for every season whose last day is on
     or after `start` (an event on a day can change the list's state on that day and every later one;
-    states are stored from the season's first to its last day)."""
-
+    states are stored from the season's first to its last day). `from_start_only`: rebuild only the days
+    from `start` on (a field-work write of one day: the days before it cannot change)."""
 
     seasons = conn.execute(select(MigrantCampaign.id, MigrantCampaign.spring_festival, MigrantCampaign.start_date,
                                   MigrantCampaign.end_date)
                            .where(true() if start is None else MigrantCampaign.end_date >= start)).all()
     written = {CampaignVillageDaily.__tablename__: 0, CampaignStaffDaily.__tablename__: 0}
     for campaign_id, festival, first_day, last_day in seasons:
+        if from_start_only and start is not None:
+            first_day = max(first_day, start)
         frames = _campaign_list_days(conn, int(campaign_id), branch_ids, festival, first_day, last_day)
         for rollup, key in ((CampaignVillageDaily, "village_id"), (CampaignStaffDaily, "staff_id")):
             table = rollup.__table__
-            conn.execute(delete(table).where(table.c.campaign_id == int(campaign_id),
-                                             window_clause(table.c.branch_id, table.c.day, branch_ids, None, None)))
+            conn.execute(delete(table).where(table.c.campaign_id == int(campaign_id), window_clause(
+                table.c.branch_id, table.c.day, branch_ids, first_day if from_start_only else None, None)))
             frame = frames[key]
             if not frame.empty:
                 frame = frame.assign(campaign_id=int(campaign_id), day=pd.to_datetime(frame["day"]))

@@ -62,6 +62,7 @@ def test_every_page_renders_for_every_role(chromium_browser, app_url, role):
         links = nav_links(tab)
         assert len(links) >= 6, links
         assert {"任务", "营销目标"} <= {name for name, _ in links}, links
+        assert any("我的外勤" in name for name, _ in links), "every role finds its field work (viewers read only)"
         if role == "admin":
             assert any("审计" in name for name, _ in links)
         else:

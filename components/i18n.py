@@ -7,9 +7,9 @@ from functools import cache
 
 import streamlit as st
 
-from components.strings import auth, brief, campaign, common, followers, graph, groups, imports, referrals
+from components.strings import auth, brief, campaign, common, followers, graph, groups, imports, referrals, rules
 
-STRING_MODULES = [common, followers, auth, campaign, groups, referrals, graph, imports, brief]
+STRING_MODULES = [common, followers, auth, campaign, groups, referrals, graph, imports, brief, rules]
 LANGUAGES = ("zh", "en")
 LANGUAGE_KEY = "ui_language"
 

@@ -79,6 +79,7 @@ from models.metrics.referrals.rewards import (
     FRAUD_LOOKBACK_DAYS,
     RewardComputation,
     closed_quarters,
+    closed_through,
     compute_rewards,
     first_effective_conversions,
     last_closed_day,
@@ -102,6 +103,7 @@ from models.metrics.referrals.writes import (
 )
 
 __all__ = [
+    "closed_through",
     "rule_text",
     "rule_columns",
     "stored_quarters",

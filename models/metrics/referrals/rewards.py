@@ -46,6 +46,11 @@ def closed_quarters(session: Session, scope: Scope | None = None) -> pd.DataFram
     return read_frame(session, statement)
 
 
+def closed_through(session: Session, scope: Scope | None = None) -> date | None:
+    """For pages (`query(closed_through, scope)`): the last day no change may reach any more, or None."""
+    return last_closed_day(session)
+
+
 def last_closed_day(session: Session) -> date | None:
     """The last day of the newest closed quarter: nothing on or before it may change any more (quarters
     close in order)."""

@@ -115,11 +115,20 @@ with review_tab:
             "customer_id": t("ref.col.customer"), "detail": t("ref.col.detail"), "status": t("rules.col.status"),
             "decided_by": t("rules.col.decided_by"), "decided_on": t("rules.col.decided_on"),
             "reason": t("rules.col.reason")}), hide_index=True, width="stretch", key="rules_flag_table", height=320)
-        labels = {position: f"#{row.event_id} · {row.day} · {row.staff_name}（{row.branch_name}）· {rule} · {state}"
-                  for position, row, rule, state in zip(range(len(flags)), flags.itertuples(index=False),
-                                                        shown["rule"], shown["status"], strict=True)}
-        picked = st.selectbox(t("rules.pick_flag"), list(labels), format_func=labels.get, key="rules_pick")
-        row = flags.iloc[picked]
+        keys = (flags["event_id"].astype(str) + "|" + flags["rule"]).tolist()
+        chosen = st.session_state.get("rules_pick")
+        if chosen and chosen not in keys:  # decided by someone else meanwhile: keep it, its form and what was typed
+            kept = fresh_query(R.fraud_work_list, choice.scope, event_id=int(chosen.split("|")[0]),
+                               rule=chosen.split("|")[1])
+            if not kept.empty:
+                flags, keys = pd.concat([flags, kept], ignore_index=True), [*keys, chosen]
+                shown = pd.concat([shown, kept.assign(rule=kept["rule"].map(lambda r: t(f"ref.rule.{r}")),
+                                                      status=kept["status"].map(status_label))], ignore_index=True)
+        labels = {key: f"#{row.event_id} · {row.day} · {row.staff_name}（{row.branch_name}）· {rule} · {state}"
+                  for key, row, rule, state in zip(keys, flags.itertuples(index=False), shown["rule"], shown["status"],
+                                                   strict=True)}
+        picked = st.selectbox(t("rules.pick_flag"), keys, format_func=labels.get, key="rules_pick")
+        row = flags.iloc[keys.index(picked)]
         base = f"{int(row['event_id'])}_{row['rule']}"
         seen_key = f"rules_seen_{base}"
         current = (str(row["status"]), int(row["version"]))

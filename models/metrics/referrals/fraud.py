@@ -60,11 +60,12 @@ def fraud_clearances(session: Session, scope: Scope) -> pd.DataFrame:
 REVIEW_STATUSES = ("open", FraudDecision.CONFIRMED.value, FraudDecision.CLEARED.value)
 
 
-def fraud_work_list(session: Session, scope: Scope, start: date, end: date, status: str | None = None,
-                    limit: int | None = None) -> pd.DataFrame:
+def fraud_work_list(session: Session, scope: Scope, start: date | None = None, end: date | None = None,
+                    status: str | None = None, limit: int | None = None, event_id: int | None = None,
+                    rule: str | None = None) -> pd.DataFrame:
     """The reviewers' work list: every flag of events in the period with the owner's name and branch and
     the decision so far (status open / confirmed / cleared, who, when, why and the row's version for the
-    optimistic check); `status` keeps one of them; open flags first, oldest first."""
+    optimistic check); `status` keeps one of them, `event_id` and `rule` one flag; open flags first, oldest first."""
     flag, decision = ReferralFraudFlag, FraudClearance
     state = func.coalesce(decision.decision, literal("open"))
     statement = (
@@ -75,11 +76,15 @@ def fraud_work_list(session: Session, scope: Scope, start: date, end: date, stat
         .join(decision, and_(decision.event_id == flag.event_id, decision.rule == flag.rule), isouter=True)
         .join(Staff, Staff.id == flag.staff_id, isouter=True)
         .join(Branch, Branch.id == flag.branch_id, isouter=True)
-        .where(scope.clause(flag.branch_id), flag.day.between(start, end))
+        .where(scope.clause(flag.branch_id))
         .order_by(case((decision.id.is_(None), 0), else_=1), flag.day, flag.event_id, flag.rule)
     )
+    if start is not None and end is not None:
+        statement = statement.where(flag.day.between(start, end))
     if status is not None:
         statement = statement.where(state == status)
+    if event_id is not None:
+        statement = statement.where(flag.event_id == int(event_id), flag.rule == rule)
     if limit is not None:
         statement = statement.limit(int(limit))
     return read_frame(session, statement)

@@ -108,7 +108,9 @@ with review_tab:
             st.caption(t("rules.list_top", shown=format_number(len(flags)), total=format_number(total)))
         shown = flags.assign(rule=flags["rule"].map(lambda r: t(f"ref.rule.{r}")),
                              stage=flags["stage"].map(lambda s: t(f"ref.stage.{s}")),
-                             status=flags["status"].map(status_label))
+                             status=flags["status"].map(status_label),
+                             decided_by=flags["decided_by"].fillna(""), reason=flags["reason"].fillna(""),
+                             decided_on=flags["decided_on"].astype(str).where(flags["decided_on"].notna(), ""))
         st.dataframe(labelled(shown, {
             "event_id": t("rules.col.event"), "day": t("ref.col.day"), "branch_name": t("ref.col.branch"),
             "staff_name": t("ref.col.staff"), "rule": t("ref.col.rule"), "stage": t("ref.col.stage"),
@@ -232,7 +234,7 @@ with quarters_tab:
     st.caption(t("rules.quarters_note"))
     closed = query(R.closed_quarters, scope)
     if not closed.empty:
-        st.dataframe(labelled(closed, {
+        st.dataframe(labelled(closed.assign(closed_at=pd.to_datetime(closed["closed_at"], utc=True).dt.strftime("%Y-%m-%d %H:%M")), {
             "quarter": t("rules.quarter"), "closed_at": t("rules.col.closed_at"), "closed_by": t("rules.col.closed_by"),
             "staff_paid": t("rules.col.staff_paid"), "amount": t("rules.col.amount")}),
             hide_index=True, width="stretch", key="rules_closed_table", column_config={t("rules.col.amount"): YUAN})

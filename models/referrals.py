@@ -189,11 +189,11 @@ class RewardRule(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     customer_kind: str = Field(max_length=16)
-    campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
     yuan_per_customer: float = Field(ge=0)
     valid_from: date
     valid_to: date | None = None
     note: str = Field(default="", max_length=200)
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
     set_by: str = Field(default="", max_length=64)
     set_at: datetime | None = None
 

@@ -29,13 +29,17 @@ def upgrade() -> None:
     with op.batch_alter_table("fraudclearance") as batch:
         batch.add_column(sa.Column("decision", sa.String(length=12), server_default="cleared", nullable=False))
         batch.add_column(sa.Column("version", sa.Integer(), server_default="1", nullable=False))
+    # outside batch mode: an unnamed foreign key, inline on SQLite (ADD COLUMN ... REFERENCES), added
+    # by the database's own naming on PostgreSQL, as create_all makes it on both
+    if op.get_bind().dialect.name == "sqlite":
+        op.execute("ALTER TABLE rewardrule ADD COLUMN campaign_id INTEGER REFERENCES campaign (id)")
+    else:
+        op.add_column("rewardrule", sa.Column("campaign_id", sa.Integer(), sa.ForeignKey("campaign.id"), nullable=True))
     with op.batch_alter_table("rewardrule") as batch:
-        batch.add_column(sa.Column("campaign_id", sa.Integer(), nullable=True))
         batch.add_column(sa.Column("set_by", sa.String(length=64), server_default="", nullable=False))
         batch.add_column(sa.Column("set_at", sa.DateTime(timezone=True), nullable=True))
         batch.drop_constraint("uq_reward_rule_kind_from", type_="unique")
         batch.create_unique_constraint("uq_reward_rule_kind_campaign_from", ["customer_kind", "campaign_id", "valid_from"])
-        batch.create_foreign_key("fk_rewardrule_campaign_id", "campaign", ["campaign_id"], ["id"])
     with op.batch_alter_table("rewardrule") as batch:  # the default only filled the rows already there
         batch.alter_column("set_by", existing_type=sa.String(length=64), server_default=None, existing_nullable=False)
 

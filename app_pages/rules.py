@@ -116,7 +116,8 @@ with review_tab:
             "staff_name": t("ref.col.staff"), "rule": t("ref.col.rule"), "stage": t("ref.col.stage"),
             "customer_id": t("ref.col.customer"), "detail": t("ref.col.detail"), "status": t("rules.col.status"),
             "decided_by": t("rules.col.decided_by"), "decided_on": t("rules.col.decided_on"),
-            "reason": t("rules.col.reason")}), hide_index=True, width="stretch", key="rules_flag_table", height=320)
+            "reason": t("rules.col.reason")}), hide_index=True, width="stretch", key="rules_flag_table",
+            height=320 if len(flags) > 8 else "auto")
         keys = (flags["event_id"].astype(str) + "|" + flags["rule"]).tolist()
         chosen = st.session_state.get("rules_pick")
         if chosen and chosen not in keys:  # decided by someone else meanwhile: keep it, its form and what was typed

@@ -32,6 +32,9 @@ PAGES = [
     st.Page("app_pages/referrals.py", title=t("nav.referrals"), icon=":material/leaderboard:"),
     st.Page("app_pages/graph.py", title=t("nav.graph"), icon=":material/hub:"),
 ]
+REVIEW_PAGES = [  # head office and presidents: the fraud review, reward rules and closing quarters
+    st.Page("app_pages/rules.py", title=t("nav.rules"), icon=":material/gavel:"),
+]
 ADMIN_PAGES = [
     st.Page("app_pages/users.py", title=t("nav.users"), icon=":material/manage_accounts:"),
     st.Page("app_pages/audit.py", title=t("nav.audit"), icon=":material/policy:"),
@@ -39,7 +42,8 @@ ADMIN_PAGES = [
     st.Page("app_pages/connections.py", title=t("nav.connections"), icon=":material/sync:"),
 ]
 
-navigation = st.navigation(PAGES + (ADMIN_PAGES if user.role == UserRole.ADMIN else []))
+navigation = st.navigation(PAGES + (REVIEW_PAGES if user.role in (UserRole.ADMIN, UserRole.PRESIDENT) else [])
+                           + (ADMIN_PAGES if user.role == UserRole.ADMIN else []))
 st.sidebar.caption(t("app.caption"))
 account_box(user)
 language_picker(on_pick=remember_language)

@@ -215,8 +215,10 @@ with tabs[4]:
                            icon=":material/payments:", on_click=audit_export, args=(quarter, len(ledger)))
     with st.expander(t("ref.rules")):
         rules = query(R.reward_rules, choice.scope)
-        st.dataframe(labelled(rules.assign(customer_kind=rules["customer_kind"].map(lambda k: t(f"ref.kind.{k}"))),
-                              {"customer_kind": t("ref.col.kind"), "yuan_per_customer": t("ref.col.yuan_per_customer"),
+        st.dataframe(labelled(rules.assign(customer_kind=rules["customer_kind"].map(lambda k: t(f"ref.kind.{k}")),
+                                           campaign_name=rules["campaign_name"].fillna(t("rules.general"))),
+                              {"rule_id": t("rules.col.rule_id"), "campaign_name": t("rules.col.campaign"),
+                               "customer_kind": t("ref.col.kind"), "yuan_per_customer": t("ref.col.yuan_per_customer"),
                                "valid_from": t("ref.col.valid_from"), "valid_to": t("ref.col.valid_to")}),
                      hide_index=True, width="stretch", key="ref_rules_table")
 

@@ -21,11 +21,12 @@ from components.strings import (
     imports,
     push,
     referrals,
+    rules,
     tasks,
 )
 
 STRING_MODULES = [common, followers, auth, campaign, groups, referrals, graph, imports, brief, connections, freshness,
-                  push, tasks, fieldwork]
+                  push, tasks, fieldwork, rules]
 LANGUAGES = ("zh", "en")
 LANGUAGE_KEY = "ui_language"
 

@@ -116,8 +116,17 @@ class ReferralEvent(SQLModel, table=True):
     reversed_on: date | None = None
 
 
+class FraudDecision(StrEnum):
+    CONFIRMED = "confirmed"  # the referral is fraud: its reward stays withheld
+    CLEARED = "cleared"      # the referral is genuine: its reward is paid
+
+
 class FraudClearance(SQLModel, table=True):
-    """A reviewer's decision that a flagged event is genuine; until then it earns no reward."""
+    """A reviewer's decision on one flag (event and rule): `cleared` (genuine, the reward is paid) or
+    `confirmed` (fraud, the reward stays withheld). A flag without a row is open and withheld too.
+    `version` counts the changes (an admin's reversal flips the decision), so two reviewers cannot
+    overwrite each other unseen; `cleared_on` / `cleared_by` / `note` are the latest decision's day,
+    reviewer and reason."""
 
     __table_args__ = (UniqueConstraint("event_id", "rule", name="uq_fraud_clearance_event_rule"),)
 
@@ -128,6 +137,9 @@ class FraudClearance(SQLModel, table=True):
     cleared_on: date
     cleared_by: str = Field(default="", max_length=64)
     note: str = Field(default="", max_length=200)
+    decision: str = Field(default=FraudDecision.CLEARED, max_length=12,
+                          sa_column_kwargs={"server_default": FraudDecision.CLEARED.value})
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class ShareEvent(SQLModel, table=True):
@@ -167,9 +179,13 @@ class InternalReferral(SQLModel, table=True):
 
 class RewardRule(SQLModel, table=True):
     """Yuan per effective customer of a kind, valid from/to (inclusive; open-ended when `valid_to`
-    is empty). Periods of one kind never overlap, so each day has exactly one rate."""
+    is empty), for one campaign or (`campaign_id` empty) for every customer no campaign rule covers.
+    Periods of one kind and campaign never overlap, so each day has exactly one rate; a customer
+    converted through a campaign is paid by that campaign's rule of the day, else by the general one."""
 
-    __table_args__ = (UniqueConstraint("customer_kind", "valid_from", name="uq_reward_rule_kind_from"),)
+    __table_args__ = (
+        UniqueConstraint("customer_kind", "campaign_id", "valid_from", name="uq_reward_rule_kind_campaign_from"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     customer_kind: str = Field(max_length=16)
@@ -177,6 +193,20 @@ class RewardRule(SQLModel, table=True):
     valid_from: date
     valid_to: date | None = None
     note: str = Field(default="", max_length=200)
+    campaign_id: int | None = Field(default=None, foreign_key="campaign.id")
+    set_by: str = Field(default="", max_length=64)
+    set_at: datetime | None = None
+
+
+class RewardQuarter(SQLModel, table=True):
+    """A quarter closed for payroll: its ledger was exported, and from then on nothing changes its amounts
+    (recomputing, a rule valid from a day inside it and a fraud decision on its referrals are refused)."""
+
+    quarter: str = Field(primary_key=True, max_length=8)
+    closed_at: datetime
+    closed_by: str = Field(max_length=64)
+    staff_paid: int = 0
+    amount: float = 0.0
 
 
 class RewardLedger(SQLModel, table=True):

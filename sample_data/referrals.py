@@ -29,6 +29,7 @@ from models.referrals import (
     ReferralProduct,
     ReferralStage,
     RewardLedger,
+    RewardQuarter,
     RewardRule,
     ShareChannel,
     ShareEvent,
@@ -98,7 +99,9 @@ def generate_referrals(ctx: GenContext) -> dict[str, pd.DataFrame]:
         {"id": 3, "customer_kind": CustomerKind.CORPORATE.value, "yuan_per_customer": 60.0, "valid_from": rule_start,
          "valid_to": None, "note": "有效对公电子银行客户 / effective corporate e-banking customer"},
     ])
+    rules = rules.assign(campaign_id=None, set_by="demo_admin")
     ledger = _ledgers(events, staff, customers, rules, clearances, start, end)
+    closed = _closed_quarters(ledger)
     events["event_ref"] = "RE" + events["id"].astype(str).str.zfill(9)
     event_columns = ["id", "event_ref", "code_id", "campaign_id", "branch_id", "staff_id", "customer_id", "stage", "day", "product",
                      "amount", "customer_kind", "effective", "share_channel", "device_id", "phone_prefix", "reversed_on"]
@@ -112,6 +115,7 @@ def generate_referrals(ctx: GenContext) -> dict[str, pd.DataFrame]:
         InternalReferral.__tablename__: _internal_referrals(rng, staff, customers, start, n_days),
         RewardRule.__tablename__: rules,
         RewardLedger.__tablename__: ledger,
+        RewardQuarter.__tablename__: closed,
     }
 
 
@@ -374,10 +378,24 @@ def _internal_referrals(rng, staff: pd.DataFrame, customers: pd.DataFrame, start
     return frame
 
 
+def _closed_quarters(ledger: pd.DataFrame) -> pd.DataFrame:
+    """The paid quarters, closed five days after their end by head office's payroll export."""
+    columns = ["quarter", "closed_at", "closed_by", "staff_paid", "amount"]
+    if ledger.empty:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    paid = ledger[ledger["status"] == LedgerStatus.PAID.value]
+    rows = []
+    for quarter, rows_of in paid.groupby("quarter"):
+        rows.append({"quarter": quarter, "closed_at": rows_of["computed_at"].max(), "closed_by": "demo_admin",
+                     "staff_paid": int((rows_of["amount"] > 0).sum()), "amount": float(rows_of["amount"].sum())})
+    return pd.DataFrame(rows, columns=columns)
+
+
 def _ledgers(events: pd.DataFrame, staff: pd.DataFrame, customers: pd.DataFrame, rules: pd.DataFrame,
              clearances: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
     """Ledgers of the complete quarters inside the data, computed by the same functions as the page:
-    older quarters paid, the last one approved and waiting for payroll."""
+    older quarters paid (exported for payroll, so closed), the last one computed and waiting for head
+    office to export it and close the quarter."""
     checked = events[events["stage"].isin([ReferralStage.REGISTER.value, ReferralStage.CONVERT.value])].rename(
         columns={"id": "event_id"})
     flags = R.fraud_flags(checked, staff.rename(columns={"id": "staff_id"})[["staff_id", "phone"]],
@@ -401,7 +419,7 @@ def _ledgers(events: pd.DataFrame, staff: pd.DataFrame, customers: pd.DataFrame,
         q_start, q_end = R.parse_quarter(quarter)
         basis, withheld = R.reward_basis(effective[effective["day"] <= q_end], rule_frame, excluded, q_start, q_end)
         ledger = R.ledger_from_basis(basis, withheld)
-        status = LedgerStatus.APPROVED.value if i == len(quarters) - 1 else LedgerStatus.PAID.value
+        status = LedgerStatus.COMPUTED.value if i == len(quarters) - 1 else LedgerStatus.PAID.value
         parts.append(ledger.assign(quarter=quarter, status=status,
                                    computed_at=pd.Timestamp(q_end + timedelta(days=5), tz="UTC")))
     if not parts:

@@ -78,7 +78,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "ref.rule.phone_prefix_burst": ("同号段集中注册", "Burst from one phone prefix"),
     "ref.rule.quick_reversal": ("转化后短期撤销", "Conversion reversed soon after"),
     "ref.status.computed": ("已计算", "Computed"),
-    "ref.status.approved": ("已审批", "Approved"),
+    "ref.status.approved": ("已结账（已导出发薪）", "Closed (exported for payroll)"),
     "ref.status.paid": ("已发放", "Paid"),
     "ref.status.preview": ("预览（未入账）", "Preview (not stored)"),
     "ref.me_pinned": ("我的排名", "My rank"),

@@ -7,13 +7,13 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from models.customers import Customer
 from models.org import Staff, StaffRole
-from models.referrals import FUNNEL_STAGES, InternalOutcome, InviteCode, ReferralStage, ShareChannel
+from models.referrals import FUNNEL_STAGES, InternalOutcome, InviteCode, ReferralStage, RewardRule, ShareChannel
 from models.rollup_tables.referrals import ReferralStaffRunning
 from models.scope import Scope
 from models.store.frames import read_frame
@@ -85,9 +85,11 @@ def fraud_reference(session: Session, scope: Scope) -> tuple[pd.DataFrame, pd.Da
 
 
 def rule_overlaps(rules: pd.DataFrame) -> list[str]:
-    """Every pair of rules of one customer kind whose validity periods share a day (open end = forever)."""
+    """Every pair of rules of one customer kind and campaign whose validity periods share a day (open end =
+    forever); a campaign's rules and the general ones may overlap (the campaign's win)."""
     problems: list[str] = []
-    for kind, group in rules.groupby("customer_kind"):
+    keyed = rules.assign(campaign_key=_campaign_key(rules))
+    for (kind, _campaign), group in keyed.groupby(["customer_kind", "campaign_key"]):
         ordered = group.assign(valid_to=group["valid_to"].where(group["valid_to"].notna(), FAR_FUTURE)).sort_values("valid_from")
         rows = list(ordered.itertuples(index=False))
         for i, first in enumerate(rows):
@@ -107,23 +109,50 @@ def _open(value) -> str:
     return "长期" if pd.Timestamp(value) >= pd.Timestamp(FAR_FUTURE) else str(pd.Timestamp(value).date())
 
 
+def _campaign_key(frame: pd.DataFrame) -> pd.Series:
+    """The campaign id as an int, 0 for general rules (and for frames without the column)."""
+    if "campaign_id" not in frame.columns:
+        return pd.Series(0, index=frame.index, dtype="int64")
+    return pd.to_numeric(frame["campaign_id"], errors="coerce").fillna(0).astype("int64")
+
+
 def rate_for_events(events: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
-    """Attach to each event the rule of its customer kind valid on the event's day (rule_id,
-    yuan_per_customer, valid_from); events no rule covers get 0 yuan and no rule_id."""
+    """Attach to each event the rule that pays it (rule_id, yuan_per_customer, valid_from): the rule of the
+    event's campaign and customer kind valid on the event's day, else the general rule (no campaign) of that
+    kind valid that day; events no rule covers get 0 yuan and no rule_id. `rule_columns` says the same in SQL."""
     if events.empty:
         return events.assign(rule_id=pd.Series(dtype="Int64"), yuan_per_customer=pd.Series(dtype="float64"),
                              valid_from=pd.Series(dtype="object"))
     days = pd.to_datetime(events["day"])
+    event_campaign = _campaign_key(events)
     rule_id = pd.Series(pd.NA, index=events.index, dtype="Int64")
     yuan = pd.Series(0.0, index=events.index)
     valid_from = pd.Series(None, index=events.index, dtype="object")
-    for rule in rules.itertuples(index=False):
+    ordered = rules.assign(campaign_key=_campaign_key(rules)).sort_values("campaign_key", key=lambda k: k != 0)
+    for rule in ordered.itertuples(index=False):  # general rules first, a campaign's own rules over them
         to = pd.Timestamp(rule.valid_to) if pd.notna(rule.valid_to) else pd.Timestamp(FAR_FUTURE)
         hit = (events["customer_kind"] == rule.customer_kind) & (days >= pd.Timestamp(rule.valid_from)) & (days <= to)
+        if rule.campaign_key:
+            hit &= event_campaign == rule.campaign_key
         rule_id[hit] = int(rule.rule_id)
         yuan[hit] = float(rule.yuan_per_customer)
         valid_from[hit] = pd.Timestamp(rule.valid_from).date()
     return events.assign(rule_id=rule_id, yuan_per_customer=yuan, valid_from=valid_from)
+
+
+def rule_columns(basis):
+    """The SQL twin of `rate_for_events` for a table with customer_kind, campaign_id and day (the stored
+    reward basis): (outer joins to add to the FROM, rule_id, yuan_per_customer, valid_from columns)."""
+    own, general = aliased(RewardRule), aliased(RewardRule)
+
+    def covers(rule):
+        return and_(rule.customer_kind == basis.customer_kind, basis.day >= rule.valid_from,
+                    or_(rule.valid_to.is_(None), basis.day <= rule.valid_to))
+
+    joins = [(own, and_(covers(own), own.campaign_id.is_not(None), own.campaign_id == basis.campaign_id)),
+             (general, and_(covers(general), general.campaign_id.is_(None)))]
+    return (joins, func.coalesce(own.id, general.id), func.coalesce(own.yuan_per_customer, general.yuan_per_customer, 0.0),
+            func.coalesce(own.valid_from, general.valid_from))
 
 
 def excluded_customers(flags: pd.DataFrame, clearances: pd.DataFrame) -> pd.DataFrame:
@@ -174,13 +203,14 @@ def ledger_from_basis(basis: pd.DataFrame, withheld: pd.DataFrame) -> pd.DataFra
 
 
 def basis_counts(basis: pd.DataFrame) -> pd.DataFrame:
-    """Paid customers per staff member, customer kind and rule (valid_from, yuan): what a ledger line says."""
-    columns = ["staff_id", "customer_kind", "valid_from", "yuan_per_customer", "customers"]
+    """Paid customers per staff member, customer kind and rule (rule_id, valid_from, yuan): what a ledger line says."""
+    columns = ["staff_id", "customer_kind", "rule_id", "valid_from", "yuan_per_customer", "customers"]
     if basis.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
     keyed = basis.assign(staff_id=basis["staff_id"].astype("int64"),
+                         rule_id=pd.to_numeric(basis["rule_id"], errors="coerce").astype("Int64"),
                          valid_from=basis["valid_from"].map(lambda v: None if pd.isna(v) else pd.Timestamp(v).date()))
-    return (keyed.groupby(["staff_id", "customer_kind", "valid_from", "yuan_per_customer"], dropna=False).size()
+    return (keyed.groupby(["staff_id", "customer_kind", "rule_id", "valid_from", "yuan_per_customer"], dropna=False).size()
             .rename("customers").reset_index()[columns])
 
 
@@ -217,13 +247,22 @@ def ledger_from_counts(counts: pd.DataFrame, withheld: pd.Series, describe: bool
     return ledger[columns]
 
 
+def rule_text(rule_id, valid_from) -> str:
+    """Which rule paid a line, e.g. "(规则#2，2026-08-16起)"; "(无适用规则)" when none covered the day."""
+    if rule_id is None or pd.isna(rule_id) or valid_from is None or pd.isna(valid_from):
+        return "(无适用规则)"
+    return f"(规则#{int(rule_id)}，{pd.Timestamp(valid_from).date()}起)"
+
+
 def _basis_texts(paid: pd.DataFrame, ledger: pd.DataFrame) -> list[str]:
     parts: dict[int, list[str]] = {}
     if not paid.empty:
-        since = paid["valid_from"].map(lambda v: "(无适用规则)" if v is None or pd.isna(v) else f"({pd.Timestamp(v).date()}起)")
+        rule_ids = paid["rule_id"] if "rule_id" in paid.columns else pd.Series(pd.NA, index=paid.index)
+        since = [rule_text(r, v) for r, v in zip(rule_ids, paid["valid_from"], strict=True)]
+        valid_text = paid["valid_from"].map(lambda v: "" if v is None or pd.isna(v) else str(pd.Timestamp(v).date()))
         ordered = paid.assign(since=since, order=(paid["customer_kind"] != "personal").astype(int),
-                              valid_text=since.str.slice(1, 11)).sort_values(
-            ["staff_id", "order", "valid_text", "customer_kind", "yuan_per_customer"])
+                              valid_text=valid_text).sort_values(
+            ["staff_id", "order", "valid_text", "customer_kind", "yuan_per_customer", "since"])
         for staff_id, kind_value, yuan, count, since_text in zip(
                 ordered["staff_id"], ordered["customer_kind"], ordered["yuan_per_customer"], ordered["customers"],
                 ordered["since"], strict=True):

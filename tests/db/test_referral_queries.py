@@ -164,7 +164,8 @@ def test_mid_quarter_rule_change_in_the_stored_ledger(small_world):
     with Session(small_world) as session:
         ledger = R.write_reward_ledger(session, Scope.head_office(), "2026Q3").set_index("staff_id")
         assert ledger.loc[1, "amount"] == 15 + 15 + 20 + 60
-        assert ledger.loc[1, "basis"] == "个人 2×15元(2026-01-01起) + 个人 1×20元(2026-08-16起) + 对公 1×60元(2026-01-01起) = 110元"
+        assert ledger.loc[1, "basis"] == ("个人 2×15元(规则#1，2026-01-01起) + 个人 1×20元(规则#2，2026-08-16起) + "
+                                          "对公 1×60元(规则#3，2026-01-01起) = 110元")
         assert ledger.loc[2, "amount"] == 40 and ledger.loc[2, "effective_customers"] == 2
         board = R.leaderboard(session, Scope.head_office(), *Q3, by="effective_customers").set_index("staff_id")
         assert board.loc[1, "rank"] == 1 and board.loc[2, "rank"] == 2
@@ -179,15 +180,15 @@ def test_equal_figures_share_the_better_rank(small_world):
         assert board.loc[1, "rank"] == board.loc[2, "rank"] == 1
 
 
-def test_recompute_is_idempotent_and_keeps_approved_rows(small_world):
+def test_recompute_is_idempotent_and_replaces_every_row_of_an_open_quarter(small_world):
     with Session(small_world) as session:
-        R.write_reward_ledger(session, Scope.head_office(), "2026Q3")
+        first = R.write_reward_ledger(session, Scope.head_office(), "2026Q3").set_index("staff_id")
         session.execute(RewardLedger.__table__.update().where(RewardLedger.staff_id == 1).values(status="approved", amount=999.0))
         session.commit()
         again = R.write_reward_ledger(session, Scope.head_office(), "2026Q3").set_index("staff_id")
         assert len(again) == 2
-        assert again.loc[1, "amount"] == 999.0 and again.loc[1, "status"] == "approved"
-        assert again.loc[2, "amount"] == 40 and again.loc[2, "status"] == "computed"
+        assert again.loc[1, "amount"] == first.loc[1, "amount"] == 110, "an open quarter is recomputed in full"
+        assert set(again["status"]) == {"computed"}
 
 
 def test_bad_input_is_rejected_and_nothing_is_half_saved(small_world):

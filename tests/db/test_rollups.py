@@ -111,6 +111,10 @@ def test_every_referral_page_query_reads_summaries_not_raw_events(demo_session, 
         "quarter ledger (preview)": lambda: R.quarter_ledger(demo_session, scope, R.quarter_of(DEMO_END)),
         "fraud review": lambda: R.fraud_review(demo_session, scope, START, DEMO_END),
         "overview headline": lambda: R.overview_headline(demo_session, scope, DEMO_END),
+        "rules page: review work list": lambda: R.fraud_work_list(demo_session, scope, START, DEMO_END, limit=500),
+        "rules page: review counts": lambda: R.review_counts(demo_session, scope, START, DEMO_END),
+        "rules page: rules and closed quarters": lambda: (R.reward_rules(demo_session, scope),
+                                                          R.closed_quarters(demo_session, scope)),
     }
     for name, call in calls.items():
         statements = statements_run_by(demo_session, call)

@@ -67,6 +67,8 @@ def test_every_page_renders_for_every_role(chromium_browser, app_url, role):
             assert any("审计" in name for name, _ in links)
         else:
             assert not any("审计" in name or "用户管理" in name or "数据接入" in name for name, _ in links)
+        reviews = any("规则与复核" in name for name, _ in links)  # the fraud review and reward rules page
+        assert reviews == (role in ("admin", "city_president", "president")), links
         for position, (name, href) in enumerate(links):
             tab.locator("[data-testid='stSidebarNav'] a").nth(position).click()
             wait_for_app(tab)

@@ -50,6 +50,32 @@ def test_rule_valid_on_the_event_day_applies_across_a_mid_quarter_change():
     assert rated["rule_id"].tolist() == [1, 1, 2, 3]
 
 
+def test_a_campaign_rule_pays_its_own_customers_and_the_general_rule_pays_the_rest():
+    rules = pd.concat([RULES.assign(campaign_id=None), pd.DataFrame([
+        {"rule_id": 4, "campaign_id": 7, "customer_kind": "personal", "yuan_per_customer": 18.0,
+         "valid_from": date(2026, 8, 1), "valid_to": date(2026, 8, 31)}])], ignore_index=True)
+    events = _effective([(1, 1, 101, "personal", 7, date(2026, 7, 31)),    # campaign, before its rule: general 15
+                         (2, 1, 102, "personal", 7, date(2026, 8, 10)),    # campaign rule 18 (general says 15)
+                         (3, 1, 103, "personal", 7, date(2026, 8, 20)),    # campaign rule 18 (general says 20)
+                         (4, 1, 104, "personal", 8, date(2026, 8, 20)),    # another campaign: general 20
+                         (5, 1, 105, "personal", None, date(2026, 8, 20)),  # general code: general 20
+                         (6, 1, 106, "corporate", 7, date(2026, 8, 20)),   # no campaign rule for corporate: 60
+                         (7, 1, 107, "personal", 7, date(2026, 9, 1))])    # campaign rule over: general 20
+    rated = R.rate_for_events(events, rules)
+    assert rated["yuan_per_customer"].tolist() == [15.0, 18.0, 18.0, 20.0, 20.0, 60.0, 20.0]
+    assert rated["rule_id"].tolist() == [1, 4, 4, 2, 2, 3, 2]
+    assert R.rule_overlaps(rules) == [], "a campaign's rule may share days with the general one"
+    clash = pd.concat([rules, rules.iloc[[3]].assign(rule_id=5, valid_from=date(2026, 8, 31))], ignore_index=True)
+    assert len(R.rule_overlaps(clash)) == 1, "two rules of one campaign may not"
+
+
+def test_each_ledger_line_names_the_rule_that_paid_it():
+    basis, withheld = R.reward_basis(_effective([(1, 1, 101, "personal", None, date(2026, 7, 10))]),
+                                     RULES, pd.DataFrame(), date(2026, 7, 1), date(2026, 9, 30))
+    assert R.ledger_from_basis(basis, withheld)["basis"].tolist() == ["个人 1×15元(规则#1，2026-01-01起) = 15元"]
+    assert R.rule_text(None, None) == "(无适用规则)"
+
+
 def test_quarter_reward_counts_each_customer_once_and_withholds_flagged_ones():
     effective = _effective([
         (1, 1, 100, "personal", None, date(2026, 6, 20)),   # effective last quarter: paid then, not now
@@ -69,7 +95,7 @@ def test_quarter_reward_counts_each_customer_once_and_withholds_flagged_ones():
     ledger = R.ledger_from_basis(basis, withheld).set_index("staff_id")
     assert ledger.loc[1, "amount"] == 15 + 15 + 20
     assert ledger.loc[1, "personal_customers"] == 3 and ledger.loc[1, "effective_customers"] == 3
-    assert ledger.loc[1, "basis"] == "个人 2×15元(2026-01-01起) + 个人 1×20元(2026-08-16起) = 50元"
+    assert ledger.loc[1, "basis"] == "个人 2×15元(规则#1，2026-01-01起) + 个人 1×20元(规则#2，2026-08-16起) = 50元"
     assert ledger.loc[2, "amount"] == 60 and ledger.loc[2, "corporate_customers"] == 1
     assert ledger.loc[2, "flagged_exclusions"] == 1
     assert "暂缓" in ledger.loc[2, "basis"]

@@ -30,7 +30,9 @@ from models.measures.referrals import (
     rate_for_events,
     reward_basis,
     roll_up,
+    rule_columns,
     rule_overlaps,
+    rule_text,
     running_totals_statement,
     staff_board,
     with_rates,
@@ -56,9 +58,12 @@ from models.metrics.referrals.common import (
     staff_in_scope,
 )
 from models.metrics.referrals.fraud import (
+    REVIEW_STATUSES,
     fraud_check_events,
     fraud_clearances,
     fraud_review,
+    fraud_work_list,
+    review_counts,
     stored_fraud_flags,
 )
 from models.metrics.referrals.leaderboard import (
@@ -73,24 +78,41 @@ from models.metrics.referrals.leaderboard import (
 from models.metrics.referrals.rewards import (
     FRAUD_LOOKBACK_DAYS,
     RewardComputation,
+    closed_quarters,
+    closed_through,
     compute_rewards,
     first_effective_conversions,
+    last_closed_day,
     quarter_ledger,
     reward_ledger_preview,
     reward_ledger_rows,
     reward_rules,
 )
 from models.metrics.referrals.writes import (
+    QuarterClosed,
     add_reward_rule,
     distinct_customers_converted,
     issue_invite_codes,
     record_referral_events,
+    refuse_closed,
+    store_reward_ledger,
+    stored_quarters,
     validate_events,
     validate_new_codes,
     write_reward_ledger,
 )
 
 __all__ = [
+    "closed_through",
+    "rule_text",
+    "rule_columns",
+    "stored_quarters",
+    "store_reward_ledger",
+    "refuse_closed",
+    "review_counts",
+    "last_closed_day",
+    "fraud_work_list",
+    "closed_quarters",
     "BASIS_COLUMNS",
     "BOARD_METRICS",
     "DEVICE_BURST_MIN",
@@ -102,6 +124,8 @@ __all__ = [
     "LEADERBOARD_WINDOWS",
     "PREFIX_BURST_MIN",
     "QUICK_REVERSAL_DAYS",
+    "REVIEW_STATUSES",
+    "QuarterClosed",
     "REWARD_METRICS",
     "ReferralInputError",
     "RewardComputation",

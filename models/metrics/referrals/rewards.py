@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from models.measures.referrals import (
@@ -15,23 +15,47 @@ from models.measures.referrals import (
     ledger_from_basis,
     ledger_from_counts,
     reward_basis,
+    rule_columns,
     withheld_counts,
 )
 from models.metrics.referrals.common import parse_quarter, staff_in_scope
 from models.metrics.referrals.fraud import fraud_clearances, stored_fraud_flags
 from models.org import Branch, Staff
-from models.referrals import RewardLedger, RewardRule
+from models.referrals import Campaign, RewardLedger, RewardQuarter, RewardRule
 from models.rollup_tables.referrals import ReferralRewardBasis
 from models.scope import Scope
 from models.store.frames import read_frame
 
 
 def reward_rules(session: Session, scope: Scope | None = None) -> pd.DataFrame:
-    """Reward rules are set by head office and apply to every branch."""
-    statement = select(RewardRule.id.label("rule_id"), RewardRule.customer_kind, RewardRule.yuan_per_customer,
-                       RewardRule.valid_from, RewardRule.valid_to, RewardRule.note).order_by(
-        RewardRule.customer_kind, RewardRule.valid_from)
+    """Reward rules are set by head office and apply to every branch: general ones (no campaign) first."""
+    statement = (
+        select(RewardRule.id.label("rule_id"), RewardRule.campaign_id, Campaign.name.label("campaign_name"),
+               RewardRule.customer_kind, RewardRule.yuan_per_customer, RewardRule.valid_from, RewardRule.valid_to,
+               RewardRule.note, RewardRule.set_by, RewardRule.set_at)
+        .join(Campaign, Campaign.id == RewardRule.campaign_id, isouter=True)
+        .order_by(RewardRule.campaign_id.is_not(None), RewardRule.campaign_id, RewardRule.customer_kind,
+                  RewardRule.valid_from))
     return read_frame(session, statement)
+
+
+def closed_quarters(session: Session, scope: Scope | None = None) -> pd.DataFrame:
+    """Quarters closed for payroll (their ledger exported), newest first, bank-wide."""
+    statement = select(RewardQuarter.quarter, RewardQuarter.closed_at, RewardQuarter.closed_by,
+                       RewardQuarter.staff_paid, RewardQuarter.amount).order_by(RewardQuarter.quarter.desc())
+    return read_frame(session, statement)
+
+
+def closed_through(session: Session, scope: Scope | None = None) -> date | None:
+    """For pages (`query(closed_through, scope)`): the last day no change may reach any more, or None."""
+    return last_closed_day(session)
+
+
+def last_closed_day(session: Session) -> date | None:
+    """The last day of the newest closed quarter: nothing on or before it may change any more (quarters
+    close in order)."""
+    newest = session.execute(select(func.max(RewardQuarter.quarter))).scalar()
+    return parse_quarter(newest)[1] if newest else None
 
 
 def first_effective_conversions(session: Session, scope: Scope, start: date, end: date) -> pd.DataFrame:
@@ -93,30 +117,33 @@ def reward_ledger_preview(session: Session, scope: Scope, start: date, end: date
                           describe: bool = True) -> pd.DataFrame:
     """The ledger `compute_rewards` gives, counted in SQL: paid customers per staff member, kind and rule
     from the stored first conversions, less the few with open fraud flags (read one by one)."""
-    basis, rule = ReferralRewardBasis, RewardRule
-    covers = and_(rule.customer_kind == basis.customer_kind, basis.day >= rule.valid_from,
-                  (rule.valid_to.is_(None)) | (basis.day <= rule.valid_to))
+    basis = ReferralRewardBasis
+    joins, rule_id, yuan, valid_from = rule_columns(basis)
+
+    def with_rules(statement):
+        for rule, on in joins:
+            statement = statement.outerjoin(rule, on)
+        return statement
+
     in_period = [scope.clause(basis.branch_id), basis.day.between(start, end)]
     if campaign_id is not None:
         in_period.append(basis.campaign_id == int(campaign_id))
-    yuan = func.coalesce(rule.yuan_per_customer, 0.0)
     counts = read_frame(session, (
-        select(basis.staff_id, basis.customer_kind, rule.valid_from, yuan.label("yuan_per_customer"),
-               func.count().label("customers"))
-        .select_from(basis).outerjoin(rule, covers).where(*in_period)
-        .group_by(basis.staff_id, basis.customer_kind, rule.valid_from, yuan)))
+        with_rules(select(basis.staff_id, basis.customer_kind, rule_id.label("rule_id"), valid_from.label("valid_from"),
+                          yuan.label("yuan_per_customer"), func.count().label("customers")).select_from(basis))
+        .where(*in_period)
+        .group_by(basis.staff_id, basis.customer_kind, rule_id, valid_from, yuan)))
     flags = stored_fraud_flags(session, scope, start - timedelta(days=FRAUD_LOOKBACK_DAYS), end)[FLAG_COLUMNS]
     excluded = excluded_customers(flags, fraud_clearances(session, scope))
     held = pd.DataFrame({"staff_id": pd.Series(dtype="int64")})
     if not excluded.empty:
         candidates = read_frame(session, (
-            select(basis.staff_id, basis.customer_id, basis.customer_kind, rule.valid_from,
-                   yuan.label("yuan_per_customer"))
-            .select_from(basis).outerjoin(rule, covers)
+            with_rules(select(basis.staff_id, basis.customer_id, basis.customer_kind, rule_id.label("rule_id"),
+                              valid_from.label("valid_from"), yuan.label("yuan_per_customer")).select_from(basis))
             .where(*in_period, basis.customer_id.in_(sorted(set(excluded["customer_id"].astype(int)))))))
         held = candidates.merge(excluded, on=["staff_id", "customer_id"])
         if not held.empty:
-            keys = ["staff_id", "customer_kind", "valid_from", "yuan_per_customer"]
+            keys = ["staff_id", "customer_kind", "rule_id", "valid_from", "yuan_per_customer"]
             less = held.groupby(keys, dropna=False).size().rename("held").reset_index()
             counts = counts.merge(less, on=keys, how="left")
             counts["customers"] = counts["customers"] - counts["held"].fillna(0).astype("int64")
@@ -125,8 +152,8 @@ def reward_ledger_preview(session: Session, scope: Scope, start: date, end: date
 
 
 def quarter_ledger(session: Session, scope: Scope, quarter: str) -> pd.DataFrame:
-    """The quarter's ledger as payroll sees it: stored rows if the quarter was computed, else the live
-    computation (status "preview")."""
+    """The quarter's ledger as payroll sees it: stored rows if the quarter was computed (frozen once it is
+    closed), else the live computation (status "preview")."""
     stored = reward_ledger_rows(session, scope, quarter)
     if not stored.empty:
         return stored

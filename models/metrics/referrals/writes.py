@@ -10,8 +10,8 @@ from sqlalchemy import delete, distinct, func, select
 from sqlmodel import Session
 
 from models.measures.referrals import KIND_LABELS, rule_overlaps
-from models.metrics.referrals.common import ReferralInputError, live_conversion, parse_quarter
-from models.metrics.referrals.rewards import compute_rewards, reward_ledger_rows, reward_rules
+from models.metrics.referrals.common import ReferralInputError, live_conversion, parse_quarter, quarter_of
+from models.metrics.referrals.rewards import compute_rewards, last_closed_day, reward_ledger_rows, reward_rules
 from models.org import Staff
 from models.referrals import Campaign, InviteCode, LedgerStatus, ReferralEvent, ReferralStage, RewardLedger, RewardRule
 from models.refresh import refresh_rollups
@@ -101,9 +101,28 @@ def record_referral_events(session: Session, events: pd.DataFrame) -> int:
     return len(records)
 
 
+class QuarterClosed(ReferralInputError):
+    """A change that would alter a quarter already closed for payroll: refused, nothing written."""
+
+
+def refuse_closed(session: Session, day: date, what: str) -> None:
+    """Raise QuarterClosed when `day` lies in (or before) a quarter closed for payroll."""
+    closed_to = last_closed_day(session)
+    if closed_to is not None and day <= closed_to:
+        raise QuarterClosed([f"{quarter_of(day)} 已结账（截至 {closed_to}），不能再{what} / "
+                             f"{quarter_of(day)} is closed for payroll (up to {closed_to}): cannot {what_en(what)}"])
+
+
+def what_en(what: str) -> str:
+    return {"重算奖励": "recompute its rewards", "修改计酬规则": "change a reward rule inside it",
+            "复核其推荐": "review its referrals"}.get(what, what)
+
+
 def add_reward_rule(session: Session, customer_kind: str, yuan_per_customer: float, valid_from: date,
-                    valid_to: date | None = None, note: str = "") -> RewardRule:
-    """Add a rule; refused when its period overlaps another rule of the same kind."""
+                    valid_to: date | None = None, note: str = "", campaign_id: int | None = None) -> RewardRule:
+    """Add a rule with an explicit period (setup and tests; the app's forward-only editor is
+    `models.referral_review.set_reward_rule`); refused when its period overlaps another rule of the same
+    kind and campaign or starts inside a closed quarter."""
     problems = []
     if customer_kind not in KIND_LABELS:
         problems.append(f"客户类型应为 personal 或 corporate / customer kind must be personal or corporate: {customer_kind}")
@@ -111,39 +130,53 @@ def add_reward_rule(session: Session, customer_kind: str, yuan_per_customer: flo
         problems.append("奖励金额不能为负 / reward must not be negative")
     current = reward_rules(session)
     candidate = pd.concat([current, pd.DataFrame([{"rule_id": -1, "customer_kind": customer_kind,
-                                                   "yuan_per_customer": yuan_per_customer, "valid_from": valid_from,
-                                                   "valid_to": valid_to}])], ignore_index=True)
+                                                   "campaign_id": campaign_id, "yuan_per_customer": yuan_per_customer,
+                                                   "valid_from": valid_from, "valid_to": valid_to}])], ignore_index=True)
     problems += rule_overlaps(candidate)
     if problems:
         raise ReferralInputError(problems)
+    refuse_closed(session, valid_from, "修改计酬规则")
     rule = RewardRule(customer_kind=customer_kind, yuan_per_customer=yuan_per_customer, valid_from=valid_from,
-                      valid_to=valid_to, note=note)
+                      valid_to=valid_to, note=note, campaign_id=campaign_id)
     session.add(rule)
     session.commit()
     session.refresh(rule)
     return rule
 
 
-def write_reward_ledger(session: Session, scope: Scope, quarter: str) -> pd.DataFrame:
-    """Compute the quarter and store it; rows already approved or paid are kept as they are."""
+def store_reward_ledger(session: Session, scope: Scope, quarter: str) -> int:
+    """Compute the quarter and replace its stored rows in the scope, inside the caller's transaction (no
+    commit); a closed quarter is refused (QuarterClosed) and keeps its rows as exported. Returns rows written."""
     start, end = parse_quarter(quarter)
+    refuse_closed(session, end, "重算奖励")
     computed = compute_rewards(session, scope, start, end).ledger
-    locked = set(session.execute(
-        select(RewardLedger.staff_id).where(scope.clause(RewardLedger.branch_id), RewardLedger.quarter == quarter,
-                                            RewardLedger.status != LedgerStatus.COMPUTED.value)).scalars())
-    session.execute(delete(RewardLedger).where(scope.clause(RewardLedger.branch_id), RewardLedger.quarter == quarter,
-                                               RewardLedger.status == LedgerStatus.COMPUTED.value))
+    session.execute(delete(RewardLedger).where(scope.clause(RewardLedger.branch_id), RewardLedger.quarter == quarter))
     branch_of = dict(session.execute(select(Staff.id, Staff.branch_id).where(scope.clause(Staff.branch_id))).all())
     now = datetime.now(UTC)
-    fresh = computed[~computed["staff_id"].isin(locked)] if not computed.empty else computed
     session.add_all([
         RewardLedger(staff_id=int(r.staff_id), branch_id=branch_of[int(r.staff_id)], quarter=quarter,
                      personal_customers=int(r.personal_customers), corporate_customers=int(r.corporate_customers),
                      effective_customers=int(r.effective_customers), amount=float(r.amount),
                      flagged_exclusions=int(r.flagged_exclusions), basis=r.basis, status=LedgerStatus.COMPUTED.value,
                      computed_at=now)
-        for r in fresh.itertuples(index=False)
+        for r in computed.itertuples(index=False) if int(r.staff_id) in branch_of
     ])
+    session.flush()
+    return len(computed)
+
+
+def stored_quarters(session: Session, scope: Scope, since: date) -> list[str]:
+    """Open quarters from the one holding `since` on that have stored ledger rows in the scope: what a
+    change from that day must recompute so the stored ledger follows."""
+    closed_to = last_closed_day(session)
+    quarters = session.execute(select(RewardLedger.quarter).where(scope.clause(RewardLedger.branch_id)).distinct()).scalars()
+    return sorted(q for q in quarters if parse_quarter(q)[1] >= since and (closed_to is None or parse_quarter(q)[0] > closed_to))
+
+
+def write_reward_ledger(session: Session, scope: Scope, quarter: str) -> pd.DataFrame:
+    """Compute the quarter and store it (`manage.py compute-rewards`); every stored row of an open quarter
+    is recomputed, a closed quarter is refused (QuarterClosed) and left as it was exported."""
+    store_reward_ledger(session, scope, quarter)
     session.commit()
     return reward_ledger_rows(session, scope, quarter)
 

@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy import delete, select, update
 from sqlmodel import Session
 
 from models.accounts import UserRole
-from models.auth import audit
+from models.auth import audit, bump_data_version
 from models.campaign import (
     NOTE_LENGTH,
     CareAction,
@@ -35,7 +35,6 @@ from models.campaign import (
 )
 from models.refresh.campaign import refresh_campaign_lists
 from models.scope import Scope
-from models.system import DataVersion
 
 WRITERS = (UserRole.STAFF.value, UserRole.PRESIDENT.value, UserRole.ADMIN.value)
 MAX_REPLY_CODE = 99  # as the SMS import accepts
@@ -160,14 +159,7 @@ def _finish(session: Session, actor: str, action: str, branch_id: int, first_day
     """Rebuild the branch's list rollups from the day touched, bump the data version, audit, commit."""
     if first_day is not None:
         refresh_campaign_lists(session.connection(), {int(branch_id)}, first_day, from_start_only=True)
-    version = session.get(DataVersion, 1)
-    now = datetime.now(UTC)
-    if version is None:
-        version = DataVersion(id=1, version=1, updated_at=now)
-    else:
-        version.version += 1
-        version.updated_at = now
-    session.add(version)
+    bump_data_version(session)
     for line in audit_lines(detail):
         audit(session, actor, action, detail=line)
     session.commit()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import numpy as np
 import pandas as pd
@@ -14,14 +13,13 @@ import pandera.pandas as pa
 from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
-from models.auth import audit
+from models.auth import audit, bump_data_version
 from models.importing.kinds import KINDS
 from models.importing.parsing import is_blank, parse_booleans, parse_dates, parse_numbers, parse_text
 from models.importing.readers import FileRefused, RawTable, normalise_header, read_table
 from models.importing.spec import LOOKUP_CHUNK, ImportKind
 from models.refresh import refresh_for_rows
 from models.store.bulk import bulk_insert
-from models.system import DataVersion
 
 REJECT_COLUMNS = ["row", "column", "reason_zh", "reason_en", "value"]
 MAX_REJECTS_SHOWN = 1_000  # the page lists this many; the CLI prints --show of them
@@ -362,19 +360,6 @@ def _evaluate(spec: ImportKind, result: Preview, raw: RawTable, session: Session
     return result
 
 
-def _bump_version(session: Session) -> int:
-    now = datetime.now(UTC)
-    row = session.get(DataVersion, 1)
-    if row is None:
-        row = DataVersion(id=1, version=1, updated_at=now)
-    else:
-        row.version += 1
-        row.updated_at = now
-    session.add(row)
-    session.flush()
-    return row.version
-
-
 def _defaults_for_new(spec: ImportKind, rows: pd.DataFrame) -> pd.DataFrame:
     out = rows.copy()
     for column in spec.columns:
@@ -440,7 +425,7 @@ def _commit(kind: str, result: Preview, session: Session, username: str, dry_run
     try:
         spec = KINDS[kind]
         write(session, spec, result)
-        version = _bump_version(session) if (result.new or result.changed) else None
+        version = bump_data_version(session) if (result.new or result.changed) else None
         audit(session, username, "import", "ok", detail)
         if before_commit is not None:
             before_commit(session)

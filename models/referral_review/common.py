@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlmodel import Session
 
 from models.accounts import UserRole
-from models.auth import audit
+from models.auth import audit, bump_data_version  # noqa: F401 (re-exported for the review services)
 from models.scope import Scope
-from models.system import DataVersion
 
 REVIEWERS = (UserRole.ADMIN.value, UserRole.PRESIDENT.value)
 ADMINS = (UserRole.ADMIN.value,)
@@ -46,15 +43,3 @@ def require_role(session: Session, scope: Scope, actor: str, action: str, roles:
                ReviewRefused(f"您的角色（{scope.role}）无权执行此操作 / your role ({scope.role}) may not do this"))
 
 
-def bump_data_version(session: Session) -> int:
-    """Every cached query keys on this counter: bumping it makes every page re-read at once."""
-    row = session.get(DataVersion, 1)
-    now = datetime.now(UTC)
-    if row is None:
-        row = DataVersion(id=1, version=1, updated_at=now)
-    else:
-        row.version += 1
-        row.updated_at = now
-    session.add(row)
-    session.flush()
-    return row.version

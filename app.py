@@ -43,7 +43,8 @@ ADMIN_PAGES = [
 ]
 
 navigation = st.navigation(PAGES + (REVIEW_PAGES if user.role in (UserRole.ADMIN, UserRole.PRESIDENT) else [])
-                           + (ADMIN_PAGES if user.role == UserRole.ADMIN else []))
+                           + (ADMIN_PAGES if user.role == UserRole.ADMIN else []),
+                           expanded=True)  # head office has 15 pages: every one in sight, no "View more"
 st.sidebar.caption(t("app.caption"))
 account_box(user)
 language_picker(on_pick=remember_language)

@@ -50,16 +50,17 @@ class JsonLines(logging.Formatter):
 
 
 def configure_logging(level: str = "INFO", path: Path | str | None = None) -> logging.Logger:
-    """Send the `cockpit` loggers to stderr (or `path`) as JSON lines; calling it again changes nothing. Records
+    """Send the `cockpit` loggers to stderr (or `path`) as JSON lines; calling it again replaces the handler (never two). Records
     still propagate: the root logger has no handler in production (so no second copy), and tests' caplog sees them."""
     logger = logging.getLogger(ROOT_LOGGER)
     logger.setLevel(level.upper())
-    if not any(handler.get_name() == HANDLER_NAME for handler in logger.handlers):
-        handler: logging.Handler = (logging.FileHandler(path, encoding="utf-8") if path
-                                    else logging.StreamHandler(sys.stderr))
-        handler.set_name(HANDLER_NAME)
-        handler.setFormatter(JsonLines())
-        logger.addHandler(handler)
+    for old in [h for h in logger.handlers if h.get_name() == HANDLER_NAME]:   # the newest settings win
+        logger.removeHandler(old)
+        old.close()
+    handler: logging.Handler = logging.FileHandler(path, encoding="utf-8") if path else logging.StreamHandler(sys.stderr)
+    handler.set_name(HANDLER_NAME)
+    handler.setFormatter(JsonLines())
+    logger.addHandler(handler)
     return logger
 
 

@@ -51,8 +51,8 @@ def follower_curve(
 
 def event_marks(events: pd.DataFrame, first_day, labels: dict[str, str]) -> list[dict[str, str]]:
     """One label per week of event starts. At head office many branches' events share a week and their
-    labels would print over each other; a week with several events shows their count and summed uplift,
-    and each event's name and uplift on hover."""
+    labels would print over each other; a week with several events shows its biggest event's name, how many
+    more there are and their summed uplift, and each event's name and uplift on hover."""
     if events.empty:
         return []
     starts = pd.to_datetime(events["start_date"])
@@ -64,9 +64,11 @@ def event_marks(events: pd.DataFrame, first_day, labels: dict[str, str]) -> list
         lines = [f"{plain_label(e.name)}{uplift_text(e.uplift, labels)}" for e in group.itertuples(index=False)]
         if len(group) == 1:
             text = lines[0]
-        else:
+        else:  # the week's biggest event by name, the rest counted
             total = group["uplift"].sum(min_count=1)
-            text = labels["events_week"].format(count=len(group)) + uplift_text(total, labels)
+            top = group.sort_values("uplift", ascending=False, na_position="last").iloc[0]
+            text = labels["events_week"].format(name=plain_label(top["name"]), count=len(group),
+                                                more=len(group) - 1) + uplift_text(total, labels)
         marks.append({"x": group["_start"].min(), "text": text, "hover": "<br>".join(lines)})
     return marks
 

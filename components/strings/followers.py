@@ -24,7 +24,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "followers.chart.axis_cumulative": ("累计关注（人）", "Followers (people)"),
     "followers.chart.drop": ("掉粉预警", "Drop alert"),
     "followers.chart.uplift": ("增量 {value:+,.0f}", "uplift {value:+,.0f}"),
-    "followers.chart.events_week": ("本周 {count} 场活动", "{count} events this week"),
+    "followers.chart.events_week": ("{name} 等 {count} 场活动", "{name} and others ({count} events)"),
     "followers.events.title": ("营销活动与实测增量", "Marketing events and measured uplift"),
     "followers.events.help": (
         "增量 = 活动期间净增 − 活动前28天日均净增 × 活动天数",

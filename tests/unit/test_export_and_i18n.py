@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pandas as pd
 import pytest
@@ -42,7 +43,9 @@ def test_every_string_has_chinese_and_english():
         assert len(pair) == 2, key
         zh, en = pair
         assert zh.strip() and en.strip(), key
-        assert any("\u4e00" <= ch <= "\u9fff" for ch in zh), f"{key} has no Chinese"
+        words = re.sub(r"\{[^}]*\}|:material/[a-z_]+:|:[a-z]+\[|[*_`]", "", en)
+        if re.search(r"[A-Za-z]{2}", words):   # a template of names and punctuation needs no translation
+            assert any("\u4e00" <= ch <= "\u9fff" for ch in zh), f"{key} has no Chinese"
 
 
 def test_placeholders_match_between_languages():

@@ -72,7 +72,7 @@ def test_follower_figures_show_event_and_branch_names_as_text():
                            "uplift": [82.0, None, 3.0, 1.0]})
     drops = pd.DataFrame(columns=["start_day", "end_day"])
     labels = {k: k for k in ("new", "unfollows", "net", "ma7", "cumulative", "axis_daily", "axis_cumulative", "drop")}
-    assert_names_are_text(FF.follower_curve(daily, events, drops, {**labels, "uplift": "+{value:,.0f}", "events_week": "{count} events"}), HOSTILE)
+    assert_names_are_text(FF.follower_curve(daily, events, drops, {**labels, "uplift": "+{value:,.0f}", "events_week": "{name} +{more} more"}), HOSTILE)
     ranking = pd.DataFrame({"branch_name": HOSTILE, "net_growth": [5, -3, 2, 1]})
     assert_names_are_text(FF.ranking_bars(ranking, "net_growth", "net"), HOSTILE)
 

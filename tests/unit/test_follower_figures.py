@@ -15,7 +15,7 @@ def test_follower_curve_keeps_bands_inside_the_period():
                            "end_date": [pd.Timestamp("2026-10-25")], "uplift": [82.0]})
     drops = pd.DataFrame(columns=["start_day", "end_day"])
     labels = {k: k for k in ("new", "unfollows", "net", "ma7", "cumulative", "axis_daily", "axis_cumulative", "drop")}
-    figure = follower_curve(daily, events, drops, {**labels, "uplift": "+{value:,.0f}", "events_week": "{count} events"})
+    figure = follower_curve(daily, events, drops, {**labels, "uplift": "+{value:,.0f}", "events_week": "{name} +{more} more"})
     assert pd.Timestamp(figure.layout.shapes[0].x0) == pd.Timestamp("2026-10-24")
 
 
@@ -36,9 +36,9 @@ def test_events_sharing_a_week_get_one_label_with_their_names_on_hover():
         "uplift": [10.0, None, 5.0, 7.0],
     })
     labels = {k: k for k in ("new", "unfollows", "net", "ma7", "cumulative", "axis_daily", "axis_cumulative", "drop")}
-    labels |= {"uplift": "+{value:,.0f}", "events_week": "{count} events"}
+    labels |= {"uplift": "+{value:,.0f}", "events_week": "{name} +{more} more"}
     marks = event_marks(events, days[0], labels)
-    assert [m["text"] for m in marks] == ["3 events +15", "广场舞大赛 +7"]
+    assert [m["text"] for m in marks] == ["讲座 +2 more +15", "广场舞大赛 +7"]
     assert marks[0]["hover"].split("<br>") == ["讲座 +10", "开户节", "理财沙龙 +5"]
     figure = follower_curve(daily, events, pd.DataFrame(columns=["start_day", "end_day"]), labels)
     assert len(figure.layout.annotations) == 2

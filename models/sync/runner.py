@@ -107,10 +107,11 @@ def run_sync(engine: Engine, sources: list[str], since: date | None = None, unti
             except SecretUnreadable as exc:
                 results.append(AccountResult(name, "*", SyncOutcome.FAILED, str(exc)))
                 continue
-            missing = sorted(set(accounts or []) - {r.account_key for r in refs})
-            results += [AccountResult(name, key, SyncOutcome.FAILED, "没有保存的密钥 / no stored credential")
-                        for key in missing]
             jobs += [(name, source, ref) for ref in refs]
+        found = {ref.account_key for _, _, ref in jobs}
+        for key in sorted(set(accounts or []) - found):   # an account asked for that no chosen source knows
+            results.append(AccountResult(sources[0] if len(sources) == 1 else "all", key, SyncOutcome.FAILED,
+                                         "没有保存的密钥 / no stored credential"))
         if total is not None:
             total(len(jobs))
         own_client = client is None

@@ -3,6 +3,7 @@ window (inside the window's transaction) and at its end."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -11,6 +12,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from models.connections import SyncOutcome, SyncState
+
+# Fetching runs in many threads (accounts, corps and sources at once); writing one at a time: two writers
+# of one branch would refresh the same rollup rows, or insert the same new row, at once (SQLite writes one
+# transaction at a time anyway; on PostgreSQL the second would hit a unique key).
+WRITE_LOCK = threading.Lock()
 
 
 @dataclass

@@ -13,7 +13,6 @@ list items {ref_date, user_source, new_user, cancel_user} and {ref_date, cumulat
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta, timezone
 
@@ -26,7 +25,7 @@ from models.connections import CredentialKind
 from models.followers import FollowerDaily, OfficialAccount
 from models.importing.pipeline import commit_frame
 from models.sync.http import ApiClient, CredentialRef, MalformedResponse, PlatformBug
-from models.sync.state import AccountResult, advance, last_complete_day
+from models.sync.state import WRITE_LOCK, AccountResult, advance, last_complete_day
 
 SOURCE = "wechat"
 CREDENTIAL_KIND = CredentialKind.WECHAT
@@ -37,9 +36,6 @@ FIRST_SYNC_DAYS = 90     # an account never synced nor imported starts this many
 SUMMARY = "/datacube/getusersummary"
 CUMULATE = "/datacube/getusercumulate"
 SYNC_USER = "sync:wechat"
-# Fetching runs in many threads; writing one at a time: two accounts of one branch refreshing that branch's
-# rollup rows at once would collide (and SQLite writes one transaction at a time anyway).
-_WRITE_LOCK = threading.Lock()
 
 
 def latest_complete_day(now: datetime) -> date:
@@ -122,7 +118,7 @@ def sync_account(engine: Engine, client: ApiClient, credential: CredentialRef, s
         body = {"begin_date": begin.isoformat(), "end_date": end.isoformat()}
         frame = daily_rows(client.call(credential, SUMMARY, json=body), client.call(credential, CUMULATE, json=body),
                            account, begin, end)
-        with _WRITE_LOCK, Session(engine) as session:
+        with WRITE_LOCK, Session(engine) as session:
             if frame.empty:  # before the account's start: nothing to store, the days are done
                 advance(session, SOURCE, account, end)
                 session.commit()

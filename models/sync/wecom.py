@@ -43,7 +43,7 @@ from models.importing.kinds.wecom import CONTACT_FIELDS, GROUP_FIELDS
 from models.importing.pipeline import ImportResult, commit_frame
 from models.org import Staff
 from models.sync.http import ApiClient, CredentialRef, MalformedResponse, PlatformBug
-from models.sync.state import AccountResult, advance, last_complete_day
+from models.sync.state import WRITE_LOCK, AccountResult, advance, last_complete_day
 
 CREDENTIAL_KIND = CredentialKind.WECOM
 STAFF_SOURCE = "wecom_staff"
@@ -216,7 +216,7 @@ def sync_staff(engine: Engine, client: ApiClient, credential: CredentialRef, sin
                 contact += user_contact
                 groups += user_groups
             label = f"api:wecom {corp} {begin}~{end}"
-            with Session(engine) as session:
+            with WRITE_LOCK, Session(engine) as session:
                 if not users:
                     advance(session, STAFF_SOURCE, corp, end)
                     session.commit()

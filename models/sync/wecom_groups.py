@@ -38,7 +38,7 @@ from models.customers import Customer
 from models.groups import GroupKind, GroupMembership, Platform, SocialGroup
 from models.importing.pipeline import commit_frame
 from models.sync.http import ApiClient, CredentialRef, MalformedResponse
-from models.sync.state import AccountResult, advance, last_complete_day
+from models.sync.state import WRITE_LOCK, AccountResult, advance, last_complete_day
 from models.sync.wecom import (
     OWNERS_PER_CALL,
     SYNC_USER,
@@ -184,7 +184,7 @@ def sync_groups(engine: Engine, client: ApiClient, credential: CredentialRef, si
                            columns=["group", "customer_code", "joined_on"])
     changes = member_changes(open_stays, present, day)
     label = f"api:wecom {corp} groups {day}"
-    with Session(engine) as session:
+    with WRITE_LOCK, Session(engine) as session:
         if not groups.empty:
             imported = commit_frame("social_group", groups, label, session, SYNC_USER)
             if not imported.committed:

@@ -91,14 +91,25 @@ def empty_engine(backend: str, tmp_path) -> Iterator[Engine]:
     cleanup()
 
 
+@pytest.fixture(scope="session")
+def _seeded_demo_engines() -> Iterator[dict[str, Engine]]:
+    """Each backend's seeded demo, kept for the whole session. pytest tears a parametrized session fixture
+    down whenever the next test wants the other parameter, and seeding PostgreSQL again costs ~40 s each time."""
+    engines: dict[str, tuple[Engine, callable]] = {}
+    yield engines
+    for _engine, cleanup in engines.values():
+        cleanup()
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
-def demo_engine(request, tmp_path_factory) -> Iterator[Engine]:
+def demo_engine(request, tmp_path_factory, _seeded_demo_engines) -> Iterator[Engine]:
     """The demo scale (seed 1, ending 2026-11-22), seeded once per backend and shared read-only;
     at the head revision, like every database the seed creates."""
-    engine, cleanup = _new_engine(request.param, tmp_path_factory.mktemp("demo"))
-    seed_database(engine, "demo", DEMO_SEED, DEMO_END)
-    yield engine
-    cleanup()
+    if request.param not in _seeded_demo_engines:
+        engine, cleanup = _new_engine(request.param, tmp_path_factory.mktemp("demo"))
+        seed_database(engine, "demo", DEMO_SEED, DEMO_END)
+        _seeded_demo_engines[request.param] = (engine, cleanup)
+    yield _seeded_demo_engines[request.param][0]
 
 
 @pytest.fixture

@@ -17,13 +17,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date, datetime, time, timedelta
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from mock_platform.faults import injected_fault
 from mock_platform.state import CHINA, PlatformState, WechatAccount
 
 MAX_SPAN_DAYS = 7
@@ -77,14 +77,9 @@ async def _data_call(request: Request, state: PlatformState, path: str, build) -
     if not isinstance(body, dict):
         return JSONResponse({"errcode": 47001, "errmsg": "data format error"})
     state.log(path, owner, body)
-    if state.take("slow_calls"):
-        await asyncio.sleep(state.faults.slow_seconds)
-    if state.take("busy_calls"):
-        return JSONResponse({"errcode": -1, "errmsg": "system error"})
-    if owner in state.faults.quota_appids:
-        return JSONResponse({"errcode": 45009, "errmsg": "reach max api daily quota limit"})
-    if owner in state.faults.malformed_appids:
-        return PlainTextResponse("<html><body>502 Bad Gateway</body></html>")
+    fault = await injected_fault(state, owner, "system error", "reach max api daily quota limit")
+    if fault is not None:
+        return fault
     found = _dates(state, body)
     if isinstance(found, JSONResponse):
         return found

@@ -21,15 +21,15 @@ corp id (`quota_appids`, `malformed_appids` hold corp ids too), busy (-1) and sl
 
 from __future__ import annotations
 
-import asyncio
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from mock_platform.faults import injected_fault
 from mock_platform.state import CHINA, PlatformState
 
 MAX_SPAN_DAYS = 30
@@ -144,14 +144,9 @@ async def _data_call(request: Request, state: PlatformState, name: str, answer) 
         if not isinstance(body, dict):
             return JSONResponse({"errcode": 47001, "errmsg": "data format error"})
     state.log(name, owner, body)
-    if state.take("slow_calls"):
-        await asyncio.sleep(state.faults.slow_seconds)
-    if state.take("busy_calls"):
-        return JSONResponse({"errcode": -1, "errmsg": "system busy"})
-    if owner in state.faults.quota_appids:
-        return JSONResponse({"errcode": 45009, "errmsg": "api freq out of limit"})
-    if owner in state.faults.malformed_appids:
-        return PlainTextResponse("<html><body>502 Bad Gateway</body></html>")
+    fault = await injected_fault(state, owner, "system busy", "api freq out of limit")
+    if fault is not None:
+        return fault
     corp = state.wecom_corps.get(owner)
     if corp is None:
         return JSONResponse({"errcode": 40001, "errmsg": "invalid credential"})

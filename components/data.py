@@ -19,6 +19,7 @@ from models.migrations import MIGRATE_COMMAND, SchemaNotAtHead, create_all, requ
 from models.scope import Scope, ScopeError
 
 QUERY_TTL_SECONDS = 600
+DATA_VERSION_TTL_SECONDS = 1
 SIGNED_IN_KEY = "_signed_in_user_id"
 
 
@@ -60,8 +61,9 @@ def page_scope() -> Scope:
     st.stop()
 
 
-@st.cache_data(ttl=5, show_spinner=False)
+@st.cache_data(ttl=DATA_VERSION_TTL_SECONDS, show_spinner=False)
 def _data_version(url: str) -> int:
+    """One row read at most once a second per process: another process's import shows on the next click."""
     with Session(_engine_for(url)) as session:
         return read_data_version(session)
 

@@ -49,6 +49,19 @@ class JsonLines(logging.Formatter):
         return redact(json.dumps(payload, ensure_ascii=False, default=str))
 
 
+class CurrentStderr(logging.StreamHandler):
+    """Writes to whatever `sys.stderr` is at the time of the record, not the one at start-up (a test's captured
+    stream is closed after the test; a later record must not fail on it)."""
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 def configure_logging(level: str = "INFO", path: Path | str | None = None) -> logging.Logger:
     """Send the `cockpit` loggers to stderr (or `path`) as JSON lines; calling it again replaces the handler (never two). Records
     still propagate: the root logger has no handler in production (so no second copy), and tests' caplog sees them."""
@@ -57,7 +70,7 @@ def configure_logging(level: str = "INFO", path: Path | str | None = None) -> lo
     for old in [h for h in logger.handlers if h.get_name() == HANDLER_NAME]:   # the newest settings win
         logger.removeHandler(old)
         old.close()
-    handler: logging.Handler = logging.FileHandler(path, encoding="utf-8") if path else logging.StreamHandler(sys.stderr)
+    handler: logging.Handler = logging.FileHandler(path, encoding="utf-8") if path else CurrentStderr()
     handler.set_name(HANDLER_NAME)
     handler.setFormatter(JsonLines())
     logger.addHandler(handler)

@@ -137,7 +137,7 @@ def test_an_error_while_writing_rolls_the_whole_file_back(corpus_engine: Engine,
     def broken(*_args, **_kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(pipeline, "_bump_version", broken)
+    monkeypatch.setattr(pipeline, "bump_data_version", broken)
     with pytest.raises(RuntimeError):
         run(corpus_engine, case)
     assert snapshot(corpus_engine) == before

@@ -6,20 +6,11 @@ from __future__ import annotations
 import streamlit as st
 
 from components.auth import account_box, login_view, remember_language, signed_in_user, sync_cookie
-from components.data import require_database
+from components.data import database_outage_guard, require_database
 from components.i18n import language_picker, t
 from models.accounts import UserRole
 
 st.set_page_config(page_title=t("app.title"), page_icon=":material/account_balance:", layout="wide")
-require_database()
-
-user = signed_in_user()
-if user is None:
-    navigation = st.navigation([st.Page(login_view, title=t("auth.title"), icon=":material/login:")])
-    language_picker()
-    sync_cookie()
-    navigation.run()
-    st.stop()
 
 PAGES = [
     st.Page("app_pages/overview.py", title=t("nav.overview"), icon=":material/dashboard:", default=True),
@@ -42,11 +33,26 @@ ADMIN_PAGES = [
     st.Page("app_pages/connections.py", title=t("nav.connections"), icon=":material/sync:"),
 ]
 
-navigation = st.navigation(PAGES + (REVIEW_PAGES if user.role in (UserRole.ADMIN, UserRole.PRESIDENT) else [])
-                           + (ADMIN_PAGES if user.role == UserRole.ADMIN else []),
-                           expanded=True)  # head office has 15 pages: every one in sight, no "View more"
-st.sidebar.caption(t("app.caption"))
-account_box(user)
-language_picker(on_pick=remember_language)
-sync_cookie()
-navigation.run()
+
+def run() -> None:
+    """The gate, then the signed-in user's pages."""
+    require_database()
+    user = signed_in_user()
+    if user is None:
+        navigation = st.navigation([st.Page(login_view, title=t("auth.title"), icon=":material/login:")])
+        language_picker()
+        sync_cookie()
+        navigation.run()
+        st.stop()
+    navigation = st.navigation(PAGES + (REVIEW_PAGES if user.role in (UserRole.ADMIN, UserRole.PRESIDENT) else [])
+                               + (ADMIN_PAGES if user.role == UserRole.ADMIN else []),
+                               expanded=True)  # head office has 15 pages: every one in sight, no "View more"
+    st.sidebar.caption(t("app.caption"))
+    account_box(user)
+    language_picker(on_pick=remember_language)
+    sync_cookie()
+    navigation.run()
+
+
+with database_outage_guard():   # a database lost mid-session: a plain message, then recovery by itself
+    run()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 from datetime import date
@@ -250,8 +251,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     """Import files of one kind, one transaction per file; exit 1 when any file is refused."""
     from pathlib import Path
 
+    from sqlalchemy.exc import SQLAlchemyError
     from sqlmodel import Session
 
+    from models.db import write_failure
     from models.importing import KINDS, commit
 
     if args.kind not in KINDS:
@@ -268,8 +271,16 @@ def cmd_import(args: argparse.Namespace) -> int:
             print(f"✗ {name}: 文件不存在 / no such file", file=sys.stderr)
             refused += 1
             continue
-        with Session(engine) as session:
-            result = commit(args.kind, path.read_bytes(), path.name, session, args.user, options, dry_run=args.dry_run)
+        try:
+            with Session(engine) as session:
+                result = commit(args.kind, path.read_bytes(), path.name, session, args.user, options,
+                                dry_run=args.dry_run)
+        except SQLAlchemyError as exc:   # rolled back: the person gets the reason in words, the log the details
+            logging.getLogger("cockpit.imports").exception("import of %s failed", path.name)
+            zh, en = write_failure(exc)
+            print(f"✗ {path.name}: {zh} / {en}", file=sys.stderr)
+            refused += 1
+            continue
         found = result.preview
         if found.refusal is not None:
             print(f"✗ {path.name}: {found.refusal}", file=sys.stderr)

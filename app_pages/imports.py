@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 
 import pandas as pd
 import streamlit as st
@@ -17,12 +18,15 @@ from components.tables import data_table
 from components.text import escape_markdown
 from models.accounts import UserRole
 from models.auth import audit_log
+from models.db import write_failure
 from models.importing import KINDS, commit, preview, template_bytes
 from models.importing.pipeline import MAX_REJECTS_SHOWN
 from models.importing.readers import MAX_FILE_BYTES
 from models.metrics.org import accounts_in_scope
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+log = logging.getLogger("cockpit.imports")
 
 st.title(t("imports.title"))
 st.caption(t("imports.caption"))
@@ -95,8 +99,9 @@ if upload is not None:
                 try:
                     with st.spinner(), Session(engine()) as session:
                         result = commit(kind_key, data, upload.name, session, user.username if user else "?", options)
-                except Exception as exc:  # noqa: BLE001 - shown to the admin; the transaction was rolled back
-                    st.error(t("imports.failed", error=escape_markdown(exc)))
+                except Exception as exc:  # noqa: BLE001 - the transaction was rolled back; the log has the details
+                    log.exception("import of %s failed", kind_key)
+                    st.error(write_failure(exc)[1 if english else 0])
                 else:
                     st.session_state.pop("import_check", None)
                     refresh_data_version()

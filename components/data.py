@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import streamlit as st
@@ -13,13 +14,14 @@ from sqlmodel import Session
 
 from components.i18n import t
 from models.auth import scope_for_user, user_by_id
-from models.db import DatabaseUnavailable, check_connection, database_url, make_engine
+from models.db import DatabaseUnavailable, check_connection, database_url, is_connection_lost, make_engine
 from models.metrics.org import data_version as read_data_version
 from models.migrations import MIGRATE_COMMAND, SchemaNotAtHead, create_all, require_head
 from models.scope import Scope, ScopeError
 
 QUERY_TTL_SECONDS = 600
 DATA_VERSION_TTL_SECONDS = 1
+DATABASE_RETRY_SECONDS = 3
 SIGNED_IN_KEY = "_signed_in_user_id"
 
 
@@ -113,6 +115,7 @@ def require_database() -> None:
     except DatabaseUnavailable as exc:
         log.error("database unavailable: %s", exc)
         st.error(f"**{t('error.db_unavailable')}**\n\n{t('error.db_hint')}")
+        _wait_for_database()
         st.stop()
     if data_version() == 0:
         st.warning(t("error.empty_db"))
@@ -122,3 +125,32 @@ def require_database() -> None:
 def refuse(exc: ScopeError) -> None:
     st.error(f"{t('error.scope_refused')} ({exc})")
     st.stop()
+
+
+@st.fragment(run_every=DATABASE_RETRY_SECONDS)
+def _wait_for_database() -> None:
+    """Under the outage message: look for the database every few seconds and rerun the whole page once it answers,
+    so nobody has to reload (a reload would be a new connection) or sign in again."""
+    try:
+        check_connection(engine())
+    except DatabaseUnavailable:
+        st.caption(t("error.db_retrying", seconds=DATABASE_RETRY_SECONDS))
+        return
+    st.rerun()
+
+
+@contextmanager
+def database_outage_guard() -> Iterator[None]:
+    """Around the whole script: a database that goes away mid-session (restart, failover, network) gives a plain
+    message instead of a traceback, keeps the user signed in (the session state is untouched) and recovers by
+    itself. Anything else is a bug and is raised as before."""
+    try:
+        yield
+    except Exception as exc:
+        if not is_connection_lost(exc):
+            raise
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        log.error("database connection lost: %s: %s", type(exc).__name__, reason)
+        st.error(f"**{t('error.db_lost')}**\n\n{t('error.db_lost_hint')}")
+        _wait_for_database()
+        st.stop()

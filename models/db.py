@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, create_engine
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -18,6 +18,54 @@ DEFAULT_SQLITE_PATH = PROJECT_ROOT / "data" / "cockpit.db"
 
 class DatabaseUnavailable(RuntimeError):
     """The configured store cannot be used; the message is for a person, not a log."""
+
+
+# PostgreSQL's SQLSTATEs (Appendix A of its manual): class 08 connection exception, 57P01-57P03 the server is
+# shutting down, restarting or not yet accepting connections, 53100 disk full.
+_CONNECTION_SQLSTATES = ("08", "57P01", "57P02", "57P03")
+_DISK_FULL_SQLSTATE = "53100"
+_CONNECTION_WORDS = ("server closed the connection", "connection refused", "could not connect", "connection is closed",
+                     "terminating connection", "the database system is starting up", "the database system is shutting down",
+                     "consuming input failed", "connection timeout expired")
+
+
+def _sqlstate(exc: BaseException) -> str:
+    return str(getattr(getattr(exc, "orig", None), "sqlstate", "") or "")
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """SQLite's SQLITE_FULL ('database or disk is full'), PostgreSQL's 53100, or the operating system's ENOSPC."""
+    if isinstance(exc, OSError) and exc.errno == 28:
+        return True
+    words = str(getattr(exc, "orig", None) or exc).lower()
+    return _sqlstate(exc) == _DISK_FULL_SQLSTATE or "disk is full" in words or "no space left on device" in words
+
+
+def is_connection_lost(exc: BaseException) -> bool:
+    """The store went away or is restarting (not a bug in a query): the page says so and tries again by itself."""
+    if not isinstance(exc, DBAPIError) or is_disk_full(exc):
+        return False
+    if exc.connection_invalidated or isinstance(exc, InterfaceError):
+        return True
+    state = _sqlstate(exc)
+    if state.startswith(_CONNECTION_SQLSTATES):
+        return True
+    words = str(exc.orig or exc).lower()
+    return isinstance(exc, OperationalError) and any(word in words for word in _CONNECTION_WORDS)
+
+
+def write_failure(exc: BaseException) -> tuple[str, str]:
+    """Why a write failed, in words for the person who asked for it (zh, en). The transaction was rolled back, so
+    it always says nothing was written; the exception itself (SQL, parameters) goes to the log, never to them."""
+    if is_disk_full(exc):
+        return ("数据库所在磁盘已满，本次未写入任何数据。请系统管理员清理磁盘空间后重试。",
+                "The database's disk is full; nothing was written. Ask the system administrator to free disk space, "
+                "then try again.")
+    if is_connection_lost(exc):
+        return ("与数据库的连接中断，本次未写入任何数据。请稍后重试。",
+                "The connection to the database was lost; nothing was written. Try again in a moment.")
+    return (f"写入时出错（{type(exc).__name__}），本次未写入任何数据；详情已写入服务器日志。",
+            f"The write failed ({type(exc).__name__}); nothing was written. The details are in the server's log.")
 
 
 def database_url() -> str:

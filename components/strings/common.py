@@ -26,6 +26,13 @@ STRINGS: dict[str, tuple[str, str]] = {
         "Refresh in a moment. If it persists, tell the system administrator: the reason is in the server's log "
         "(check DATABASE_URL and the database server).",
     ),
+    "error.db_lost": ("与数据库的连接中断", "The connection to the database was lost"),
+    "error.db_lost_hint": (
+        "无需刷新或重新登录：数据库恢复后本页会自动重新加载。未提交的操作不会被写入一半。",
+        "No need to reload or sign in again: this page reloads by itself when the database is back. Nothing is "
+        "half-written.",
+    ),
+    "error.db_retrying": ("每 {seconds} 秒自动重试连接……", "Trying again every {seconds} seconds…"),
     "error.schema_not_at_head": (
         "数据库结构与本程序版本不一致。请系统管理员运行 `{command}`（或部署对应版本的程序）；详情已写入服务器日志。",
         "The database schema does not match this version of the app. The system administrator should run "

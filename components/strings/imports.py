@@ -50,7 +50,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "imports.commit": ("确认导入", "Import"),
     "imports.done": ("已导入“{file}”：新增 {new} 行，变更 {changed} 行。各页面已刷新。",
                      "Imported “{file}”: {new} new rows, {changed} changed. Every page shows them now."),
-    "imports.failed": ("导入失败，数据库未作任何修改：{error}", "The import failed and nothing was changed: {error}"),
     "imports.history": ("最近的导入", "Recent imports"),
     "imports.no_history": ("还没有导入记录。", "No imports yet."),
 }

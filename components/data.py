@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,6 +23,7 @@ from models.scope import Scope, ScopeError
 QUERY_TTL_SECONDS = 600
 DATA_VERSION_TTL_SECONDS = 1
 DATABASE_RETRY_SECONDS = 3
+OUTAGE_SHOWN_KEY = "_database_outage_shown_at"
 SIGNED_IN_KEY = "_signed_in_user_id"
 
 
@@ -114,6 +116,7 @@ def require_database() -> None:
         st.stop()
     except DatabaseUnavailable as exc:
         log.error("database unavailable: %s", exc)
+        st.session_state[OUTAGE_SHOWN_KEY] = time.monotonic()
         st.error(f"**{t('error.db_unavailable')}**\n\n{t('error.db_hint')}")
         _wait_for_database()
         st.stop()
@@ -130,7 +133,11 @@ def refuse(exc: ScopeError) -> None:
 @st.fragment(run_every=DATABASE_RETRY_SECONDS)
 def _wait_for_database() -> None:
     """Under the outage message: look for the database every few seconds and rerun the whole page once it answers,
-    so nobody has to reload (a reload would be a new connection) or sign in again."""
+    so nobody has to reload (a reload would be a new connection) or sign in again. Never sooner than the retry
+    interval after the message: a failure that SELECT 1 does not see would otherwise rerun the page in a tight loop."""
+    if time.monotonic() - st.session_state.get(OUTAGE_SHOWN_KEY, 0.0) < DATABASE_RETRY_SECONDS:
+        st.caption(t("error.db_retrying", seconds=DATABASE_RETRY_SECONDS))   # drawn with the message: not yet
+        return
     try:
         check_connection(engine())
     except DatabaseUnavailable:
@@ -151,6 +158,7 @@ def database_outage_guard() -> Iterator[None]:
             raise
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
         log.error("database connection lost: %s: %s", type(exc).__name__, reason)
+        st.session_state[OUTAGE_SHOWN_KEY] = time.monotonic()
         st.error(f"**{t('error.db_lost')}**\n\n{t('error.db_lost_hint')}")
         _wait_for_database()
         st.stop()

@@ -251,7 +251,6 @@ def cmd_import(args: argparse.Namespace) -> int:
     """Import files of one kind, one transaction per file; exit 1 when any file is refused."""
     from pathlib import Path
 
-    from sqlalchemy.exc import SQLAlchemyError
     from sqlmodel import Session
 
     from models.db import write_failure
@@ -275,7 +274,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             with Session(engine) as session:
                 result = commit(args.kind, path.read_bytes(), path.name, session, args.user, options,
                                 dry_run=args.dry_run)
-        except SQLAlchemyError as exc:   # rolled back: the person gets the reason in words, the log the details
+        except Exception as exc:  # noqa: BLE001 - rolled back: the reason in words here, the details in the log
             logging.getLogger("cockpit.imports").exception("import of %s failed", path.name)
             zh, en = write_failure(exc)
             print(f"✗ {path.name}: {zh} / {en}", file=sys.stderr)

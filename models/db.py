@@ -29,29 +29,44 @@ _CONNECTION_WORDS = ("server closed the connection", "connection refused", "coul
                      "consuming input failed", "connection timeout expired")
 
 
+def _driver_error(exc: BaseException) -> BaseException:
+    """The driver's own exception: SQLAlchemy wraps it as `.orig`; the bulk paths (raw DB-API cursors) raise it bare."""
+    return (exc.orig or exc) if isinstance(exc, DBAPIError) else exc
+
+
 def _sqlstate(exc: BaseException) -> str:
-    return str(getattr(getattr(exc, "orig", None), "sqlstate", "") or "")
+    return str(getattr(_driver_error(exc), "sqlstate", "") or "")
+
+
+def _is_driver_error(exc: BaseException, *names: str) -> bool:
+    return type(exc).__module__.split(".")[0] in ("psycopg", "sqlite3") and any(
+        cls.__name__ in names for cls in type(exc).__mro__)
 
 
 def is_disk_full(exc: BaseException) -> bool:
     """SQLite's SQLITE_FULL ('database or disk is full'), PostgreSQL's 53100, or the operating system's ENOSPC."""
     if isinstance(exc, OSError) and exc.errno == 28:
         return True
-    words = str(getattr(exc, "orig", None) or exc).lower()
+    words = str(_driver_error(exc)).lower()
     return _sqlstate(exc) == _DISK_FULL_SQLSTATE or "disk is full" in words or "no space left on device" in words
 
 
 def is_connection_lost(exc: BaseException) -> bool:
     """The store went away or is restarting (not a bug in a query): the page says so and tries again by itself."""
-    if not isinstance(exc, DBAPIError) or is_disk_full(exc):
+    if is_disk_full(exc):
         return False
-    if exc.connection_invalidated or isinstance(exc, InterfaceError):
+    if isinstance(exc, DBAPIError):
+        if exc.connection_invalidated or isinstance(exc, InterfaceError):
+            return True
+        operational = isinstance(exc, OperationalError)
+    elif _is_driver_error(exc, "OperationalError", "InterfaceError"):
+        operational = True
+    else:
+        return False
+    if _sqlstate(exc).startswith(_CONNECTION_SQLSTATES):
         return True
-    state = _sqlstate(exc)
-    if state.startswith(_CONNECTION_SQLSTATES):
-        return True
-    words = str(exc.orig or exc).lower()
-    return isinstance(exc, OperationalError) and any(word in words for word in _CONNECTION_WORDS)
+    words = str(_driver_error(exc)).lower()
+    return operational and any(word in words for word in _CONNECTION_WORDS)
 
 
 def write_failure(exc: BaseException) -> tuple[str, str]:

@@ -23,6 +23,13 @@ def test_a_restarting_postgresql_is_an_outage():
         assert is_connection_lost(_wrapped(OperationalError, orig)), orig
 
 
+def test_a_raw_driver_error_from_a_bulk_path_is_classified_too():
+    assert is_connection_lost(psycopg.OperationalError("server closed the connection unexpectedly"))
+    assert is_connection_lost(psycopg.errors.AdminShutdown("terminating connection due to administrator command"))
+    assert not is_connection_lost(psycopg.errors.UniqueViolation("duplicate key"))
+    assert not is_connection_lost(sqlite3.OperationalError("no such table: x"))
+
+
 def test_bugs_and_refusals_are_not_outages():
     assert not is_connection_lost(_wrapped(ProgrammingError, psycopg.errors.UndefinedColumn("no column x")))
     assert not is_connection_lost(_wrapped(IntegrityError, psycopg.errors.UniqueViolation("duplicate key")))
@@ -32,7 +39,8 @@ def test_bugs_and_refusals_are_not_outages():
 def test_a_full_disk_on_either_backend():
     sqlite_full = _wrapped(OperationalError, sqlite3.OperationalError("database or disk is full"))
     postgres_full = _wrapped(OperationalError, psycopg.errors.DiskFull("could not extend file: No space left on device"))
-    for exc in (sqlite_full, postgres_full, OSError(28, "No space left on device")):
+    bare = sqlite3.OperationalError("database or disk is full")          # a bulk insert's raw cursor
+    for exc in (sqlite_full, postgres_full, bare, OSError(28, "No space left on device")):
         assert is_disk_full(exc) and not is_connection_lost(exc)
         zh, en = write_failure(exc)
         assert "磁盘已满" in zh and "disk is full" in en and "nothing was written" in en

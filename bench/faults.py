@@ -1,7 +1,7 @@
 """Faults, checked for real: PostgreSQL restarted while a user clicks, the disk full during an import, an import
-killed half-way. Each check prints what it did and what it saw; the README quotes the output.
+and a sync killed half-way. Each check prints what it did and what it saw; the README quotes the output.
 
-    python -m bench.faults [--only restart,disk,kill] [--keep]
+    python -m bench.faults [--only restart,disk,kill,sync] [--keep]
 
 It needs root (the disk check mounts a small tmpfs; the restart check runs its own throw-away PostgreSQL cluster
 from Debian's binaries as the `postgres` user, so the machine's own server and everyone on it are never touched),
@@ -11,6 +11,7 @@ Chromium at /usr/bin/chromium for the restart check, and nothing else.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import signal
@@ -19,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,6 +32,11 @@ from bench.rss import CHROMIUM_ARGS, _free_port  # noqa: E402
 
 PG_BIN = Path("/usr/lib/postgresql") / (sorted(os.listdir("/usr/lib/postgresql"))[-1] if Path("/usr/lib/postgresql").exists() else "15") / "bin"
 SCREENSHOTS = ROOT / "bench" / "results"
+SCRIPT_IDLE = """() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    return app && app.getAttribute('data-test-script-state') === 'notRunning'
+        && !document.querySelector('[data-testid="stStatusWidget"]') && !document.querySelector('[data-stale="true"]');
+}"""
 ACCOUNTS = 120            # official accounts in the import checks' bank
 DAYS = 365                # a year of follower days per account: 43,800 rows in one file
 
@@ -157,6 +163,7 @@ def check_postgres_restart(work: Path) -> bool:
             tab.get_by_role("link", name="社群活跃").click()
             message = tab.get_by_text("与数据库的连接中断")
             message.wait_for(timeout=60_000)
+            tab.wait_for_function(SCRIPT_IDLE, timeout=60_000)
             traceback_shown = tab.locator("[data-testid='stException']").count()
             tab.screenshot(path=str(SCREENSHOTS / "fault-postgres-down.png"), full_page=True)
             say(f"   click on 社群活跃 while it is down: the page says "
@@ -169,25 +176,25 @@ def check_postgres_restart(work: Path) -> bool:
             say(f"   PostgreSQL started again after {down_for} s down")
             tab.get_by_role("heading", name="社群活跃").wait_for(timeout=60_000)
             recovered_s = time.perf_counter() - back_at
+            tab.wait_for_function(SCRIPT_IDLE, timeout=90_000)
+            figures = tab.locator("[data-testid='stMetric']").count()
             still_signed_in = tab.get_by_label("密码").count() == 0
             message_gone = tab.get_by_text("与数据库的连接中断").count() == 0
             tab.screenshot(path=str(SCREENSHOTS / "fault-postgres-back.png"), full_page=True)
             say(f"   without a reload or a sign-in, the page came back {recovered_s:.1f} s after the database; "
-                f"still signed in: {still_signed_in}; message gone: {message_gone}")
+                f"still signed in: {still_signed_in}; message gone: {message_gone}; figures drawn: {figures}")
             tab.get_by_role("link", name="粉丝增长").click()
             tab.get_by_role("heading", name="粉丝增长").wait_for(timeout=60_000)
             say("   the next click works as before")
             browser.close()
-        ok = traceback_shown == 0 and still_signed_in and message_gone
+        ok = traceback_shown == 0 and still_signed_in and message_gone and figures > 0
         say(f"   verdict: {'ok' if ok else 'FAILED'}")
         return ok
     finally:
         if app:
             app.stop()
-        try:
+        with contextlib.suppress(subprocess.CalledProcessError):   # already stopped
             server.stop()
-        except subprocess.CalledProcessError:
-            pass
 
 
 # --- 2. the disk full during an import ----------------------------------------------------------------------------
@@ -251,20 +258,111 @@ def check_killed_import(work: Path, database_url: str, label: str) -> bool:
         if finished:
             break
         now = counts(database_url)
-        same = now == before
-        ok &= same
         extra = f"; integrity_check: {sqlite_integrity(Path(database_url.removeprefix('sqlite:///')))}" \
             if database_url.startswith("sqlite") else ""
-        say(f"   killed (SIGKILL) after {delay:.1f} s: rows {'unchanged' if same else f'CHANGED {before} -> {now}'}{extra}")
-        delay *= 2
-    after = counts(database_url)
-    say(f"   left alone, the import finished in under {delay:.1f} s: followerdaily {after['followerdaily']:,} rows "
-        f"(exit {process.returncode})")
+        if now == before:
+            say(f"   killed (SIGKILL) after {delay:.1f} s: nothing written{extra}")
+        elif now["followerdaily"] == DAYS * ACCOUNTS and now["data_version"] == before["data_version"] + 1:
+            say(f"   killed (SIGKILL) after {delay:.1f} s: all {now['followerdaily']:,} rows there, data version "
+                f"moved once (the commit had happened; the process was exiting){extra}")
+            break
+        else:
+            ok = False
+            say(f"   killed (SIGKILL) after {delay:.1f} s: HALF-WRITTEN {before} -> {now}{extra}")
+        delay += 1.0                      # one second later each time: the last kill lands in the final second,
+    after = counts(database_url)         # i.e. while the rows were being written and committed
+    if process.returncode is not None and process.returncode >= 0:
+        say(f"   left alone, the import finished in under {delay:.1f} s: followerdaily {after['followerdaily']:,} rows "
+            f"(exit {process.returncode}); the last kill before it came within a second of its end")
     again = manage(database_url, "import", "follower_daily", str(files["follower_daily"]))
     unchanged = counts(database_url) == after
     say(f"   the same file once more: {again.stdout.strip().splitlines()[-1] if again.stdout.strip() else again.stderr[-200:]}"
         f"; rows unchanged: {unchanged}")
-    ok &= process.returncode == 0 and after["followerdaily"] == DAYS * ACCOUNTS and unchanged
+    ok &= after["followerdaily"] == DAYS * ACCOUNTS and unchanged
+    say(f"   verdict: {'ok' if ok else 'FAILED'}")
+    return ok
+
+
+# --- 4. a sync killed half-way ------------------------------------------------------------------------------------
+
+def _account_days(database_url: str) -> dict[str, list[tuple]]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT a.wechat_id, f.day, f.new_follows, f.unfollows, f.cumulative FROM followerdaily f "
+            "JOIN officialaccount a ON a.id = f.account_id ORDER BY a.wechat_id, f.day")).all()
+    engine.dispose()
+    found: dict[str, list[tuple]] = {}
+    for key, day, new, gone, total in rows:
+        found.setdefault(key, []).append((date.fromisoformat(str(day)[:10]), new, gone, total))
+    return found
+
+
+def check_killed_sync(work: Path, accounts_count: int = 20) -> bool:
+    """`manage.py sync wechat` against our mock of the WeChat API, killed with SIGKILL at growing delays: every
+    account's stored days are always a gap-free run of whole 7-day windows equal to the platform's; the next run
+    completes them; a run after that changes nothing."""
+    from cryptography.fernet import Fernet
+
+    from mock_platform import CHINA, MockServer, PlatformState
+    from models.db import make_engine
+    from models.settings import settings
+    from tests.sync_fixtures import add_wechat_accounts
+
+    say(f"== A sync killed half-way (SQLite, {accounts_count} official accounts, 92 days, the mock WeChat API)")
+    last = date(2026, 11, 29)
+    first = last - timedelta(days=91)
+    database_url = f"sqlite:///{work / 'cockpit.db'}"
+    env = {**os.environ, "DATABASE_URL": database_url, "COCKPIT_SECRETS_KEY": Fernet.generate_key().decode(),
+           "COCKPIT_SYNC_CALLS_PER_SECOND": "10", "COCKPIT_LOG_LEVEL": "WARNING"}
+    os.environ["COCKPIT_SECRETS_KEY"] = env["COCKPIT_SECRETS_KEY"]
+    settings.cache_clear()
+    state = PlatformState(now=lambda: datetime(2026, 11, 30, 8, 30, tzinfo=CHINA))
+    with MockServer(state) as server:
+        env["WECHAT_API_BASE"] = server.url
+        manage(database_url, "migrate")
+        engine = make_engine(database_url)
+        accounts = add_wechat_accounts(engine, server, accounts_count, start=first - timedelta(days=30),
+                                       prefix="gh_kill")
+        engine.dispose()
+        expected = {}
+        for account in accounts:
+            rows, day = [], first
+            while day <= last:
+                moved = account.sources(day)
+                new, gone = sum(m[1] for m in moved), sum(m[2] for m in moved)
+                rows.append((day, new, gone, account.cumulate(day)))
+                day += timedelta(days=1)
+            expected[account.original_id] = rows
+        command = [sys.executable, "manage.py", "sync", "wechat", "--since", str(first), "--until", str(last)]
+        ok = True
+        for delay in (3.0, 6.0, 9.0):
+            process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                process.wait(timeout=delay)
+                say(f"   the run finished within {delay:.0f} s: no kill")
+                break
+            except subprocess.TimeoutExpired:
+                process.send_signal(signal.SIGKILL)
+                process.wait()
+            stored = _account_days(database_url)
+            whole = all(len(days) % 7 == 0 or len(days) == len(expected[key]) for key, days in stored.items())
+            prefix = all(days == expected[key][:len(days)] for key, days in stored.items())
+            ok &= whole and prefix
+            done = sum(len(days) for days in stored.values())
+            say(f"   killed (SIGKILL) after {delay:.0f} s: {done:,} of {len(expected) * 92:,} account-days stored; "
+                f"whole windows only: {whole}; gap-free and equal to the platform's: {prefix}")
+        finished = subprocess.run([*command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+        stored = _account_days(database_url)
+        complete = stored == expected
+        say(f"   the next run (no --since needed for resuming; same command): exit {finished.returncode}; "
+            f"every account's 92 days equal the platform's: {complete}")
+        again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+        unchanged = _account_days(database_url) == stored
+        say(f"   once more: exit {again.returncode}; nothing changed: {unchanged}")
+    ok &= finished.returncode == 0 and complete and again.returncode == 0 and unchanged
     say(f"   verdict: {'ok' if ok else 'FAILED'}")
     return ok
 
@@ -283,7 +381,7 @@ def _postgres_schema_url(schema: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", default="restart,disk,kill")
+    parser.add_argument("--only", default="restart,disk,kill,sync")
     parser.add_argument("--keep", action="store_true", help="keep the work folder (logs, databases)")
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
@@ -308,6 +406,9 @@ def main(argv: list[str] | None = None) -> int:
             (work / "kill-postgres").mkdir()
             results["kill postgresql"] = check_killed_import(work / "kill-postgres", _postgres_schema_url("faults_kill"),
                                                              "PostgreSQL")
+        if "sync" in wanted:
+            (work / "kill-sync").mkdir()
+            results["killed sync"] = check_killed_sync(work / "kill-sync")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

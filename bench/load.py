@@ -68,6 +68,7 @@ class PageAnswer:
     seconds: float
     ok: bool
     note: str = ""
+    page: str = ""
 
 
 @dataclass
@@ -87,6 +88,15 @@ class StepResult:
         if not values:
             return float("inf")
         return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+    def slowest_pages(self, count: int = 3) -> list[tuple[str, float]]:
+        """Each page's median answer, slowest first: where the time goes."""
+        by_page: dict[str, list[float]] = {}
+        for answer in self.answers:
+            if answer.ok:
+                by_page.setdefault(answer.page, []).append(answer.seconds)
+        medians = {page: sorted(times)[len(times) // 2] for page, times in by_page.items()}
+        return sorted(medians.items(), key=lambda item: -item[1])[:count]
 
     def holds(self) -> bool:
         return bool(self.answers) and not self.errors() and self.percentile(0.95) < TARGET_P95_S
@@ -132,7 +142,7 @@ class SimulatedUser:
                     status = ForwardMsg.ScriptFinishedStatus.Name(message.script_finished)
                     if status in ("FINISHED_SUCCESSFULLY", "FINISHED_FRAGMENT_RUN_SUCCESSFULLY"):
                         seconds = time.perf_counter() - started
-                        return PageAnswer(seconds, not exception, exception)
+                        return PageAnswer(seconds, not exception, exception, page or "overview")
                     if status == "FINISHED_WITH_COMPILE_ERROR":
                         return PageAnswer(time.perf_counter() - started, False, f"{page}: {status}")
         except TimeoutError:
@@ -354,7 +364,8 @@ def measure(database_url: str, processes_count: int, steps: list[int], seconds: 
         report["cold"] = {"pages": len(cold.answers), "p50_s": round(cold.percentile(0.5), 2),
                           "max_s": round(max(cold.times() or [0.0]), 2), "errors": cold.errors()[:5]}
         print(f"cold (every page once per account, empty cache): {report['cold']['pages']} pages, "
-              f"median {report['cold']['p50_s']} s, slowest {report['cold']['max_s']} s, errors {len(cold.errors())}")
+              f"median {report['cold']['p50_s']} s, slowest {report['cold']['max_s']} s, errors {len(cold.errors())}; "
+              + ", ".join(f"{page} {seconds:.2f}" for page, seconds in cold.slowest_pages(4)))
         for example in cold.errors()[:5]:
             print(f"{'':>8}error: {example}")
         print(f"{'users':>6} {'pages':>6} {'p50 s':>7} {'p95 s':>7} {'max s':>7} {'errors':>7} {'RSS MB/process':>15}  verdict")
@@ -368,10 +379,13 @@ def measure(database_url: str, processes_count: int, steps: list[int], seconds: 
             row = {"users": users, "pages": len(step.answers), "p50_s": round(step.percentile(0.5), 2),
                    "p95_s": round(step.percentile(0.95), 2), "max_s": round(max(times), 2) if times else None,
                    "errors": len(step.errors()), "error_examples": sorted(set(step.errors()))[:5],
-                   "rss_peak_mb": round(peak), "holds": step.holds(), "load": _load_average()}
+                   "rss_peak_mb": round(peak), "holds": step.holds(), "load": _load_average(),
+                   "slowest_pages": [(page, round(seconds, 2)) for page, seconds in step.slowest_pages()]}
             report["steps"].append(row)
             print(f"{users:>6} {row['pages']:>6} {row['p50_s']:>7} {row['p95_s']:>7} {row['max_s'] or '-':>7} "
                   f"{row['errors']:>7} {row['rss_peak_mb']:>15}  {'holds' if row['holds'] else 'BREAKS'}")
+            print(f"{'':>8}slowest pages (median s): "
+                  + ", ".join(f"{page} {seconds}" for page, seconds in row["slowest_pages"]))
             for example in row["error_examples"]:
                 print(f"{'':>8}error: {example}")
             if not step.holds() and step.percentile(0.95) > 4 * TARGET_P95_S:

@@ -357,7 +357,7 @@ def check_killed_sync(work: Path, accounts_count: int = 20) -> bool:
         finished = subprocess.run([*command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
         stored = _account_days(database_url)
         complete = stored == expected
-        say(f"   the next run (no --since needed for resuming; same command): exit {finished.returncode}; "
+        say(f"   the same command again: exit {finished.returncode}; "
             f"every account's 92 days equal the platform's: {complete}")
         again = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
         unchanged = _account_days(database_url) == stored

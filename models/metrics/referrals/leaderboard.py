@@ -62,10 +62,8 @@ def staff_referral_totals(
     key = ALL_CAMPAIGNS if campaign_id is None else int(campaign_id)
     statement = _window_snapshot_statement(session, scope, start, end, key, staff_id)
     if statement is None:
-        frame = running_columns(session, key).period(scope, start, end, staff_id)
-    else:
-        frame = read_frame(session, statement)
-    frame = frame.drop(columns=["branch_id", "events"], errors="ignore")
+        return running_columns(session, key).staff_totals(scope, start, end, staff_id)
+    frame = read_frame(session, statement).drop(columns=["branch_id", "events"], errors="ignore")
     if frame["staff_id"].duplicated().any():  # an owner whose codes belonged to two branches
         frame = frame.groupby("staff_id", as_index=False).sum()
     return frame.assign(conversion_amount=frame["conversion_amount"].astype("float64").round(2))

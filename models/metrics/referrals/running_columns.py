@@ -17,7 +17,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import Integer, cast, func, literal_column, select
 from sqlmodel import Session
 
 from models.referrals import InviteCode
@@ -26,6 +26,7 @@ from models.scope import Scope
 from models.system import DataVersion
 
 COUNT_COLUMNS = ("events", "clicks", "invites", "participants", "live_conversions")
+EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 OUTPUT_COLUMNS = ["staff_id", "branch_id", "events", "clicks", "invites", "participants", "conversions",
                   "conversion_amount"]
 
@@ -56,8 +57,7 @@ class RunningColumns:
         ok[ok] = self.keys[found[ok]] // self.span == owners[ok]
         return np.where(ok, found, -1)
 
-    def period(self, scope: Scope, start: date, end: date, staff_id: int | None = None) -> pd.DataFrame:
-        """The same rows as `running_totals_statement(scope, start, end, key, staff_id)`."""
+    def _period_arrays(self, scope: Scope, start: date, end: date, staff_id: int | None):
         owners = np.arange(len(self.owner_staff), dtype=np.int64)
         if scope.branch_ids is not None:
             owners = owners[np.isin(self.owner_branch, np.fromiter(scope.branch_ids, dtype=np.int64))]
@@ -70,11 +70,38 @@ class RunningColumns:
         counts = self.counts[at_end] - np.where(has_before[:, None], self.counts[np.maximum(before, 0)], 0)
         amount = self.amount[at_end] - np.where(has_before, self.amount[np.maximum(before, 0)], 0.0)
         kept = counts[:, 0] > 0  # owners without events in the period are left out
+        return owners[kept], counts[kept], amount[kept]
+
+    def period(self, scope: Scope, start: date, end: date, staff_id: int | None = None) -> pd.DataFrame:
+        """The same rows as `running_totals_statement(scope, start, end, key, staff_id)`."""
+        owners, counts, amount = self._period_arrays(scope, start, end, staff_id)
         return pd.DataFrame({
-            "staff_id": self.owner_staff[owners[kept]], "branch_id": self.owner_branch[owners[kept]],
-            "events": counts[kept, 0], "clicks": counts[kept, 1], "invites": counts[kept, 2],
-            "participants": counts[kept, 3], "conversions": counts[kept, 4], "conversion_amount": amount[kept],
+            "staff_id": self.owner_staff[owners], "branch_id": self.owner_branch[owners],
+            "events": counts[:, 0], "clicks": counts[:, 1], "invites": counts[:, 2],
+            "participants": counts[:, 3], "conversions": counts[:, 4], "conversion_amount": amount,
         }, columns=OUTPUT_COLUMNS)
+
+    def staff_totals(self, scope: Scope, start: date, end: date, staff_id: int | None = None) -> pd.DataFrame:
+        """The leaderboard's counts per staff member (an owner whose codes belonged to two branches summed),
+        the amount rounded to the fen: `staff_referral_totals`'s frame, built from the arrays directly."""
+        owners, counts, amount = self._period_arrays(scope, start, end, staff_id)
+        staff = self.owner_staff[owners]
+        if len(np.unique(staff)) < len(staff):
+            staff, where = np.unique(staff, return_inverse=True)
+            summed, summed_amount = np.zeros((len(staff), counts.shape[1]), dtype=np.int64), np.zeros(len(staff))
+            np.add.at(summed, where, counts)
+            np.add.at(summed_amount, where, amount)
+            counts, amount = summed, summed_amount
+        return pd.DataFrame({"staff_id": staff, "clicks": counts[:, 1], "invites": counts[:, 2],
+                             "participants": counts[:, 3], "conversions": counts[:, 4],
+                             "conversion_amount": np.round(amount, 2)})
+
+
+def _epoch_day(column, dialect: str):
+    """Days since 1970-01-01 as an integer computed by the database: no date objects per row."""
+    if dialect == "postgresql":
+        return column - literal_column("DATE '1970-01-01'")
+    return cast(func.julianday(column) - 2440587.5, Integer)
 
 
 def load_running_columns(session: Session, key: int) -> RunningColumns:
@@ -82,7 +109,8 @@ def load_running_columns(session: Session, key: int) -> RunningColumns:
     path joins them) into sorted columns."""
     r = ReferralStaffRunning
     connection = session.connection()
-    rows = connection.execute(select(r.staff_id, r.branch_id, r.day, r.events, r.clicks, r.invites,
+    day = _epoch_day(r.day, connection.dialect.name)
+    rows = connection.execute(select(r.staff_id, r.branch_id, day, r.events, r.clicks, r.invites,
                                      r.participants, r.live_conversions, r.live_amount)
                               .where(r.campaign_key == key)).fetchall()
     owners_with_codes = connection.execute(select(InviteCode.staff_id, InviteCode.branch_id).distinct()).fetchall()
@@ -93,7 +121,7 @@ def load_running_columns(session: Session, key: int) -> RunningColumns:
     staff, branch, days, *values = zip(*rows, strict=True)
     staff = np.fromiter(staff, dtype=np.int64, count=len(rows))
     branch = np.fromiter(branch, dtype=np.int64, count=len(rows))
-    ordinals = np.fromiter((d.toordinal() for d in days), dtype=np.int64, count=len(rows))
+    ordinals = np.fromiter(days, dtype=np.int64, count=len(rows)) + EPOCH_ORDINAL
     counts = np.column_stack([np.fromiter(v, dtype=np.int64, count=len(rows)) for v in values[:-1]])
     amount = np.fromiter(values[-1], dtype=np.float64, count=len(rows))
     coded = np.fromiter((int(b) << 32 | int(s) for s, b in owners_with_codes), dtype=np.int64,
@@ -120,8 +148,9 @@ _LOCK = threading.Lock()
 def _version_stamp(session: Session) -> tuple:
     """The data version and when it moved: a version number reused after a rolled-back write (or a new
     seed of the same database) still differs in its time."""
-    row = session.get(DataVersion, 1)
-    return (row.version, row.updated_at) if row else (0, None)
+    row = session.connection().execute(
+        select(DataVersion.version, DataVersion.updated_at).where(DataVersion.id == 1)).first()
+    return (row[0], row[1]) if row else (0, None)
 
 
 def running_columns(session: Session, key: int) -> RunningColumns:

@@ -83,3 +83,18 @@ def test_columns_are_read_once_per_data_version(demo_engine):
     with Session(demo_engine) as session:
         after = statements_run_by(session, lambda: R.staff_referral_totals(session, Scope.head_office(), start, end))
     assert any("referralstaffrunning" in s for s in after)  # a write moved the version: read afresh
+
+
+def test_held_columns_answer_a_preset_period_with_the_snapshot_figures(demo_session):
+    forget_running_columns()
+    last = R.referral_date_range(demo_session, Scope.head_office())[1]
+    start = last - timedelta(days=89)
+    snapshot = R.staff_referral_totals(demo_session, Scope.head_office(), start, last)  # nothing held: the snapshot
+    running_columns(demo_session, ALL_CAMPAIGNS)
+    statements = statements_run_by(
+        demo_session, lambda: R.staff_referral_totals(demo_session, Scope.head_office(), start, last))
+    assert not any("referralstaffwindow" in s for s in statements)
+    from_columns = R.staff_referral_totals(demo_session, Scope.head_office(), start, last)
+    assert len(snapshot) > 0
+    pd.testing.assert_frame_equal(from_columns.sort_values("staff_id").reset_index(drop=True),
+                                  snapshot.sort_values("staff_id").reset_index(drop=True), check_dtype=False)

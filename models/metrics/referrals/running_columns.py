@@ -10,6 +10,7 @@ start, exactly what `running_totals_statement` computes in SQL."""
 
 from __future__ import annotations
 
+import gc
 import threading
 import weakref
 from dataclasses import dataclass
@@ -110,10 +111,22 @@ def load_running_columns(session: Session, key: int) -> RunningColumns:
     r = ReferralStaffRunning
     connection = session.connection()
     day = _epoch_day(r.day, connection.dialect.name)
-    rows = connection.execute(select(r.staff_id, r.branch_id, day, r.events, r.clicks, r.invites,
-                                     r.participants, r.live_conversions, r.live_amount)
-                              .where(r.campaign_key == key)).fetchall()
-    owners_with_codes = connection.execute(select(InviteCode.staff_id, InviteCode.branch_id).distinct()).fetchall()
+    collecting = gc.isenabled()
+    gc.disable()  # millions of tuples made and kept: collection passes would cost more than the read
+    try:
+        # The driver's own tuples (no SQLAlchemy Row per row): every column is a plain number.
+        rows = connection.execute(select(r.staff_id, r.branch_id, day, r.events, r.clicks, r.invites,
+                                         r.participants, r.live_conversions, r.live_amount)
+                                  .where(r.campaign_key == key)).cursor.fetchall()
+        owners_with_codes = connection.execute(
+            select(InviteCode.staff_id, InviteCode.branch_id).distinct()).cursor.fetchall()
+        return _columns(rows, owners_with_codes)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _columns(rows: list[tuple], owners_with_codes: list[tuple]) -> RunningColumns:
     if not rows:
         empty = np.zeros(0, dtype=np.int64)
         return RunningColumns(empty, empty, 0, 1, empty, np.zeros((0, len(COUNT_COLUMNS)), dtype=np.int64),
@@ -167,6 +180,14 @@ def running_columns(session: Session, key: int) -> RunningColumns:
             columns = load_running_columns(session, key)
             held[1][key] = columns
     return columns
+
+
+def held_running_columns(session: Session, key: int) -> RunningColumns | None:
+    """The columns of one campaign key if they are already held at the current data version (no load)."""
+    engine, stamp = session.get_bind(), _version_stamp(session)
+    with _LOCK:
+        held = _CACHE.get(engine)
+        return held[1].get(key) if held is not None and held[0] == stamp else None
 
 
 def forget_running_columns() -> None:

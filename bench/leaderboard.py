@@ -1,5 +1,9 @@
 """The same staff leaderboard three ways: a plain GROUP BY over the raw referral events, the rollup
-path the page uses, and DuckDB over the same raw rows (read out of the database into DuckDB)."""
+path the page uses, and DuckDB over the same raw rows (read out of the database into DuckDB).
+
+A preset period reads its stored window; any other period subtracts running totals held as numpy columns
+(`models.metrics.referrals.running_columns`), loaded once per data version: their load time and memory are
+reported beside DuckDB's ingest time and memory, neither counted in the per-query figures."""
 
 from __future__ import annotations
 
@@ -13,7 +17,9 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from models.metrics import referrals as R
+from models.metrics.referrals.running_columns import forget_running_columns, held_bytes, running_columns
 from models.referrals import ReferralEvent
+from models.rollup_tables.referrals import ALL_CAMPAIGNS
 from models.scope import Scope
 from models.store.frames import read_frame
 
@@ -42,10 +48,10 @@ def _timed(function, repeats: int) -> tuple[float, float, object]:
     return cold, statistics.median(runs), result
 
 
-def compare(engine, scopes: dict[str, Scope], end: date, periods: tuple[int, ...] = (90, 61),
+def compare(engine, scopes: dict[str, Scope], end: date, periods: tuple[int, ...] = (90, 61, 200),
             repeats: int = 3) -> list[dict]:
-    """Per scope and period length ending on `end`: 90 days is a preset (its stored window answers), 61 days
-    is not (the running totals answer)."""
+    """Per scope and period length ending on `end`: 90 days is a preset (its stored window answers), 61 and
+    200 days are not (the running totals answer: held as columns, and for comparison subtracted in SQL)."""
     with Session(engine) as session:
         t0 = time.perf_counter()
         raw_rows = read_frame(session, select(ReferralEvent.staff_id, ReferralEvent.branch_id, ReferralEvent.day,
@@ -58,12 +64,23 @@ def compare(engine, scopes: dict[str, Scope], end: date, periods: tuple[int, ...
     con.execute("CREATE TABLE events AS SELECT * FROM events_frame")
     ingest_s = time.perf_counter() - t0
     del raw_rows
+    duck_bytes = int(con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchone()[0] or 0)
+    forget_running_columns()
+    with Session(engine) as session:
+        t0 = time.perf_counter()
+        running_columns(session, ALL_CAMPAIGNS)
+        columns_load_s = time.perf_counter() - t0
+    columns_bytes = held_bytes()
     out = []
     for days, (label, scope) in ((days, item) for days in periods for item in scopes.items()):
         start = end - timedelta(days=days - 1)
         with Session(engine) as session:
             raw_cold, raw_warm, raw = _timed(lambda scope=scope, start=start: R.staff_referral_totals_raw(session, scope, start, end), repeats)
             roll_cold, roll_warm, rolled = _timed(lambda scope=scope, start=start: R.staff_referral_totals(session, scope, start, end), repeats)
+            sql_cold = sql_warm = None
+            if days not in R.LEADERBOARD_WINDOWS:  # before the columns: the running totals subtracted in SQL
+                sql_cold, sql_warm, _ = _timed(lambda scope=scope, start=start: read_frame(
+                    session, R.running_totals_statement(scope, start, end, ALL_CAMPAIGNS)), repeats)
         if scope.branch_ids is None:
             sql, params = DUCKDB_LEADERBOARD.format(branch_filter=""), [start, end]
         else:
@@ -77,8 +94,10 @@ def compare(engine, scopes: dict[str, Scope], end: date, periods: tuple[int, ...
             "scope": label, "period_days": days, "staff_rows": len(rolled), "results_agree": bool(same),
             "raw_group_by_cold_s": raw_cold, "raw_group_by_warm_s": raw_warm,
             "rollup_cold_s": roll_cold, "rollup_warm_s": roll_warm,
+            "running_sql_cold_s": sql_cold, "running_sql_warm_s": sql_warm,
             "duckdb_cold_s": duck_cold, "duckdb_warm_s": duck_warm,
-            "duckdb_read_rows_from_db_s": load_s, "duckdb_ingest_s": ingest_s,
+            "duckdb_read_rows_from_db_s": load_s, "duckdb_ingest_s": ingest_s, "duckdb_memory_bytes": duck_bytes,
+            "columns_load_s": columns_load_s, "columns_memory_bytes": columns_bytes,
             "rollup_vs_raw_x": raw_warm / roll_warm if roll_warm else None,
             "rollup_vs_duckdb_x": duck_warm / roll_warm if roll_warm else None,
         })

@@ -160,9 +160,15 @@ def comparison_curves(this_daily: pd.DataFrame, this_campaign: Mapping, last_dai
 # ---------------------------------------------------------------- the playbook
 
 
-def _known(frame: pd.DataFrame, column: str, as_of: date) -> pd.Series:
+def _stamp(as_of):
+    """A day as a Timestamp; a Series of days (one per row: the rollup judges every day of a season in one
+    pass over workers x days) stays a Series, compared row by row."""
+    return as_of if isinstance(as_of, pd.Series) else pd.Timestamp(as_of)
+
+
+def _known(frame: pd.DataFrame, column: str, as_of) -> pd.Series:
     """True where `column` holds a day on or before as_of (what was known that day)."""
-    return frame[column].notna() & (frame[column] <= pd.Timestamp(as_of))
+    return frame[column].notna() & (frame[column] <= _stamp(as_of))
 
 
 def converted_customers(deposits: pd.DataFrame, as_of: date) -> set[int]:
@@ -176,12 +182,12 @@ def first_deposit_day(entries: pd.DataFrame, deposits: pd.DataFrame) -> pd.Serie
     return pd.to_datetime(entries["customer_id"].map(first))
 
 
-def sms_flags(entries: pd.DataFrame, converted_on: pd.Series, as_of: date) -> pd.DataFrame:
+def sms_flags(entries: pd.DataFrame, converted_on: pd.Series, as_of) -> pd.DataFrame:
     """Per worker, as known on as_of: SMS sent, delivered, replied (only a reply to a sent SMS counts), and
     converted among repliers and among the silent."""
     sent = _known(entries, "sent_on", as_of)
     replied = sent & _known(entries, "replied_on", as_of)
-    converted = converted_on.notna() & (converted_on <= pd.Timestamp(as_of))
+    converted = converted_on.notna() & (converted_on <= _stamp(as_of))
     silent = sent & ~replied
     return pd.DataFrame({
         "sms_sent": sent, "sms_delivered": sent & entries["delivered"].fillna(False).astype(bool),
@@ -226,12 +232,12 @@ def visit_windows(entries: pd.DataFrame, festival: date) -> pd.DataFrame:
     }, index=entries.index)
 
 
-def visit_status(entries: pd.DataFrame, festival: date, as_of: date) -> pd.DataFrame:
+def visit_status(entries: pd.DataFrame, festival: date, as_of) -> pd.DataFrame:
     """One row per worker and round with its window and status as of a day:
     on_time (visited by the deadline), late (visited after it), missed (deadline passed, no visit),
     due (window open, not yet visited), upcoming (window not open), not_returned (worker not home yet,
-    or for round 2, home only after the window)."""
-    as_of_ts = pd.Timestamp(as_of)
+    or for round 2, home only after the window). `as_of` may be a Series of days aligned with `entries`."""
+    as_of_ts = _stamp(as_of)
     windows = visit_windows(entries, festival)
     home = _known(entries, "returned_on", as_of)
     parts = []
@@ -273,10 +279,11 @@ def _with_done(table: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index().rename_axis(columns=None)
 
 
-def worker_flags(entries: pd.DataFrame, converted_on: pd.Series, festival: date, as_of: date) -> pd.DataFrame:
+def worker_flags(entries: pd.DataFrame, converted_on: pd.Series, festival: date, as_of) -> pd.DataFrame:
     """Per listed worker, 0/1 flags of where they stand on as_of: listed, with a contact staff member, tied
     to a foreman, home, the SMS funnel (`sms_flags`) and each visit round's status (`visit_status`). The
-    rollup sums these per village and per staff member for every day of the season."""
+    rollup sums these per village and per staff member for every day of the season (`as_of` then a Series
+    of days aligned with `entries`, one row per worker and day)."""
     flags = pd.DataFrame({
         "workers": 1, "with_staff": entries["staff_id"].notna(), "with_foreman": entries["foreman_customer_id"].notna(),
         "returned": _known(entries, "returned_on", as_of),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import and_, delete, func, select, true
 from sqlalchemy.engine import Connection
@@ -82,39 +83,63 @@ def _campaign_list_days(conn: Connection, campaign_id: int, branch_ids, festival
     deposits = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
     deposits["day"] = pd.to_datetime(deposits["day"])
     deposits["amount"] = deposits["amount"].astype("float64")
-    frames: dict[str, list] = {"village_id": [], "staff_id": []}
-    for day in pd.date_range(first_day, last_day):
-        flags = worker_flags(entries, converted_on, festival, day.date()) if not entries.empty else \
-            pd.DataFrame(columns=WORKER_FLAGS)
-        flags[["branch_id", "village_id", "staff_id"]] = entries[["branch_id", "village_id", "staff_id"]]
-        paid = deposits[deposits["day"] <= day]
-        for key in frames:
-            keys = ["branch_id", key]
-            counts = flags.groupby(keys, dropna=False)[WORKER_FLAGS].sum()
-            amounts = paid.groupby(keys, dropna=False)["amount"].sum().rename("deposited")
-            both = counts.join(amounts, how="outer")
-            frames[key].append(both.reset_index().assign(day=day.date()))
+    days = pd.date_range(first_day, last_day)
     out = {}
-    for key, parts in frames.items():
-        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-        if not frame.empty:
-            frame[WORKER_FLAGS] = frame[WORKER_FLAGS].fillna(0).astype("int64")
-            frame["deposited"] = frame["deposited"].fillna(0.0).astype("float64")
-            frame = _dense(frame, key)
-        out[key] = frame
+    flags_by_key = _flags_per_day(entries, converted_on, festival, days, ("village_id", "staff_id"))
+    for key, flags in flags_by_key.items():
+        paid = _deposited_per_day(deposits, days, key)
+        if flags.empty and paid.empty:
+            out[key] = pd.DataFrame()
+            continue
+        frame = paid.reindex(columns=[*WORKER_FLAGS, "deposited"]) if flags.empty else flags.join(paid, how="outer")
+        frame[WORKER_FLAGS] = frame[WORKER_FLAGS].fillna(0).astype("int64")
+        frame["deposited"] = frame["deposited"].fillna(0.0).astype("float64")
+        frame = frame.reset_index()
+        frame[key] = frame[key].where(frame[key] != NO_KEY)
+        frame["day"] = frame["day"].dt.date
+        out[key] = frame.sort_values(["branch_id", key, "day"], na_position="first").reset_index(drop=True)
     return out
 
 
-def _dense(frame, key: str):
-    """Every key on every day: a key seen on one day (a deposit) gets zero rows on the others, with the
-    deposits carried forward (a cumulative figure never drops back to nothing)."""
+NO_KEY = -1  # a worker without a village or contact staff member, grouped (and stored) as a key of its own
+GRID_ROWS = 2_000_000  # workers x days judged in one pass (a whole bank's season is taken a few days at a time)
 
-    keys = frame[["branch_id", key]].drop_duplicates()
-    days = pd.DataFrame({"day": sorted(frame["day"].unique())})
-    grid = keys.merge(days, how="cross")
-    dense = grid.merge(frame, on=["branch_id", key, "day"], how="left")
-    counts = [c for c in dense.columns if c not in ("branch_id", key, "day", "deposited")]
-    dense[counts] = dense[counts].fillna(0).astype("int64")
-    dense = dense.sort_values(["branch_id", key, "day"], na_position="first")
-    dense["deposited"] = dense.groupby(["branch_id", key], dropna=False)["deposited"].ffill().fillna(0.0)
-    return dense.reset_index(drop=True)
+
+def _flags_per_day(entries: pd.DataFrame, converted_on: pd.Series, festival: date, days: pd.DatetimeIndex,
+                   keys: tuple[str, ...]) -> dict[str, pd.DataFrame]:
+    """Per key, `worker_flags` summed per (branch, key, day): every worker judged on every day in one
+    vectorised pass over workers x days (in slices of days so the grid stays bounded), not a pandas loop
+    per day."""
+    if entries.empty or len(days) == 0:
+        return {key: pd.DataFrame(columns=WORKER_FLAGS) for key in keys}
+    per_slice = max(1, GRID_ROWS // len(entries))
+    parts: dict[str, list] = {key: [] for key in keys}
+    workers = entries.reset_index(drop=True)
+    converted = converted_on.reset_index(drop=True)
+    for first in range(0, len(days), per_slice):
+        chunk = days[first:first + per_slice]
+        rows = np.repeat(np.arange(len(workers)), len(chunk))
+        grid = workers.iloc[rows].reset_index(drop=True)
+        as_of = pd.Series(np.tile(chunk.to_numpy(), len(workers)), index=grid.index)
+        flags = worker_flags(grid, converted.iloc[rows].reset_index(drop=True), festival, as_of)
+        flags["branch_id"] = grid["branch_id"].to_numpy()
+        flags["day"] = as_of.to_numpy()
+        for key in keys:
+            flags[key] = grid[key].fillna(NO_KEY).astype("int64").to_numpy()
+        for key in keys:
+            parts[key].append(flags.groupby(["branch_id", key, "day"])[WORKER_FLAGS].sum())
+    return {key: pd.concat(frames) for key, frames in parts.items()}
+
+
+def _deposited_per_day(deposits: pd.DataFrame, days: pd.DatetimeIndex, key: str) -> pd.DataFrame:
+    """Per (branch, key, day): the deposits credited on or before that day, for every key with a deposit by
+    the last day (zero before its first: a cumulative figure, carried on every later day)."""
+    paid = deposits[deposits["day"] <= days[-1]] if len(days) else deposits.iloc[0:0]
+    if paid.empty:
+        return pd.DataFrame({"deposited": pd.Series(dtype="float64")},
+                            index=pd.MultiIndex.from_tuples([], names=["branch_id", key, "day"]))
+    paid = paid.assign(**{key: paid[key].fillna(NO_KEY).astype("int64"), "day": paid["day"].clip(lower=days[0])})
+    daily = paid.groupby(["branch_id", key, "day"])["amount"].sum().unstack("day", fill_value=0.0)
+    cumulative = daily.reindex(columns=days, fill_value=0.0).cumsum(axis=1)
+    cumulative.columns.name = "day"
+    return cumulative.stack().rename("deposited").to_frame()

@@ -4,8 +4,10 @@ a quota resumes without gaps or duplicates; every documented failure is reported
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime, timedelta
 
+import pandas as pd
 import pytest
 from sqlalchemy import func, select, text
 from sqlmodel import Session
@@ -181,3 +183,50 @@ def test_a_second_sync_is_refused_while_one_runs(empty_engine, mock_platform):
     add_wechat_accounts(empty_engine, mock_platform, 1)
     with sync_lock(empty_engine), pytest.raises(SyncBusy):
         _sync(empty_engine)
+
+
+def test_windows_handed_over_together_are_one_import_and_a_refused_one_fails_alone(empty_engine, mock_platform):
+    """The group commit: three accounts' windows written while all three fetch go in as one import; a group
+    with a window the checks refuse is written window by window, so only that account fails."""
+    accounts = [a.original_id for a in add_wechat_accounts(empty_engine, mock_platform, 3)]
+    writer = wechat.window_writer(empty_engine)
+
+    def window(key: str, day: date, bad: bool = False):
+        frame = pd.DataFrame({"day": [day], "new_follows": [5], "unfollows": [2], "net_follows": [3 + bad],
+                              "cumulative": [100], "account": [key]})
+        return wechat._Window(key, day, day, frame)
+
+    def write_all(day: date, bad_key: str | None) -> dict[str, object]:
+        outcome: dict[str, object] = {}
+        ready = threading.Barrier(len(accounts))
+
+        def one(key: str) -> None:
+            with writer.fetching():
+                ready.wait()
+                try:
+                    outcome[key] = writer.write(window(key, day, bad=key == bad_key))
+                except Exception as exc:  # noqa: BLE001 - the refused account's error, checked below
+                    outcome[key] = exc
+
+        threads = [threading.Thread(target=one, args=(key,)) for key in accounts]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return outcome
+
+    def imports() -> list[str]:
+        with Session(empty_engine) as session:
+            return [f"{a.outcome} {a.detail}" for a in session.execute(
+                select(AuditLog).where(AuditLog.action == "import").order_by(AuditLog.id)).scalars()]
+
+    assert write_all(date(2026, 11, 1), None) == dict.fromkeys(accounts, 1)
+    assert len(imports()) == 1 and "3 accounts" in imports()[0]  # one import for the three windows
+    outcome = write_all(date(2026, 11, 2), accounts[1])
+    assert outcome[accounts[0]] == outcome[accounts[2]] == 1
+    assert "refused by the import checks" in str(outcome[accounts[1]])
+    assert [days[-1][0] for days in map(lambda k: _days(empty_engine, k), accounts)] == \
+        [date(2026, 11, 2), date(2026, 11, 1), date(2026, 11, 2)]
+    with Session(empty_engine) as session:
+        progress = dict(session.execute(select(SyncState.account_key, SyncState.last_complete_day)).all())
+    assert progress == {accounts[0]: date(2026, 11, 2), accounts[1]: date(2026, 11, 1), accounts[2]: date(2026, 11, 2)}

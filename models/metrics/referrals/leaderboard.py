@@ -9,10 +9,11 @@ import pandas as pd
 from sqlalchemy import case, distinct, func, select
 from sqlmodel import Session
 
-from models.measures.referrals import LEADERBOARD_WINDOWS, rank_board, roll_up, running_totals_statement, staff_board
+from models.measures.referrals import LEADERBOARD_WINDOWS, rank_board, roll_up, staff_board
 from models.metrics.referrals.common import live_conversion, previous_period, staff_in_scope, stage_sum
 from models.metrics.referrals.fraud import fraud_review
 from models.metrics.referrals.rewards import reward_ledger_preview
+from models.metrics.referrals.running_columns import held_running_columns, running_columns
 from models.org import Branch, Staff
 from models.referrals import ReferralEvent, ReferralStage
 from models.rollup_tables.referrals import ALL_CAMPAIGNS, ReferralInvitation, ReferralStaffWindow
@@ -56,11 +57,16 @@ def staff_referral_totals(
 ) -> pd.DataFrame:
     """The leaderboard's counts per code owner from the rollups, never the raw events: a preset period
     (last 7/30/90/180/365 days) ending on the last day with events reads its stored snapshot (one row per
-    owner); any other period subtracts running totals (`running_totals_statement`)."""
+    owner); any other period subtracts running totals held as columns in memory (`running_columns`: the
+    same figures as `running_totals_statement`, one vectorised subtraction for every owner), loaded on the
+    first such request of a data version. Once held, the columns answer the presets too (faster than
+    reading the snapshot's rows)."""
     key = ALL_CAMPAIGNS if campaign_id is None else int(campaign_id)
-    statement = _window_snapshot_statement(session, scope, start, end, key, staff_id)
+    columns = held_running_columns(session, key)
+    statement = None if columns is not None else _window_snapshot_statement(session, scope, start, end, key, staff_id)
     if statement is None:
-        statement = running_totals_statement(scope, start, end, key, staff_id)
+        columns = columns if columns is not None else running_columns(session, key)
+        return columns.staff_totals(scope, start, end, staff_id)
     frame = read_frame(session, statement).drop(columns=["branch_id", "events"], errors="ignore")
     if frame["staff_id"].duplicated().any():  # an owner whose codes belonged to two branches
         frame = frame.groupby("staff_id", as_index=False).sum()

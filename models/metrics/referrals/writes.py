@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, distinct, func, select
+from sqlalchemy import delete, distinct, func, select, update
 from sqlmodel import Session
 
 from models.measures.referrals import KIND_LABELS, rule_overlaps
@@ -17,6 +17,7 @@ from models.referrals import Campaign, InviteCode, LedgerStatus, ReferralEvent, 
 from models.refresh import refresh_rollups
 from models.scope import Scope
 from models.store.frames import read_frame
+from models.system import DataVersion
 
 # ---------------------------------------------------------------- writes (validated, all or nothing)
 
@@ -97,6 +98,8 @@ def record_referral_events(session: Session, events: pd.DataFrame) -> int:
     session.flush()
     if records:  # keep the daily rollups in step with the new events, in the same transaction
         refresh_rollups(session, {r.branch_id for r in records}, min(r.day for r in records), max(r.day for r in records))
+        # Cached figures (and the running totals held as columns) key on the data version: move it.
+        session.execute(update(DataVersion).values(version=DataVersion.version + 1, updated_at=datetime.now(UTC)))
     session.commit()
     return len(records)
 

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import streamlit as st
 
-from components.data import page_scope, query, require_database
+from components.data import derived, page_scope, query, require_database
 from components.figures.campaign import attainment_bars, season_curves, sms_conversion, visit_rounds
 from components.filters import scope_picker
 from components.i18n import format_number, format_percent, t
@@ -57,7 +57,8 @@ workers = query(metrics.worker_frames, choice.scope, campaign_id=campaign_id) \
     if listed <= metrics.WORKER_LIST_LIMIT else None
 last = metrics.previous_season(seasons, season)
 last_daily = None if last is None else query(metrics.daily_deposits, choice.scope, campaign_id=int(last["campaign_id"]))
-view = metrics.campaign_view(summary, counts, campaign, as_of, choice.scope, last_daily, last, workers)
+view = derived(metrics.campaign_view, (choice.scope, campaign_id, as_of),   # what every input below was read for
+               summary, counts, campaign, as_of, choice.scope, last_daily, last, workers)
 countdown, progress = view["countdown"], view["progress"]
 st.caption(t("campaign.as_of_line", scope=escape_markdown(choice.label), day=as_of, offset=countdown["lunar_offset"],
              start=start,

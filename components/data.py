@@ -97,6 +97,19 @@ def query(function: Callable[..., Any], scope: Scope, **filters: Any) -> Any:
     )
 
 
+@st.cache_data(ttl=QUERY_TTL_SECONDS, show_spinner=False, max_entries=512)
+def _cached_derivation(module: str, name: str, url: str, version: int, key: tuple, _args: tuple, _kwargs: dict) -> Any:
+    return getattr(importlib.import_module(module), name)(*_args, **_kwargs)
+
+
+def derived(function: Callable[..., Any], key: tuple, *args: Any, **kwargs: Any) -> Any:
+    """A pure function over frames that cached queries returned, computed once per data version and `key` and shared
+    by every session (a page's heavy pandas step: hundreds of ms at every rerun otherwise). `key` must name everything
+    the arguments were read for (scope, filters, day): the arguments themselves are not hashed."""
+    return _cached_derivation(function.__module__, function.__qualname__, database_url(), data_version(), key,
+                              args, kwargs)
+
+
 def fresh_query(function: Callable[..., Any], scope: Scope, **filters: Any) -> Any:
     """Uncached call, for what must be current to the second (the audit log)."""
     with Session(engine()) as session:

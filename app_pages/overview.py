@@ -3,9 +3,11 @@ the headline of every area, the best and worst branches; meeting mode and the ex
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 from sqlmodel import Session
 
@@ -139,8 +141,11 @@ graph_text = "" if not network["people_measured"] else (
 
 
 # ---------------------------------------------------------------- key charts (slides and the exported brief)
-def key_figures(font_size: int = 13) -> list[BriefFigure]:
-    figures: list[BriefFigure] = []
+def key_figure_recipes() -> list[tuple[str, Callable[[], go.Figure]]]:
+    """The brief's charts as (title, builder): the frames and labels are read here, on the script's thread; the
+    figures are drawn only when the brief is downloaded or the meeting shows them (about half a second of plotly
+    at every visit otherwise)."""
+    recipes: list[tuple[str, Callable[[], go.Figure]]] = []
     span = {"start": start, "end": end}
     daily = follower_metrics.with_moving_average(history)
     daily = daily[daily["day"] >= pd.Timestamp(start)]
@@ -148,25 +153,34 @@ def key_figures(font_size: int = 13) -> list[BriefFigure]:
         labels = {k: t(f"followers.chart.{k}") for k in ("new", "unfollows", "net", "ma7", "cumulative", "axis_daily",
                                                          "axis_cumulative", "drop", "uplift", "events_week")}
         marked = drops if choice.branch_id is not None else pd.DataFrame(columns=["start_day", "end_day"])
-        figures.append(BriefFigure(t("meeting.chart.followers", **span), follower_curve(
-            daily, follower_metrics.events_to_mark(uplift), marked, labels)))
+        events = follower_metrics.events_to_mark(uplift)
+        recipes.append((t("meeting.chart.followers", **span),
+                        lambda: follower_curve(daily, events, marked, labels)))
     if len(top) > 1:
         extremes = pd.concat([top, bottom]).drop_duplicates("branch_id")
-        figures.append(BriefFigure(t("meeting.chart.ranking", **span),
-                                   ranking_bars(extremes, "net_growth", t("overview.axis_net_followers"))))
+        axis = t("overview.axis_net_followers")
+        recipes.append((t("meeting.chart.ranking", **span), lambda: ranking_bars(extremes, "net_growth", axis)))
     activity = query(group_metrics.activity_by_kind, choice.scope, start=start, end=end)
     if not activity.empty:
-        figures.append(BriefFigure(t("meeting.chart.groups", **span), activity_by_kind_figure(
-            activity, lambda kind: t(f"groups.kind.{kind}"), "", t("groups.fig.messages_axis"))))
+        kinds = {kind: t(f"groups.kind.{kind}") for kind in activity["kind"].unique()} if "kind" in activity else {}
+        messages_axis = t("groups.fig.messages_axis")
+        recipes.append((t("meeting.chart.groups", **span), lambda: activity_by_kind_figure(
+            activity, lambda kind: kinds.get(kind, kind), "", messages_axis)))
     funnel = query(referral_metrics.funnel, choice.scope, start=start, end=end)
     if funnel["people"].sum() > 0:
-        figures.append(BriefFigure(t("meeting.chart.referrals", **span), funnel_chart(
-            funnel, {s.value: t(f"ref.stage.{s.value}") for s in FUNNEL_STAGES})))
+        stages = {s.value: t(f"ref.stage.{s.value}") for s in FUNNEL_STAGES}
+        recipes.append((t("meeting.chart.referrals", **span), lambda: funnel_chart(funnel, stages)))
     curves, target = query(brief.campaign_curves, choice.scope, end=end)
     if curves is not None:
-        labels = {k: t(f"campaign.chart.{k}") for k in ("this", "last", "target", "festival", "axis_day",
-                                                        "axis_amount")}
-        figures.append(BriefFigure(t("meeting.chart.campaign"), season_curves(curves, target, labels)))
+        season_labels = {k: t(f"campaign.chart.{k}") for k in ("this", "last", "target", "festival", "axis_day",
+                                                               "axis_amount")}
+        recipes.append((t("meeting.chart.campaign"), lambda: season_curves(curves, target, season_labels)))
+    return recipes
+
+
+def key_figures(font_size: int = 13) -> list[BriefFigure]:
+    """Draw the recipes (pure: safe on the download's worker thread)."""
+    figures = [BriefFigure(title, make()) for title, make in brief_recipes]
     for item in figures:
         item.figure.update_layout(font_size=font_size, title=None)
     return figures
@@ -176,7 +190,7 @@ def export_html() -> str:
     """The meeting brief as one file; built when the button is clicked (on a worker thread: no st.* here)."""
     return meeting_brief_html(language, brief_title, brief_subtitle, sentences, [text for text, _ in alerts],
                               [(k.label, k.value) for k in follower_row + group_row + referral_row + campaign_row],
-                              brief_figures)
+                              key_figures())
 
 
 def audit_export() -> None:
@@ -195,7 +209,7 @@ def download_brief() -> None:
 brief_title = f"{t('meeting.brief_title')} · {choice.label}"
 brief_subtitle = t("meeting.generated", at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), day=end,
                    scope=f"{choice.label}, {start} – {end}")
-brief_figures = key_figures()
+brief_recipes = key_figure_recipes()
 
 
 def show_changes() -> None:
@@ -327,8 +341,10 @@ else:
         st.markdown(f"**{t('overview.bottom_n')}**")
         data_table(bottom, labels, key="overview_bottom", file_stem="bottom_branches", column_config=config)
 
-if brief_figures:
-    with st.expander(t("overview.key_charts"), expanded=False):
-        for position, item in enumerate(brief_figures):
-            st.markdown(f"**{item.title}**")
-            st.plotly_chart(item.figure, width="stretch", key=f"overview_chart_{position}")
+if brief_recipes:
+    charts = st.expander(t("overview.key_charts"), expanded=False, key="overview_key_charts", on_change="rerun")
+    if charts.open:   # drawn when opened: closed, the figures would cost every visit about half a second
+        with charts:
+            for position, item in enumerate(key_figures()):
+                st.markdown(f"**{item.title}**")
+                st.plotly_chart(item.figure, width="stretch", key=f"overview_chart_{position}")

@@ -58,6 +58,7 @@ def open_pages(url: str, branch: int, monkeypatch) -> dict[str, list[str]]:
     assert not app.exception, app.exception
     charts["meeting"] = chart_texts(app)
     app = signed_in(url, None, monkeypatch, username="demo_admin")
+    app.session_state["overview_key_charts"] = True      # the key charts expander opened (drawn only then)
     app.switch_page(str(PROJECT_ROOT / "app_pages" / "overview.py")).run()
     assert not app.exception, app.exception
     charts["overview_whole_bank"] = chart_texts(app)

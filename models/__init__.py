@@ -9,6 +9,7 @@ from models import (  # noqa: F401  (register tables)
     graph,
     groups,
     org,
+    products,
     referrals,
     rollup_tables,
     staff_activity,

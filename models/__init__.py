@@ -3,6 +3,7 @@
 from models import (  # noqa: F401  (register tables)
     accounts,
     campaign,
+    clv_scores,
     connections,
     customers,
     followers,

@@ -19,7 +19,7 @@ GAMMA_GAMMA = {"p": 6.0, "q": 4.0, "gamma": 15.0}
 
 
 def synthetic_events(customers: int, start: date, end: date, seed: int = 18, first_id: int = 1) -> pd.DataFrame:
-    """Events (customer_id, event_date, margin) from `start` to `end`; each customer's first transaction is
+    """Events (customer_id, event_date, margin), at most one per customer and day, from `start` to `end`; each customer's first transaction is
     uniform over the first two thirds of the span, so every customer has some history before a late cut-off."""
     rng = np.random.default_rng(seed)
     span = (end - start).days
@@ -47,7 +47,6 @@ def synthetic_events(customers: int, start: date, end: date, seed: int = 18, fir
     frame = pd.DataFrame({"customer_id": customer, "offset": offset, "margin": margin.round(2)})
     frame["event_date"] = pd.Timestamp(start) + pd.to_timedelta(frame.pop("offset"), unit="D")
     frame["event_date"] = frame["event_date"].dt.date
-    return frame.sort_values(["customer_id", "event_date"], kind="stable").reset_index(drop=True)[
-        ["customer_id", "event_date", "margin"]
-    ]
+    # two transactions on one day are one visit (as models.clv counts them, and one product event a day)
+    return frame.groupby(["customer_id", "event_date"], as_index=False, sort=True)["margin"].sum()
 

@@ -126,9 +126,10 @@ def value_at_risk(session: Session, scope: Scope, limit: int = AT_RISK_LIMIT) ->
     return phones_for_scope(frame, scope)
 
 
-def calibration(session: Session) -> pd.DataFrame:
+def calibration(session: Session, scope: Scope) -> pd.DataFrame:
     """The last fit's calibration, per decile of predicted value: customers and the mean predicted and actual
-    margin and transactions per customer over the holdout months (means, so no bank total is shown)."""
+    margin and transactions per customer over the holdout months. The model is the bank's, so every scope sees
+    the same deciles (means per customer, so no bank total is shown)."""
     frame = read_frame(session, select(ClvCalibrationDecile).order_by(ClvCalibrationDecile.decile))
     if frame.empty:
         return frame

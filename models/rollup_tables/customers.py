@@ -31,9 +31,9 @@ class CustomerActivity(SQLModel, table=True):
     last_event: date | None = None
     events: int = 0  # days with any event (the rhythm is measured in active days)
     usual_gap_days: float | None = None  # median gap between active days (None under 3 active days)
-    events_recent: int = 0  # active days in the 90 days up to as_of
-    events_before: int = 0  # active days in the 90 days before those
-    net_flow_recent: float = 0.0  # deposits minus withdrawals in the 90 days up to as_of
+    events_recent: int = 0  # active days in the 180 days up to as_of (measures.customers.RECENT_DAYS)
+    events_before: int = 0  # active days in the 180 days before those
+    net_flow_recent: float = 0.0  # deposits minus withdrawals in the 90 days up to as_of (FLOW_DAYS)
     products_recent: int = 0  # product kinds used in the 365 days up to as_of
     margin_year: float = 0.0  # the bank's margin in the 365 days up to as_of
     stage: str = Field(default="", max_length=12)

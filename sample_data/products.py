@@ -21,8 +21,8 @@ DRIFT_YOUNG_AGE = 40  # in a drifting village, customers under this age fade ove
 GROUP_BUYS_PER_BRANCH = 2
 GROUP_BUY_REPEAT = (0.35, 0.05)  # share of buyers who buy again: a group buy that worked, one that did not
 REPEAT_WINDOW = 90
-STOPPED_PRODUCT_EVERY = 6  # one branch in this many has a product that stopped selling 100 days ago
-STOPPED_DAYS = 100
+STOPPED_PRODUCT_EVERY = 6  # one branch in this many has a product that stopped selling 130 days ago
+STOPPED_DAYS = 130
 
 # Share of active days that are each product, for customers below / at or above the affluent tier.
 PRODUCT_ORDER = [p.value for p in Product]

@@ -47,6 +47,7 @@ SCORE_COLUMNS = [
     "expected_transactions_12m",
     "expected_margin_per_tx",
     "clv_12m",
+    "value_at_risk",
 ]
 
 
@@ -130,7 +131,7 @@ def expected_transactions(fitted: FittedClv, summary: pd.DataFrame, months: int)
 
 def score(fitted: FittedClv, months: int = HORIZON_MONTHS, monthly_rate: float = MONTHLY_DISCOUNT_RATE) -> pd.DataFrame:
     """Per customer of the fitted summary: probability alive at the cut-off, expected transactions and margin
-    per transaction over `months`, and CLV = the sum over the months of that month's expected transactions
+    per transaction over `months`, value at risk, and CLV = the sum over the months of that month's expected transactions
     times the expected margin, discounted at `monthly_rate` (PyMC-Marketing's `customer_lifetime_value`)."""
     summary = fitted.summary
     data = _for_transactions(summary)
@@ -149,8 +150,15 @@ def score(fitted: FittedClv, months: int = HORIZON_MONTHS, monthly_rate: float =
             "expected_transactions_12m": monthly[-1],
             "expected_margin_per_tx": per_tx,
             "clv_12m": clv,
+            "value_at_risk": value_at_risk(clv, p_alive),
         }
     )
+
+
+def value_at_risk(clv_12m, p_alive):
+    """CLV x (1 - probability alive): the margin a valuable customer who may be slipping away would take with
+    them, so a high-value customer with a falling chance of still being active ranks first."""
+    return clv_12m * (1.0 - p_alive)
 
 
 def expected_margin_per_transaction(fitted: FittedClv, summary: pd.DataFrame) -> np.ndarray:

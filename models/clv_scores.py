@@ -16,6 +16,7 @@ class CustomerClv(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_customerclv_branch_staff", "branch_id", "staff_id"),
+        Index("ix_customerclv_value_at_risk", "value_at_risk"),
     )
 
     customer_id: int = Field(primary_key=True, foreign_key="customer.id")
@@ -27,6 +28,8 @@ class CustomerClv(SQLModel, table=True):
     expected_transactions_12m: float
     expected_margin_per_tx: float
     clv_12m: float
+    # clv_12m x (1 - p_alive), stored and indexed: the bank's 50 largest are read without sorting 1M rows
+    value_at_risk: float
     model: str = Field(max_length=64)
 
 

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("expected_transactions_12m", sa.Float(), nullable=False),
         sa.Column("expected_margin_per_tx", sa.Float(), nullable=False),
         sa.Column("clv_12m", sa.Float(), nullable=False),
+        sa.Column("value_at_risk", sa.Float(), nullable=False),
         sa.Column("model", sa.String(length=64), nullable=False),
         sa.ForeignKeyConstraint(["branch_id"], ["branch.id"]),
         sa.ForeignKeyConstraint(["customer_id"], ["customer.id"]),
@@ -35,6 +36,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("customer_id"),
     )
     op.create_index("ix_customerclv_branch_staff", "customerclv", ["branch_id", "staff_id"])
+    op.create_index("ix_customerclv_value_at_risk", "customerclv", ["value_at_risk"])
     op.create_table(
         "clvcalibrationdecile",
         sa.Column("decile", sa.Integer(), nullable=False),
@@ -52,5 +54,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("clvcalibrationdecile")
+    op.drop_index("ix_customerclv_value_at_risk", table_name="customerclv")
     op.drop_index("ix_customerclv_branch_staff", table_name="customerclv")
     op.drop_table("customerclv")

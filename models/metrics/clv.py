@@ -2,8 +2,7 @@
 customer equity (the sum of the customers' 12-month CLV) per branch, segment and staff member, the customers
 with the most value at risk, and the calibration of the last fit. Aggregation in SQL, limited to the scope.
 
-Value at risk = CLV x (1 - probability alive): the margin a valuable customer who may be slipping away would
-take with them, so a high-value customer with a falling chance of still being active ranks first.
+Value at risk = CLV x (1 - probability alive), stored with the scores (`models.clv.value_at_risk`).
 """
 
 from __future__ import annotations
@@ -28,14 +27,12 @@ SILVER_BAND = "60_plus"
 UNKNOWN = "unknown"
 AT_RISK_LIMIT = 50
 
-_value_at_risk = CustomerClv.clv_12m * (1.0 - CustomerClv.p_alive)
-
 
 def _totals():
     return (
         func.count().label("customers"),
         func.sum(CustomerClv.clv_12m).label("equity"),
-        func.sum(_value_at_risk).label("value_at_risk"),
+        func.sum(CustomerClv.value_at_risk).label("value_at_risk"),
         func.avg(CustomerClv.p_alive).label("mean_p_alive"),
     )
 
@@ -112,12 +109,12 @@ def value_at_risk(session: Session, scope: Scope, limit: int = AT_RISK_LIMIT) ->
         select(CustomerClv.customer_id, Customer.name.label("customer_name"), Customer.phone,
                Branch.name.label("branch_name"), Staff.name.label("staff_name"),
                CustomerClv.staff_id.label(CUSTOMER_STAFF), CustomerClv.clv_12m, CustomerClv.p_alive,
-               CustomerClv.expected_transactions_12m, _value_at_risk.label("value_at_risk"))
+               CustomerClv.expected_transactions_12m, CustomerClv.value_at_risk)
         .join(Customer, Customer.id == CustomerClv.customer_id)
         .join(Branch, Branch.id == CustomerClv.branch_id)
         .outerjoin(Staff, Staff.id == CustomerClv.staff_id)
         .where(scope.clause(CustomerClv.branch_id))
-        .order_by(_value_at_risk.desc(), CustomerClv.customer_id)
+        .order_by(CustomerClv.value_at_risk.desc(), CustomerClv.customer_id)
         .limit(int(limit))
     )
     if scope.role == "staff":

@@ -50,12 +50,12 @@ def clv_section(scope: Scope, key: str = "clv") -> None:
         Kpi(t("clv.kpi.alive"), format_percent(
             float((branches["mean_p_alive"] * branches["customers"]).sum() / customers) if customers else None)),
     ])
-    _equity(scope, status["cutoff"], branches, key)
+    _equity(scope, branches, key)
     _at_risk(scope, key)
     _calibration(scope, key)
 
 
-def _equity(scope: Scope, cutoff, branches: pd.DataFrame, key: str) -> None:
+def _equity(scope: Scope, branches: pd.DataFrame, key: str) -> None:
     view = st.segmented_control(t("clv.by"), VIEWS, default="branch", key=f"{key}_view",
                                 format_func=lambda v: t(f"clv.by.{v}")) or "branch"
     if view == "branch":
@@ -65,7 +65,7 @@ def _equity(scope: Scope, cutoff, branches: pd.DataFrame, key: str) -> None:
     else:
         dimension = st.selectbox(t("clv.dimension"), clv_metrics.SEGMENT_DIMENSIONS, key=f"{key}_dimension",
                                  format_func=lambda d: t(f"clv.dimension.{d}"))
-        frame = query(clv_metrics.equity_by_segment, scope, dimension=dimension, as_of=cutoff)
+        frame = query(clv_metrics.equity_by_segment, scope, dimension=dimension)
         frame = frame.assign(segment_name=frame["segment"].map(segment_label))
         label, header = "segment_name", "clv.col.segment"
     if frame.empty:

@@ -1,6 +1,8 @@
 """Stored lifetime-value scores (issue 18): what `python manage.py clv` writes and the pages read, so no page
 ever fits a model. One row per customer with product events (the last fit replaces them all), and the
-calibration of that fit: predicted against actual margin per decile over the holdout months."""
+calibration of that fit: predicted against actual margin per decile over the holdout months; and customer
+equity summed per branch, staff member and segment at the fit (`ClvEquity`), so head office reads a thousand
+rows, not a million."""
 
 from __future__ import annotations
 
@@ -46,3 +48,23 @@ class ClvCalibrationDecile(SQLModel, table=True):
     actual_margin: float
     predicted_transactions: float
     actual_transactions: float
+
+
+class ClvEquity(SQLModel, table=True):
+    """Customer equity of the last fit summed per branch and one grouping: `dimension` "branch" (one row per
+    branch, `segment` ""), "staff" (per branch and managing staff member, `staff_id` set) or a segment
+    dimension (age band at the cut-off, occupation, asset tier, channel preference; `segment` its value)."""
+
+    __table_args__ = (
+        Index("ix_clvequity_dimension_branch", "dimension", "branch_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    dimension: str = Field(max_length=24)
+    branch_id: int = Field(foreign_key="branch.id")
+    staff_id: int | None = Field(default=None, foreign_key="staff.id")
+    segment: str = Field(default="", max_length=24)
+    customers: int
+    equity: float
+    value_at_risk: float
+    p_alive_sum: float

@@ -5,7 +5,7 @@ else fits a model.
 One run: read each customer's transaction days (events summed per customer and day, in SQL) up to the
 cut-off; calibrate (fit up to the cut-off minus `HOLDOUT_MONTHS`, predict those months, compare per decile);
 fit on everything up to the cut-off and score the next 12 months; then, in one transaction, replace every
-stored score and decile, bump the data version and audit the run with the fitted parameters.
+stored score, decile and equity sum, bump the data version and audit the run with the fitted parameters.
 """
 
 from __future__ import annotations
@@ -21,12 +21,18 @@ from sqlmodel import Session
 
 from models import clv
 from models.auth import audit, bump_data_version, utcnow
-from models.clv_scores import ClvCalibrationDecile, CustomerClv
+from models.clv_scores import ClvCalibrationDecile, ClvEquity, CustomerClv
 from models.customers import Customer
+from models.measures.customers import age_band
 from models.products import ProductEvent
 from models.store import bulk_insert, read_frame
 
 ACTOR = "manage.py"
+# The segment dimensions equity is summed by, and the customer column each is read from.
+SEGMENT_SOURCES = {"birth_year": "age_band", "occupation": "occupation", "asset_tier": "asset_tier",
+                   "channel_preference": "channel_preference"}
+SEGMENT_DIMENSIONS = tuple(SEGMENT_SOURCES.values())
+UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)
@@ -71,7 +77,8 @@ def run_clv(engine, cutoff: date | None = None, progress: Callable[[str], None] 
             raise ValueError("no product events: nothing to fit")
         started = time.perf_counter()
         days = transaction_days(session, cutoff)
-        owners = read_frame(session, select(Customer.id.label("customer_id"), Customer.branch_id, Customer.staff_id)
+        owners = read_frame(session, select(Customer.id.label("customer_id"), Customer.branch_id, Customer.staff_id,
+                                            *[getattr(Customer, name) for name in SEGMENT_SOURCES])
                             .where(Customer.id.in_(select(ProductEvent.customer_id).distinct())))
     progress(f"读取交易日 / read {len(days):,} customer-days up to {cutoff} in {time.perf_counter() - started:.1f}s")
 
@@ -102,19 +109,44 @@ def run_clv(engine, cutoff: date | None = None, progress: Callable[[str], None] 
     return ClvRun(cutoff=cutoff, customers=len(scores), calibration=calibration, parameters=fitted.parameters())
 
 
+def equity_rollup(rows: pd.DataFrame, cutoff: date) -> pd.DataFrame:
+    """Customer equity per branch ("branch"), per branch and managing staff member ("staff") and per branch and
+    segment value of each segment dimension, from the scored customers with their attributes; age bands as at
+    the cut-off (`models.measures.customers.age_band`, the customers page's rule); an empty value is "unknown"."""
+    frame = rows.assign(age_band=age_band(rows["birth_year"], cutoff), p_alive_sum=rows["p_alive"])
+    measures = {"customers": ("customer_id", "size"), "equity": ("clv_12m", "sum"),
+                "value_at_risk": ("value_at_risk", "sum"), "p_alive_sum": ("p_alive_sum", "sum")}
+    parts = [frame.groupby("branch_id", as_index=False).agg(**measures).assign(dimension="branch", segment="")]
+    staffed = frame[frame["staff_id"].notna()]
+    parts.append(staffed.groupby(["branch_id", "staff_id"], as_index=False).agg(**measures)
+                 .assign(dimension="staff", segment=""))
+    for dimension in SEGMENT_DIMENSIONS:
+        values = frame[dimension].fillna("").astype(str).replace("", UNKNOWN)
+        parts.append(frame.assign(segment=values).groupby(["branch_id", "segment"], as_index=False).agg(**measures)
+                     .assign(dimension=dimension))
+    rollup = pd.concat(parts, ignore_index=True)
+    rollup["staff_id"] = rollup["staff_id"].astype("Int64")
+    return rollup[["dimension", "branch_id", "staff_id", "segment", "customers", "equity", "value_at_risk",
+                   "p_alive_sum"]]
+
+
 def store_scores(engine, scores: pd.DataFrame, owners: pd.DataFrame, calibration: pd.DataFrame, cutoff: date,
                  calibration_cutoff: date, parameters: dict[str, float]) -> None:
-    """Replace every stored score and calibration decile in one transaction, bump the version, audit."""
+    """Replace every stored score, calibration decile and equity sum in one transaction, bump the version,
+    audit. `owners`: each customer's branch, managing staff and segment columns (SEGMENT_SOURCES)."""
     fitted_at = utcnow()
     rows = scores.merge(owners, on="customer_id", how="inner")
     rows = rows.assign(fitted_at=fitted_at, cutoff=cutoff, model=clv.MODEL_LABEL)
     rows["staff_id"] = rows["staff_id"].astype("Int64")
     deciles = calibration.assign(fitted_at=fitted_at, cutoff=calibration_cutoff, holdout_end=cutoff)
+    equity = equity_rollup(rows, cutoff)
     with Session(engine) as session:
         session.exec(delete(CustomerClv))
         session.exec(delete(ClvCalibrationDecile))
+        session.exec(delete(ClvEquity))
         connection = session.connection()
         bulk_insert(connection, CustomerClv.__table__, rows[[c.name for c in CustomerClv.__table__.columns]])
+        bulk_insert(connection, ClvEquity.__table__, equity)
         if not calibration.empty:
             bulk_insert(connection, ClvCalibrationDecile.__table__,
                         deciles[[c.name for c in ClvCalibrationDecile.__table__.columns]])

@@ -1,5 +1,5 @@
 """Customer lifetime value (issue 18): each customer's stored scores from the last `manage.py clv` fit and
-that fit's calibration per decile of predicted value.
+that fit's calibration per decile of predicted value; customer equity per branch, staff member and segment.
 
 Revision ID: 0010_customer_clv
 Revises: 0009_customer_products
@@ -52,7 +52,27 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "clvequity",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("dimension", sa.String(length=24), nullable=False),
+        sa.Column("branch_id", sa.Integer(), nullable=False),
+        sa.Column("staff_id", sa.Integer(), nullable=True),
+        sa.Column("segment", sa.String(length=24), nullable=False),
+        sa.Column("customers", sa.Integer(), nullable=False),
+        sa.Column("equity", sa.Float(), nullable=False),
+        sa.Column("value_at_risk", sa.Float(), nullable=False),
+        sa.Column("p_alive_sum", sa.Float(), nullable=False),
+        sa.ForeignKeyConstraint(["branch_id"], ["branch.id"]),
+        sa.ForeignKeyConstraint(["staff_id"], ["staff.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_clvequity_dimension_branch", "clvequity", ["dimension", "branch_id"])
+
+
 def downgrade() -> None:
+    op.drop_index("ix_clvequity_dimension_branch", table_name="clvequity")
+    op.drop_table("clvequity")
     op.drop_table("clvcalibrationdecile")
     op.drop_index("ix_customerclv_value_at_risk", table_name="customerclv")
     op.drop_index("ix_customerclv_branch_staff", table_name="customerclv")

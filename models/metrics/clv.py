@@ -1,39 +1,35 @@
 """Customer lifetime value on the pages (issue 18), from the scores `manage.py clv` stored (`customerclv`):
-customer equity (the sum of the customers' 12-month CLV) per branch, segment and staff member, the customers
-with the most value at risk, and the calibration of the last fit. Aggregation in SQL, limited to the scope.
+customer equity (the sum of the customers' 12-month CLV) per branch, segment and staff member (from the sums
+stored per branch at the fit, `clvequity`: a thousand rows at head office, not a million), the customers with
+the most value at risk, and the calibration of the last fit. Every query is limited to the scope.
 
 Value at risk = CLV x (1 - probability alive), stored with the scores (`models.clv.value_at_risk`).
 """
 
 from __future__ import annotations
 
-from datetime import date
-
 import pandas as pd
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
-from models.clv_scores import ClvCalibrationDecile, CustomerClv
+from models.clv_scores import ClvCalibrationDecile, ClvEquity, CustomerClv
 from models.customers import Customer
 from models.org import Branch, Staff
 from models.privacy import CUSTOMER_STAFF, own_customer_clause, phones_for_scope
 from models.scope import Scope
 from models.store.frames import read_frame
 
-SEGMENT_DIMENSIONS = ("age_band", "occupation", "asset_tier", "channel_preference")
-# Age bands as the customers page counts them (silver-haired = 60 and over), by age reached in the year.
-AGE_BAND_EDGES = ((30, "under_30"), (45, "30_44"), (60, "45_59"))
-SILVER_BAND = "60_plus"
-UNKNOWN = "unknown"
+SEGMENT_DIMENSIONS = ("age_band", "occupation", "asset_tier", "channel_preference")  # as models.clv_scoring stores
 AT_RISK_LIMIT = 50
 
 
 def _totals():
+    """Sums over stored equity rows (ClvEquity): customers, equity, value at risk, mean probability alive."""
     return (
-        func.count().label("customers"),
-        func.sum(CustomerClv.clv_12m).label("equity"),
-        func.sum(CustomerClv.value_at_risk).label("value_at_risk"),
-        func.avg(CustomerClv.p_alive).label("mean_p_alive"),
+        func.sum(ClvEquity.customers).label("customers"),
+        func.sum(ClvEquity.equity).label("equity"),
+        func.sum(ClvEquity.value_at_risk).label("value_at_risk"),
+        (func.sum(ClvEquity.p_alive_sum) / func.sum(ClvEquity.customers)).label("mean_p_alive"),
     )
 
 
@@ -50,11 +46,11 @@ def fit_status(session: Session, scope: Scope) -> dict:
 def equity_by_branch(session: Session, scope: Scope) -> pd.DataFrame:
     """Per branch in scope: customers scored, equity, value at risk and mean probability alive; richest first."""
     statement = (
-        select(CustomerClv.branch_id, Branch.name.label("branch_name"), *_totals())
-        .join(Branch, Branch.id == CustomerClv.branch_id)
-        .where(scope.clause(CustomerClv.branch_id))
-        .group_by(CustomerClv.branch_id, Branch.name)
-        .order_by(func.sum(CustomerClv.clv_12m).desc(), CustomerClv.branch_id)
+        select(ClvEquity.branch_id, Branch.name.label("branch_name"), *_totals())
+        .join(Branch, Branch.id == ClvEquity.branch_id)
+        .where(ClvEquity.dimension == "branch", scope.clause(ClvEquity.branch_id))
+        .group_by(ClvEquity.branch_id, Branch.name)
+        .order_by(func.sum(ClvEquity.equity).desc(), ClvEquity.branch_id)
     )
     return _typed(read_frame(session, statement))
 
@@ -62,42 +58,27 @@ def equity_by_branch(session: Session, scope: Scope) -> pd.DataFrame:
 def equity_by_staff(session: Session, scope: Scope) -> pd.DataFrame:
     """Per managing staff member of the customers in scope (customers without one are left out)."""
     statement = (
-        select(CustomerClv.staff_id, Staff.name.label("staff_name"), Branch.name.label("branch_name"), *_totals())
-        .join(Staff, Staff.id == CustomerClv.staff_id)
+        select(ClvEquity.staff_id, Staff.name.label("staff_name"), Branch.name.label("branch_name"), *_totals())
+        .join(Staff, Staff.id == ClvEquity.staff_id)
         .join(Branch, Branch.id == Staff.branch_id)
-        .where(scope.clause(CustomerClv.branch_id))
-        .group_by(CustomerClv.staff_id, Staff.name, Branch.name)
-        .order_by(func.sum(CustomerClv.clv_12m).desc(), CustomerClv.staff_id)
+        .where(ClvEquity.dimension == "staff", scope.clause(ClvEquity.branch_id))
+        .group_by(ClvEquity.staff_id, Staff.name, Branch.name)
+        .order_by(func.sum(ClvEquity.equity).desc(), ClvEquity.staff_id)
     )
     return _typed(read_frame(session, statement))
 
 
-def age_band_clause(as_of: date):
-    """The age band of `Customer.birth_year` in SQL, by the age reached in `as_of`'s year."""
-    age = as_of.year - Customer.birth_year
-    return case(
-        (Customer.birth_year.is_(None), UNKNOWN),
-        *[(age < edge, band) for edge, band in AGE_BAND_EDGES],
-        else_=SILVER_BAND,
-    )
-
-
-def equity_by_segment(session: Session, scope: Scope, dimension: str, as_of: date) -> pd.DataFrame:
-    """Per value of one segment dimension (age band, occupation, asset tier or channel preference): customers,
-    equity, value at risk and mean probability alive, largest equity first; an empty value reads "unknown"."""
+def equity_by_segment(session: Session, scope: Scope, dimension: str) -> pd.DataFrame:
+    """Per value of one segment dimension (age band at the fit's cut-off, occupation, asset tier or channel
+    preference, as the customers were at the fit): customers, equity, value at risk and mean probability alive,
+    largest equity first; an empty value reads "unknown"."""
     if dimension not in SEGMENT_DIMENSIONS:
         raise ValueError(f"unknown segment dimension {dimension!r}")
-    if dimension == "age_band":
-        segment = age_band_clause(as_of)
-    else:
-        column = getattr(Customer, dimension)
-        segment = case((func.coalesce(column, "") == "", UNKNOWN), else_=column)
     statement = (
-        select(segment.label("segment"), *_totals())
-        .join(Customer, Customer.id == CustomerClv.customer_id)
-        .where(scope.clause(CustomerClv.branch_id))
-        .group_by(segment)
-        .order_by(func.sum(CustomerClv.clv_12m).desc())
+        select(ClvEquity.segment, *_totals())
+        .where(ClvEquity.dimension == dimension, scope.clause(ClvEquity.branch_id))
+        .group_by(ClvEquity.segment)
+        .order_by(func.sum(ClvEquity.equity).desc(), ClvEquity.segment)
     )
     return _typed(read_frame(session, statement))
 

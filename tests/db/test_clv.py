@@ -101,6 +101,8 @@ def test_clv_command_stores_every_customer_with_events_and_a_rerun_replaces_them
     assert again.index.tolist() == sorted(first_seen[first_seen <= earlier].index)
     assert (again["cutoff"] == earlier).all() and (again["fitted_at"] > scores["fitted_at"].max()).all()
     with Session(engine) as session:
+        assert clv_metrics.equity_by_branch(session, Scope.head_office())["customers"].sum() == len(again)
+    with Session(engine) as session:
         assert session.execute(select(func.count()).select_from(ClvCalibrationDecile)).scalar() in (0, 10)
         assert session.execute(select(func.count()).where(AuditLog.action == "clv_fit")).scalar() == 2
 
@@ -127,12 +129,12 @@ def assert_queries_add_up(engine, scores: pd.DataFrame) -> None:
         assert by_staff["equity"].sum() == pytest.approx(
             scores[(scores["branch_id"] == A) & scores["staff_id"].notna()]["clv_12m"].sum())
         for dimension in clv_metrics.SEGMENT_DIMENSIONS:
-            segments = clv_metrics.equity_by_segment(session, everything, dimension=dimension, as_of=END)
+            segments = clv_metrics.equity_by_segment(session, everything, dimension=dimension)
             assert segments["equity"].sum() == pytest.approx(scores["clv_12m"].sum()), dimension
-        ages = clv_metrics.equity_by_segment(session, everything, dimension="age_band", as_of=END)
-        silver = sum(1 for c in scores.index if END.year - (1950 + c % 50) >= 60)
+        ages = clv_metrics.equity_by_segment(session, everything, dimension="age_band")
+        silver = sum(1 for c in scores.index if END.year - (1950 + c % 50) >= 60)  # age at the cut-off's year
         assert ages.set_index("segment").loc["60_plus", "customers"] == silver
-        channels = clv_metrics.equity_by_segment(session, everything, dimension="channel_preference", as_of=END)
+        channels = clv_metrics.equity_by_segment(session, everything, dimension="channel_preference")
         assert channels["segment"].tolist() == ["unknown"]
 
         at_risk = clv_metrics.value_at_risk(session, branch_a, limit=20)

@@ -23,7 +23,7 @@ from models.products import ProductEvent
 from models.refresh import refresh_rollups
 from models.rollup_tables.customers import CustomerActivity, CustomerSignal
 from models.scope import Scope
-from models.store.bulk import bulk_insert
+from models.store.bulk import bulk_insert, reset_sequences
 from models.store.frames import read_frame
 
 AS_OF = date(2026, 11, 30)
@@ -67,6 +67,7 @@ def small_bank(empty_engine):
         events = pd.DataFrame(rows).drop_duplicates(["customer_id", "event_date", "product"])
         events.insert(0, "id", range(1, len(events) + 1))
         bulk_insert(conn, ProductEvent.__table__, events)
+        reset_sequences(conn, [Branch.__table__, Staff.__table__, Customer.__table__, ProductEvent.__table__])
     refresh_rollups(empty_engine)
     return empty_engine
 

@@ -5,12 +5,13 @@ imported again; and the import keeps the rollups in step."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
 from sqlmodel import Session
 
 from models.customers import Customer
@@ -203,3 +204,27 @@ def test_customer_attribute_import_updates_known_customers_only(small_bank):
                          "admin")
     assert not refused.committed
     assert refused.preview.rejects[["row", "column"]].values.tolist() == [[3, "客户号"]]
+
+
+def test_the_page_queries_read_rollups_not_product_events(small_bank):
+    seen: list[str] = []
+
+    def capture(_conn, _cursor, statement, _parameters, _context, _many) -> None:
+        seen.append(statement.lower())
+
+    scopes = [Scope.head_office(), Scope.for_branches([1], role="president"),
+              Scope.for_branches([1], role="staff", staff_id=1)]
+    event.listen(small_bank, "before_cursor_execute", capture)
+    try:
+        with Session(small_bank) as session:
+            for scope in scopes:
+                metrics.segment_matrix(session, scope, by="age_band", segment=metrics.segment_from({"stage": ["mature"]}))
+                metrics.segment_customers(session, scope)
+                metrics.customers_to_call(session, scope)
+                metrics.signal_staff(session, scope)
+                metrics.stopped_selling(session, scope)
+                metrics.group_buys(session, scope)
+                metrics.overview_headline(session, scope)
+    finally:
+        event.remove(small_bank, "before_cursor_execute", capture)
+    assert seen and not [s for s in seen if re.search(r'\b"?productevent"?\b', s)]

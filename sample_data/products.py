@@ -71,36 +71,38 @@ def generate_product_events(ctx: GenContext) -> dict[str, pd.DataFrame]:
     affluent = holders["asset_tier"].isin(["affluent", "wealth", "private"]).to_numpy()
     mix = np.where(affluent[owner, None], MIX_AFFLUENT, MIX_MASS)
     draw = rng.random(len(owner))[:, None]
-    product = (draw > np.cumsum(mix, axis=1)).sum(axis=1).clip(0, len(PRODUCT_ORDER) - 1)
-    product_names = np.array(PRODUCT_ORDER)[product]
+    product = (draw > np.cumsum(mix, axis=1)).sum(axis=1).clip(0, len(PRODUCT_ORDER) - 1).astype(np.int8)
     balance = np.maximum(holders["deposit_balance"].to_numpy(float), 2_000)
-    amount = np.where(np.isin(product_names, ["deposit", "withdrawal"]),
-                      balance[owner] * rng.uniform(0.03, 0.25, len(owner)),
-                      np.vectorize(TYPICAL_AMOUNT.get, otypes=[float])(product_names, 0.0) * rng.lognormal(0, 0.5, len(owner)))
-    events = pd.DataFrame({"row": owner, "offset": offset, "product": product_names, "amount": amount,
-                           "group_buy_code": ""})
+    typical = np.array([TYPICAL_AMOUNT.get(p, 0.0) for p in PRODUCT_ORDER])
+    amount = np.where(product <= 1, balance[owner] * rng.uniform(0.03, 0.25, len(owner)),
+                      typical[product] * rng.lognormal(0, 0.5, len(owner)))
+    events = pd.DataFrame({"row": owner, "offset": offset, "product": product, "amount": amount, "group_buy": 0})
 
-    events = pd.concat([events, _falling_balances(rng, holders, balance), _group_buys(ctx, rng, holders)],
-                       ignore_index=True)
-    events = _stopped_products(ctx, holders, events)
+    # The stories' extra rows (small) name products and group buys in words: coded like the rest.
+    extra = pd.concat([_falling_balances(rng, holders, balance).assign(group_buy_code=""),
+                       _group_buys(ctx, rng, holders)], ignore_index=True)
+    codes = ["", *sorted(set(extra["group_buy_code"]) - {""})]
+    extra["product"] = extra["product"].map({p: i for i, p in enumerate(PRODUCT_ORDER)}).astype(np.int8)
+    extra["group_buy"] = extra.pop("group_buy_code").map({c: i for i, c in enumerate(codes)})
+    events = _stopped_products(holders, pd.concat([events, extra], ignore_index=True))
 
-    events["event_date"] = (start + pd.to_timedelta(events["offset"], unit="D")).dt.date
     events["amount"] = events["amount"].round(-1).clip(lower=10.0)
-    events["margin"] = (events["amount"] * events["product"].map(MARGIN_RATE)).round(2)
-    events = (events.groupby(["row", "event_date", "product"], sort=True)
-              .agg(amount=("amount", "sum"), margin=("margin", "sum"), group_buy_code=("group_buy_code", "max"))
+    events["margin"] = (events["amount"] * np.array([MARGIN_RATE[p] for p in PRODUCT_ORDER])[events["product"]]).round(2)
+    events = (events.groupby(["row", "offset", "product"], sort=True)
+              .agg(amount=("amount", "sum"), margin=("margin", "sum"), group_buy=("group_buy", "max"))
               .reset_index())
     rows = holders.iloc[events["row"].to_numpy()]
+    days = np.array([(start + pd.Timedelta(days=i)).date() for i in range(HISTORY_DAYS)], dtype=object)
     frame = pd.DataFrame({
         "id": np.arange(1, len(events) + 1),
         "customer_id": rows["id"].to_numpy(),
         "branch_id": rows["branch_id"].to_numpy(),
         "staff_id": rows["staff_id"].to_numpy(),
-        "event_date": events["event_date"].to_numpy(),
-        "product": events["product"].to_numpy(),
+        "event_date": days[events["offset"].to_numpy()],
+        "product": pd.Categorical.from_codes(events["product"].to_numpy(), PRODUCT_ORDER),
         "amount": events["amount"].to_numpy(),
         "margin": events["margin"].to_numpy(),
-        "group_buy_code": events["group_buy_code"].to_numpy(),
+        "group_buy_code": pd.Categorical.from_codes(events["group_buy"].to_numpy(), codes),
     })
     frame["staff_id"] = frame["staff_id"].astype("Int64")
     return {ProductEvent.__tablename__: frame}
@@ -151,13 +153,13 @@ def _group_buys(ctx: GenContext, rng: np.random.Generator, holders: pd.DataFrame
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
-def _stopped_products(ctx: GenContext, holders: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
+def _stopped_products(holders: pd.DataFrame, events: pd.DataFrame) -> pd.DataFrame:
     """At one branch in STOPPED_PRODUCT_EVERY, insurance (or funds) stopped selling STOPPED_DAYS ago."""
     branch_ids = np.sort(holders["branch_id"].unique())
-    stopped = {int(b): (Product.INSURANCE if i % 2 == 0 else Product.FUND).value
+    stopped = {int(b): PRODUCT_ORDER.index((Product.INSURANCE if i % 2 == 0 else Product.FUND).value)
                for i, b in enumerate(branch_ids[::STOPPED_PRODUCT_EVERY])}
     branch_of_event = holders["branch_id"].to_numpy()[events["row"].to_numpy()]
-    stopped_product = pd.Series(branch_of_event).map(stopped).to_numpy()
+    stopped_product = pd.Series(branch_of_event).map(stopped).fillna(-1).to_numpy()
     drop = (events["product"].to_numpy() == stopped_product) & (events["offset"].to_numpy() > HISTORY_DAYS - STOPPED_DAYS)
     return events[~drop]
 

@@ -49,7 +49,7 @@ SILVER_BAND = "60_plus"
 
 def age_band(birth_year: pd.Series, as_of: date) -> pd.Series:
     """Age bands at `as_of`'s year; silver-haired is 60 and over. Unknown birth year (companies): "unknown"."""
-    age = as_of.year - pd.to_numeric(birth_year, errors="coerce")
+    age = as_of.year - pd.to_numeric(birth_year, errors="coerce").astype("float64").to_numpy()
     bands = np.select([age < 30, age < 45, age < 60, age >= 60], list(AGE_BANDS[:4]), default="unknown")
     return pd.Series(bands, index=birth_year.index)
 

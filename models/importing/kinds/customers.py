@@ -114,9 +114,16 @@ register(ImportKind(
 
 def _resolve_customer_attributes(session: Session, frame: pd.DataFrame, options: dict) -> Resolved:
     """Only customers already known: the file updates their attributes and never creates a customer."""
-    resolved = copy_fields(frame, "code", "birth_year", "occupation", "asset_tier", "channel_preference")
-    found = lookup(session, Customer.__table__, "code", frame["code"], "branch_id")
+    attributes = ("birth_year", "occupation", "asset_tier", "channel_preference")
+    resolved = copy_fields(frame, "code", *attributes)
+    found = lookup(session, Customer.__table__, "code", frame["code"], "branch_id", *attributes)
     attach(resolved, frame["code"], found, {"branch_id": "branch_id"}, "code", ("客户号", "customer code"))
+    for column in attributes:  # a blank cell keeps what is stored
+        if column in resolved.frame.columns and len(found):
+            stored = frame["code"].map(found[column])
+            resolved.frame[column] = resolved.frame[column].astype(object).where(resolved.frame[column].notna(), stored)
+            if column == "birth_year":
+                resolved.frame[column] = pd.to_numeric(resolved.frame[column]).astype("Int64")
     return resolved
 
 

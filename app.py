@@ -18,6 +18,7 @@ PAGES = [
     st.Page("app_pages/groups.py", title=t("nav.groups"), icon=":material/groups:"),
     st.Page("app_pages/campaign.py", title=t("nav.campaign"), icon=":material/directions_bus:"),
     st.Page("app_pages/fieldwork.py", title=t("nav.fieldwork"), icon=":material/directions_walk:"),
+    st.Page("app_pages/customers.py", title=t("nav.customers"), icon=":material/diversity_3:"),
     st.Page("app_pages/tasks.py", title=t("nav.tasks"), icon=":material/task_alt:"),
     st.Page("app_pages/targets.py", title=t("nav.targets"), icon=":material/flag:"),
     st.Page("app_pages/referrals.py", title=t("nav.referrals"), icon=":material/leaderboard:"),

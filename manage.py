@@ -326,6 +326,25 @@ def cmd_compute_rewards(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_clv(args: argparse.Namespace) -> int:
+    """Fit the lifetime-value models on the product events and store every customer's scores (issue 18)."""
+    started = time.perf_counter()
+    from models.clv_scoring import run_clv  # PyMC takes seconds to import: only this command pays for it
+
+    engine = make_engine()
+    check_connection(engine)
+    ready_at_head(engine)
+    print(f"模型库已载入 / PyMC-Marketing loaded in {time.perf_counter() - started:.1f}s")
+    try:
+        run = run_clv(engine, date.fromisoformat(args.cutoff) if args.cutoff else None, progress=print)
+    except ValueError as reason:
+        print(f"无法拟合 / cannot fit: {reason}", file=sys.stderr)
+        return 1
+    print(f"客户终身价值已更新 / lifetime value stored for {run.customers:,} customers (cut-off {run.cutoff}) "
+          f"in {time.perf_counter() - started:.1f}s")
+    return 0
+
+
 def cmd_rollups(args: argparse.Namespace) -> int:
     """Rebuild the daily rollups from the raw events (all, or some branches / days)."""
     import time
@@ -524,6 +543,10 @@ def build_parser() -> argparse.ArgumentParser:
     rewards.add_argument("--quarter", required=True, help="e.g. 2026Q3")
     rewards.add_argument("--export", help="also write the ledger to this .xlsx file")
     rewards.set_defaults(handler=cmd_compute_rewards)
+
+    clv_command = commands.add_parser("clv", help="fit customer lifetime value (BG/NBD + Gamma-Gamma) and store the scores")
+    clv_command.add_argument("--cutoff", help="last day of history to fit, YYYY-MM-DD (default: the last event day)")
+    clv_command.set_defaults(handler=cmd_clv)
 
     rollups = commands.add_parser("rollups", help="rebuild the daily rollup tables from the raw events")
     rollups.add_argument("--branch-ids", help="comma-separated branch ids (default: all)")

@@ -14,6 +14,7 @@ from sqlmodel import Session
 from components import meeting
 from components.auth import signed_in_user
 from components.brief import TONE_ICONS, BriefFigure, format_money, meeting_brief_html, say
+from components.customers import overview_line as silver_line
 from components.data import engine, page_scope, query, require_database
 from components.figures.campaign import season_curves
 from components.figures.followers import follower_curve, ranking_bars
@@ -36,6 +37,7 @@ from components.text import escape_markdown
 from models.auth import audit
 from models.metrics import brief
 from models.metrics import campaign as campaign_metrics
+from models.metrics import customers as customer_metrics
 from models.metrics import followers as follower_metrics
 from models.metrics import graph as graph_metrics
 from models.metrics import groups as group_metrics
@@ -71,6 +73,7 @@ drop_alerts = query(brief.drop_alerts_on, choice.scope, end=end)
 groups = query(group_metrics.overview_headline, choice.scope, end=end, period_days=period_days)
 referrals = query(referral_metrics.overview_headline, choice.scope, end=end, days=period_days)
 season = query(campaign_metrics.overview_headline, choice.scope, end=end)
+customer_figures = query(customer_metrics.overview_headline, choice.scope)
 ranking, uplift, drops = query(follower_metrics.ranking_uplift_and_drops, choice.scope, start=start, end=end)
 if choice.branch_id is not None:
     ranking = pd.DataFrame(columns=follower_metrics.RANKING_COLUMNS)
@@ -94,6 +97,9 @@ if season and season["running"] and season["worst_villages"]:
                    ":material/agriculture:"))
 if referrals["open_fraud_flags"]:
     alerts.append((t("overview.fraud_alert", n=referrals["open_fraud_flags"]), ":material/gpp_maybe:"))
+if customer_figures["customers_to_call"]:
+    alerts.append((t("customers.overview.alert", n=customer_figures["customers_to_call"],
+                     rhythm=customer_figures["rhythm"], balance=customer_figures["balance"]), ":material/person_alert:"))
 task_alerts = (
     follower_drop_alerts(drop_alerts, dict(zip(drop_alerts["branch_id"], drop_alerts["branch_name"], strict=True)))
     + silent_group_alerts(dormant)
@@ -131,7 +137,10 @@ campaign_row = [] if not season else [
         else format_percent(season["change_vs_last_season"])),
     Kpi(t("overview.lagging_villages"), f"{season['lagging_villages']} / {season['villages']}"),
 ]
-
+customer_row = [
+    Kpi(t("customers.overview.kpi.silver"), format_percent(customer_figures["silver_share"])),
+    Kpi(t("customers.overview.kpi.to_call"), format_number(customer_figures["customers_to_call"])),
+]
 
 network = query(graph_metrics.overview_headline, choice.scope, end=end)
 graph_text = "" if not network["people_measured"] else (
@@ -189,7 +198,8 @@ def key_figures(font_size: int = 13) -> list[BriefFigure]:
 def export_html() -> str:
     """The meeting brief as one file; built when the button is clicked (on a worker thread: no st.* here)."""
     return meeting_brief_html(language, brief_title, brief_subtitle, sentences, [text for text, _ in alerts],
-                              [(k.label, k.value) for k in follower_row + group_row + referral_row + campaign_row],
+                              [(k.label, k.value) for k in follower_row + group_row + referral_row + campaign_row
+                               + customer_row],
                               key_figures())
 
 
@@ -314,6 +324,15 @@ with st.container(border=True):
     else:
         st.info(t("overview.no_campaign"))
     st.page_link("app_pages/campaign.py", label=t("overview.open_page"), icon=":material/directions_bus:")
+
+with st.container(border=True):
+    st.markdown(f"**:blue[{t('nav.customers')}]**")
+    if customer_figures["customers"]:
+        kpi_row(customer_row)
+        st.caption(silver_line(customer_figures))
+    else:
+        st.info(t("customers.none"))
+    st.page_link("app_pages/customers.py", label=t("overview.open_page"), icon=":material/diversity_3:")
 
 with st.container(border=True):
     st.markdown(f"**:violet[{t('graph.overview.headline')}]**")

@@ -13,6 +13,8 @@ from components.strings import (
     campaign,
     common,
     connections,
+    customer_value,
+    customers,
     fieldwork,
     followers,
     freshness,
@@ -26,7 +28,7 @@ from components.strings import (
 )
 
 STRING_MODULES = [common, followers, auth, campaign, groups, referrals, graph, imports, brief, connections, freshness,
-                  push, tasks, fieldwork, rules]
+                  push, tasks, fieldwork, rules, customers, customer_value]
 LANGUAGES = ("zh", "en")
 LANGUAGE_KEY = "ui_language"
 

@@ -23,6 +23,26 @@ class Occupation(StrEnum):
     RETIREE = "retiree"
     STUDENT = "student"
     ENTERPRISE = "enterprise"
+    TEACHER = "teacher"
+    DOCTOR = "doctor"
+
+
+class AssetTier(StrEnum):
+    """Financial assets held at the bank, the usual retail tiers (thresholds in `metrics.customers`)."""
+
+    MASS = "mass"
+    AFFLUENT = "affluent"
+    WEALTH = "wealth"
+    PRIVATE = "private"
+
+
+class ChannelPreference(StrEnum):
+    """Where the customer mostly deals with the bank."""
+
+    BRANCH = "branch"
+    MOBILE = "mobile"
+    WECHAT = "wechat"
+    PHONE = "phone"
 
 
 class Village(SQLModel, table=True):
@@ -63,6 +83,8 @@ class Customer(SQLModel, table=True):
     opened_on: date | None = None
     # The customer's WeCom external_userid (外部联系人ID, wm.../wo...): how a WeCom group member becomes a customer.
     wecom_external_userid: str | None = Field(default=None, max_length=64, index=True)
+    asset_tier: str = Field(default="", max_length=16)  # AssetTier ("" unknown)
+    channel_preference: str = Field(default="", max_length=16)  # ChannelPreference ("" unknown)
 
 
 class KeyRole(StrEnum):

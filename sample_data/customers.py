@@ -5,7 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from models.customers import VILLAGE_SIX_MEMBERS, Customer, CustomerKind, KeyPerson, KeyRole, Occupation, Village
+from models.customers import (
+    VILLAGE_SIX_MEMBERS,
+    AssetTier,
+    ChannelPreference,
+    Customer,
+    CustomerKind,
+    KeyPerson,
+    KeyRole,
+    Occupation,
+    Village,
+)
 from models.org import BranchKind, BranchLevel, StaffRole
 from sample_data.context import GenContext
 from sample_data.names import sample_companies, sample_names, sample_phones
@@ -104,6 +114,7 @@ def generate_customers(ctx: GenContext) -> dict[str, pd.DataFrame]:
     customers.insert(1, "code", [f"C{i:08d}" for i in customers["id"]])
     customers["staff_id"] = customers["staff_id"].astype("Int64")
     customers["birth_year"] = customers["birth_year"].astype("Int64")
+    customers = add_life_details(ctx, customers, subs)
     villages = pd.DataFrame(village_rows)
     return {Village.__tablename__: villages, Customer.__tablename__: customers,
             KeyPerson.__tablename__: _key_people(rng, customers, villages, branches)}
@@ -139,3 +150,60 @@ def _key_people(rng: np.random.Generator, customers: pd.DataFrame, villages: pd.
     frame = pd.DataFrame(rows).drop_duplicates(subset=["customer_id", "role"]).reset_index(drop=True)
     frame.insert(0, "id", np.arange(1, len(frame) + 1))
     return frame
+
+
+SILVER_AGE = 60
+SILVER_SHARE = 0.33  # seed 002: about a third of a city bank's personal customers are 60 and over
+TEACHER_SHARE = 0.25  # of employees outside the city centre: village and community school teachers
+# Financial assets at the bank (deposits + wealth), yuan: the usual retail tiers.
+TIER_FLOORS = ((AssetTier.PRIVATE, 6_000_000), (AssetTier.WEALTH, 500_000), (AssetTier.AFFLUENT, 50_000))
+CHANNEL_MIX = {  # (silver-haired, others): branch, mobile, wechat, phone
+    True: (0.52, 0.10, 0.22, 0.16),
+    False: (0.14, 0.52, 0.30, 0.04),
+}
+
+
+def add_life_details(ctx: GenContext, customers: pd.DataFrame, subs: pd.DataFrame) -> pd.DataFrame:
+    """Birth years with a silver-haired third, teachers among employees, asset tier and channel preference.
+    Drawn from their own stream after the customers exist, so every other column stays as it was."""
+    rng = ctx.rng("customer details")
+    out = customers.copy()
+    count = len(out)
+    personal = (out["kind"] == CustomerKind.PERSONAL.value).to_numpy()
+    occupation = out["occupation"].to_numpy(dtype=object)
+    silver_year = ctx.end.year - SILVER_AGE
+    birth = out["birth_year"].to_numpy(dtype="float64", na_value=np.nan)
+    # Working-age customers: enough of them moved to 55-69 that 60+ are about a third of personal customers.
+    retired = occupation == Occupation.RETIREE.value
+    working = personal & ~retired & (occupation != Occupation.STUDENT.value)
+    already = np.isfinite(birth) & (birth <= silver_year) & personal
+    needed = max(0.0, SILVER_SHARE * personal.sum() - already.sum())
+    candidates = working & ~already
+    chance = min(1.0, needed / max(1, candidates.sum()))
+    older = candidates & (rng.random(count) < chance)
+    birth = np.where(older, silver_year - rng.integers(0, 10, count), birth)
+    out["birth_year"] = pd.array(np.where(np.isfinite(birth), birth, np.nan), dtype="Float64").astype("Int64")
+    # Teachers: a share of employees at county and community branches.
+    kinds = subs.set_index("id")["kind"].reindex(out["branch_id"]).to_numpy()
+    teacher = (occupation == Occupation.EMPLOYEE.value) & (kinds != BranchKind.URBAN.value) & (rng.random(count) < TEACHER_SHARE)
+    out["occupation"] = np.where(teacher, Occupation.TEACHER.value, occupation)
+    # Asset tier from what they hold; prospects and companies have none.
+    assets = out["deposit_balance"].to_numpy(float) + out["wealth_balance"].to_numpy(float)
+    tier = np.full(count, AssetTier.MASS.value, dtype=object)
+    for level, floor in reversed(TIER_FLOORS):
+        tier = np.where(assets >= floor, level.value, tier)
+    holder = personal & ~out["is_prospect"].to_numpy(bool)
+    out["asset_tier"] = np.where(holder, tier, "")
+    # Channel: the silver-haired mostly come to the branch or call; the young use the app and WeChat.
+    is_silver = np.isfinite(birth) & (birth <= silver_year)
+    channels = np.array([c.value for c in ChannelPreference])
+    draw = rng.random(count)
+    chosen = np.empty(count, dtype=object)
+    for flag in (True, False):
+        cumulative = np.cumsum(CHANNEL_MIX[flag])
+        pick = np.minimum(np.searchsorted(cumulative, draw), len(channels) - 1)
+        chosen = np.where(is_silver == flag, channels[pick], chosen)
+    no_app = ~out["e_banking"].to_numpy(bool) & np.isin(chosen, [ChannelPreference.MOBILE.value])
+    chosen = np.where(no_app, ChannelPreference.BRANCH.value, chosen)
+    out["channel_preference"] = np.where(out["is_prospect"].to_numpy(bool), "", chosen)
+    return out

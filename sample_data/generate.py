@@ -25,6 +25,7 @@ from sample_data.followers import generate_followers
 from sample_data.graph import generate_graph
 from sample_data.groups import generate_groups
 from sample_data.org import generate_org
+from sample_data.products import generate_product_events
 from sample_data.referrals import generate_referrals
 from sample_data.staff_activity import generate_staff_activity
 
@@ -34,6 +35,7 @@ DomainGenerator = Callable[[GenContext], dict[str, pd.DataFrame]]
 GENERATORS: list[tuple[str, DomainGenerator]] = [
     ("org", generate_org),
     ("customers", generate_customers),
+    ("product events", generate_product_events),
     ("followers", generate_followers),
     ("groups", generate_groups),
     ("graph", generate_graph),

@@ -22,7 +22,7 @@ KEY_PERSON_REACH = {
     KeyRole.WOMENS_DIRECTOR.value: 0.30, KeyRole.ELECTRICIAN.value: 0.25, KeyRole.VILLAGE_DOCTOR.value: 0.30,
     KeyRole.COMMUNITY_EXPERT.value: 0.12, KeyRole.OPINION_LEADER.value: 0.10,
 }
-OFFICE_OCCUPATIONS = (Occupation.EMPLOYEE.value, Occupation.CIVIL_SERVANT.value)
+OFFICE_OCCUPATIONS = (Occupation.EMPLOYEE.value, Occupation.CIVIL_SERVANT.value, Occupation.TEACHER.value)
 REFERRAL_SHARE = 0.10  # of a branch's customers who sit on a referral chain
 EDGE_COLUMNS = ["customer_a_id", "customer_b_id", "kind", "weight", "source"]
 

@@ -12,10 +12,13 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
+from models.customers import Customer
 from models.followers import FollowerDaily
 from models.groups import GroupMembership
+from models.products import ProductEvent
 from models.refresh.campaign import refresh_campaign_lists
 from models.refresh.common import window_clause
+from models.refresh.customers import refresh_customer_rollups
 from models.refresh.daily import _BUILDERS
 from models.refresh.followers import refresh_follower_rollups
 from models.refresh.groups import first_changed_day, refresh_group_rollups, refresh_membership_rollups
@@ -54,6 +57,7 @@ def _refresh(conn: Connection, branch_ids, start, end, progress) -> dict[str, in
     if progress:
         progress(f"  rollup followers: {written[FollowerBranchDaily.__tablename__]:,} branch-day rows in "
                  f"{time.perf_counter() - started:.1f}s")
+    written.update(refresh_customer_rollups(conn, branch_ids, start, end, progress))
     if conn.dialect.name == "postgresql":
         for rollup in ROLLUP_TABLES:
             conn.exec_driver_sql(f'ANALYZE "{rollup.__table__.name}"')
@@ -89,7 +93,10 @@ def refresh_for_rows(session: Session, table, rows) -> None:
 
 # Raw tables that feed one refresh alone (checked: no other refresh or measure reads them). Their imports
 # rebuild only that refresh's rollups, for the branches and days written, and skip the whole-database ANALYZE.
-_ONLY_FED_BY = {FollowerDaily.__tablename__: refresh_follower_rollups}
+# Customer rows (their attributes move segments) feed the customer rollups alone here: before these, a
+# customer import refreshed no rollup (the groups' held deposits follow at `manage.py rollups`).
+_ONLY_FED_BY = {FollowerDaily.__tablename__: refresh_follower_rollups,
+                ProductEvent.__tablename__: refresh_customer_rollups, Customer.__tablename__: refresh_customer_rollups}
 
 
 def refresh_rollups(

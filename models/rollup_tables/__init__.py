@@ -2,14 +2,24 @@
 `models.refresh` rebuilds them and `models.metrics` reads them."""
 
 from models.campaign import CampaignDeposit, NameListEntry, SmsMessage, Visit
+from models.customers import Customer
 from models.followers import FollowerDaily
 from models.groups import GroupDaily
+from models.products import ProductEvent
 from models.referrals import ReferralEvent
 from models.rollup_tables.campaign import (
     CampaignDepositDaily,
     CampaignListCounts,
     CampaignStaffDaily,
     CampaignVillageDaily,
+)
+from models.rollup_tables.customers import (
+    CUSTOMER_ROLLUP_TABLES,
+    CustomerActivity,
+    CustomerSegmentQuarter,
+    CustomerSignal,
+    GroupBuyOutcome,
+    ProductBranchMonth,
 )
 from models.rollup_tables.followers import FollowerBranchDaily, FollowerDayTotal
 from models.rollup_tables.groups import (
@@ -47,18 +57,19 @@ from models.rollup_tables.referrals import (
 
 ROLLUP_TABLES = (ReferralDaily, ReferralMonthly, ReferralChannelDaily, GroupKindDaily, CampaignDepositDaily,
                  CampaignVillageDaily, CampaignStaffDaily, FollowerBranchDaily, FollowerDayTotal, *REFERRAL_BATCH_TABLES,
-                 *GROUP_ROLLUP_TABLES)
+                 *GROUP_ROLLUP_TABLES, *CUSTOMER_ROLLUP_TABLES)
 # Which raw table each rollup summarises (the regression test checks pages do not read these).
 RAW_SOURCES = {ReferralDaily: ReferralEvent, ReferralMonthly: ReferralEvent, ReferralChannelDaily: ReferralEvent,
                GroupKindDaily: GroupDaily, CampaignDepositDaily: CampaignDeposit, CampaignVillageDaily: NameListEntry,
                CampaignStaffDaily: NameListEntry, FollowerBranchDaily: FollowerDaily, FollowerDayTotal: FollowerDaily,
-               **dict.fromkeys(REFERRAL_BATCH_TABLES, ReferralEvent), **GROUP_RAW_SOURCES}
+               **dict.fromkeys(REFERRAL_BATCH_TABLES, ReferralEvent), **GROUP_RAW_SOURCES, **dict.fromkeys(CUSTOMER_ROLLUP_TABLES, ProductEvent)}
 # Raw tables summarised by a rollup besides its RAW_SOURCES entry: importing them refreshes the rollups too.
-ALSO_SUMMARISED = (SmsMessage, Visit, CampaignDeposit)
+ALSO_SUMMARISED = (SmsMessage, Visit, CampaignDeposit, Customer)
 
 
 __all__ = [
-    "ALL_CAMPAIGNS", "ALL_KINDS", "ALSO_SUMMARISED", "GROUP_RAW_SOURCES", "GROUP_ROLLUP_TABLES", "RAW_SOURCES",
+    "ALL_CAMPAIGNS", "ALL_KINDS", "ALSO_SUMMARISED", "CUSTOMER_ROLLUP_TABLES", "CustomerActivity",
+    "CustomerSegmentQuarter", "CustomerSignal", "GroupBuyOutcome", "ProductBranchMonth", "GROUP_RAW_SOURCES", "GROUP_ROLLUP_TABLES", "RAW_SOURCES",
     "REFERRAL_BATCH_TABLES", "ROLLUP_TABLES", "CampaignDepositDaily", "CampaignListCounts", "CampaignStaffDaily",
     "CampaignVillageDaily", "FollowerBranchDaily", "FollowerDayTotal", "GroupActivity", "GroupBankDaily",
     "GroupExpertSnapshot", "GroupKindDaily", "GroupLatest", "GroupMembersBankDaily", "GroupReplyBankDaily",

@@ -13,7 +13,7 @@ from tests.pages.conftest import page
 PAGES = ["app.py", "app_pages/followers.py", "app_pages/groups.py", "app_pages/campaign.py", "app_pages/fieldwork.py",
          "app_pages/tasks.py", "app_pages/targets.py", "app_pages/referrals.py", "app_pages/graph.py",
          "app_pages/imports.py", "app_pages/users.py", "app_pages/audit.py", "app_pages/connections.py",
-         "app_pages/rules.py"]
+         "app_pages/rules.py", "app_pages/customers.py"]
 NAMESPACES = sorted({key.split(".")[0] for key in all_strings()})
 KEY_PATTERN = re.compile(r"(?<![\w@./-])(?:" + "|".join(map(re.escape, NAMESPACES)) + r")\.[a-z0-9_]+(?:\.[a-z0-9_]+)*")
 CJK = re.compile(r"[\u4e00-\u9fff]")

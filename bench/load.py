@@ -193,7 +193,7 @@ def pages_by_user(database_url: str) -> dict[str, list[str]]:
     with Session(engine) as session:
         roles = {user.username: user.role for user in session.exec(select(User).where(User.username.in_(USERNAMES)))}
     engine.dispose()
-    common = ["", "followers", "groups", "campaign", "referrals", "graph"]
+    common = ["", "followers", "groups", "campaign", "customers", "referrals", "graph"]
     by_role = {
         "admin": common + ["tasks", "targets", "rules", "users", "audit", "imports", "connections"],
         "president": common + ["fieldwork", "tasks", "targets", "rules"],

@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from components.data import DATA_VERSION_TTL_SECONDS
 from models.auth import create_account
 from models.db import make_engine
 from models.importing import commit
@@ -173,6 +174,7 @@ def test_two_processes_behind_nginx_share_data_and_survive_a_killed_process(
         with Session(shared_database["engine"]) as session:   # a new day arrives (a sync or an import)
             assert commit("follower_daily", _follower_file("2026-11-22,40,3,37,1050,gh_b101"), "day.csv", session,
                           "alice").committed
+        time.sleep(DATA_VERSION_TTL_SECONDS)   # each process re-reads the data version at most once a second
         tabs["bob"].reload()
         wait_for_app(tabs["bob"])
         assert cumulative_shown(tabs["bob"]) == "1,050", "the other process sees the import at once"

@@ -69,9 +69,11 @@ def generate_product_events(ctx: GenContext) -> dict[str, pd.DataFrame]:
     owner, offset = owner[kept], offset[kept]
 
     affluent = holders["asset_tier"].isin(["affluent", "wealth", "private"]).to_numpy()
-    mix = np.where(affluent[owner, None], MIX_AFFLUENT, MIX_MASS)
-    draw = rng.random(len(owner))[:, None]
-    product = (draw > np.cumsum(mix, axis=1)).sum(axis=1).clip(0, len(PRODUCT_ORDER) - 1).astype(np.int8)
+    draw = rng.random(len(owner))
+    product = np.empty(len(owner), dtype=np.int8)
+    for flag, mix in ((True, MIX_AFFLUENT), (False, MIX_MASS)):  # no events x products matrix at the large scale
+        chosen = affluent[owner] == flag
+        product[chosen] = np.minimum(np.searchsorted(np.cumsum(mix), draw[chosen]), len(PRODUCT_ORDER) - 1)
     balance = np.maximum(holders["deposit_balance"].to_numpy(float), 2_000)
     typical = np.array([TYPICAL_AMOUNT.get(p, 0.0) for p in PRODUCT_ORDER])
     amount = np.where(product <= 1, balance[owner] * rng.uniform(0.03, 0.25, len(owner)),

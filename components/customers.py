@@ -1,8 +1,7 @@
 """Blocks of the customers page (客户经营): segment pickers, the segment x branch matrix, the call list with
 its reasons in words, products that stopped selling and group-buy repeat rates. No SQL: the page passes
 frames from `models.metrics.customers`; the one write (saving a segment) goes through `models.segments`.
-
-`clv_section` is where the lifetime-value work (issue 18, "Lifetime value") draws its part of the page."""
+Lifetime value is drawn by `components.customer_value`."""
 
 from __future__ import annotations
 
@@ -182,13 +181,6 @@ def group_buys(frame: pd.DataFrame) -> None:
                key="customers_group_buys", file_stem="group_buy_repeat_rates",
                column_config={"repeat_rate": st.column_config.ProgressColumn(format="percent", min_value=0.0,
                                                                               max_value=1.0)})
-
-
-def clv_section(scope: Scope) -> None:
-    """HOOK for the lifetime-value work (issue 18, "Lifetime value", branch `clv`): customer equity per branch,
-    segment and staff member, value at risk, calibration deciles. It replaces this body; until scores are
-    stored the page says how to compute them."""
-    st.info(t("customers.value.pending"), icon=":material/hourglass_empty:")
 
 
 def overview_line(figures: dict) -> str:

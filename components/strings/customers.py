@@ -132,8 +132,6 @@ STRINGS: dict[str, tuple[str, str]] = {
     "customers.col.repeat_buyers": ("复购人数", "Bought again"),
     "customers.col.repeat_rate": ("复购率", "Repeat rate"),
     "customers.col.window": ("观察期已满", "Window complete"),
-    "customers.value.pending": ("客户终身价值尚未计算（运行 `python manage.py clv`）。",
-                                "Lifetime values are not computed yet (run `python manage.py clv`)."),
     "customers.overview.silver": ("银发客户占个人客户{share}，持有{deposits}的存款",
                                   "Silver-haired customers are {share} of personal customers and hold {deposits} of "
                                   "their deposits"),

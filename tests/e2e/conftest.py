@@ -204,6 +204,8 @@ def sign_in_as_demo(tab, app_url: str, name: str) -> None:
 def choose(tab, label: str, option: str) -> None:
     """Pick `option` in the sidebar selectbox labelled `label`, the way a user does."""
     box = tab.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").filter(has_text=label)
+    box.scroll_into_view_if_needed()   # at the sidebar's bottom edge the click's own scroll closed the list at once
+    tab.wait_for_timeout(300)
     box.click()
     tab.get_by_role("option", name=option).click()
     wait_for_app(tab)

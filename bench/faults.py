@@ -29,14 +29,10 @@ if str(ROOT) not in sys.path:
 
 from bench.load import AppProcess, mint_cookies  # noqa: E402
 from bench.rss import CHROMIUM_ARGS, _free_port  # noqa: E402
+from tests.e2e.conftest import SCRIPT_IDLE  # noqa: E402  (the browser tests' "script finished" probe)
 
 PG_BIN = Path("/usr/lib/postgresql") / (sorted(os.listdir("/usr/lib/postgresql"))[-1] if Path("/usr/lib/postgresql").exists() else "15") / "bin"
 SCREENSHOTS = ROOT / "bench" / "results"
-SCRIPT_IDLE = """() => {
-    const app = document.querySelector('[data-testid="stApp"]');
-    return app && app.getAttribute('data-test-script-state') === 'notRunning'
-        && !document.querySelector('[data-testid="stStatusWidget"]') && !document.querySelector('[data-stale="true"]');
-}"""
 ACCOUNTS = 120            # official accounts in the import checks' bank
 DAYS = 365                # a year of follower days per account: 43,800 rows in one file
 

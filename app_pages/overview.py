@@ -9,13 +9,11 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
-from sqlmodel import Session
 
 from components import meeting
-from components.auth import signed_in_user
 from components.brief import TONE_ICONS, BriefFigure, format_money, meeting_brief_html, say
 from components.customers import overview_line as silver_line
-from components.data import engine, page_scope, query, require_database
+from components.data import page_scope, query, require_database
 from components.figures.campaign import season_curves
 from components.figures.followers import follower_curve, ranking_bars
 from components.figures.groups import activity_by_kind_figure
@@ -24,7 +22,7 @@ from components.filters import period_picker, scope_picker
 from components.graph_view import people_line
 from components.i18n import bracketed, current_language, format_number, format_percent, join_names, t
 from components.kpi import Kpi, kpi_row
-from components.tables import data_table
+from components.tables import audited, data_table
 from components.tasks import (
     can_assign,
     follower_drop_alerts,
@@ -34,7 +32,6 @@ from components.tasks import (
     task_from_alerts,
 )
 from components.text import escape_markdown
-from models.auth import audit
 from models.metrics import brief
 from models.metrics import campaign as campaign_metrics
 from models.metrics import customers as customer_metrics
@@ -203,17 +200,11 @@ def export_html() -> str:
                               key_figures())
 
 
-def audit_export() -> None:
-    user = signed_in_user()
-    with Session(engine()) as session:
-        audit(session, user.username if user else "?", "export_meeting_brief", detail=f"{choice.label} {start}..{end}")
-        session.commit()
-
-
 def download_brief() -> None:
-    st.download_button(t("meeting.download"), export_html, f"meeting-brief-{end}.html", "text/html",
-                       key="meeting_brief_download", help=t("meeting.download_help"), icon=":material/download:",
-                       on_click=audit_export)
+    st.download_button(t("meeting.download"),
+                       audited(export_html, "export_meeting_brief", f"{choice.label} {start}..{end}"),
+                       f"meeting-brief-{end}.html", "text/html", key="meeting_brief_download",
+                       help=t("meeting.download_help"), icon=":material/download:", on_click="ignore")
 
 
 brief_title = f"{t('meeting.brief_title')} · {choice.label}"

@@ -7,19 +7,16 @@ from functools import partial
 
 import pandas as pd
 import streamlit as st
-from sqlmodel import Session
 
-from components.auth import signed_in_user
-from components.data import engine, page_scope, query, require_database
+from components.data import page_scope, query, require_database
 from components.figures.referrals import channel_chart, funnel_chart, internal_referral_bars, leaderboard_bars
 from components.filters import period_picker, scope_picker
 from components.highlight import highlight_rows
 from components.i18n import bracketed, format_number, t
 from components.kpi import Kpi, kpi_row
 from components.qr import invite_link, invite_qr_png
-from components.tables import data_table, download_buttons, labelled
+from components.tables import audited, data_table, download_buttons, labelled
 from components.text import escape_markdown
-from models.auth import audit
 from models.metrics import referrals as R
 from models.referral_export import ledger_totals, reward_ledger_workbook
 from models.referrals import FUNNEL_STAGES, ShareChannel
@@ -53,14 +50,6 @@ st.title(t("ref.title"))
 st.caption(t("ref.caption"))
 require_database()
 scope = page_scope()
-
-
-def audit_export(quarter: str, rows: int) -> None:
-    """Payroll exports go to the audit log."""
-    user = signed_in_user()
-    with Session(engine()) as session:
-        audit(session, user.username if user else "?", "export_reward_ledger", detail=f"{quarter} {rows} rows")
-        session.commit()
 
 
 choice = scope_picker(scope, key="ref_scope", sources=("referrals",))
@@ -209,10 +198,12 @@ with tabs[4]:
             st.caption(t("ref.ledger_top_note", shown=format_number(SHOWN_ROWS), total=format_number(len(table))))
         st.dataframe(highlight_rows(visible, own.reindex(ordered.index).set_axis(table.index).head(SHOWN_ROWS)),
                      hide_index=True, width="stretch", key="ref_ledger_table", column_config={labels["amount"]: YUAN})
-        st.download_button(t("ref.ledger_download"), partial(reward_ledger_workbook, ledger, quarter),
+        st.download_button(t("ref.ledger_download"),   # payroll exports go to the audit log
+                           audited(partial(reward_ledger_workbook, ledger, quarter), "export_reward_ledger",
+                                   f"{quarter} {len(ledger)} rows"),
                            f"reward_ledger_{quarter}.xlsx",
                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key="ref_ledger_xlsx",
-                           icon=":material/payments:", on_click=audit_export, args=(quarter, len(ledger)))
+                           icon=":material/payments:", on_click="ignore")
     with st.expander(t("ref.rules")):
         rules = query(R.reward_rules, choice.scope)
         st.dataframe(labelled(rules.assign(customer_kind=rules["customer_kind"].map(lambda k: t(f"ref.kind.{k}")),

@@ -15,10 +15,9 @@ from components.auth import signed_in_user
 from components.data import engine, fresh_query, page_scope, query, refresh_data_version, require_database
 from components.filters import period_picker, scope_picker
 from components.i18n import format_number, t
-from components.tables import labelled
+from components.tables import audited, labelled
 from components.text import escape_markdown
 from models.accounts import UserRole
-from models.auth import audit
 from models.metrics import referrals as R
 from models.referral_export import reward_ledger_workbook
 from models.referral_review import (
@@ -71,12 +70,6 @@ def attempt(action, *args, **kwargs):
 def done(message: str) -> None:
     st.session_state[FLASH] = message
     st.rerun()
-
-
-def audit_payroll_download(quarter: str, rows: int) -> None:
-    with Session(engine()) as session:
-        audit(session, user.username, "export_reward_ledger", detail=f"{quarter} {rows} rows (closed, payroll)")
-        session.commit()
 
 
 def status_label(status: str) -> str:
@@ -248,9 +241,11 @@ with quarters_tab:
     if not record.empty:
         st.success(t("rules.quarter_closed", quarter=quarter, by=escape_markdown(str(record["closed_by"].iloc[0])),
                      at=pd.Timestamp(record["closed_at"].iloc[0]).strftime("%Y-%m-%d %H:%M")))
-        st.download_button(t("rules.download_closed"), partial(reward_ledger_workbook, ledger, quarter),
+        st.download_button(t("rules.download_closed"),
+                           audited(partial(reward_ledger_workbook, ledger, quarter), "export_reward_ledger",
+                                   f"{quarter} {len(ledger)} rows (closed, payroll)"),
                            f"payroll_ledger_{quarter}.xlsx", XLSX, key="rules_payroll_xlsx", icon=":material/payments:",
-                           on_click=audit_payroll_download, args=(quarter, len(ledger)))
+                           on_click="ignore")
     elif closed_to is not None and R.parse_quarter(quarter)[1] <= closed_to:
         st.info(t("rules.quarter_locked", quarter=quarter, day=closed_to))
     elif R.parse_quarter(quarter)[1] >= date.today():

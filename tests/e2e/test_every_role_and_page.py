@@ -111,8 +111,12 @@ def test_filter_change_and_downloads_on_the_overview(chromium_browser, app_url, 
         with Session(engine) as session:   # the export is on the record, with the scope and period
             actions = session.execute(select(AuditLog.username, AuditLog.detail)
                                       .where(AuditLog.action == "export_meeting_brief")).all()
+            tables = session.execute(select(AuditLog.username, AuditLog.detail)
+                                     .where(AuditLog.action == "export")).all()
         engine.dispose()
         assert any(user == "demo_admin" and "全行" in detail for user, detail in actions), actions
+        rows = data.decode("utf-8-sig").count("\n") - 1   # the header line and one line per row
+        assert ("demo_admin", f"top_branches.csv rows={rows}") in tables, tables
         assert not errors, errors
     finally:
         context.close()

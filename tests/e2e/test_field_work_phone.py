@@ -26,6 +26,16 @@ def visits_done(tab) -> int:
     return int(re.sub(r"\D", "", done_figure(tab).inner_text()))
 
 
+def pick(tab, form, label: str, option: str) -> None:
+    """Tap a selectbox of the form and then its option, as a thumb does (the list opens below the box)."""
+    box = form.locator("[data-testid='stSelectbox']").filter(has_text=label)
+    box.scroll_into_view_if_needed()
+    tab.wait_for_timeout(300)
+    box.click()
+    tab.get_by_role("option", name=option).click()
+    expect(box.get_by_role("combobox")).to_have_value(option)
+
+
 def test_a_staff_member_records_a_visit_from_the_phone(chromium_browser, app_url):
     context, tab, errors = open_as(chromium_browser, app_url, "staff", viewport=PHONE)
     try:
@@ -51,8 +61,8 @@ def test_a_staff_member_records_a_visit_from_the_phone(chromium_browser, app_url
         card.get_by_text("登记走访").click()
         wait_for_app(tab)   # opening the card may rerun the page; a rerun would close a dropdown opened meanwhile
         form = card.locator("[data-testid='stForm']")
-        # the outcome and intention keep their first choices here (picking them is tested in
-        # tests/pages/test_fieldwork_page.py); the phone test is about the few taps and the figures moving
+        pick(tab, form, "走访结果", "承诺存款")
+        pick(tab, form, "存款意向", "愿意存")
         form.get_by_label("意向金额（元）").fill("30000")
         form.get_by_label("备注").fill("初八来网点存，带家人一起")
         screenshot(tab, "fieldwork_staff_form_390x844")
@@ -61,7 +71,8 @@ def test_a_staff_member_records_a_visit_from_the_phone(chromium_browser, app_url
         wait_for_app(tab)
         expect(done_figure(tab)).to_have_text(str(before + 1), timeout=30_000)
         assert_clean(tab, "field work after the visit")
-        recorded = tab.locator("[class*='st-key-fw_recorded_']").filter(has_text=f"{worker} · 第2轮")
+        recorded = (tab.locator("[class*='st-key-fw_recorded_']").filter(has_text=f"{worker} · 第2轮")
+                    .filter(has_text="承诺存款"))
         assert recorded.count() >= 1, "the visit is listed under the visits recorded"
         assert tab.evaluate(WIDER_THAN_THE_PHONE) == 0
         screenshot(tab, "fieldwork_staff_saved_390x844")

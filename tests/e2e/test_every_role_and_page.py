@@ -162,6 +162,9 @@ def test_meeting_mode_for_the_viewer(chromium_browser, app_url, viewport):
         tab.locator(".st-key-meeting_toggle button").click()
         tab.wait_for_function("() => document.querySelector('.st-key-meeting_toggle').innerText.includes('播放')",
                               timeout=30_000)
+        # The pause reran the script: until the run ends the download button may still hold the file id of the
+        # run before, which Streamlit drops when this run finishes ("Deferred file ... not found", no download).
+        wait_for_app(tab)
         with tab.expect_download(timeout=90_000) as info:
             tab.get_by_role("button", name="下载会议简报（HTML）").click()
         html = info.value.path().read_text(encoding="utf-8")

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, and_, cast, delete, func, or_, select
+from sqlalchemy import String, cast, delete, func, or_, select
 from sqlalchemy.engine import Connection
 
 from models.campaign import MigrantCampaign
@@ -107,6 +107,10 @@ class _Grid:
         self.branches, self.days = branches, days
         self.first, self.last = days[0].date(), days[-1].date()
 
+    def index_of(self, days: pd.Series) -> np.ndarray:
+        """Days (ISO text or dates) as their index in the grid: 0 for the first day, negative before it."""
+        return ((pd.to_datetime(days, format="ISO8601") - pd.Timestamp(self.first)).dt.days).to_numpy(dtype=np.int64)
+
     def matrix(self, frame: pd.DataFrame, column: str, lookback: int, dtype="int64") -> np.ndarray:
         """`column` of `frame` (branch_id, day, column; one row per branch and day) as a branches × days
         matrix starting `lookback` days before the first day, zero where absent."""
@@ -173,54 +177,70 @@ def _group_figures(conn: Connection, grid: _Grid, branch_ids) -> dict[str, np.nd
 
 def _group_counts(conn: Connection, grid: _Grid, branch_ids) -> tuple[np.ndarray, np.ndarray]:
     """Per branch and day: groups created by the day, and those dormant on it (as `group_counts`: silent since
-    the last customer message on or before the day, or since creation without one, for the threshold)."""
+    the last customer message on or before the day, or since creation without one, for the threshold).
+
+    A group is dormant over stretches: from its creation plus the threshold to its first message, from each
+    message plus the threshold to the next one (when they are further apart), and from its last message on.
+    The database hands over only the messages that bound such a stretch (LAG / LEAD over the window's message
+    days), and the stretches are counted per branch with a difference array."""
     quiet = DEFAULT_DORMANT_DAYS
     shape = (len(grid.branches), len(grid.days))
-    groups = _read(conn, select(SocialGroup.id, SocialGroup.branch_id, SocialGroup.created_on)
+    groups = _read(conn, select(SocialGroup.id, SocialGroup.branch_id, cast(SocialGroup.created_on, String(10)))
                    .where(window_clause(SocialGroup.branch_id, SocialGroup.created_on, branch_ids, None, grid.last))
                    .order_by(SocialGroup.id), ["group_id", "branch_id", "created_on"])
     if groups.empty:
         return np.zeros(shape, dtype="int64"), np.zeros(shape, dtype="int64")
-    # Only a group created inside the quiet window of some day can lack a message before the window (its
-    # earlier messages, if any, predate its creation): its whole history is read, the others' window alone.
-    window_from = grid.first - timedelta(days=quiet - 1)
-    recent = groups.loc[pd.to_datetime(groups["created_on"]) > pd.Timestamp(grid.first - timedelta(days=quiet)),
-                        "group_id"].astype(int).tolist()
-    in_window = window_clause(SocialGroup.branch_id, GroupDaily.day, branch_ids, window_from, grid.last)
-    if recent:
-        in_window = or_(in_window, and_(GroupDaily.group_id.in_(recent), GroupDaily.day < window_from))
-    messages = _read(conn, select(GroupDaily.group_id, cast(GroupDaily.day, String(10)))
-                     .join(SocialGroup, SocialGroup.id == GroupDaily.group_id)
-                     .where(in_window, GroupDaily.customer_messages > 0), ["group_id", "day"])
-    group_ids = groups["group_id"].to_numpy(dtype=np.int64)
-    lookback = quiet - 1
-    width = len(grid.days) + lookback
-    posted = np.zeros((len(group_ids), width), dtype=np.int32)
-    earlier = np.zeros(len(group_ids), dtype=bool)  # a message before the window
-    if not messages.empty:
-        row = np.searchsorted(group_ids, messages["group_id"].to_numpy(dtype=np.int64))
-        known = (row < len(group_ids)) & (group_ids[np.minimum(row, len(group_ids) - 1)] ==
-                                           messages["group_id"].to_numpy(dtype=np.int64))
-        col = ((pd.to_datetime(messages["day"], format="ISO8601") - pd.Timestamp(grid.first)).dt.days
-               + lookback).to_numpy()
-        np.add.at(posted, (row[known & (col >= 0)], col[known & (col >= 0)]), 1)
-        earlier[row[known & (col < 0)]] = True
-    spoke_recently = _rolling(posted, quiet, lookback) > 0
-    ever_before = np.cumsum(posted, axis=1)  # messages up to each column; the quiet window's start is `lookback` back
-    spoke_before_quiet = np.zeros((len(group_ids), len(grid.days)), dtype=bool)
-    if len(grid.days) > 1:
-        spoke_before_quiet[:, 1:] = ever_before[:, :len(grid.days) - 1] > 0  # day d: up to column of d - quiet
-    spoke_before_quiet |= earlier[:, None]
-    offset = (grid.days.to_numpy()[None, :] - pd.to_datetime(groups["created_on"]).to_numpy()[:, None]) \
-        // np.timedelta64(1, "D")
-    created = offset >= 0
-    dormant = created & ~spoke_recently & ((offset >= quiet) | spoke_before_quiet)
-    branch_row = np.searchsorted(grid.branches, groups["branch_id"].to_numpy(dtype=np.int64))
-    group_counts = np.zeros(shape, dtype="int64")
-    dormant_counts = np.zeros(shape, dtype="int64")
-    np.add.at(group_counts, branch_row, created.astype("int64"))
-    np.add.at(dormant_counts, branch_row, dormant.astype("int64"))
-    return group_counts, dormant_counts
+    groups["created"] = grid.index_of(groups["created_on"])
+    groups["row"] = np.searchsorted(grid.branches, groups["branch_id"].to_numpy(dtype=np.int64))
+    window_from = grid.first - timedelta(days=quiet - 1)  # a day's quiet window starts here at the earliest
+    # A group created inside the first day's quiet window may have messages from before it (older than its
+    # creation, so only a correction would put them there): they date its silence instead of its creation.
+    recent = groups.loc[groups["created"] > -quiet, "group_id"].astype(int).tolist()
+    earlier = set(conn.execute(select(GroupDaily.group_id).where(
+        GroupDaily.group_id.in_(recent), GroupDaily.day < window_from, GroupDaily.customer_messages > 0)
+        .distinct()).scalars()) if recent else set()
+    groups["silent_from"] = np.where(groups["group_id"].isin(earlier), groups["created"], groups["created"] + quiet)
+
+    order = {"partition_by": GroupDaily.group_id, "order_by": GroupDaily.day}
+    posts = (select(GroupDaily.group_id, GroupDaily.day, func.lag(GroupDaily.day).over(**order).label("previous_day"),
+                    func.lead(GroupDaily.day).over(**order).label("next_day"))
+             .join(SocialGroup, SocialGroup.id == GroupDaily.group_id)
+             .where(window_clause(SocialGroup.branch_id, GroupDaily.day, branch_ids, window_from, grid.last),
+                    GroupDaily.customer_messages > 0)).subquery()
+    quiet_ends = func.date(posts.c.day, f"+{quiet} days") if conn.dialect.name == "sqlite" else posts.c.day + quiet
+    bounds = _read(conn, select(posts.c.group_id, cast(posts.c.day, String(10)), cast(posts.c.next_day, String(10)),
+                                posts.c.previous_day.is_(None))
+                   .where(or_(posts.c.previous_day.is_(None), posts.c.next_day.is_(None), posts.c.next_day > quiet_ends)),
+                   ["group_id", "day", "next_day", "first"])
+    never = len(grid.days)  # "no end": past the last day
+    bounds = bounds.merge(groups[["group_id", "created", "silent_from", "row"]], on="group_id", how="inner")
+    bounds["day"] = grid.index_of(bounds["day"])
+    next_day = grid.index_of(bounds["next_day"].fillna(grid.last.isoformat()))
+    bounds["next_day"] = np.where(bounds["next_day"].isna(), never, next_day)
+    first = bounds[bounds["first"].astype(bool)]
+    silent_groups = groups[~groups["group_id"].isin(first["group_id"])]
+    stretches = pd.concat([
+        pd.DataFrame({"row": silent_groups["row"], "start": silent_groups["silent_from"], "stop": never}),
+        pd.DataFrame({"row": first["row"], "start": first["silent_from"], "stop": first["day"] - 1}),
+        pd.DataFrame({"row": bounds["row"], "start": np.maximum(bounds["day"] + quiet, bounds["created"]),
+                      "stop": bounds["next_day"] - 1}),
+    ], ignore_index=True)
+    dormant = _count_stretches(shape, stretches["row"].to_numpy(), stretches["start"].to_numpy(),
+                               stretches["stop"].to_numpy())
+    created = _count_stretches(shape, groups["row"].to_numpy(), groups["created"].to_numpy(),
+                               np.full(len(groups), never))
+    return created, dormant
+
+
+def _count_stretches(shape: tuple[int, int], rows: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """Per row and day, how many of the stretches [start, stop] (day indexes, both included) hold the day."""
+    starts = np.maximum(starts.astype(np.int64), 0)
+    stops = np.minimum(stops.astype(np.int64), shape[1] - 1)
+    keep = starts <= stops
+    diff = np.zeros((shape[0], shape[1] + 1), dtype=np.int64)
+    np.add.at(diff, (rows[keep], starts[keep]), 1)
+    np.add.at(diff, (rows[keep], stops[keep] + 1), -1)
+    return np.cumsum(diff[:, :-1], axis=1)
 
 
 def _referral_figures(conn: Connection, grid: _Grid, branch_ids) -> dict[str, np.ndarray]:

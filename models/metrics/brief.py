@@ -8,13 +8,15 @@ so the rules here are tested once and read the same in both languages.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 import pandas as pd
+from sqlalchemy import case, func, select
 
 from models.metrics import campaign, followers, groups, referrals, tasks
 from models.metrics.org import branches_in_scope
+from models.rollup_tables.week_card import BranchWeekCard
 
 # Changes smaller than these are "about the same" and not worth a sentence in a meeting.
 FLAT_SHARE_POINTS = 0.01   # group activity: one percentage point
@@ -186,10 +188,60 @@ def branch_extremes(ranking: pd.DataFrame, value_column: str = "net_growth", n: 
 
 
 def week_figures(session, scope, end: date, tasks_until: date | None = None) -> WeekFigures:
-    """The scope's figures for the seven days ending on `end`, read through each area's own metrics.
+    """The scope's figures for the seven days ending on `end`, summed from the branches' stored week cards
+    (one row per branch), or computed through each area's own metrics when the card does not hold `end`.
     Tasks are the app's own work, stamped when they are closed: their week ends on `tasks_until` (the
     overview passes today when it shows the latest imported day, so "this week" is this week even when
     the last file is a few days old), or on `end`."""
+    stored = stored_week_figures(session, scope, end)
+    if stored is None:
+        return week_figures_direct(session, scope, end, tasks_until)
+    until = tasks_until or end
+    return replace(stored, tasks_closed=tasks.tasks_closed(session, scope, until - timedelta(days=6), until))
+
+
+def stored_week_figures(session, scope, end: date) -> WeekFigures | None:
+    """`week_figures` (without the tasks) from `BranchWeekCard`: the scope's rows of `end` summed in one
+    statement, the season's target and the week's cleared fraud flags read only when they matter. None
+    when the card holds no row for the scope on `end` (outside its calendar, or not built yet)."""
+    card = BranchWeekCard
+    row = session.execute(
+        select(func.count(), func.sum(card.net_follows), func.sum(card.cumulative_followers),
+               func.sum(card.follower_days), func.sum(case((card.drop_running, 1), else_=0)), func.sum(card.groups),
+               func.sum(card.dormant_groups), func.sum(card.member_days), func.sum(card.active_member_days),
+               func.sum(card.conversions), func.sum(card.fraud_flags), func.max(card.campaign_id),
+               func.sum(card.campaign_deposited))
+        .where(scope.clause(card.branch_id), card.day == end)).one()
+    (rows, net, cumulative, follower_days, drops, group_count, dormant, member_days, active_days, conversions,
+     flags, campaign_id, deposited) = row
+    if not rows:
+        return None
+    has_followers = bool(follower_days)
+    has_groups = bool(group_count)
+    open_flags = int(flags or 0)
+    if open_flags:
+        open_flags -= referrals.cleared_flag_count(session, scope, end - timedelta(days=6), end)
+    running, deposited_to_date, attainment = False, None, None
+    if campaign_id is not None:
+        target = campaign.branch_target_total(session, scope, int(campaign_id))
+        running = target > 0 or campaign.has_deposits(session, scope, int(campaign_id))
+        if running:
+            deposited_to_date = float(deposited or 0.0)
+            attainment = deposited_to_date / target if target else None
+    return WeekFigures(
+        end=end,
+        net_follows=int(net) if has_followers else None,
+        cumulative_followers=int(cumulative) if has_followers else None,
+        drop_branches=int(drops) if has_followers else None,
+        active_share=(int(active_days) / int(member_days) if member_days else None) if has_groups else None,
+        dormant_groups=int(dormant) if has_groups else None,
+        conversions=int(conversions or 0), fraud_flags=open_flags,
+        campaign_running=running, campaign_deposited=deposited_to_date, campaign_attainment=attainment,
+    )
+
+
+def week_figures_direct(session, scope, end: date, tasks_until: date | None = None) -> WeekFigures:
+    """`week_figures` read through each area's own metrics (the reference the stored card must equal)."""
     history = followers.daily_followers(session, scope, start=end - timedelta(days=20), end=end)
     follower = followers.follower_kpis(history, as_of=end) if not history.empty else {}
     drop_branches = _drop_branches_on(session, scope, end, has_figures=not history.empty)

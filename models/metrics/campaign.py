@@ -238,6 +238,21 @@ def targets(session: Session, scope: Scope, campaign_id: int) -> pd.DataFrame:
     return frame
 
 
+def branch_target_total(session: Session, scope: Scope, campaign_id: int) -> float:
+    """The scope's branch-level deposit target for the season (`targets`' branch rows summed, in SQL)."""
+    statement = select(func.coalesce(func.sum(CampaignTarget.deposit_target), 0.0)).where(
+        scope.clause(CampaignTarget.branch_id), CampaignTarget.campaign_id == int(campaign_id),
+        CampaignTarget.level == TargetLevel.BRANCH.value)
+    return float(session.execute(statement).scalar_one())
+
+
+def has_deposits(session: Session, scope: Scope, campaign_id: int) -> bool:
+    """Whether the scope took any deposit in the season (on any day)."""
+    statement = select(CampaignDepositDaily.id).where(
+        scope.clause(CampaignDepositDaily.branch_id), CampaignDepositDaily.campaign_id == int(campaign_id)).limit(1)
+    return session.execute(statement).first() is not None
+
+
 def key_person_outreach(session: Session, scope: Scope, campaign_id: int) -> pd.DataFrame:
     """Key persons and foremen of the villages on the list, with their contact (if any) this season."""
     listed_villages = (

@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from models.customers import Customer
 from models.followers import FollowerDaily
-from models.groups import GroupMembership
+from models.groups import GroupMembership, SocialGroup
 from models.products import ProductEvent
 from models.refresh.campaign import refresh_campaign_lists
 from models.refresh.common import window_clause
@@ -23,10 +23,12 @@ from models.refresh.daily import _BUILDERS
 from models.refresh.followers import refresh_follower_rollups
 from models.refresh.groups import first_changed_day, refresh_group_rollups, refresh_membership_rollups
 from models.refresh.referrals import refresh_monthly, refresh_referral_batch
+from models.refresh.week_card import refresh_week_cards
 from models.rollup_tables import ALSO_SUMMARISED, RAW_SOURCES, ROLLUP_TABLES
 from models.rollup_tables.campaign import CampaignStaffDaily, CampaignVillageDaily
 from models.rollup_tables.followers import FollowerBranchDaily
 from models.rollup_tables.referrals import ReferralMonthly
+from models.rollup_tables.week_card import BranchWeekCard
 
 
 def _refresh(conn: Connection, branch_ids, start, end, progress) -> dict[str, int]:
@@ -58,6 +60,11 @@ def _refresh(conn: Connection, branch_ids, start, end, progress) -> dict[str, in
         progress(f"  rollup followers: {written[FollowerBranchDaily.__tablename__]:,} branch-day rows in "
                  f"{time.perf_counter() - started:.1f}s")
     written.update(refresh_customer_rollups(conn, branch_ids, start, end, progress))
+    started = time.perf_counter()
+    written.update(refresh_week_cards(conn, branch_ids, start, end))  # last: it reads the rollups above
+    if progress:
+        progress(f"  rollup week cards: {written[BranchWeekCard.__tablename__]:,} branch-day rows in "
+                 f"{time.perf_counter() - started:.1f}s")
     if conn.dialect.name == "postgresql":
         for rollup in ROLLUP_TABLES:
             conn.exec_driver_sql(f'ANALYZE "{rollup.__table__.name}"')
@@ -91,12 +98,21 @@ def refresh_for_rows(session: Session, table, rows) -> None:
     refresh_rollups(session, branch_ids, start, end)
 
 
-# Raw tables that feed one refresh alone (checked: no other refresh or measure reads them). Their imports
-# rebuild only that refresh's rollups, for the branches and days written, and skip the whole-database ANALYZE.
+def refresh_followers_and_week_cards(conn: Connection, branch_ids, start: date | None, end: date | None) -> dict[str, int]:
+    """Follower rows feed the follower rollups and, through them, the overview's week card."""
+    written = refresh_follower_rollups(conn, branch_ids, start, end)
+    written.update(refresh_week_cards(conn, branch_ids, start, end))
+    return written
+
+
+# Raw tables that feed a few refreshes alone (checked: no other refresh or measure reads them). Their imports
+# rebuild only those rollups, for the branches and days written, and skip the whole-database ANALYZE.
 # Customer rows (their attributes move segments) feed the customer rollups alone here: before these, a
-# customer import refreshed no rollup (the groups' held deposits follow at `manage.py rollups`).
-_ONLY_FED_BY = {FollowerDaily.__tablename__: refresh_follower_rollups,
-                ProductEvent.__tablename__: refresh_customer_rollups, Customer.__tablename__: refresh_customer_rollups}
+# customer import refreshed no rollup (the groups' held deposits follow at `manage.py rollups`). Groups (their
+# creation day starts their count and silence) feed only the week card, from the calendar's start.
+_ONLY_FED_BY = {FollowerDaily.__tablename__: refresh_followers_and_week_cards,
+                ProductEvent.__tablename__: refresh_customer_rollups, Customer.__tablename__: refresh_customer_rollups,
+                SocialGroup.__tablename__: refresh_week_cards}
 
 
 def refresh_rollups(

@@ -4,7 +4,7 @@
 from models.campaign import CampaignDeposit, NameListEntry, SmsMessage, Visit
 from models.customers import Customer
 from models.followers import FollowerDaily
-from models.groups import GroupDaily
+from models.groups import GroupDaily, SocialGroup
 from models.products import ProductEvent
 from models.referrals import ReferralEvent
 from models.rollup_tables.campaign import (
@@ -54,21 +54,24 @@ from models.rollup_tables.referrals import (
     month_start,
     whole_months,
 )
+from models.rollup_tables.week_card import BranchWeekCard
 
 ROLLUP_TABLES = (ReferralDaily, ReferralMonthly, ReferralChannelDaily, GroupKindDaily, CampaignDepositDaily,
                  CampaignVillageDaily, CampaignStaffDaily, FollowerBranchDaily, FollowerDayTotal, *REFERRAL_BATCH_TABLES,
-                 *GROUP_ROLLUP_TABLES, *CUSTOMER_ROLLUP_TABLES)
+                 *GROUP_ROLLUP_TABLES, *CUSTOMER_ROLLUP_TABLES, BranchWeekCard)
 # Which raw table each rollup summarises (the regression test checks pages do not read these).
 RAW_SOURCES = {ReferralDaily: ReferralEvent, ReferralMonthly: ReferralEvent, ReferralChannelDaily: ReferralEvent,
                GroupKindDaily: GroupDaily, CampaignDepositDaily: CampaignDeposit, CampaignVillageDaily: NameListEntry,
                CampaignStaffDaily: NameListEntry, FollowerBranchDaily: FollowerDaily, FollowerDayTotal: FollowerDaily,
-               **dict.fromkeys(REFERRAL_BATCH_TABLES, ReferralEvent), **GROUP_RAW_SOURCES, **dict.fromkeys(CUSTOMER_ROLLUP_TABLES, ProductEvent)}
+               **dict.fromkeys(REFERRAL_BATCH_TABLES, ReferralEvent), **GROUP_RAW_SOURCES, **dict.fromkeys(CUSTOMER_ROLLUP_TABLES, ProductEvent),
+               BranchWeekCard: FollowerDaily}
 # Raw tables summarised by a rollup besides its RAW_SOURCES entry: importing them refreshes the rollups too.
-ALSO_SUMMARISED = (SmsMessage, Visit, CampaignDeposit, Customer)
+# The week card also sums group days, referral events, campaign deposits and the groups' creation days.
+ALSO_SUMMARISED = (SmsMessage, Visit, CampaignDeposit, Customer, SocialGroup)
 
 
 __all__ = [
-    "ALL_CAMPAIGNS", "ALL_KINDS", "ALSO_SUMMARISED", "CUSTOMER_ROLLUP_TABLES", "CustomerActivity",
+    "ALL_CAMPAIGNS", "ALL_KINDS", "ALSO_SUMMARISED", "BranchWeekCard", "CUSTOMER_ROLLUP_TABLES", "CustomerActivity",
     "CustomerSegmentQuarter", "CustomerSignal", "GroupBuyOutcome", "ProductBranchMonth", "GROUP_RAW_SOURCES", "GROUP_ROLLUP_TABLES", "RAW_SOURCES",
     "REFERRAL_BATCH_TABLES", "ROLLUP_TABLES", "CampaignDepositDaily", "CampaignListCounts", "CampaignStaffDaily",
     "CampaignVillageDaily", "FollowerBranchDaily", "FollowerDayTotal", "GroupActivity", "GroupBankDaily",

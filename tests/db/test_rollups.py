@@ -87,6 +87,7 @@ def test_aggregate_page_queries_read_rollups_not_raw_events(demo_session, scope_
         "group dates": lambda: G.group_date_range(demo_session, scope),
         "campaign daily deposits": lambda: C.daily_deposits(demo_session, scope, season),
         "data freshness (every page)": lambda: FRESH.data_freshness(demo_session, scope),
+        "overview week figures (the stored week card)": lambda: B.week_figures(demo_session, scope, DEMO_END),
     }
     for name, call in calls.items():
         forget_running_columns()  # held columns answer from memory: the first read of a data version is checked

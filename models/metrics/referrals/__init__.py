@@ -59,6 +59,7 @@ from models.metrics.referrals.common import (
 )
 from models.metrics.referrals.fraud import (
     REVIEW_STATUSES,
+    cleared_flag_count,
     fraud_check_events,
     fraud_clearances,
     fraud_review,
@@ -132,6 +133,7 @@ __all__ = [
     "add_reward_rule",
     "basis_counts",
     "campaigns",
+    "cleared_flag_count",
     "channel_performance",
     "compute_rewards",
     "conversions_by_channel",

@@ -57,6 +57,17 @@ def fraud_clearances(session: Session, scope: Scope) -> pd.DataFrame:
     return read_frame(session, statement)
 
 
+def cleared_flag_count(session: Session, scope: Scope, start: date, end: date) -> int:
+    """How many of the period's stored flags a reviewer cleared: `fraud_review`'s cleared rows, counted in SQL
+    (the week card holds every flag of the week; the open ones are those minus these)."""
+    flag, decision = ReferralFraudFlag, FraudClearance
+    statement = (select(func.count()).select_from(flag)
+                 .join(decision, and_(decision.event_id == flag.event_id, decision.rule == flag.rule))
+                 .where(scope.clause(flag.branch_id), flag.day.between(start, end), scope.clause(decision.branch_id),
+                        decision.decision == FraudDecision.CLEARED.value))
+    return int(session.execute(statement).scalar_one())
+
+
 REVIEW_STATUSES = ("open", FraudDecision.CONFIRMED.value, FraudDecision.CLEARED.value)
 
 

@@ -40,33 +40,69 @@ def _in_days(column, start: date | None, end: date | None):
     return and_(true(), *([column >= start] if start else []), *([column <= end] if end else []))
 
 
-def _refresh_running(conn: Connection, branch_ids) -> int:
-    """Whole history of the branches' groups (a running total depends on every earlier day)."""
+_RUNNING_SUMS = ("members", "active_members", "messages", "customer_messages", "customer_questions", "staff_replies",
+                 "answered_within_10min", "joins", "leaves")  # summed into member_days, active_member_days, ...
+_RUNNING_COLUMNS = ["group_id", "branch_id", "day", "members", "days", "member_days", "active_member_days", "messages",
+                    "customer_messages", "customer_questions", "staff_replies", "answered_within_10min", "joins",
+                    "leaves", "last_message_day"]
+
+
+def _refresh_running(conn: Connection, branch_ids, start: date | None = None) -> int:
+    """The branches' running rows from `start` on (None: their whole history). A row from `start` on is the
+    group's last row before `start` plus the sums of its days from `start` to the row's day: a new day reads
+    that day and one stored row per group, not the history (which is what the totals before it already hold)."""
     table = GroupRunning.__table__
-    conn.execute(delete(table).where(_in_branches(table.c.branch_id, branch_ids)))
+    conn.execute(delete(table).where(_in_branches(table.c.branch_id, branch_ids),
+                                     true() if start is None else table.c.day >= start))
     window = {"partition_by": GroupDaily.group_id, "order_by": GroupDaily.day, "rows": (None, 0)}
-    sums = [func.sum(getattr(GroupDaily, c)).over(**window) for c in (
-        "members", "active_members", "messages", "customer_messages", "customer_questions", "staff_replies",
-        "answered_within_10min", "joins", "leaves")]
-    source = select(
+    fresh = select(
         GroupDaily.group_id, GroupDaily.branch_id, GroupDaily.day, GroupDaily.members,
-        func.count().over(**window), *sums,
-        func.max(case((GroupDaily.customer_messages > 0, GroupDaily.day), else_=None)).over(**window),
-    ).where(_in_branches(GroupDaily.branch_id, branch_ids)).order_by(GroupDaily.day, GroupDaily.group_id)
-    conn.execute(insert(table).from_select(
-        ["group_id", "branch_id", "day", "members", "days", "member_days", "active_member_days", "messages",
-         "customer_messages", "customer_questions", "staff_replies", "answered_within_10min", "joins", "leaves",
-         "last_message_day"], source))
-    return conn.execute(select(func.count()).select_from(table)
-                        .where(_in_branches(table.c.branch_id, branch_ids))).scalar_one()
+        func.count().over(**window).label("days"),
+        *[func.sum(getattr(GroupDaily, c)).over(**window).label(f"sum_{c}") for c in _RUNNING_SUMS],
+        func.max(case((GroupDaily.customer_messages > 0, GroupDaily.day), else_=None)).over(**window)
+        .label("last_message_day"),
+    ).where(_in_branches(GroupDaily.branch_id, branch_ids), true() if start is None else GroupDaily.day >= start)
+    if start is None:
+        source = fresh.order_by(GroupDaily.day, GroupDaily.group_id)
+    else:
+        rows = fresh.subquery()
+        base = table.alias("base")
+        before = table.alias("before")
+        last_before = (select(func.max(before.c.day)).where(before.c.group_id == rows.c.group_id,
+                                                             before.c.day < start).scalar_subquery())
+        carried = {c: func.coalesce(base.c[c], 0) for c in ("days", "member_days", "active_member_days", *_RUNNING_SUMS[2:])}
+        source = (select(rows.c.group_id, rows.c.branch_id, rows.c.day, rows.c.members,
+                         rows.c.days + carried["days"], rows.c.sum_members + carried["member_days"],
+                         rows.c.sum_active_members + carried["active_member_days"],
+                         *[rows.c[f"sum_{c}"] + carried[c] for c in _RUNNING_SUMS[2:]],
+                         func.coalesce(rows.c.last_message_day, base.c.last_message_day))
+                  .select_from(rows)
+                  .outerjoin(base, and_(base.c.group_id == rows.c.group_id, base.c.day == last_before))
+                  .order_by(rows.c.day, rows.c.group_id))
+    conn.execute(insert(table).from_select(_RUNNING_COLUMNS, source))
+    return conn.execute(select(func.count()).select_from(table).where(
+        _in_branches(table.c.branch_id, branch_ids), true() if start is None else table.c.day >= start)).scalar_one()
 
 
-def _refresh_latest(conn: Connection, branch_ids) -> int:
-    """From `GroupRunning` (run after it): each group's last row."""
+def _refresh_latest(conn: Connection, branch_ids, start: date | None = None) -> int:
+    """From `GroupRunning` (run after it): each group's last row. With `start`, only the groups with a running
+    row from `start` on (the others' last row did not move), each by two index lookups (its first and last day)."""
     table, running = GroupLatest.__table__, GroupRunning.__table__
-    conn.execute(delete(table).where(_in_branches(table.c.branch_id, branch_ids)))
-    span = (select(running.c.group_id, func.min(running.c.day).label("first_day"), func.max(running.c.day).label("day"))
-            .where(_in_branches(running.c.branch_id, branch_ids)).group_by(running.c.group_id).subquery())
+    if start is None:
+        conn.execute(delete(table).where(_in_branches(table.c.branch_id, branch_ids)))
+        span = (select(running.c.group_id, func.min(running.c.day).label("first_day"),
+                       func.max(running.c.day).label("day"))
+                .where(_in_branches(running.c.branch_id, branch_ids)).group_by(running.c.group_id).subquery())
+    else:
+        moved = (select(running.c.group_id).where(_in_branches(running.c.branch_id, branch_ids), running.c.day >= start)
+                 .distinct().subquery())
+        conn.execute(delete(table).where(table.c.group_id.in_(select(moved.c.group_id))))
+        first, last = running.alias("first"), running.alias("last")
+        span = select(
+            moved.c.group_id,
+            select(func.min(first.c.day)).where(first.c.group_id == moved.c.group_id).scalar_subquery().label("first_day"),
+            select(func.max(last.c.day)).where(last.c.group_id == moved.c.group_id).scalar_subquery().label("day"),
+        ).subquery()
     if conn.dialect.name == "postgresql":
         days_spanned = running.c.day - span.c.first_day + 1
     else:
@@ -169,12 +205,25 @@ def first_changed_day(rows: pd.DataFrame) -> date | None:
     return min(known).date() if known else None
 
 
-def refresh_membership_rollups(conn: Connection, branch_ids, since: date | None) -> dict[str, int]:
+def refresh_membership_rollups(conn: Connection, branch_ids, since: date | None, progress=None) -> dict[str, int]:
     """What a membership write moves, and only that: the bank's member counts from `since` on, and the network
     value and expert snapshots of the branches written (no activity, points, referral or follower rollup)."""
-    return {GroupMembersBankDaily.__tablename__: _refresh_members(conn, since),
-            GroupValueSnapshot.__tablename__: _refresh_value(conn, branch_ids),
-            GroupExpertSnapshot.__tablename__: _refresh_experts(conn, branch_ids)}
+    return _run_steps((
+        (GroupMembersBankDaily, lambda: _refresh_members(conn, since)),
+        (GroupValueSnapshot, lambda: _refresh_value(conn, branch_ids)),
+        (GroupExpertSnapshot, lambda: _refresh_experts(conn, branch_ids)),
+    ), progress)
+
+
+def _run_steps(steps, progress) -> dict[str, int]:
+    written: dict[str, int] = {}
+    for table, rebuild in steps:
+        started = time.perf_counter()
+        written[table.__tablename__] = rebuild()
+        if progress:
+            progress(f"  rollup {table.__tablename__}: {written[table.__tablename__]:,} rows in "
+                     f"{time.perf_counter() - started:.1f}s")
+    return written
 
 
 def _refresh_points(conn: Connection, start, end) -> int:
@@ -268,24 +317,27 @@ def _refresh_experts(conn: Connection, branch_ids) -> int:
     return len(rows)
 
 
+def refresh_group_activity_rollups(conn: Connection, branch_ids, start: date | None, end: date | None,
+                                   progress=None) -> dict[str, int]:
+    """What group days move, and only that (run after `GroupKindDaily`): the groups' running totals and latest
+    rows from `start` on, and the bank's activity and reply days of [start, end]."""
+    return _run_steps((
+        (GroupRunning, lambda: _refresh_running(conn, branch_ids, start)),
+        (GroupLatest, lambda: _refresh_latest(conn, branch_ids, start)),
+        (GroupBankDaily, lambda: _refresh_bank_daily(conn, start, end)),
+        (GroupReplyBankDaily, lambda: _refresh_reply(conn, start, end)),
+    ), progress)
+
+
 def refresh_group_rollups(conn: Connection, branch_ids, start: date | None, end: date | None,
                           progress=None) -> dict[str, int]:
     """Rebuild the group summaries for the branches (running totals, snapshots) and days (bank-wide tables)."""
 
-    written: dict[str, int] = {}
-    for table, rebuild in (
-        (GroupRunning, lambda: _refresh_running(conn, branch_ids)),
-        (GroupLatest, lambda: _refresh_latest(conn, branch_ids)),
-        (GroupBankDaily, lambda: _refresh_bank_daily(conn, start, end)),
-        (GroupReplyBankDaily, lambda: _refresh_reply(conn, start, end)),
+    written = refresh_group_activity_rollups(conn, branch_ids, start, end, progress)
+    written.update(_run_steps((
         (GroupMembersBankDaily, lambda: _refresh_members(conn)),
         (PointsBankDaily, lambda: _refresh_points(conn, start, end)),
         (GroupValueSnapshot, lambda: _refresh_value(conn, branch_ids)),
         (GroupExpertSnapshot, lambda: _refresh_experts(conn, branch_ids)),
-    ):
-        started = time.perf_counter()
-        written[table.__tablename__] = rebuild()
-        if progress:
-            progress(f"  rollup {table.__tablename__}: {written[table.__tablename__]:,} rows in "
-                     f"{time.perf_counter() - started:.1f}s")
+    ), progress))
     return written

@@ -67,12 +67,14 @@ def refresh_referral_batch(conn: Connection, branch_ids, start: date | None, pro
 
 
 def _refresh_staff_running(conn: Connection, branch_ids, start: date | None) -> int:
+    """Running totals from `start` on: the sums of the days from `start` added to each series' last row before
+    `start` (a new day reads that day and one stored row per series, not the history the row already holds)."""
     table, daily = ReferralStaffRunning.__table__, ReferralDaily.__table__.c
     conn.execute(delete(table).where(window_clause(table.c.branch_id, table.c.day, branch_ids, start, None)))
     per_day = {"events": daily.clicks + daily.invites + daily.participants + daily.conversions,
                "clicks": daily.clicks, "invites": daily.invites, "participants": daily.participants,
                "live_conversions": daily.live_conversions, "live_amount": daily.live_amount}
-    mine = window_clause(daily.branch_id, daily.day, branch_ids, None, None)  # the whole history: totals start at 0
+    mine = window_clause(daily.branch_id, daily.day, branch_ids, start, None)
     whole = [daily.staff_id, daily.branch_id]
     every = (select(daily.staff_id, daily.branch_id, literal(ALL_CAMPAIGNS, Integer).label("campaign_key"), daily.day,
                     *[func.sum(func.sum(v)).over(partition_by=whole, order_by=daily.day).label(k) for k, v in per_day.items()])
@@ -84,8 +86,18 @@ def _refresh_staff_running(conn: Connection, branch_ids, start: date | None) -> 
     columns = ["staff_id", "branch_id", "campaign_key", "day", *per_day]
     for source in (every, each):
         rows = source.subquery()
-        kept = select(*[rows.c[c] for c in columns])
-        conn.execute(insert(table).from_select(columns, kept if start is None else kept.where(rows.c.day >= start)))
+        if start is None:
+            kept = select(*[rows.c[c] for c in columns])
+        else:
+            base, before = table.alias("base"), table.alias("before")
+            same = [before.c.staff_id == rows.c.staff_id, before.c.branch_id == rows.c.branch_id,
+                    before.c.campaign_key == rows.c.campaign_key]
+            last_before = select(func.max(before.c.day)).where(*same, before.c.day < start).scalar_subquery()
+            kept = (select(*[rows.c[c] for c in columns[:4]], *[rows.c[c] + func.coalesce(base.c[c], 0) for c in per_day])
+                    .select_from(rows)
+                    .outerjoin(base, and_(base.c.staff_id == rows.c.staff_id, base.c.branch_id == rows.c.branch_id,
+                                          base.c.campaign_key == rows.c.campaign_key, base.c.day == last_before)))
+        conn.execute(insert(table).from_select(columns, kept))
     return conn.execute(select(func.count()).select_from(table).where(
         window_clause(table.c.branch_id, table.c.day, branch_ids, start, None))).scalar_one()
 
@@ -127,12 +139,29 @@ def _live_conversion(events):
                 events.c.customer_id.is_not(None))
 
 
-def _refresh_invitations(conn: Connection, branch_ids, _start: date | None) -> int:
+def _touched(events, column, branch_ids, start: date | None):
+    """`column` of the registrations and conversions from `start` on at the branches: what a write of those
+    days can move (an invitation is a function of its customer's events; a fraud flag of its code's)."""
+    return select(getattr(events.c, column)).where(
+        events.c.stage.in_([ReferralStage.REGISTER.value, ReferralStage.CONVERT.value]),
+        getattr(events.c, column).is_not(None), window_clause(events.c.branch_id, events.c.day, branch_ids, start, None))
+
+
+def _refresh_invitations(conn: Connection, branch_ids, start: date | None) -> int:
+    """The branches' invitations (whole history); with `start`, those of the customers registered or converted
+    from `start` on (each row depends on its customer's events alone), wherever they were registered."""
     table = ReferralInvitation.__table__
-    conn.execute(delete(table).where(window_clause(table.c.branch_id, table.c.registered_on, branch_ids, None, None)))
     registered, converted = ReferralEvent.__table__.alias("registered"), ReferralEvent.__table__.alias("converted")
-    owners = true() if branch_ids is None else converted.c.staff_id.in_(
-        select(InviteCode.staff_id).where(InviteCode.branch_id.in_(sorted({int(b) for b in branch_ids}))))
+    if start is None:
+        conn.execute(delete(table).where(window_clause(table.c.branch_id, table.c.registered_on, branch_ids, None, None)))
+        owners = true() if branch_ids is None else converted.c.staff_id.in_(
+            select(InviteCode.staff_id).where(InviteCode.branch_id.in_(sorted({int(b) for b in branch_ids}))))
+        registrations = window_clause(registered.c.branch_id, registered.c.day, branch_ids, None, None)
+    else:
+        customers = _touched(ReferralEvent.__table__, "customer_id", branch_ids, start)
+        conn.execute(delete(table).where(table.c.customer_id.in_(customers)))
+        owners = converted.c.customer_id.in_(customers)
+        registrations = registered.c.customer_id.in_(customers)
     first = (select(converted.c.staff_id, converted.c.customer_id, func.min(converted.c.day).label("first_day"))
              .where(_live_conversion(converted), owners)
              .group_by(converted.c.staff_id, converted.c.customer_id)).subquery()
@@ -140,12 +169,11 @@ def _refresh_invitations(conn: Connection, branch_ids, _start: date | None) -> i
                      registered.c.day, first.c.first_day)
               .join_from(registered, first, and_(first.c.staff_id == registered.c.staff_id,
                                                  first.c.customer_id == registered.c.customer_id))
-              .where(registered.c.stage == ReferralStage.REGISTER.value,
-                     window_clause(registered.c.branch_id, registered.c.day, branch_ids, None, None)))
+              .where(registered.c.stage == ReferralStage.REGISTER.value, registrations))
     conn.execute(insert(table).from_select(["staff_id", "branch_id", "campaign_id", "customer_id", "registered_on",
                                             "converted_on"], source))
     return conn.execute(select(func.count()).select_from(table).where(
-        window_clause(table.c.branch_id, table.c.registered_on, branch_ids, None, None))).scalar_one()
+        window_clause(table.c.branch_id, table.c.registered_on, branch_ids, start, None))).scalar_one()
 
 
 def _refresh_reward_basis(conn: Connection, branch_ids, start: date | None) -> int:
@@ -170,15 +198,22 @@ def _refresh_reward_basis(conn: Connection, branch_ids, start: date | None) -> i
         window_clause(table.c.branch_id, table.c.day, branch_ids, start, None))).scalar_one()
 
 
-def _refresh_fraud_flags(conn: Connection, branch_ids, _start: date | None) -> int:
-
+def _refresh_fraud_flags(conn: Connection, branch_ids, start: date | None) -> int:
+    """The branches' flags (whole history); with `start`, those of the codes with a registration or conversion
+    from `start` on: every rule judges one code's events alone (a burst is one code's registrations on one day;
+    its hits, that code's later events), so the other codes' flags stand."""
     table, events = ReferralFraudFlag.__table__, ReferralEvent.__table__
     scope = Scope.head_office() if branch_ids is None else Scope.for_branches(branch_ids)
-    conn.execute(delete(table).where(scope.clause(table.c.branch_id)))
+    if start is None:
+        conn.execute(delete(table).where(scope.clause(table.c.branch_id)))
+        judged = scope.clause(events.c.branch_id)
+    else:
+        judged = events.c.code_id.in_(_touched(events, "code_id", branch_ids, start))
+        conn.execute(delete(table).where(table.c.event_id.in_(select(events.c.id).where(judged))))
     checked = read_frame(conn, select(
         events.c.id.label("event_id"), events.c.code_id, events.c.staff_id, events.c.branch_id, events.c.customer_id,
         events.c.stage, events.c.day, events.c.device_id, events.c.phone_prefix, events.c.reversed_on,
-    ).where(scope.clause(events.c.branch_id),
+    ).where(judged,
             events.c.stage.in_([ReferralStage.REGISTER.value, ReferralStage.CONVERT.value])).order_by(events.c.id))
     staff, customers = fraud_reference(conn, scope)
     flags = fraud_flags(checked, staff, customers)

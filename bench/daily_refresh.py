@@ -169,6 +169,54 @@ def _timed(label: str, steps: list[dict], action) -> float:
     return time.perf_counter() - started
 
 
+def generate_day(session: Session, rng: np.random.Generator, new_day: date) -> dict[str, pd.DataFrame]:
+    """The new day's rows for every branch: follower days, new and ended stays, group days, referral events."""
+    joins, left = membership_moves(session, rng, new_day)
+    return {"follower days": new_follower_days(session, rng, new_day), "membership joins": joins,
+            "membership leaves": left, "group days": new_group_days(session, rng, new_day, joins, left),
+            "referral events": new_referral_events(session, rng, new_day)}
+
+
+def write_day(session: Session, day: dict[str, pd.DataFrame], new_day: date, steps: list[dict] | None = None
+              ) -> dict[str, float]:
+    """Write the day as the daily sync's imports do, each kind then its `refresh_for_rows` in the session's
+    transaction; seconds per write and per refresh (each rollup step's into `steps`)."""
+    steps = [] if steps is None else steps
+    conn = session.connection()
+    refreshes: dict[str, float] = {}
+
+    def write_new(table, frame: pd.DataFrame, label: str) -> None:
+        if frame.empty:
+            return
+        started = time.perf_counter()
+        bulk_insert(conn, table.__table__, frame[[k for k in frame.columns if k in table.__table__.c]])
+        refreshes[f"{label} (write)"] = time.perf_counter() - started
+        refreshes[label] = _timed(label, steps, lambda progress: refresh_for_rows(
+            session, table.__table__, frame.assign(_new=True), progress=progress))
+
+    write_new(FollowerDaily, day["follower days"], "followers")
+    write_new(GroupDaily, day["group days"], "group days")
+    # The membership sync hands its new and ended stays over as one import: one write, one refresh.
+    joins, left = day["membership joins"], day["membership leaves"]
+    started = time.perf_counter()
+    if not joins.empty:
+        bulk_insert(conn, GroupMembership.__table__, joins)
+    if not left.empty:
+        table = GroupMembership.__table__
+        conn.execute(update(table).where(table.c.id == bindparam("_id")).values(left_on=bindparam("left_on")),
+                     [{"_id": int(i), "left_on": new_day} for i in left["id"]])
+    refreshes["memberships (write)"] = time.perf_counter() - started
+    columns = ["branch_id", "joined_on", "left_on", "_new"]
+    stays = pd.concat([joins.assign(_new=True).reindex(columns=columns),
+                       left.assign(_new=False, left_on__before=None).reindex(columns=[*columns, "left_on__before"])],
+                      ignore_index=True)
+    if not stays.empty:
+        refreshes["memberships"] = _timed("memberships", steps, lambda progress: refresh_for_rows(
+            session, GroupMembership.__table__, stays, progress=progress))
+    write_new(ReferralEvent, day["referral events"], "referral events")
+    return refreshes
+
+
 def run(url: str, seed: int = 1, keep: bool = False) -> dict:
     """Generate, write and refresh one new day in one transaction; figures per refresh and per rollup step."""
     engine = make_engine(url)
@@ -182,50 +230,14 @@ def run(url: str, seed: int = 1, keep: bool = False) -> dict:
             new_day = last_day(session) + timedelta(days=1)
             result["day"] = new_day.isoformat()
             started = time.perf_counter()
-            followers = new_follower_days(session, rng, new_day)
-            joins, left = membership_moves(session, rng, new_day)
-            groups = new_group_days(session, rng, new_day, joins, left)
-            events = new_referral_events(session, rng, new_day)
+            day = generate_day(session, rng, new_day)
             result["generate_s"] = time.perf_counter() - started
-            result["rows"] = {"follower days": len(followers), "group days": len(groups),
-                              "membership joins": len(joins), "membership leaves": len(left),
-                              "referral events": len(events)}
-            result["touched_branches"] = len(set().union(*(set(f["branch_id"]) for f in (followers, groups, joins,
-                                                                                          left, events) if len(f))))
+            result["rows"] = {kind: len(frame) for kind, frame in day.items()}
+            result["touched_branches"] = len(set().union(*(set(f["branch_id"]) for f in day.values() if len(f))))
             steps: list[dict] = []
-            refreshes: dict[str, float] = {}
-            def write_new(table, frame: pd.DataFrame, label: str) -> None:
-                if frame.empty:
-                    return
-                started = time.perf_counter()
-                bulk_insert(conn, table.__table__, frame[[k for k in frame.columns if k in table.__table__.c]])
-                write_s = time.perf_counter() - started
-                refreshes[f"{label} (write)"] = write_s
-                refreshes[label] = _timed(label, steps, lambda progress: refresh_for_rows(
-                    session, table.__table__, frame.assign(_new=True), progress=progress))
-
-            write_new(FollowerDaily, followers, "followers")
-            write_new(GroupDaily, groups, "group days")
-            # The membership sync hands its new and ended stays over as one import: one write, one refresh.
-            started = time.perf_counter()
-            if not joins.empty:
-                bulk_insert(conn, GroupMembership.__table__, joins)
-            if not left.empty:
-                table = GroupMembership.__table__
-                conn.execute(update(table).where(table.c.id == bindparam("_id")).values(left_on=bindparam("left_on")),
-                             [{"_id": int(i), "left_on": new_day} for i in left["id"]])
-            refreshes["memberships (write)"] = time.perf_counter() - started
-            stays = pd.concat([joins.assign(_new=True)[["branch_id", "joined_on", "left_on", "_new"]],
-                               left.assign(_new=False, left_on__before=None)[["branch_id", "joined_on", "left_on",
-                                                                              "_new", "left_on__before"]]],
-                              ignore_index=True)
-            if not stays.empty:
-                refreshes["memberships"] = _timed("memberships", steps, lambda progress: refresh_for_rows(
-                    session, GroupMembership.__table__, stays, progress=progress))
-            write_new(ReferralEvent, events, "referral events")
-            result["refreshes_s"] = refreshes
+            result["refreshes_s"] = write_day(session, day, new_day, steps)
             result["steps"] = steps
-            result["total_s"] = sum(refreshes.values())
+            result["total_s"] = sum(result["refreshes_s"].values())
         finally:
             session.close()
             if keep:

@@ -153,14 +153,18 @@ def _refresh_reply(conn: Connection, start, end) -> int:
 
 def _refresh_members(conn: Connection, since: date | None = None) -> int:
     """Bank-wide. Without `since`, the whole history (a stay can change the figure of every later day); with it,
-    only the days from `since` on, from the stays still open on `since` or opened later (the figure on a day
-    from `since` on counts exactly those). A row is written on `since` when the figure there differs from the
-    stored one before it, then on each later day the figure changes."""
+    only the days from `since` on, from the stays of the customers with a join or leave on `since` or later:
+    every other customer is in the same groups on every day from the day before `since` on, so a figure from
+    `since` on is the stored one before it plus how many more of those customers are in than were the day
+    before. A row is written on `since` when the figure there differs from the stored one before it, then on
+    each later day the figure changes."""
     table = GroupMembersBankDaily.__table__
     statement = select(GroupMembership.customer_id, GroupMembership.joined_on, GroupMembership.left_on,
                        SocialGroup.kind).join(SocialGroup, SocialGroup.id == GroupMembership.group_id)
     if since is not None:
-        statement = statement.where(or_(GroupMembership.left_on.is_(None), GroupMembership.left_on > since))
+        moving = select(GroupMembership.customer_id).where(
+            or_(GroupMembership.joined_on >= since, GroupMembership.left_on >= since))
+        statement = statement.where(GroupMembership.customer_id.in_(moving))
     result = conn.execute(statement)
     stays = pd.DataFrame(result.fetchall(), columns=["customer_id", "joined_on", "left_on", "kind"])
     both = pd.concat([stays.assign(key=ALL_KINDS), stays.assign(key=stays["kind"])], ignore_index=True)
@@ -176,11 +180,21 @@ def _refresh_members(conn: Connection, since: date | None = None) -> int:
             latest, and_(latest.c.kind == table.c.kind, latest.c.day == table.c.day))).all())
         conn.execute(delete(table).where(table.c.day >= since))
         start = pd.Timestamp(since)
-        on_since = changes[changes["day"] <= start].groupby("key")["members"].last().to_dict()
-        rows = [{"day": since, "kind": k, "members": int(on_since.get(k, 0))}
-                for k in sorted(set(stored) | set(on_since)) if int(on_since.get(k, 0)) != int(stored.get(k, 0))]
+
+        def moving_in(day: pd.Timestamp) -> dict:
+            return changes[changes["day"] <= day].groupby("key")["members"].last().to_dict()
+
+        moving_before = moving_in(start - pd.Timedelta(days=1))
+
+        def figure(kind, moving_members) -> int:
+            return int(stored.get(kind, 0)) + int(moving_members) - int(moving_before.get(kind, 0))
+
+        on_since = moving_in(start)
+        rows = [{"day": since, "kind": k, "members": figure(k, on_since.get(k, 0))}
+                for k in sorted(set(stored) | set(on_since) | set(moving_before))
+                if figure(k, on_since.get(k, 0)) != int(stored.get(k, 0))]
         later = changes[changes["day"] > start]
-        rows += [{"day": d.date(), "kind": k, "members": int(m)}
+        rows += [{"day": d.date(), "kind": k, "members": figure(k, m)}
                  for k, d, m in zip(later["key"], later["day"], later["members"], strict=True)]
     if rows:
         conn.execute(insert(table), rows)

@@ -148,6 +148,8 @@ def new_referral_events(session: Session, rng: np.random.Generator, new_day: dat
     events["event_ref"] = [f"daily-{stamp}-{i:07d}" for i in range(len(events))]
     events["day"] = new_day
     events["reversed_on"] = None
+    for column in ("campaign_id", "customer_id"):  # nullable ids read back as floats: whole numbers again
+        events[column] = events[column].astype("Int64")
     return events
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from datetime import date, timedelta
 
+import pandas as pd
 from sqlalchemy import Date, Integer, and_, delete, func, insert, literal, select, true
 from sqlalchemy.engine import Connection
 
@@ -25,6 +26,7 @@ from models.rollup_tables.referrals import (
     month_start,
 )
 from models.scope import Scope
+from models.store.bulk import bulk_insert
 from models.store.frames import read_frame
 
 
@@ -102,13 +104,17 @@ def _refresh_staff_running(conn: Connection, branch_ids, start: date | None) -> 
         window_clause(table.c.branch_id, table.c.day, branch_ids, start, None))).scalar_one()
 
 
-def _refresh_staff_windows(conn: Connection, branch_ids, _start: date | None) -> int:
+def _refresh_staff_windows(conn: Connection, branch_ids, start: date | None) -> int:
     """Rebuild the preset windows from the running totals (run after them): only the branches touched
-    while the last day with events stays the same, every branch when it moves (every window moves)."""
+    while the last day with events stays the same; every branch when it moves (every window moves), slid by
+    one day when a write of the day after the stored end moves it by one (a daily sync)."""
 
     table, running = ReferralStaffWindow.__table__, ReferralStaffRunning.__table__
-    end = conn.execute(select(func.max(running.c.day))).scalar()
-    stored_end = conn.execute(select(func.max(table.c.end_day))).scalar()
+    end = _as_date(conn.execute(select(func.max(running.c.day))).scalar())
+    stored_end = _as_date(conn.execute(select(func.max(table.c.end_day))).scalar())
+    if (branch_ids is not None and start is not None and stored_end is not None and end is not None
+            and start > stored_end and end == stored_end + timedelta(days=1)):
+        return _slide_staff_windows(conn, end)
     partial = branch_ids is not None and end is not None and stored_end == end
     if partial:
         ids = sorted({int(b) for b in branch_ids})
@@ -132,6 +138,52 @@ def _refresh_staff_windows(conn: Connection, branch_ids, _start: date | None) ->
                             literal(window_end, Date))
             conn.execute(insert(table).from_select([*columns, "campaign_key", "window_days", "end_day"], source))
     return conn.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+def _as_date(value) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+_WINDOW_FIGURES = ["events", "clicks", "invites", "participants", "conversions", "conversion_amount"]
+
+
+def _slide_staff_windows(conn: Connection, end: date) -> int:
+    """Every preset window moved on by one day to `end`: a window's figures are the stored ones ending the day
+    before, plus the day that comes in, minus the day that falls out (the period before it likewise); owners
+    left with no events drop out, as in a rebuild. Reads the stored boards and a few days of ReferralDaily."""
+    table, daily = ReferralStaffWindow.__table__, ReferralDaily.__table__
+    keys = ["staff_id", "branch_id", "campaign_key"]
+    stored = read_frame(conn, select(*[table.c[c] for c in [*keys, "window_days", "end_day", *_WINDOW_FIGURES]]))
+    stored["end_day"] = pd.to_datetime(stored["end_day"]).dt.date
+    ends = {(days, window_end) for days in LEADERBOARD_WINDOWS for window_end in (end, end - timedelta(days=days))}
+    needed = sorted({d for days, e in ends for d in (e, e - timedelta(days=days))})
+    c = daily.c
+    per_day = read_frame(conn, select(c.day, c.staff_id, c.branch_id, c.campaign_id, c.live_amount.label("conversion_amount"),
+                                      (c.clicks + c.invites + c.participants + c.conversions).label("events"),
+                                      c.clicks, c.invites, c.participants, c.live_conversions.label("conversions"))
+                         .where(c.day.in_(needed)))
+    per_day["day"] = pd.to_datetime(per_day["day"]).dt.date
+    every = per_day.groupby(["day", "staff_id", "branch_id"], as_index=False)[_WINDOW_FIGURES].sum() \
+        .assign(campaign_key=ALL_CAMPAIGNS)
+    each = per_day.dropna(subset=["campaign_id"]).assign(campaign_key=lambda f: f["campaign_id"].astype("int64"))
+    moves = pd.concat([every, each[["day", *keys, *_WINDOW_FIGURES]]], ignore_index=True) \
+        .groupby(["day", *keys])[_WINDOW_FIGURES].sum()
+    boards = []
+    for days, window_end in sorted(ends):
+        before = stored[(stored["window_days"] == days) & (stored["end_day"] == window_end - timedelta(days=1))]
+        board = before.set_index(keys)[_WINDOW_FIGURES]
+        for day, sign in ((window_end, 1), (window_end - timedelta(days=days), -1)):
+            if day in moves.index.get_level_values("day"):
+                board = board.add(sign * moves.xs(day, level="day"), fill_value=0)
+        board = board[board["events"] > 0].reset_index()
+        boards.append(board.assign(window_days=days, end_day=window_end))
+    frame = pd.concat(boards, ignore_index=True)
+    for column in _WINDOW_FIGURES[:-1]:
+        frame[column] = frame[column].round().astype("int64")
+    for column in keys:
+        frame[column] = frame[column].astype("int64")
+    conn.execute(delete(table))
+    return bulk_insert(conn, table, frame[[*keys, "window_days", "end_day", *_WINDOW_FIGURES]])
 
 
 def _live_conversion(events):

@@ -224,7 +224,7 @@ def refresh_membership_rollups(conn: Connection, branch_ids, since: date | None,
     value and expert snapshots of the branches written (no activity, points, referral or follower rollup)."""
     return _run_steps((
         (GroupMembersBankDaily, lambda: _refresh_members(conn, since)),
-        (GroupValueSnapshot, lambda: _refresh_value(conn, branch_ids)),
+        (GroupValueSnapshot, lambda: _refresh_value(conn, branch_ids, since)),
         (GroupExpertSnapshot, lambda: _refresh_experts(conn, branch_ids)),
     ), progress)
 
@@ -260,8 +260,9 @@ def _refresh_points(conn: Connection, start, end) -> int:
     return conn.execute(select(func.count()).select_from(table).where(_in_days(table.c.day, start, end))).scalar_one()
 
 
-def _value_select(branch_ids, as_of, by: str, per_kind: bool):
-    """Network value rows per (branch, key[, kind]) as of `as_of`, each customer once per row."""
+def _value_select(branch_ids, as_of, by: str, per_kind: bool, keys=None):
+    """Network value rows per (branch, key[, kind]) as of `as_of`, each customer once per row (only the keys
+    selected by `keys`, a subquery, when given)."""
     active = and_(GroupMembership.joined_on <= as_of,
                   or_(GroupMembership.left_on.is_(None), GroupMembership.left_on > as_of))
     key = GroupMembership.group_id if by == "group" else SocialGroup.staff_id
@@ -272,7 +273,8 @@ def _value_select(branch_ids, as_of, by: str, per_kind: bool):
                func.max(case((active, 1), else_=0)).label("held"),
                func.max(case((GroupMembership.brought_in.is_(True), 1), else_=0)).label("brought"))
         .join(SocialGroup, SocialGroup.id == GroupMembership.group_id)
-        .where(_in_branches(GroupMembership.branch_id, branch_ids), GroupMembership.joined_on <= as_of)
+        .where(_in_branches(GroupMembership.branch_id, branch_ids), GroupMembership.joined_on <= as_of,
+               true() if keys is None else key.in_(keys))
         .group_by(GroupMembership.branch_id, key, kind, GroupMembership.customer_id)
     ).subquery()
     held = and_(per_customer.c.held == 1, Customer.is_prospect.is_(False))
@@ -288,9 +290,22 @@ def _value_select(branch_ids, as_of, by: str, per_kind: bool):
     )
 
 
-def _refresh_value(conn: Connection, branch_ids) -> int:
+def _refresh_value(conn: Connection, branch_ids, since: date | None = None) -> int:
+    """The branches' network value as of their last stay change. With `since` (a membership write), only the
+    groups with a join or leave from `since` on and their owners' rows: the others' stays did not move, so
+    their figures stand (a reader takes the snapshot as valid from its latest day)."""
     table = GroupValueSnapshot.__table__
-    conn.execute(delete(table).where(_in_branches(table.c.branch_id, branch_ids)))
+    keys = {"group": None, "staff": None}
+    if since is None or branch_ids is None:
+        conn.execute(delete(table).where(_in_branches(table.c.branch_id, branch_ids)))
+    else:
+        moved = select(GroupMembership.group_id).where(
+            _in_branches(GroupMembership.branch_id, branch_ids),
+            or_(GroupMembership.joined_on >= since, GroupMembership.left_on >= since)).distinct()
+        owners = select(SocialGroup.staff_id).where(SocialGroup.id.in_(moved)).distinct()
+        keys = {"group": moved, "staff": owners}
+        conn.execute(delete(table).where(or_(and_(table.c.grain == "group", table.c.key_id.in_(moved)),
+                                             and_(table.c.grain == "staff", table.c.key_id.in_(owners)))))
     as_of = conn.execute(select(func.max(func.coalesce(GroupMembership.left_on, GroupMembership.joined_on)),
                                 func.max(GroupMembership.joined_on))
                          .where(_in_branches(GroupMembership.branch_id, branch_ids))).one()
@@ -301,7 +316,8 @@ def _refresh_value(conn: Connection, branch_ids) -> int:
     columns = ["as_of", "grain", "key_id", "branch_id", "kind", "members", "customers_held", "brought_in", "converted",
                "products", "deposits", "wealth"]
     for by, per_kind in (("group", True), ("staff", True), ("staff", False)):
-        conn.execute(insert(table).from_select(columns, _value_select(branch_ids, as_of, by, per_kind)))
+        within = branch_ids if keys[by] is None else None  # a moved key's rows wherever its members are
+        conn.execute(insert(table).from_select(columns, _value_select(within, as_of, by, per_kind, keys[by])))
     return conn.execute(select(func.count()).select_from(table)
                         .where(_in_branches(table.c.branch_id, branch_ids))).scalar_one()
 

@@ -27,7 +27,8 @@ if str(ROOT) not in sys.path:
 
 RESULTS = ROOT / "bench" / "results"
 TARGETS = {"data_warm_s": 0.1, "data_cold_s": 1.0, "render_cold_s": 2.0, "growth_x": 5.0, "rollup_vs_raw_x": 10.0,
-           "rollup_vs_duckdb_x": 1.0, "ego_2hop_s": 0.5, "branch_graph_s": 2.0, "rss_mb": 2048}
+           "rollup_vs_duckdb_x": 1.0, "ego_2hop_s": 0.5, "branch_graph_s": 2.0, "rss_mb": 2048,
+           "daily_refresh_large_s": 60.0}
 USERS = {"head_office": "demo_admin", "branch": "demo_president"}
 
 
@@ -166,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             "load_average_at_start": os.getloadavg()},
         "targets": TARGETS, "databases": {},
     }
-    from bench import fieldwork_bench, leaderboard
+    from bench import daily_refresh, fieldwork_bench, leaderboard
     from bench.pages import time_page
     from models.db import make_engine
     from models.metrics.referrals import referral_date_range
@@ -214,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
                   f"{_fmt(lead['duckdb_read_rows_from_db_s'])} reading the raw rows)")
         block["field_work_write"] = fieldwork_bench.time_visit_write(url, args.repeats)
         print(fieldwork_bench.line(label, block["field_work_write"]))
+        block["daily_refresh"] = daily_refresh.run(url)  # one new day for every branch, rolled back
+        print(daily_refresh.report(block["daily_refresh"]))
         try:
             block["graph"] = _graph_times(url, scopes["branch"], args.repeats)
             if block["graph"]:

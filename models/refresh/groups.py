@@ -40,33 +40,69 @@ def _in_days(column, start: date | None, end: date | None):
     return and_(true(), *([column >= start] if start else []), *([column <= end] if end else []))
 
 
-def _refresh_running(conn: Connection, branch_ids) -> int:
-    """Whole history of the branches' groups (a running total depends on every earlier day)."""
+_RUNNING_SUMS = ("members", "active_members", "messages", "customer_messages", "customer_questions", "staff_replies",
+                 "answered_within_10min", "joins", "leaves")  # summed into member_days, active_member_days, ...
+_RUNNING_COLUMNS = ["group_id", "branch_id", "day", "members", "days", "member_days", "active_member_days", "messages",
+                    "customer_messages", "customer_questions", "staff_replies", "answered_within_10min", "joins",
+                    "leaves", "last_message_day"]
+
+
+def _refresh_running(conn: Connection, branch_ids, start: date | None = None) -> int:
+    """The branches' running rows from `start` on (None: their whole history). A row from `start` on is the
+    group's last row before `start` plus the sums of its days from `start` to the row's day: a new day reads
+    that day and one stored row per group, not the history (which is what the totals before it already hold)."""
     table = GroupRunning.__table__
-    conn.execute(delete(table).where(_in_branches(table.c.branch_id, branch_ids)))
+    conn.execute(delete(table).where(_in_branches(table.c.branch_id, branch_ids),
+                                     true() if start is None else table.c.day >= start))
     window = {"partition_by": GroupDaily.group_id, "order_by": GroupDaily.day, "rows": (None, 0)}
-    sums = [func.sum(getattr(GroupDaily, c)).over(**window) for c in (
-        "members", "active_members", "messages", "customer_messages", "customer_questions", "staff_replies",
-        "answered_within_10min", "joins", "leaves")]
-    source = select(
+    fresh = select(
         GroupDaily.group_id, GroupDaily.branch_id, GroupDaily.day, GroupDaily.members,
-        func.count().over(**window), *sums,
-        func.max(case((GroupDaily.customer_messages > 0, GroupDaily.day), else_=None)).over(**window),
-    ).where(_in_branches(GroupDaily.branch_id, branch_ids)).order_by(GroupDaily.day, GroupDaily.group_id)
-    conn.execute(insert(table).from_select(
-        ["group_id", "branch_id", "day", "members", "days", "member_days", "active_member_days", "messages",
-         "customer_messages", "customer_questions", "staff_replies", "answered_within_10min", "joins", "leaves",
-         "last_message_day"], source))
-    return conn.execute(select(func.count()).select_from(table)
-                        .where(_in_branches(table.c.branch_id, branch_ids))).scalar_one()
+        func.count().over(**window).label("days"),
+        *[func.sum(getattr(GroupDaily, c)).over(**window).label(f"sum_{c}") for c in _RUNNING_SUMS],
+        func.max(case((GroupDaily.customer_messages > 0, GroupDaily.day), else_=None)).over(**window)
+        .label("last_message_day"),
+    ).where(_in_branches(GroupDaily.branch_id, branch_ids), true() if start is None else GroupDaily.day >= start)
+    if start is None:
+        source = fresh.order_by(GroupDaily.day, GroupDaily.group_id)
+    else:
+        rows = fresh.subquery()
+        base = table.alias("base")
+        before = table.alias("before")
+        last_before = (select(func.max(before.c.day)).where(before.c.group_id == rows.c.group_id,
+                                                             before.c.day < start).scalar_subquery())
+        carried = {c: func.coalesce(base.c[c], 0) for c in ("days", "member_days", "active_member_days", *_RUNNING_SUMS[2:])}
+        source = (select(rows.c.group_id, rows.c.branch_id, rows.c.day, rows.c.members,
+                         rows.c.days + carried["days"], rows.c.sum_members + carried["member_days"],
+                         rows.c.sum_active_members + carried["active_member_days"],
+                         *[rows.c[f"sum_{c}"] + carried[c] for c in _RUNNING_SUMS[2:]],
+                         func.coalesce(rows.c.last_message_day, base.c.last_message_day))
+                  .select_from(rows)
+                  .outerjoin(base, and_(base.c.group_id == rows.c.group_id, base.c.day == last_before))
+                  .order_by(rows.c.day, rows.c.group_id))
+    conn.execute(insert(table).from_select(_RUNNING_COLUMNS, source))
+    return conn.execute(select(func.count()).select_from(table).where(
+        _in_branches(table.c.branch_id, branch_ids), true() if start is None else table.c.day >= start)).scalar_one()
 
 
-def _refresh_latest(conn: Connection, branch_ids) -> int:
-    """From `GroupRunning` (run after it): each group's last row."""
+def _refresh_latest(conn: Connection, branch_ids, start: date | None = None) -> int:
+    """From `GroupRunning` (run after it): each group's last row. With `start`, only the groups with a running
+    row from `start` on (the others' last row did not move), each by two index lookups (its first and last day)."""
     table, running = GroupLatest.__table__, GroupRunning.__table__
-    conn.execute(delete(table).where(_in_branches(table.c.branch_id, branch_ids)))
-    span = (select(running.c.group_id, func.min(running.c.day).label("first_day"), func.max(running.c.day).label("day"))
-            .where(_in_branches(running.c.branch_id, branch_ids)).group_by(running.c.group_id).subquery())
+    if start is None:
+        conn.execute(delete(table).where(_in_branches(table.c.branch_id, branch_ids)))
+        span = (select(running.c.group_id, func.min(running.c.day).label("first_day"),
+                       func.max(running.c.day).label("day"))
+                .where(_in_branches(running.c.branch_id, branch_ids)).group_by(running.c.group_id).subquery())
+    else:
+        moved = (select(running.c.group_id).where(_in_branches(running.c.branch_id, branch_ids), running.c.day >= start)
+                 .distinct().subquery())
+        conn.execute(delete(table).where(table.c.group_id.in_(select(moved.c.group_id))))
+        first, last = running.alias("first"), running.alias("last")
+        span = select(
+            moved.c.group_id,
+            select(func.min(first.c.day)).where(first.c.group_id == moved.c.group_id).scalar_subquery().label("first_day"),
+            select(func.max(last.c.day)).where(last.c.group_id == moved.c.group_id).scalar_subquery().label("day"),
+        ).subquery()
     if conn.dialect.name == "postgresql":
         days_spanned = running.c.day - span.c.first_day + 1
     else:
@@ -117,14 +153,18 @@ def _refresh_reply(conn: Connection, start, end) -> int:
 
 def _refresh_members(conn: Connection, since: date | None = None) -> int:
     """Bank-wide. Without `since`, the whole history (a stay can change the figure of every later day); with it,
-    only the days from `since` on, from the stays still open on `since` or opened later (the figure on a day
-    from `since` on counts exactly those). A row is written on `since` when the figure there differs from the
-    stored one before it, then on each later day the figure changes."""
+    only the days from `since` on, from the stays of the customers with a join or leave on `since` or later:
+    every other customer is in the same groups on every day from the day before `since` on, so a figure from
+    `since` on is the stored one before it plus how many more of those customers are in than were the day
+    before. A row is written on `since` when the figure there differs from the stored one before it, then on
+    each later day the figure changes."""
     table = GroupMembersBankDaily.__table__
     statement = select(GroupMembership.customer_id, GroupMembership.joined_on, GroupMembership.left_on,
                        SocialGroup.kind).join(SocialGroup, SocialGroup.id == GroupMembership.group_id)
     if since is not None:
-        statement = statement.where(or_(GroupMembership.left_on.is_(None), GroupMembership.left_on > since))
+        moving = select(GroupMembership.customer_id).where(
+            or_(GroupMembership.joined_on >= since, GroupMembership.left_on >= since))
+        statement = statement.where(GroupMembership.customer_id.in_(moving))
     result = conn.execute(statement)
     stays = pd.DataFrame(result.fetchall(), columns=["customer_id", "joined_on", "left_on", "kind"])
     both = pd.concat([stays.assign(key=ALL_KINDS), stays.assign(key=stays["kind"])], ignore_index=True)
@@ -140,11 +180,21 @@ def _refresh_members(conn: Connection, since: date | None = None) -> int:
             latest, and_(latest.c.kind == table.c.kind, latest.c.day == table.c.day))).all())
         conn.execute(delete(table).where(table.c.day >= since))
         start = pd.Timestamp(since)
-        on_since = changes[changes["day"] <= start].groupby("key")["members"].last().to_dict()
-        rows = [{"day": since, "kind": k, "members": int(on_since.get(k, 0))}
-                for k in sorted(set(stored) | set(on_since)) if int(on_since.get(k, 0)) != int(stored.get(k, 0))]
+
+        def moving_in(day: pd.Timestamp) -> dict:
+            return changes[changes["day"] <= day].groupby("key")["members"].last().to_dict()
+
+        moving_before = moving_in(start - pd.Timedelta(days=1))
+
+        def figure(kind, moving_members) -> int:
+            return int(stored.get(kind, 0)) + int(moving_members) - int(moving_before.get(kind, 0))
+
+        on_since = moving_in(start)
+        rows = [{"day": since, "kind": k, "members": figure(k, on_since.get(k, 0))}
+                for k in sorted(set(stored) | set(on_since) | set(moving_before))
+                if figure(k, on_since.get(k, 0)) != int(stored.get(k, 0))]
         later = changes[changes["day"] > start]
-        rows += [{"day": d.date(), "kind": k, "members": int(m)}
+        rows += [{"day": d.date(), "kind": k, "members": figure(k, m)}
                  for k, d, m in zip(later["key"], later["day"], later["members"], strict=True)]
     if rows:
         conn.execute(insert(table), rows)
@@ -169,12 +219,25 @@ def first_changed_day(rows: pd.DataFrame) -> date | None:
     return min(known).date() if known else None
 
 
-def refresh_membership_rollups(conn: Connection, branch_ids, since: date | None) -> dict[str, int]:
+def refresh_membership_rollups(conn: Connection, branch_ids, since: date | None, progress=None) -> dict[str, int]:
     """What a membership write moves, and only that: the bank's member counts from `since` on, and the network
     value and expert snapshots of the branches written (no activity, points, referral or follower rollup)."""
-    return {GroupMembersBankDaily.__tablename__: _refresh_members(conn, since),
-            GroupValueSnapshot.__tablename__: _refresh_value(conn, branch_ids),
-            GroupExpertSnapshot.__tablename__: _refresh_experts(conn, branch_ids)}
+    return _run_steps((
+        (GroupMembersBankDaily, lambda: _refresh_members(conn, since)),
+        (GroupValueSnapshot, lambda: _refresh_value(conn, branch_ids, since)),
+        (GroupExpertSnapshot, lambda: _refresh_experts(conn, branch_ids)),
+    ), progress)
+
+
+def _run_steps(steps, progress) -> dict[str, int]:
+    written: dict[str, int] = {}
+    for table, rebuild in steps:
+        started = time.perf_counter()
+        written[table.__tablename__] = rebuild()
+        if progress:
+            progress(f"  rollup {table.__tablename__}: {written[table.__tablename__]:,} rows in "
+                     f"{time.perf_counter() - started:.1f}s")
+    return written
 
 
 def _refresh_points(conn: Connection, start, end) -> int:
@@ -197,8 +260,9 @@ def _refresh_points(conn: Connection, start, end) -> int:
     return conn.execute(select(func.count()).select_from(table).where(_in_days(table.c.day, start, end))).scalar_one()
 
 
-def _value_select(branch_ids, as_of, by: str, per_kind: bool):
-    """Network value rows per (branch, key[, kind]) as of `as_of`, each customer once per row."""
+def _value_select(branch_ids, as_of, by: str, per_kind: bool, keys=None):
+    """Network value rows per (branch, key[, kind]) as of `as_of`, each customer once per row (only the keys
+    selected by `keys`, a subquery, when given)."""
     active = and_(GroupMembership.joined_on <= as_of,
                   or_(GroupMembership.left_on.is_(None), GroupMembership.left_on > as_of))
     key = GroupMembership.group_id if by == "group" else SocialGroup.staff_id
@@ -209,7 +273,8 @@ def _value_select(branch_ids, as_of, by: str, per_kind: bool):
                func.max(case((active, 1), else_=0)).label("held"),
                func.max(case((GroupMembership.brought_in.is_(True), 1), else_=0)).label("brought"))
         .join(SocialGroup, SocialGroup.id == GroupMembership.group_id)
-        .where(_in_branches(GroupMembership.branch_id, branch_ids), GroupMembership.joined_on <= as_of)
+        .where(_in_branches(GroupMembership.branch_id, branch_ids), GroupMembership.joined_on <= as_of,
+               true() if keys is None else key.in_(keys))
         .group_by(GroupMembership.branch_id, key, kind, GroupMembership.customer_id)
     ).subquery()
     held = and_(per_customer.c.held == 1, Customer.is_prospect.is_(False))
@@ -225,9 +290,22 @@ def _value_select(branch_ids, as_of, by: str, per_kind: bool):
     )
 
 
-def _refresh_value(conn: Connection, branch_ids) -> int:
+def _refresh_value(conn: Connection, branch_ids, since: date | None = None) -> int:
+    """The branches' network value as of their last stay change. With `since` (a membership write), only the
+    groups with a join or leave from `since` on and their owners' rows: the others' stays did not move, so
+    their figures stand (a reader takes the snapshot as valid from its latest day)."""
     table = GroupValueSnapshot.__table__
-    conn.execute(delete(table).where(_in_branches(table.c.branch_id, branch_ids)))
+    keys = {"group": None, "staff": None}
+    if since is None or branch_ids is None:
+        conn.execute(delete(table).where(_in_branches(table.c.branch_id, branch_ids)))
+    else:
+        moved = select(GroupMembership.group_id).where(
+            _in_branches(GroupMembership.branch_id, branch_ids),
+            or_(GroupMembership.joined_on >= since, GroupMembership.left_on >= since)).distinct()
+        owners = select(SocialGroup.staff_id).where(SocialGroup.id.in_(moved)).distinct()
+        keys = {"group": moved, "staff": owners}
+        conn.execute(delete(table).where(or_(and_(table.c.grain == "group", table.c.key_id.in_(moved)),
+                                             and_(table.c.grain == "staff", table.c.key_id.in_(owners)))))
     as_of = conn.execute(select(func.max(func.coalesce(GroupMembership.left_on, GroupMembership.joined_on)),
                                 func.max(GroupMembership.joined_on))
                          .where(_in_branches(GroupMembership.branch_id, branch_ids))).one()
@@ -238,7 +316,8 @@ def _refresh_value(conn: Connection, branch_ids) -> int:
     columns = ["as_of", "grain", "key_id", "branch_id", "kind", "members", "customers_held", "brought_in", "converted",
                "products", "deposits", "wealth"]
     for by, per_kind in (("group", True), ("staff", True), ("staff", False)):
-        conn.execute(insert(table).from_select(columns, _value_select(branch_ids, as_of, by, per_kind)))
+        within = branch_ids if keys[by] is None else None  # a moved key's rows wherever its members are
+        conn.execute(insert(table).from_select(columns, _value_select(within, as_of, by, per_kind, keys[by])))
     return conn.execute(select(func.count()).select_from(table)
                         .where(_in_branches(table.c.branch_id, branch_ids))).scalar_one()
 
@@ -268,24 +347,27 @@ def _refresh_experts(conn: Connection, branch_ids) -> int:
     return len(rows)
 
 
+def refresh_group_activity_rollups(conn: Connection, branch_ids, start: date | None, end: date | None,
+                                   progress=None) -> dict[str, int]:
+    """What group days move, and only that (run after `GroupKindDaily`): the groups' running totals and latest
+    rows from `start` on, and the bank's activity and reply days of [start, end]."""
+    return _run_steps((
+        (GroupRunning, lambda: _refresh_running(conn, branch_ids, start)),
+        (GroupLatest, lambda: _refresh_latest(conn, branch_ids, start)),
+        (GroupBankDaily, lambda: _refresh_bank_daily(conn, start, end)),
+        (GroupReplyBankDaily, lambda: _refresh_reply(conn, start, end)),
+    ), progress)
+
+
 def refresh_group_rollups(conn: Connection, branch_ids, start: date | None, end: date | None,
                           progress=None) -> dict[str, int]:
     """Rebuild the group summaries for the branches (running totals, snapshots) and days (bank-wide tables)."""
 
-    written: dict[str, int] = {}
-    for table, rebuild in (
-        (GroupRunning, lambda: _refresh_running(conn, branch_ids)),
-        (GroupLatest, lambda: _refresh_latest(conn, branch_ids)),
-        (GroupBankDaily, lambda: _refresh_bank_daily(conn, start, end)),
-        (GroupReplyBankDaily, lambda: _refresh_reply(conn, start, end)),
+    written = refresh_group_activity_rollups(conn, branch_ids, start, end, progress)
+    written.update(_run_steps((
         (GroupMembersBankDaily, lambda: _refresh_members(conn)),
         (PointsBankDaily, lambda: _refresh_points(conn, start, end)),
         (GroupValueSnapshot, lambda: _refresh_value(conn, branch_ids)),
         (GroupExpertSnapshot, lambda: _refresh_experts(conn, branch_ids)),
-    ):
-        started = time.perf_counter()
-        written[table.__tablename__] = rebuild()
-        if progress:
-            progress(f"  rollup {table.__tablename__}: {written[table.__tablename__]:,} rows in "
-                     f"{time.perf_counter() - started:.1f}s")
+    ), progress))
     return written

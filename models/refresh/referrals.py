@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from datetime import date, timedelta
 
+import pandas as pd
 from sqlalchemy import Date, Integer, and_, delete, func, insert, literal, select, true
 from sqlalchemy.engine import Connection
 
@@ -25,6 +26,7 @@ from models.rollup_tables.referrals import (
     month_start,
 )
 from models.scope import Scope
+from models.store.bulk import bulk_insert
 from models.store.frames import read_frame
 
 
@@ -67,12 +69,14 @@ def refresh_referral_batch(conn: Connection, branch_ids, start: date | None, pro
 
 
 def _refresh_staff_running(conn: Connection, branch_ids, start: date | None) -> int:
+    """Running totals from `start` on: the sums of the days from `start` added to each series' last row before
+    `start` (a new day reads that day and one stored row per series, not the history the row already holds)."""
     table, daily = ReferralStaffRunning.__table__, ReferralDaily.__table__.c
     conn.execute(delete(table).where(window_clause(table.c.branch_id, table.c.day, branch_ids, start, None)))
     per_day = {"events": daily.clicks + daily.invites + daily.participants + daily.conversions,
                "clicks": daily.clicks, "invites": daily.invites, "participants": daily.participants,
                "live_conversions": daily.live_conversions, "live_amount": daily.live_amount}
-    mine = window_clause(daily.branch_id, daily.day, branch_ids, None, None)  # the whole history: totals start at 0
+    mine = window_clause(daily.branch_id, daily.day, branch_ids, start, None)
     whole = [daily.staff_id, daily.branch_id]
     every = (select(daily.staff_id, daily.branch_id, literal(ALL_CAMPAIGNS, Integer).label("campaign_key"), daily.day,
                     *[func.sum(func.sum(v)).over(partition_by=whole, order_by=daily.day).label(k) for k, v in per_day.items()])
@@ -84,19 +88,33 @@ def _refresh_staff_running(conn: Connection, branch_ids, start: date | None) -> 
     columns = ["staff_id", "branch_id", "campaign_key", "day", *per_day]
     for source in (every, each):
         rows = source.subquery()
-        kept = select(*[rows.c[c] for c in columns])
-        conn.execute(insert(table).from_select(columns, kept if start is None else kept.where(rows.c.day >= start)))
+        if start is None:
+            kept = select(*[rows.c[c] for c in columns])
+        else:
+            base, before = table.alias("base"), table.alias("before")
+            same = [before.c.staff_id == rows.c.staff_id, before.c.branch_id == rows.c.branch_id,
+                    before.c.campaign_key == rows.c.campaign_key]
+            last_before = select(func.max(before.c.day)).where(*same, before.c.day < start).scalar_subquery()
+            kept = (select(*[rows.c[c] for c in columns[:4]], *[rows.c[c] + func.coalesce(base.c[c], 0) for c in per_day])
+                    .select_from(rows)
+                    .outerjoin(base, and_(base.c.staff_id == rows.c.staff_id, base.c.branch_id == rows.c.branch_id,
+                                          base.c.campaign_key == rows.c.campaign_key, base.c.day == last_before)))
+        conn.execute(insert(table).from_select(columns, kept))
     return conn.execute(select(func.count()).select_from(table).where(
         window_clause(table.c.branch_id, table.c.day, branch_ids, start, None))).scalar_one()
 
 
-def _refresh_staff_windows(conn: Connection, branch_ids, _start: date | None) -> int:
+def _refresh_staff_windows(conn: Connection, branch_ids, start: date | None) -> int:
     """Rebuild the preset windows from the running totals (run after them): only the branches touched
-    while the last day with events stays the same, every branch when it moves (every window moves)."""
+    while the last day with events stays the same; every branch when it moves (every window moves), slid by
+    one day when a write of the day after the stored end moves it by one (a daily sync)."""
 
     table, running = ReferralStaffWindow.__table__, ReferralStaffRunning.__table__
-    end = conn.execute(select(func.max(running.c.day))).scalar()
-    stored_end = conn.execute(select(func.max(table.c.end_day))).scalar()
+    end = _as_date(conn.execute(select(func.max(running.c.day))).scalar())
+    stored_end = _as_date(conn.execute(select(func.max(table.c.end_day))).scalar())
+    if (branch_ids is not None and start is not None and stored_end is not None and end is not None
+            and start > stored_end and end == stored_end + timedelta(days=1)):
+        return _slide_staff_windows(conn, end)
     partial = branch_ids is not None and end is not None and stored_end == end
     if partial:
         ids = sorted({int(b) for b in branch_ids})
@@ -122,17 +140,80 @@ def _refresh_staff_windows(conn: Connection, branch_ids, _start: date | None) ->
     return conn.execute(select(func.count()).select_from(table)).scalar_one()
 
 
+def _as_date(value) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+_WINDOW_FIGURES = ["events", "clicks", "invites", "participants", "conversions", "conversion_amount"]
+
+
+def _slide_staff_windows(conn: Connection, end: date) -> int:
+    """Every preset window moved on by one day to `end`: a window's figures are the stored ones ending the day
+    before, plus the day that comes in, minus the day that falls out (the period before it likewise); owners
+    left with no events drop out, as in a rebuild. Reads the stored boards and a few days of ReferralDaily."""
+    table, daily = ReferralStaffWindow.__table__, ReferralDaily.__table__
+    keys = ["staff_id", "branch_id", "campaign_key"]
+    stored = read_frame(conn, select(*[table.c[c] for c in [*keys, "window_days", "end_day", *_WINDOW_FIGURES]]))
+    stored["end_day"] = pd.to_datetime(stored["end_day"]).dt.date
+    ends = {(days, window_end) for days in LEADERBOARD_WINDOWS for window_end in (end, end - timedelta(days=days))}
+    needed = sorted({d for days, e in ends for d in (e, e - timedelta(days=days))})
+    c = daily.c
+    per_day = read_frame(conn, select(c.day, c.staff_id, c.branch_id, c.campaign_id, c.live_amount.label("conversion_amount"),
+                                      (c.clicks + c.invites + c.participants + c.conversions).label("events"),
+                                      c.clicks, c.invites, c.participants, c.live_conversions.label("conversions"))
+                         .where(c.day.in_(needed)))
+    per_day["day"] = pd.to_datetime(per_day["day"]).dt.date
+    every = per_day.groupby(["day", "staff_id", "branch_id"], as_index=False)[_WINDOW_FIGURES].sum() \
+        .assign(campaign_key=ALL_CAMPAIGNS)
+    each = per_day.dropna(subset=["campaign_id"]).assign(campaign_key=lambda f: f["campaign_id"].astype("int64"))
+    moves = pd.concat([every, each[["day", *keys, *_WINDOW_FIGURES]]], ignore_index=True) \
+        .groupby(["day", *keys])[_WINDOW_FIGURES].sum()
+    boards = []
+    for days, window_end in sorted(ends):
+        before = stored[(stored["window_days"] == days) & (stored["end_day"] == window_end - timedelta(days=1))]
+        board = before.set_index(keys)[_WINDOW_FIGURES]
+        for day, sign in ((window_end, 1), (window_end - timedelta(days=days), -1)):
+            if day in moves.index.get_level_values("day"):
+                board = board.add(sign * moves.xs(day, level="day"), fill_value=0)
+        board = board[board["events"] > 0].reset_index()
+        boards.append(board.assign(window_days=days, end_day=window_end))
+    frame = pd.concat(boards, ignore_index=True)
+    for column in _WINDOW_FIGURES[:-1]:
+        frame[column] = frame[column].round().astype("int64")
+    for column in keys:
+        frame[column] = frame[column].astype("int64")
+    conn.execute(delete(table))
+    return bulk_insert(conn, table, frame[[*keys, "window_days", "end_day", *_WINDOW_FIGURES]])
+
+
 def _live_conversion(events):
     return and_(events.c.stage == ReferralStage.CONVERT.value, events.c.reversed_on.is_(None),
                 events.c.customer_id.is_not(None))
 
 
-def _refresh_invitations(conn: Connection, branch_ids, _start: date | None) -> int:
+def _touched(events, column, branch_ids, start: date | None):
+    """`column` of the registrations and conversions from `start` on at the branches: what a write of those
+    days can move (an invitation is a function of its customer's events; a fraud flag of its code's)."""
+    return select(getattr(events.c, column)).where(
+        events.c.stage.in_([ReferralStage.REGISTER.value, ReferralStage.CONVERT.value]),
+        getattr(events.c, column).is_not(None), window_clause(events.c.branch_id, events.c.day, branch_ids, start, None))
+
+
+def _refresh_invitations(conn: Connection, branch_ids, start: date | None) -> int:
+    """The branches' invitations (whole history); with `start`, those of the customers registered or converted
+    from `start` on (each row depends on its customer's events alone), wherever they were registered."""
     table = ReferralInvitation.__table__
-    conn.execute(delete(table).where(window_clause(table.c.branch_id, table.c.registered_on, branch_ids, None, None)))
     registered, converted = ReferralEvent.__table__.alias("registered"), ReferralEvent.__table__.alias("converted")
-    owners = true() if branch_ids is None else converted.c.staff_id.in_(
-        select(InviteCode.staff_id).where(InviteCode.branch_id.in_(sorted({int(b) for b in branch_ids}))))
+    if start is None:
+        conn.execute(delete(table).where(window_clause(table.c.branch_id, table.c.registered_on, branch_ids, None, None)))
+        owners = true() if branch_ids is None else converted.c.staff_id.in_(
+            select(InviteCode.staff_id).where(InviteCode.branch_id.in_(sorted({int(b) for b in branch_ids}))))
+        registrations = window_clause(registered.c.branch_id, registered.c.day, branch_ids, None, None)
+    else:
+        customers = _touched(ReferralEvent.__table__, "customer_id", branch_ids, start)
+        conn.execute(delete(table).where(table.c.customer_id.in_(customers)))
+        owners = converted.c.customer_id.in_(customers)
+        registrations = registered.c.customer_id.in_(customers)
     first = (select(converted.c.staff_id, converted.c.customer_id, func.min(converted.c.day).label("first_day"))
              .where(_live_conversion(converted), owners)
              .group_by(converted.c.staff_id, converted.c.customer_id)).subquery()
@@ -140,12 +221,11 @@ def _refresh_invitations(conn: Connection, branch_ids, _start: date | None) -> i
                      registered.c.day, first.c.first_day)
               .join_from(registered, first, and_(first.c.staff_id == registered.c.staff_id,
                                                  first.c.customer_id == registered.c.customer_id))
-              .where(registered.c.stage == ReferralStage.REGISTER.value,
-                     window_clause(registered.c.branch_id, registered.c.day, branch_ids, None, None)))
+              .where(registered.c.stage == ReferralStage.REGISTER.value, registrations))
     conn.execute(insert(table).from_select(["staff_id", "branch_id", "campaign_id", "customer_id", "registered_on",
                                             "converted_on"], source))
     return conn.execute(select(func.count()).select_from(table).where(
-        window_clause(table.c.branch_id, table.c.registered_on, branch_ids, None, None))).scalar_one()
+        window_clause(table.c.branch_id, table.c.registered_on, branch_ids, start, None))).scalar_one()
 
 
 def _refresh_reward_basis(conn: Connection, branch_ids, start: date | None) -> int:
@@ -170,15 +250,22 @@ def _refresh_reward_basis(conn: Connection, branch_ids, start: date | None) -> i
         window_clause(table.c.branch_id, table.c.day, branch_ids, start, None))).scalar_one()
 
 
-def _refresh_fraud_flags(conn: Connection, branch_ids, _start: date | None) -> int:
-
+def _refresh_fraud_flags(conn: Connection, branch_ids, start: date | None) -> int:
+    """The branches' flags (whole history); with `start`, those of the codes with a registration or conversion
+    from `start` on: every rule judges one code's events alone (a burst is one code's registrations on one day;
+    its hits, that code's later events), so the other codes' flags stand."""
     table, events = ReferralFraudFlag.__table__, ReferralEvent.__table__
     scope = Scope.head_office() if branch_ids is None else Scope.for_branches(branch_ids)
-    conn.execute(delete(table).where(scope.clause(table.c.branch_id)))
+    if start is None:
+        conn.execute(delete(table).where(scope.clause(table.c.branch_id)))
+        judged = scope.clause(events.c.branch_id)
+    else:
+        judged = events.c.code_id.in_(_touched(events, "code_id", branch_ids, start))
+        conn.execute(delete(table).where(table.c.event_id.in_(select(events.c.id).where(judged))))
     checked = read_frame(conn, select(
         events.c.id.label("event_id"), events.c.code_id, events.c.staff_id, events.c.branch_id, events.c.customer_id,
         events.c.stage, events.c.day, events.c.device_id, events.c.phone_prefix, events.c.reversed_on,
-    ).where(scope.clause(events.c.branch_id),
+    ).where(judged,
             events.c.stage.in_([ReferralStage.REGISTER.value, ReferralStage.CONVERT.value])).order_by(events.c.id))
     staff, customers = fraud_reference(conn, scope)
     flags = fraud_flags(checked, staff, customers)

@@ -14,28 +14,73 @@ from sqlmodel import Session
 
 from models.customers import Customer
 from models.followers import FollowerDaily
-from models.groups import GroupMembership, SocialGroup
+from models.groups import GroupDaily, GroupMembership, SocialGroup
 from models.products import ProductEvent
+from models.referrals import ReferralEvent
 from models.refresh.campaign import refresh_campaign_lists
 from models.refresh.common import window_clause
 from models.refresh.customers import refresh_customer_rollups
 from models.refresh.daily import _BUILDERS
 from models.refresh.followers import refresh_follower_rollups
-from models.refresh.groups import first_changed_day, refresh_group_rollups, refresh_membership_rollups
+from models.refresh.groups import (
+    first_changed_day,
+    refresh_group_activity_rollups,
+    refresh_group_rollups,
+    refresh_membership_rollups,
+)
 from models.refresh.referrals import refresh_monthly, refresh_referral_batch
 from models.refresh.week_card import refresh_week_cards
 from models.rollup_tables import ALSO_SUMMARISED, RAW_SOURCES, ROLLUP_TABLES
 from models.rollup_tables.campaign import CampaignStaffDaily, CampaignVillageDaily
 from models.rollup_tables.followers import FollowerBranchDaily
-from models.rollup_tables.referrals import ReferralMonthly
+from models.rollup_tables.groups import GroupKindDaily
+from models.rollup_tables.referrals import ReferralChannelDaily, ReferralDaily, ReferralMonthly
 from models.rollup_tables.week_card import BranchWeekCard
+
+ANALYZE_AFTER_DAYS = 28  # a refresh of fewer days adds too few rows to move the planner's statistics
 
 
 def _refresh(conn: Connection, branch_ids, start, end, progress) -> dict[str, int]:
-    written: dict[str, int] = {}
+    _roomy_sorts(conn)
+    written = _rebuild_daily(conn, _BUILDERS, branch_ids, start, end, progress)
+    written.update(_refresh_referral_batches(conn, branch_ids, start, end, progress))
+    started = time.perf_counter()
+    written.update(refresh_campaign_lists(conn, branch_ids, start))
+    if progress:
+        progress(f"  rollup campaign lists: {written[CampaignVillageDaily.__tablename__]:,} village rows, "
+                 f"{written[CampaignStaffDaily.__tablename__]:,} staff rows in {time.perf_counter() - started:.1f}s")
+    written.update(refresh_group_rollups(conn, branch_ids, start, end, progress))
+    started = time.perf_counter()
+    written.update(refresh_follower_rollups(conn, branch_ids, start, end))
+    if progress:
+        progress(f"  rollup followers: {written[FollowerBranchDaily.__tablename__]:,} branch-day rows in "
+                 f"{time.perf_counter() - started:.1f}s")
+    written.update(refresh_customer_rollups(conn, branch_ids, start, end, progress))
+    written.update(_refresh_week_cards(conn, branch_ids, start, end, progress))  # last: it reads the rollups above
+    _analyze(conn, start, end, progress)
+    return written
+
+
+def _refresh_week_cards(conn: Connection, branch_ids, start, end, progress) -> dict[str, int]:
+    """The overview's week card, after the follower, group, referral and campaign rollups it reads."""
+    started = time.perf_counter()
+    written = refresh_week_cards(conn, branch_ids, start, end)
+    if progress:
+        progress(f"  rollup week cards: {written[BranchWeekCard.__tablename__]:,} branch-day rows in "
+                 f"{time.perf_counter() - started:.1f}s")
+    return written
+
+
+def _roomy_sorts(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":  # the GROUP BYs sort millions of rows: in memory, not on disk
         conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
-    for rollup, (raw, build, columns) in _BUILDERS.items():
+
+
+def _rebuild_daily(conn: Connection, builders, branch_ids, start, end, progress) -> dict[str, int]:
+    """The per-day-and-key rollups of `builders` (rollup -> raw, SELECT, columns) for the branches and days."""
+    written: dict[str, int] = {}
+    for rollup in builders:
+        raw, build, columns = _BUILDERS[rollup]
         started = time.perf_counter()
         table = rollup.__table__
         conn.execute(delete(table).where(window_clause(table.c.branch_id, table.c.day, branch_ids, start, end)))
@@ -46,36 +91,56 @@ def _refresh(conn: Connection, branch_ids, start, end, progress) -> dict[str, in
         ).scalar_one()
         if progress:
             progress(f"  rollup {table.name}: {written[table.name]:,} rows in {time.perf_counter() - started:.1f}s")
-    written[ReferralMonthly.__tablename__] = refresh_monthly(conn, branch_ids, start, end)
+    return written
+
+
+def _refresh_referral_batches(conn: Connection, branch_ids, start, end, progress) -> dict[str, int]:
+    """The referral rollups read from ReferralDaily (run after it): months, running totals, boards, batches."""
     started = time.perf_counter()
-    written.update(refresh_campaign_lists(conn, branch_ids, start))
+    written = {ReferralMonthly.__tablename__: refresh_monthly(conn, branch_ids, start, end)}
     if progress:
-        progress(f"  rollup campaign lists: {written[CampaignVillageDaily.__tablename__]:,} village rows, "
-                 f"{written[CampaignStaffDaily.__tablename__]:,} staff rows in {time.perf_counter() - started:.1f}s")
+        progress(f"  rollup {ReferralMonthly.__tablename__}: {written[ReferralMonthly.__tablename__]:,} rows in "
+                 f"{time.perf_counter() - started:.1f}s")
     written.update(refresh_referral_batch(conn, branch_ids, start, progress))
-    written.update(refresh_group_rollups(conn, branch_ids, start, end, progress))
+    return written
+
+
+def _refresh_referral_rollups(conn: Connection, branch_ids, start, end, progress) -> dict[str, int]:
+    """Everything referral events feed, and nothing else (no group, follower, campaign or customer rollup)."""
+    written = _rebuild_daily(conn, (ReferralDaily, ReferralChannelDaily), branch_ids, start, end, progress)
+    written.update(_refresh_referral_batches(conn, branch_ids, start, end, progress))
+    written.update(_refresh_week_cards(conn, branch_ids, start, end, progress))   # conversions and fraud flags
+    return written
+
+
+def _refresh_group_day_rollups(conn: Connection, branch_ids, start, end, progress) -> dict[str, int]:
+    """Everything group days feed: the kind days, the groups' running totals and latest rows, the bank's days
+    (memberships, points and snapshots are fed by other tables)."""
+    written = _rebuild_daily(conn, (GroupKindDaily,), branch_ids, start, end, progress)
+    written.update(refresh_group_activity_rollups(conn, branch_ids, start, end, progress))
+    written.update(_refresh_week_cards(conn, branch_ids, start, end, progress))   # active share and dormancy
+    return written
+
+
+def _analyze(conn: Connection, start, end, progress) -> None:
+    """Fresh planner statistics after a rebuild; skipped for a refresh of a few days (a daily sync), whose rows
+    are a sliver of each table's and would cost a whole-database ANALYZE for the same plans."""
+    if start is not None and end is not None and (end - start).days < ANALYZE_AFTER_DAYS:
+        return
     started = time.perf_counter()
-    written.update(refresh_follower_rollups(conn, branch_ids, start, end))
-    if progress:
-        progress(f"  rollup followers: {written[FollowerBranchDaily.__tablename__]:,} branch-day rows in "
-                 f"{time.perf_counter() - started:.1f}s")
-    written.update(refresh_customer_rollups(conn, branch_ids, start, end, progress))
-    started = time.perf_counter()
-    written.update(refresh_week_cards(conn, branch_ids, start, end))  # last: it reads the rollups above
-    if progress:
-        progress(f"  rollup week cards: {written[BranchWeekCard.__tablename__]:,} branch-day rows in "
-                 f"{time.perf_counter() - started:.1f}s")
     if conn.dialect.name == "postgresql":
         for rollup in ROLLUP_TABLES:
             conn.exec_driver_sql(f'ANALYZE "{rollup.__table__.name}"')
     else:
         conn.exec_driver_sql("ANALYZE")
-    return written
+    if progress:
+        progress(f"  rollup ANALYZE: {len(ROLLUP_TABLES)} tables in {time.perf_counter() - started:.1f}s")
 
 
-def refresh_for_rows(session: Session, table, rows) -> None:
+def refresh_for_rows(session: Session, table, rows, progress: Callable[[str], None] | None = None) -> None:
     """For importers: after writing `rows` (a DataFrame with branch_id and day) into a raw table that a
-    rollup summarises, rebuild the rollups of those branches and days in the same transaction."""
+    rollup summarises, rebuild the rollups of those branches and days in the same transaction. `progress`
+    hears each rollup step's rows and seconds (the daily-refresh bench)."""
     summarised = {raw.__table__.name for raw in (*RAW_SOURCES.values(), *ALSO_SUMMARISED)}
     if table.name not in summarised or rows is None or rows.empty:
         return
@@ -85,17 +150,27 @@ def refresh_for_rows(session: Session, table, rows) -> None:
         branch_ids = {int(b) for b in rows["branch_id"]}
     if table.name == GroupMembership.__tablename__ and branch_ids is not None:
         # Stays move only the membership rollups, and only from the first day a written stay changed
-        refresh_membership_rollups(session.connection(), branch_ids, first_changed_day(rows))
+        refresh_membership_rollups(session.connection(), branch_ids, first_changed_day(rows), progress)
         return
     start = end = None
     if "day" in rows.columns and rows["day"].notna().all():
         days = pd.to_datetime(rows["day"])
         start, end = days.min().date(), days.max().date()
+    fed = _FEEDS.get(table.name)
+    if fed is not None:  # a daily sync's referral events or group days: only the rollups they feed
+        _roomy_sorts(session.connection())
+        fed(session.connection(), branch_ids, start, end, progress)
+        _analyze(session.connection(), start, end, progress)
+        return
     only = _ONLY_FED_BY.get(table.name)
     if only is not None:  # no other rollup reads this table: rebuild just its own (a daily sync, 1,000 times)
-        only(session.connection(), branch_ids, start, end)
+        started = time.perf_counter()
+        written = only(session.connection(), branch_ids, start, end)
+        if progress:
+            for name, rows_written in written.items():
+                progress(f"  rollup {name}: {rows_written:,} rows in {time.perf_counter() - started:.1f}s")
         return
-    refresh_rollups(session, branch_ids, start, end)
+    refresh_rollups(session, branch_ids, start, end, progress)
 
 
 def refresh_followers_and_week_cards(conn: Connection, branch_ids, start: date | None, end: date | None) -> dict[str, int]:
@@ -110,6 +185,9 @@ def refresh_followers_and_week_cards(conn: Connection, branch_ids, start: date |
 # Customer rows (their attributes move segments) feed the customer rollups alone here: before these, a
 # customer import refreshed no rollup (the groups' held deposits follow at `manage.py rollups`). Groups (their
 # creation day starts their count and silence) feed only the week card, from the calendar's start.
+# Raw tables whose rollups are a part of `refresh_rollups` (checked the same way): their imports run that part,
+# and the week card after it (it reads their rollups).
+_FEEDS = {ReferralEvent.__tablename__: _refresh_referral_rollups, GroupDaily.__tablename__: _refresh_group_day_rollups}
 _ONLY_FED_BY = {FollowerDaily.__tablename__: refresh_followers_and_week_cards,
                 ProductEvent.__tablename__: refresh_customer_rollups, Customer.__tablename__: refresh_customer_rollups,
                 SocialGroup.__tablename__: refresh_week_cards}

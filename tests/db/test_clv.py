@@ -17,17 +17,15 @@ from models.accounts import AuditLog
 from models.clv_scores import ClvCalibrationDecile, CustomerClv
 from models.customers import Customer
 from models.metrics import clv as clv_metrics
-from models.org import Branch, Region, Staff
 from models.products import ProductEvent
 from models.scope import Scope
 from models.store import bulk_insert
 from models.system import DataVersion
 from sample_data.clv_synthetic import synthetic_events
+from tests.db.small_bank import S1, S2, S3, A, B, add_two_branches
 
 CUSTOMERS = 400
 START, END = date(2024, 12, 1), date(2026, 11, 30)
-A, B = 1, 2
-S1, S2, S3 = 1, 2, 3  # S1, S2 in A; S3 in B
 SILENT = CUSTOMERS + 1  # a customer without any product event
 
 
@@ -42,15 +40,7 @@ def owner(customer_id: int) -> tuple[int, int | None]:
 def bank(empty_engine, monkeypatch):
     events = synthetic_events(CUSTOMERS, START, END, seed=7)
     with Session(empty_engine) as session:
-        session.add(Region(id=1, code="R", name="区域"))
-        session.flush()
-        session.add_all([Branch(id=A, code="A", name="甲支行", level="sub_branch", region_id=1),
-                         Branch(id=B, code="B", name="乙支行", level="sub_branch", region_id=1)])
-        session.flush()
-        session.add_all([Staff(id=S1, branch_id=A, employee_no="E1", name="张一", role="account_manager"),
-                         Staff(id=S2, branch_id=A, employee_no="E2", name="李二", role="account_manager"),
-                         Staff(id=S3, branch_id=B, employee_no="E3", name="王三", role="account_manager")])
-        session.flush()
+        add_two_branches(session)
         session.add_all([Customer(id=c, code=f"C{c}", branch_id=owner(c)[0], staff_id=owner(c)[1], name=f"客户{c}",
                                   phone=f"139{c:08d}", birth_year=1950 + c % 50,
                                   occupation=("farmer", "retiree", "teacher")[c % 3],

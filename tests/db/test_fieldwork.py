@@ -27,18 +27,16 @@ from models.fieldwork import (
 )
 from models.metrics import campaign as campaign_metrics
 from models.metrics.fieldwork import field_work, staff_figures
-from models.org import Branch, Region, Staff
 from models.refresh.campaign import refresh_campaign_lists
 from models.rollup_tables.campaign import CampaignStaffDaily, CampaignVillageDaily
 from models.scope import Scope
 from models.system import DataVersion
+from tests.db.small_bank import S1, S2, S3, A, B, add_two_branches
 
 SEASON = season_dates(2026)
 FESTIVAL = SEASON["spring_festival"]
 TODAY = date(2026, 11, 30)
 DAY = FESTIVAL + timedelta(days=-8)  # every worker home (returned festival - 10), round 1 due
-A, B = 1, 2           # branches
-S1, S2, S3 = 1, 2, 3  # staff: S1 and S2 in A, S3 in B
 E1, E2, E3, E4 = 1, 2, 3, 4  # entries: E1, E2 of S1; E3 of S2; E4 of S3 (branch B)
 
 STAFF1 = Scope.for_branches({A}, role="staff", staff_id=S1)
@@ -54,14 +52,7 @@ ADMIN = Scope.head_office()
 def world(empty_engine):
     """Two branches, three staff, four listed workers with an SMS each, one care action; rollups built."""
     with Session(empty_engine) as session:
-        session.add(Region(id=1, code="R", name="区域"))
-        session.flush()
-        session.add_all([Branch(id=A, code="A", name="甲支行", level="sub_branch", region_id=1),
-                         Branch(id=B, code="B", name="乙支行", level="sub_branch", region_id=1)])
-        session.flush()
-        session.add_all([Staff(id=S1, branch_id=A, employee_no="E1", name="张一", role="account_manager"),
-                         Staff(id=S2, branch_id=A, employee_no="E2", name="李二", role="account_manager"),
-                         Staff(id=S3, branch_id=B, employee_no="E3", name="王三", role="account_manager")])
+        add_two_branches(session)
         session.add_all([Village(id=1, code="V1", name="东村", township="东镇", branch_id=A),
                          Village(id=2, code="V2", name="西村", township="西镇", branch_id=B)])
         session.flush()

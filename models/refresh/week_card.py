@@ -32,6 +32,7 @@ from models.rollup_tables.week_card import (
     BranchWeekCard,
 )
 from models.store.bulk import bulk_insert
+from models.store.frames import read_frame
 
 CARD_COLUMNS = ["branch_id", "day", "net_follows", "cumulative_followers", "follower_days", "drop_running", "groups",
                 "dormant_groups", "member_days", "active_member_days", "conversions", "fraud_flags", "campaign_id",
@@ -134,11 +135,8 @@ def _rolling(matrix: np.ndarray, window: int, lookback: int) -> np.ndarray:
 
 
 def _read(conn: Connection, statement, names: list[str]) -> pd.DataFrame:
-    """Rows transposed into columns before pandas sees them (a DataFrame of Row objects costs seconds)."""
-    rows = conn.execute(statement).fetchall()
-    if not rows:
-        return pd.DataFrame(columns=names)
-    return pd.DataFrame(dict(zip(names, (list(column) for column in zip(*rows, strict=True)), strict=True)))
+    """`read_frame` (plain tuples, no collection passes) with the columns named as this module uses them."""
+    return read_frame(conn, statement).set_axis(names, axis=1)
 
 
 def _follower_figures(conn: Connection, grid: _Grid, branch_ids) -> dict[str, np.ndarray]:

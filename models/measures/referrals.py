@@ -401,6 +401,28 @@ def roll_up(board: pd.DataFrame, level: str) -> pd.DataFrame:
     return with_rates(totals)
 
 
+PREVIOUS = "previous_"
+
+
+def with_previous(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
+    """One staff board holding both periods: the previous period's figures as `previous_<metric>`."""
+    before = previous[["staff_id", *BOARD_METRICS]].rename(columns={c: PREVIOUS + c for c in BOARD_METRICS})
+    return current.merge(before, on="staff_id", how="left")
+
+
+def rank_staff_board(base: pd.DataFrame, level: str, by: str) -> pd.DataFrame:
+    """The leaderboard at `level` ranked by `by`, with the change since the previous period, from the
+    two-period staff board of `with_previous` (pure: a switch of level or metric reads nothing)."""
+    previous_columns = [c for c in base.columns if c.startswith(PREVIOUS)]
+    current = base.drop(columns=previous_columns)
+    previous = with_rates(base.drop(columns=BOARD_METRICS + ["conversion_rate"], errors="ignore")
+                          .rename(columns={c: c[len(PREVIOUS):] for c in previous_columns}))
+    if level != "staff":
+        current, previous = roll_up(current, level), roll_up(previous, level)
+    key = {"staff": "staff_id", "branch": "branch_id", "region": "region_name"}[level]
+    return rank_board(current, key, by, previous)
+
+
 def funnel_table(counts: pd.DataFrame) -> pd.DataFrame:
     """Stage totals in funnel order with the share kept from the previous stage and from clicks."""
     totals = counts.groupby("stage")["events"].sum() if not counts.empty else pd.Series(dtype="int64")

@@ -22,6 +22,34 @@ def test_referral_page_shows_board_funnel_channels_and_ledger(demo_env):
     assert "排名" in board.columns and "名次变化" in board.columns
 
 
+def test_switching_level_and_ranking_re_ranks_without_reading_the_board_again(demo_env, monkeypatch):
+    import importlib
+
+    import streamlit as st
+
+    board_module = importlib.import_module("models.metrics.referrals.leaderboard")  # the name is also a function
+    reads = []
+    original = board_module.leaderboard_base
+
+    def counted(*args, **kwargs):
+        reads.append(kwargs)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(board_module, "leaderboard_base", counted)
+    st.cache_data.clear()
+    app = _run(PAGE)
+    assert len(reads) == 1 and "员工" in app.dataframe[0].value.columns
+    level = next(c for c in app.segmented_control if c.key == "ref_level")
+    level.set_value("branch").run()
+    by = next(c for c in app.segmented_control if c.key == "ref_by")
+    by.set_value("reward_yuan").run()
+    assert not app.exception, app.exception
+    board = app.dataframe[0].value
+    assert "员工" not in board.columns and "网点" in board.columns
+    assert board["奖励（元）"].is_monotonic_decreasing and board["奖励（元）"].iloc[0] > 0, "ranked by reward"
+    assert len(reads) == 1, "level and metric switches re-rank the board already read"
+
+
 def test_a_linked_president_has_their_own_row_pinned_and_nobody_picks_me(demo_env):
     app = _run(PAGE, username="demo_president")
     assert not any(s.label.startswith("我是") for s in app.selectbox), "no picker: the login says who I am"

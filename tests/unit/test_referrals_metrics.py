@@ -213,6 +213,27 @@ def test_roll_up_recomputes_the_rate_from_sums():
     assert set(regions.index) == {"r", "—"}
 
 
+def test_one_two_period_board_ranks_every_level_and_metric():
+    """The page reads the staff board once; ranking by branch or by reward compares with the previous
+    period's sums at that level, as a board read for that level would."""
+    def board(conversions, rewards):
+        return pd.DataFrame({"staff_id": [1, 2, 3], "staff_name": list("abc"), "branch_id": [10, 10, 11],
+                             "branch_name": ["a", "a", "b"], "region_name": ["r", "r", "s"], "clicks": [0, 0, 0],
+                             "invites": [4, 2, 2], "participants": [0, 0, 0], "invited_converted": [1, 1, 0],
+                             "conversions": conversions, "conversion_amount": [0.0, 0.0, 0.0],
+                             "effective_customers": [0, 0, 0], "reward_yuan": rewards})
+    current, previous = board([1, 1, 5], [15.0, 60.0, 20.0]), board([4, 3, 1], [0.0, 0.0, 90.0])
+    base = R.with_previous(R.with_rates(current), previous)
+    branches = R.rank_staff_board(base, "branch", "conversions").set_index("branch_id")
+    assert branches["rank"].to_dict() == {11: 1, 10: 2}
+    assert branches["rank_change"].to_dict() == {11: 1, 10: -1}  # 10 led before with 7 against 1
+    assert branches.loc[10, "conversion_rate"] == pytest.approx(2 / 6)
+    staff = R.rank_staff_board(base, "staff", "reward_yuan").set_index("staff_id")
+    assert staff["rank"].to_dict() == {2: 1, 3: 2, 1: 3}
+    assert staff["rank_change"].to_dict() == {2: 1, 3: -1, 1: -1}  # before: 3 first (90), 1 and 2 tied 2nd
+    assert not any(c.startswith("previous_") for c in staff.columns if c != "previous_rank")
+
+
 def test_code_and_event_validation_messages():
     problems = R.validate_new_codes(["A1", "A1", "B2", ""], {"B2"})
     assert len(problems) == 3 and any("重复" in p and "duplicate" in p for p in problems)

@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import case, distinct, func, select
 from sqlmodel import Session
 
-from models.measures.referrals import LEADERBOARD_WINDOWS, rank_board, roll_up, staff_board
+from models.measures.referrals import LEADERBOARD_WINDOWS, rank_staff_board, staff_board, with_previous
 from models.metrics.referrals.common import live_conversion, previous_period, staff_in_scope, stage_sum
 from models.metrics.referrals.fraud import fraud_review
 from models.metrics.referrals.rewards import reward_ledger_preview
@@ -114,7 +114,23 @@ def invited_converted(
                                                        "invited_converted": pd.Series(dtype="int64")})
 
 
-REWARD_METRICS = {"effective_customers", "reward_yuan"}
+
+def leaderboard_base(
+    session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None,
+) -> pd.DataFrame:
+    """Every staff member in scope with the period's figures and, prefixed `previous_`, the figures of the
+    period of equal length before it: everything any level and ranking metric needs, read once, so the
+    page's level and rank-by switches re-rank in memory (`rank_staff_board`) instead of re-reading."""
+    staff = staff_in_scope(session, scope)
+
+    def board_for(period_start: date, period_end: date, counts: pd.DataFrame) -> pd.DataFrame:
+        ledger = reward_ledger_preview(session, scope, period_start, period_end, campaign_id, describe=False)
+        return staff_board(staff, counts, ledger)
+
+    current = board_for(start, end, staff_referral_counts(session, scope, start, end, campaign_id))
+    before = previous_period(start, end)  # only ranked, never shown as a rate: no cohort count needed
+    previous = board_for(*before, staff_referral_totals(session, scope, *before, campaign_id).assign(invited_converted=0))
+    return with_previous(current, previous)
 
 
 def leaderboard(
@@ -123,23 +139,7 @@ def leaderboard(
 ) -> pd.DataFrame:
     """The ranking staff open most: figures for the period, rank (ties share the better rank) and the
     change since the previous period of equal length."""
-    staff = staff_in_scope(session, scope)
-
-    def board_for(period_start: date, period_end: date, full: bool = True) -> pd.DataFrame:
-        if full or by in REWARD_METRICS:
-            counts = staff_referral_counts(session, scope, period_start, period_end, campaign_id)
-            ledger = reward_ledger_preview(session, scope, period_start, period_end, campaign_id, describe=False)
-        else:  # the previous period only supplies a rank by a count: the rollup alone answers it
-            counts = staff_referral_totals(session, scope, period_start, period_end, campaign_id).assign(
-                invited_converted=0)
-            ledger = pd.DataFrame()
-        board = staff_board(staff, counts, ledger)
-        return board if level == "staff" else roll_up(board, level)
-
-    key = {"staff": "staff_id", "branch": "branch_id", "region": "region_name"}[level]
-    current = board_for(start, end)
-    previous = board_for(*previous_period(start, end), full=False)
-    return rank_board(current, key, by, previous)
+    return rank_staff_board(leaderboard_base(session, scope, start, end, campaign_id), level, by)
 
 
 def overview_headline(session: Session, scope: Scope, end: date, days: int = 30) -> dict[str, object]:

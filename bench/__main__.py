@@ -26,7 +26,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 RESULTS = ROOT / "bench" / "results"
-TARGETS = {"data_warm_s": 0.1, "data_cold_s": 1.0, "render_cold_s": 2.0, "growth_x": 5.0, "rollup_vs_raw_x": 10.0,
+# Issue #20: a page's data layer cold < 500 ms at head office and < 200 ms for one branch; render cold < 1 s.
+DATA_COLD_TARGET_S = {"head_office": 0.5, "branch": 0.2}
+TARGETS = {"data_warm_s": 0.1, "render_cold_s": 1.0, "growth_x": 5.0, "rollup_vs_raw_x": 10.0,
            "rollup_vs_duckdb_x": 1.0, "ego_2hop_s": 0.5, "branch_graph_s": 2.0, "rss_mb": 2048,
            "daily_refresh_large_s": 60.0}
 USERS = {"head_office": "demo_admin", "branch": "demo_president"}
@@ -116,12 +118,13 @@ def _fmt(value, target: float | None = None, unit: str = "s") -> str:
 def print_table(label: str, rows: list[dict]) -> None:
     print(f"\n== {label}")
     print(f"{'page':<10} {'scope':<12} {'render cold':>16} {'render warm':>12} {'data cold':>16} {'data warm':>16} "
-          f"{'cached':>8} {'queries':>7}  slowest")
+          f"{'cached':>8} {'queries':>7}  slowest cold queries")
     for row in rows:
         print(f"{row['page']:<10} {row['scope']:<12} {_fmt(row['render_cold_s'], TARGETS['render_cold_s']):>16} "
-              f"{_fmt(row['render_warm_s']):>12} {_fmt(row['data_cold_s'], TARGETS['data_cold_s']):>16} "
+              f"{_fmt(row['render_warm_s']):>12} {_fmt(row['data_cold_s'], DATA_COLD_TARGET_S[row['scope']]):>16} "
               f"{_fmt(row['data_warm_s'], TARGETS['data_warm_s']):>16} {_fmt(row['data_cached_s']):>8} "
-              f"{row['queries']:>7}  {row['slowest_query']} {_fmt(row['slowest_query_s'])}"
+              f"{row['queries']:>7}  " + ", ".join(f"{name} {_fmt(seconds)}" for name, seconds
+                                                   in list(row.get("per_query_cold_s", {}).items())[:3])
               + (f"  ERROR {row['error'][:80]}" if row["error"] else ""))
 
 

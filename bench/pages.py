@@ -39,6 +39,7 @@ class PageTiming:
     queries: int = 0
     slowest_query: str = ""
     slowest_query_s: float = 0.0
+    per_query_cold_s: dict[str, float] = field(default_factory=dict)  # module.function -> cold seconds
     error: str = ""
     calls: list[RecordedCall] = field(default_factory=list, repr=False)
 
@@ -64,7 +65,7 @@ def _call(session: Session, call: RecordedCall):
     return function(session, call.scope, **dict(call.filters))
 
 
-def data_layer(url: str, calls: list[RecordedCall], repeats: int) -> tuple[float, float, float, str, float]:
+def data_layer(url: str, calls: list[RecordedCall], repeats: int) -> tuple[float, float, float, dict[str, float]]:
     """Cold: a new engine, each call once. Warm: the median over `repeats` of the same calls again.
     Cached: the median through the page's cache (st.cache_data keyed by scope, filters, data version)."""
     import components.data as data
@@ -76,7 +77,8 @@ def data_layer(url: str, calls: list[RecordedCall], repeats: int) -> tuple[float
         for call in calls:
             t0 = time.perf_counter()
             _call(session, call)
-            per_call[call.name] = per_call.get(call.name, 0.0) + time.perf_counter() - t0
+            name = f"{call.module.rsplit('.', 1)[-1]}.{call.name}"  # groups.overview_headline, not overview_headline
+            per_call[name] = per_call.get(name, 0.0) + time.perf_counter() - t0
     cold = time.perf_counter() - started
     warm_runs = []
     for _ in range(repeats):
@@ -96,8 +98,7 @@ def data_layer(url: str, calls: list[RecordedCall], repeats: int) -> tuple[float
         for call in calls:
             data._cached_call(call.module, call.name, url, data.data_version(), call.scope, call.filters)
         cached_runs.append(time.perf_counter() - t0)
-    slowest = max(per_call.items(), key=lambda item: item[1]) if per_call else ("", 0.0)
-    return cold, statistics.median(warm_runs), statistics.median(cached_runs), slowest[0], slowest[1]
+    return cold, statistics.median(warm_runs), statistics.median(cached_runs), per_call
 
 
 def time_page(url: str, page: str, username: str, repeats: int = 3) -> PageTiming:
@@ -140,6 +141,8 @@ def time_page(url: str, page: str, username: str, repeats: int = 3) -> PageTimin
     timing.calls = unique
     timing.queries = len(unique)
     if unique:
-        (timing.data_cold_s, timing.data_warm_s, timing.data_cached_s, timing.slowest_query,
-         timing.slowest_query_s) = data_layer(url, unique, repeats)
+        timing.data_cold_s, timing.data_warm_s, timing.data_cached_s, per_call = data_layer(url, unique, repeats)
+        timing.per_query_cold_s = dict(sorted(per_call.items(), key=lambda item: -item[1]))
+        if per_call:
+            timing.slowest_query, timing.slowest_query_s = next(iter(timing.per_query_cold_s.items()))
     return timing

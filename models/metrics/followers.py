@@ -33,6 +33,7 @@ from models.org import Branch
 from models.rollup_tables.followers import FollowerBranchDaily, FollowerDayTotal
 from models.scope import Scope
 from models.store.frames import read_frame
+from models.store.spans import first_and_last
 
 # The area's measures (and refreshes) are re-exported: pages and tests reach them through this module.
 __all__ = [
@@ -76,11 +77,8 @@ DAILY_COLUMNS = ["day", "new_follows", "unfollows", "net_follows", "cumulative"]
 def follower_date_range(session: Session, scope: Scope) -> tuple[date | None, date | None]:
     """First and last day with follower figures inside the scope."""
     if scope.is_everything:
-        return tuple(session.execute(select(func.min(FollowerDayTotal.day), func.max(FollowerDayTotal.day))).one())
-    row = session.execute(
-        select(func.min(FollowerDaily.day), func.max(FollowerDaily.day)).where(scope.clause(FollowerDaily.branch_id))
-    ).one()
-    return row[0], row[1]
+        return first_and_last(session, FollowerDayTotal.day)
+    return first_and_last(session, FollowerDaily.day, scope.clause(FollowerDaily.branch_id))
 
 
 def daily_followers(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlmodel import Session
 
 from models.groups import SocialGroup
@@ -13,6 +13,7 @@ from models.org import Branch, Staff
 from models.rollup_tables.groups import GroupKindDaily
 from models.scope import Scope
 from models.store.frames import read_frame
+from models.store.spans import first_and_last
 
 POINT_VALUE_YUAN = 0.01  # 100 points buy 1 yuan of gifts: the liability is valued at the gift price
 ACTIVITY_COLUMNS = ["day", "kind", "members", "active_members", "messages", "customer_messages"]
@@ -27,9 +28,7 @@ SUMMARY_COLUMNS = ["group_id", "days", "member_days", "active_member_days", "mes
 
 def group_date_range(session: Session, scope: Scope) -> tuple[date | None, date | None]:
     """First and last day with group figures inside the scope."""
-    first = session.execute(select(func.min(GroupKindDaily.day)).where(scope.clause(GroupKindDaily.branch_id))).scalar()
-    last = session.execute(select(func.max(GroupKindDaily.day)).where(scope.clause(GroupKindDaily.branch_id))).scalar()
-    return first, last
+    return first_and_last(session, GroupKindDaily.day, scope.clause(GroupKindDaily.branch_id))
 
 
 def groups_in_scope(session: Session, scope: Scope, kind: str | None = None,

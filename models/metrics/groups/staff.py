@@ -14,6 +14,7 @@ from models.org import Branch, Staff
 from models.scope import Scope
 from models.staff_activity import StaffContactDaily, StaffGroupChatDaily
 from models.store.frames import read_frame
+from models.store.spans import first_and_last
 
 CONTACT_COLUMNS = ["staff_id", "staff_name", "branch_name", "days", "chats", "messages", "reply_share",
                    "avg_reply_minutes", "new_contacts", "negative_feedback"]
@@ -23,8 +24,7 @@ OWNER_COLUMNS = ["staff_id", "staff_name", "branch_name", "days", "new_groups", 
 
 def staff_day_range(session: Session, scope: Scope) -> tuple[date | None, date | None]:
     """First and last day with staff-day figures (either table) inside the scope."""
-    days = [session.execute(select(func.min(t.day), func.max(t.day)).where(scope.clause(t.branch_id))).one()
-            for t in (StaffContactDaily, StaffGroupChatDaily)]
+    days = [first_and_last(session, t.day, scope.clause(t.branch_id)) for t in (StaffContactDaily, StaffGroupChatDaily)]
     firsts, lasts = [d[0] for d in days if d[0]], [d[1] for d in days if d[1]]
     return (min(firsts) if firsts else None), (max(lasts) if lasts else None)
 

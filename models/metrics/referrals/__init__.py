@@ -31,12 +31,12 @@ from models.measures.referrals import (
     rate_for_events,
     reward_basis,
     roll_up,
-    with_previous,
     rule_columns,
     rule_overlaps,
     rule_text,
     running_totals_statement,
     staff_board,
+    with_previous,
     with_rates,
     withheld_counts,
 )

@@ -13,6 +13,7 @@ from models.referrals import Campaign, InviteCode, ReferralEvent, ReferralStage
 from models.rollup_tables.referrals import ReferralDaily
 from models.scope import Scope
 from models.store.frames import read_frame
+from models.store.spans import first_and_last
 
 
 class ReferralInputError(ValueError):
@@ -66,12 +67,8 @@ def campaigns(session: Session, scope: Scope | None = None) -> pd.DataFrame:
 
 
 def referral_date_range(session: Session, scope: Scope) -> tuple[date | None, date | None]:
-    def end(aggregate):  # one MIN or MAX per SELECT: SQLite answers it with one index lookup, not a scan
-        statement = select(aggregate(ReferralDaily.day))
-        return statement if scope.is_everything else statement.where(scope.clause(ReferralDaily.branch_id))
-
-    row = session.execute(select(end(func.min).scalar_subquery(), end(func.max).scalar_subquery())).one()
-    return row[0], row[1]
+    return first_and_last(session, ReferralDaily.day,
+                          *([] if scope.is_everything else [scope.clause(ReferralDaily.branch_id)]))
 
 
 def staff_codes(session: Session, scope: Scope, staff_id: int) -> pd.DataFrame:

@@ -309,6 +309,5 @@ def campaign_curves(session, scope, end: date) -> tuple[pd.DataFrame | None, flo
     last_daily = campaign.daily_deposits(session, scope, int(last["campaign_id"]))
     if this_daily.empty and last_daily.empty:
         return None, 0.0
-    targets = campaign.targets(session, scope, int(this["campaign_id"]))
-    target = float(targets.loc[targets["level"] == campaign.TargetLevel.BRANCH.value, "deposit_target"].sum())
+    target = campaign.branch_target_total(session, scope, int(this["campaign_id"]))  # one SUM, not every target row
     return campaign.comparison_curves(this_daily, this, last_daily, last, as_of), target

@@ -221,8 +221,8 @@ def daily_deposits(session: Session, scope: Scope, campaign_id: int) -> pd.DataF
     return frame
 
 
-def targets(session: Session, scope: Scope, campaign_id: int) -> pd.DataFrame:
-    """Deposit targets per branch, village and staff member, with their names."""
+def targets(session: Session, scope: Scope, campaign_id: int, levels: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Deposit targets per branch, village and staff member (or only those of `levels`), with their names."""
     statement = (
         select(CampaignTarget.level, CampaignTarget.branch_id, Branch.name.label("branch_name"),
                CampaignTarget.village_id, Village.name.label("village_name"), Village.township,
@@ -233,6 +233,8 @@ def targets(session: Session, scope: Scope, campaign_id: int) -> pd.DataFrame:
         .where(scope.clause(CampaignTarget.branch_id), CampaignTarget.campaign_id == int(campaign_id))
         .order_by(CampaignTarget.level, CampaignTarget.branch_id, CampaignTarget.village_id, CampaignTarget.staff_id)
     )
+    if levels is not None:
+        statement = statement.where(CampaignTarget.level.in_(levels))
     frame = read_frame(session, statement)
     frame["deposit_target"] = frame["deposit_target"].astype("float64")
     return frame
@@ -410,7 +412,8 @@ def overview_headline(session: Session, scope: Scope, end: date) -> dict | None:
     as_of = end if not running.empty else campaign["end_date"].date()
     campaign_id = int(campaign["campaign_id"])
     daily = daily_deposits(session, scope, campaign_id)
-    all_targets = targets(session, scope, campaign_id)
+    # the headline needs the branch and village targets only: the staff rows (the most) are left unread
+    all_targets = targets(session, scope, campaign_id, levels=(TargetLevel.BRANCH.value, TargetLevel.VILLAGE.value))
     branch_target = float(all_targets.loc[all_targets["level"] == TargetLevel.BRANCH.value, "deposit_target"].sum())
     if branch_target == 0 and daily.empty:
         return None

@@ -105,6 +105,13 @@ def test_the_matrix_equals_a_recomputation_from_raw_rows(small_bank):
     pd.testing.assert_frame_equal(now.sort_index(), want.sort_index(), check_dtype=False)
     want_silver = expected[expected["age_band"] == "60_plus"].groupby("branch_id")["deposit_balance"].size()
     assert silver.groupby("branch_id")["customers"].sum().to_dict() == want_silver.to_dict()
+    with Session(small_bank) as session:  # the overview's silver-haired shares, head office and one branch
+        for scope, rows in ((Scope.head_office(), expected), (Scope.for_branches([2]), expected[expected["branch_id"] == 2])):
+            headline = metrics.overview_headline(session, scope)
+            known, old = rows[rows["age_band"] != "unknown"], rows[rows["age_band"] == "60_plus"]
+            assert headline["customers"] == len(known)
+            assert headline["silver_share"] == pytest.approx(len(old) / len(known))
+            assert headline["silver_deposit_share"] == pytest.approx(old["deposit_balance"].sum() / known["deposit_balance"].sum())
     # last quarter: those who were customers then, in the stage they had then
     before = quarter_end_before(AS_OF)
     then = recomputed_stages(customers, events[events["event_date"] <= pd.Timestamp(before)], before)

@@ -81,8 +81,10 @@ with tabs[0]:
                                    format_func=lambda v: t(f"ref.level.{v}")) or "staff"
     by = right.segmented_control(t("ref.rank_by"), RANK_METRICS, default="conversions", key="ref_by",
                                  format_func=lambda v: t(f"ref.col.{v}")) or "conversions"
-    # read once per scope, period and campaign; a switch of level or metric only re-ranks in memory
-    base = query(R.leaderboard_base, choice.scope, start=start, end=end, campaign_id=campaign_id)
+    # read once per scope, period and campaign (and once more to rank by a reward: the previous ledger);
+    # a switch of level, or between count metrics, only re-ranks in memory
+    base = query(R.leaderboard_base, choice.scope, start=start, end=end, campaign_id=campaign_id,
+                 previous_rewards=by in R.REWARD_METRICS)
     board = R.rank_staff_board(base, level, by)
     if board.empty or board[["clicks", "invites", "conversions"]].to_numpy().sum() == 0:
         st.info(t("error.no_data_period"))

@@ -402,25 +402,31 @@ def roll_up(board: pd.DataFrame, level: str) -> pd.DataFrame:
 
 
 PREVIOUS = "previous_"
+REWARD_METRICS = ("effective_customers", "reward_yuan")  # ranking by these needs the previous period's ledger
 
 
 def with_previous(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame:
-    """One staff board holding both periods: the previous period's figures as `previous_<metric>`."""
-    before = previous[["staff_id", *BOARD_METRICS]].rename(columns={c: PREVIOUS + c for c in BOARD_METRICS})
+    """One staff board holding both periods: the previous period's figures as `previous_<metric>` (those
+    of BOARD_METRICS it holds; a figure left out cannot rank the previous period)."""
+    held = [c for c in BOARD_METRICS if c in previous.columns]
+    before = previous[["staff_id", *held]].rename(columns={c: PREVIOUS + c for c in held})
     return current.merge(before, on="staff_id", how="left")
 
 
 def rank_staff_board(base: pd.DataFrame, level: str, by: str) -> pd.DataFrame:
     """The leaderboard at `level` ranked by `by`, with the change since the previous period, from the
-    two-period staff board of `with_previous` (pure: a switch of level or metric reads nothing)."""
+    two-period staff board of `with_previous` (pure: a switch of level or metric reads nothing). Without
+    the previous period's `by` the change is left empty rather than guessed."""
     previous_columns = [c for c in base.columns if c.startswith(PREVIOUS)]
     current = base.drop(columns=previous_columns)
-    previous = with_rates(base.drop(columns=BOARD_METRICS + ["conversion_rate"], errors="ignore")
-                          .rename(columns={c: c[len(PREVIOUS):] for c in previous_columns}))
+    previous = base.drop(columns=BOARD_METRICS + ["conversion_rate"], errors="ignore") \
+        .rename(columns={c: c[len(PREVIOUS):] for c in previous_columns})
+    missing = [c for c in BOARD_METRICS if c not in previous.columns]
+    previous = with_rates(previous.assign(**{c: 0 for c in missing}))
     if level != "staff":
         current, previous = roll_up(current, level), roll_up(previous, level)
     key = {"staff": "staff_id", "branch": "branch_id", "region": "region_name"}[level]
-    return rank_board(current, key, by, previous)
+    return rank_board(current, key, by, None if by in missing else previous)
 
 
 def funnel_table(counts: pd.DataFrame) -> pd.DataFrame:

@@ -32,22 +32,26 @@ def test_switching_level_and_ranking_re_ranks_without_reading_the_board_again(de
     original = board_module.leaderboard_base
 
     def counted(*args, **kwargs):
-        reads.append(kwargs)
+        reads.append(kwargs.get("previous_rewards", False))
         return original(*args, **kwargs)
 
     monkeypatch.setattr(board_module, "leaderboard_base", counted)
     st.cache_data.clear()
     app = _run(PAGE)
-    assert len(reads) == 1 and "员工" in app.dataframe[0].value.columns
-    level = next(c for c in app.segmented_control if c.key == "ref_level")
-    level.set_value("branch").run()
-    by = next(c for c in app.segmented_control if c.key == "ref_by")
-    by.set_value("reward_yuan").run()
+    assert reads == [False] and "员工" in app.dataframe[0].value.columns
+    next(c for c in app.segmented_control if c.key == "ref_level").set_value("branch").run()
+    next(c for c in app.segmented_control if c.key == "ref_by").set_value("invites").run()
     assert not app.exception, app.exception
     board = app.dataframe[0].value
     assert "员工" not in board.columns and "网点" in board.columns
+    assert board["邀请人数"].is_monotonic_decreasing and board["邀请人数"].iloc[0] > 0, "ranked by invites"
+    assert reads == [False], "level and count-metric switches re-rank the board already read"
+    next(c for c in app.segmented_control if c.key == "ref_by").set_value("reward_yuan").run()
+    board = app.dataframe[0].value
     assert board["奖励（元）"].is_monotonic_decreasing and board["奖励（元）"].iloc[0] > 0, "ranked by reward"
-    assert len(reads) == 1, "level and metric switches re-rank the board already read"
+    assert board["名次变化"].ne("—").any(), "the previous period's rewards were read to rank it"
+    next(c for c in app.segmented_control if c.key == "ref_level").set_value("region").run()
+    assert reads == [False, True], "a reward ranking reads the previous ledger once, then re-ranks in memory"
 
 
 def test_a_linked_president_has_their_own_row_pinned_and_nobody_picks_me(demo_env):

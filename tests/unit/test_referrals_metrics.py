@@ -232,6 +232,10 @@ def test_one_two_period_board_ranks_every_level_and_metric():
     assert staff["rank"].to_dict() == {2: 1, 3: 2, 1: 3}
     assert staff["rank_change"].to_dict() == {2: 1, 3: -1, 1: -1}  # before: 3 first (90), 1 and 2 tied 2nd
     assert not any(c.startswith("previous_") for c in staff.columns if c != "previous_rank")
+    counts_only = R.with_previous(R.with_rates(current), previous.drop(columns=list(R.REWARD_METRICS)))
+    assert R.rank_staff_board(counts_only, "branch", "conversions")["rank_change"].tolist() == [1, -1]
+    unknown = R.rank_staff_board(counts_only, "staff", "reward_yuan")
+    assert unknown["rank"].tolist() == [1, 2, 3] and unknown["rank_change"].isna().all(), "no previous rewards: no change"
 
 
 def test_code_and_event_validation_messages():

@@ -9,7 +9,7 @@ import pandas as pd
 from sqlalchemy import case, distinct, func, select
 from sqlmodel import Session
 
-from models.measures.referrals import LEADERBOARD_WINDOWS, rank_staff_board, staff_board, with_previous
+from models.measures.referrals import LEADERBOARD_WINDOWS, REWARD_METRICS, rank_staff_board, staff_board, with_previous
 from models.metrics.referrals.common import live_conversion, previous_period, staff_in_scope, stage_sum
 from models.metrics.referrals.fraud import fraud_review
 from models.metrics.referrals.rewards import reward_ledger_preview
@@ -117,20 +117,22 @@ def invited_converted(
 
 def leaderboard_base(
     session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None,
+    previous_rewards: bool = False,
 ) -> pd.DataFrame:
-    """Every staff member in scope with the period's figures and, prefixed `previous_`, the figures of the
-    period of equal length before it: everything any level and ranking metric needs, read once, so the
-    page's level and rank-by switches re-rank in memory (`rank_staff_board`) instead of re-reading."""
+    """Every staff member in scope with the period's figures and, prefixed `previous_`, the counts of the
+    period of equal length before it (and its rewards when `previous_rewards`: a second ledger, the costliest
+    read, needed only to rank by a reward figure). Read once, the page's level switch and its switches
+    between count metrics re-rank in memory (`rank_staff_board`) instead of re-reading."""
     staff = staff_in_scope(session, scope)
 
-    def board_for(period_start: date, period_end: date, counts: pd.DataFrame) -> pd.DataFrame:
-        ledger = reward_ledger_preview(session, scope, period_start, period_end, campaign_id, describe=False)
-        return staff_board(staff, counts, ledger)
+    def ledger_for(period_start: date, period_end: date) -> pd.DataFrame:
+        return reward_ledger_preview(session, scope, period_start, period_end, campaign_id, describe=False)
 
-    current = board_for(start, end, staff_referral_counts(session, scope, start, end, campaign_id))
+    current = staff_board(staff, staff_referral_counts(session, scope, start, end, campaign_id), ledger_for(start, end))
     before = previous_period(start, end)  # only ranked, never shown as a rate: no cohort count needed
-    previous = board_for(*before, staff_referral_totals(session, scope, *before, campaign_id).assign(invited_converted=0))
-    return with_previous(current, previous)
+    previous = staff_board(staff, staff_referral_totals(session, scope, *before, campaign_id).assign(invited_converted=0),
+                           ledger_for(*before) if previous_rewards else pd.DataFrame())
+    return with_previous(current, previous if previous_rewards else previous.drop(columns=list(REWARD_METRICS)))
 
 
 def leaderboard(
@@ -139,7 +141,8 @@ def leaderboard(
 ) -> pd.DataFrame:
     """The ranking staff open most: figures for the period, rank (ties share the better rank) and the
     change since the previous period of equal length."""
-    return rank_staff_board(leaderboard_base(session, scope, start, end, campaign_id), level, by)
+    base = leaderboard_base(session, scope, start, end, campaign_id, previous_rewards=by in REWARD_METRICS)
+    return rank_staff_board(base, level, by)
 
 
 def overview_headline(session: Session, scope: Scope, end: date, days: int = 30) -> dict[str, object]:

@@ -151,8 +151,8 @@ def _slide_staff_windows(conn: Connection, end: date) -> int:
     """Every preset window moved on by one day to `end`: a window's figures are the stored ones ending the day
     before, plus the day that comes in, minus the day that falls out (the period before it likewise); owners
     left with no events drop out, as in a rebuild. Only the owners with events on a day coming in or falling
-    out are read and rewritten; every other row keeps its figures and has its end day moved on in place
-    (one UPDATE per board, no row read into Python). Reads a few days of ReferralDaily."""
+    out are read and rewritten; every other row keeps its figures and has its end day moved on in place (one
+    UPDATE per board, no row read into Python). Reads a few days of ReferralDaily."""
     table, daily = ReferralStaffWindow.__table__, ReferralDaily.__table__
     keys = ["staff_id", "branch_id", "campaign_key"]
     ends = {(days, window_end) for days in LEADERBOARD_WINDOWS for window_end in (end, end - timedelta(days=days))}
@@ -161,19 +161,12 @@ def _slide_staff_windows(conn: Connection, end: date) -> int:
     for days, stale_end in sorted(boards):  # boards that no slide carries on: dropped, as a rebuild drops them
         if (days, _as_date(stale_end)) not in kept:
             conn.execute(delete(table).where(table.c.window_days == days, table.c.end_day == stale_end))
-    # Later ends first: a board moved onto the day another board ends on is not moved twice.
-    for days, window_end in sorted(ends, key=lambda e: (e[0], -e[1].toordinal())):
-        conn.execute(update(table).where(table.c.window_days == days,
-                                         table.c.end_day == window_end - timedelta(days=1))
-                     .values(end_day=window_end))
     needed = sorted({d for days, e in ends for d in (e, e - timedelta(days=days))})
     c = daily.c
     per_day = read_frame(conn, select(c.day, c.staff_id, c.branch_id, c.campaign_id, c.live_amount.label("conversion_amount"),
                                       (c.clicks + c.invites + c.participants + c.conversions).label("events"),
                                       c.clicks, c.invites, c.participants, c.live_conversions.label("conversions"))
                          .where(c.day.in_(needed)))
-    if per_day.empty:
-        return _count(conn, table)
     per_day["day"] = pd.to_datetime(per_day["day"]).dt.date
     every = per_day.groupby(["day", "staff_id", "branch_id"], as_index=False)[_WINDOW_FIGURES].sum() \
         .assign(campaign_key=ALL_CAMPAIGNS)
@@ -181,21 +174,24 @@ def _slide_staff_windows(conn: Connection, end: date) -> int:
     moves = pd.concat([every, each[["day", *keys, *_WINDOW_FIGURES]]], ignore_index=True) \
         .groupby(["day", *keys])[_WINDOW_FIGURES].sum()
     days_moved = set(moves.index.get_level_values("day"))
-    for days, window_end in sorted(ends):
+    # Later ends first: a board moved onto the day another board ended on is not moved twice.
+    for days, window_end in sorted(ends, key=lambda e: (e[0], -e[1].toordinal())):
         edges = [(day, sign) for day, sign in ((window_end, 1), (window_end - timedelta(days=days), -1))
                  if day in days_moved]
-        if not edges:
-            continue
-        touched = pd.concat([moves.xs(day, level="day").index.to_frame(index=False) for day, _ in edges]) \
-            .drop_duplicates()
-        stored = _stored_board(conn, table, days, window_end, touched)
-        board = stored.set_index(keys)[_WINDOW_FIGURES]
-        for day, sign in edges:
-            board = board.add(sign * moves.xs(day, level="day"), fill_value=0)
-        board = board[board["events"] > 0].reset_index()
-        for chunk in range(0, len(stored), _CHUNK):
-            conn.execute(delete(table).where(table.c.id.in_([int(i) for i in stored["id"].iloc[chunk:chunk + _CHUNK]])))
-        if board.empty:
+        board = None
+        if edges:  # the owners with events on an edge: read, taken out, and written again below
+            touched = pd.concat([moves.xs(day, level="day").index.to_frame(index=False) for day, _ in edges]) \
+                .drop_duplicates()
+            stored = _stored_board(conn, table, days, window_end - timedelta(days=1), touched)
+            board = stored.set_index(keys)[_WINDOW_FIGURES]
+            for day, sign in edges:
+                board = board.add(sign * moves.xs(day, level="day"), fill_value=0)
+            board = board[board["events"] > 0].reset_index()
+            for chunk in range(0, len(stored), _CHUNK):
+                conn.execute(delete(table).where(table.c.id.in_([int(i) for i in stored["id"].iloc[chunk:chunk + _CHUNK]])))
+        conn.execute(update(table).where(table.c.window_days == days, table.c.end_day == window_end - timedelta(days=1))
+                     .values(end_day=window_end))
+        if board is None or board.empty:
             continue
         for column in _WINDOW_FIGURES[:-1]:
             board[column] = board[column].round().astype("int64")

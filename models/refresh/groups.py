@@ -234,11 +234,16 @@ def refresh_membership_rollups(conn: Connection, branch_ids, since: date | None,
 
 
 def _moved_stays(conn: Connection, branch_ids, since: date) -> pd.DataFrame:
-    """The branches' stays with a join or leave from `since` on (group, join and leave day), read once."""
-    result = conn.execute(select(GroupMembership.group_id, GroupMembership.joined_on, GroupMembership.left_on).where(
-        _in_branches(GroupMembership.branch_id, branch_ids),
-        or_(GroupMembership.joined_on >= since, GroupMembership.left_on >= since)))
-    return pd.DataFrame(result.fetchall(), columns=["group_id", "joined_on", "left_on"])
+    """The branches' stays with a join or leave from `since` on (group, join and leave day), read once by the
+    join and leave day indexes (the branches kept here: a filter on them would make the database walk every
+    stay of the branches instead)."""
+    result = conn.execute(select(GroupMembership.branch_id, GroupMembership.group_id, GroupMembership.joined_on,
+                                 GroupMembership.left_on)
+                          .where(or_(GroupMembership.joined_on >= since, GroupMembership.left_on >= since)))
+    stays = pd.DataFrame(result.fetchall(), columns=["branch_id", "group_id", "joined_on", "left_on"])
+    if branch_ids is not None:
+        stays = stays[stays["branch_id"].isin({int(b) for b in branch_ids})]
+    return stays.drop(columns="branch_id").reset_index(drop=True)
 
 
 _CHUNK = 5_000  # ids per IN list: within every backend's bound parameters

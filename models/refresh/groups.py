@@ -66,10 +66,18 @@ def _refresh_running(conn: Connection, branch_ids, start: date | None = None) ->
         source = fresh.order_by(GroupDaily.day, GroupDaily.group_id)
     else:
         rows = fresh.subquery()
-        base = table.alias("base")
-        before = table.alias("before")
-        last_before = (select(func.max(before.c.day)).where(before.c.group_id == rows.c.group_id,
-                                                             before.c.day < start).scalar_subquery())
+        if conn.dialect.name == "postgresql":
+            # Each group's last row before `start` by one index lookup (LATERAL): with a join, PostgreSQL
+            # misjudged the new day's rows and hashed every stored running row
+            base = (select(table).where(table.c.group_id == rows.c.group_id, table.c.day < start)
+                    .order_by(table.c.day.desc()).limit(1).lateral("base"))
+            joined = true()
+        else:
+            base = table.alias("base")
+            before = table.alias("before")
+            last_before = (select(func.max(before.c.day)).where(before.c.group_id == rows.c.group_id,
+                                                                 before.c.day < start).scalar_subquery())
+            joined = and_(base.c.group_id == rows.c.group_id, base.c.day == last_before)
         carried = {c: func.coalesce(base.c[c], 0) for c in ("days", "member_days", "active_member_days", *_RUNNING_SUMS[2:])}
         source = (select(rows.c.group_id, rows.c.branch_id, rows.c.day, rows.c.members,
                          rows.c.days + carried["days"], rows.c.sum_members + carried["member_days"],
@@ -77,7 +85,7 @@ def _refresh_running(conn: Connection, branch_ids, start: date | None = None) ->
                          *[rows.c[f"sum_{c}"] + carried[c] for c in _RUNNING_SUMS[2:]],
                          func.coalesce(rows.c.last_message_day, base.c.last_message_day))
                   .select_from(rows)
-                  .outerjoin(base, and_(base.c.group_id == rows.c.group_id, base.c.day == last_before))
+                  .outerjoin(base, joined)
                   .order_by(rows.c.day, rows.c.group_id))
     conn.execute(insert(table).from_select(_RUNNING_COLUMNS, source))
     return conn.execute(select(func.count()).select_from(table).where(

@@ -203,6 +203,7 @@ def _slide_staff_windows(conn: Connection, end: date) -> int:
 
 
 _CHUNK = 5_000  # ids per IN list: within every backend's bound parameters
+_MAX_LISTED = 20_000  # ids in one IN list at most (SQLite takes 32,766 parameters, PostgreSQL 65,535)
 
 
 def _stored_board(conn: Connection, table, days: int, window_end: date, touched: pd.DataFrame) -> pd.DataFrame:
@@ -300,7 +301,14 @@ def _refresh_fraud_flags(conn: Connection, branch_ids, start: date | None) -> in
         conn.execute(delete(table).where(scope.clause(table.c.branch_id)))
         judged = scope.clause(events.c.branch_id)
     else:
-        judged = events.c.code_id.in_(_touched(events, "code_id", branch_ids, start))
+        # The touched codes read first (a day's few hundred): a list the code index answers, where PostgreSQL
+        # planned the subquery as a walk of every event
+        touched = _touched(events, "code_id", branch_ids, start).distinct()
+        codes = sorted({int(c) for c in conn.execute(touched).scalars()})
+        if not codes:
+            return 0
+        # (a file of many days may touch more codes than a statement takes parameters: then the subquery)
+        judged = events.c.code_id.in_(codes if len(codes) <= _MAX_LISTED else touched)
         conn.execute(delete(table).where(table.c.event_id.in_(select(events.c.id).where(judged))))
     checked = read_frame(conn, select(
         events.c.id.label("event_id"), events.c.code_id, events.c.staff_id, events.c.branch_id, events.c.customer_id,

@@ -7,7 +7,7 @@ import time
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import Date, Integer, and_, delete, func, insert, literal, select, true, update
+from sqlalchemy import Date, Integer, and_, delete, func, insert, literal, select, true
 from sqlalchemy.engine import Connection
 
 from models.measures.referrals import LEADERBOARD_WINDOWS, fraud_flags, fraud_reference, running_totals_statement
@@ -150,17 +150,12 @@ _WINDOW_FIGURES = ["events", "clicks", "invites", "participants", "conversions",
 def _slide_staff_windows(conn: Connection, end: date) -> int:
     """Every preset window moved on by one day to `end`: a window's figures are the stored ones ending the day
     before, plus the day that comes in, minus the day that falls out (the period before it likewise); owners
-    left with no events drop out, as in a rebuild. Only the owners with events on a day coming in or falling
-    out are read and rewritten; every other row keeps its figures and has its end day moved on in place (one
-    UPDATE per board, no row read into Python). Reads a few days of ReferralDaily."""
+    left with no events drop out, as in a rebuild. Reads the stored boards and a few days of ReferralDaily."""
     table, daily = ReferralStaffWindow.__table__, ReferralDaily.__table__
     keys = ["staff_id", "branch_id", "campaign_key"]
+    stored = read_frame(conn, select(*[table.c[c] for c in [*keys, "window_days", "end_day", *_WINDOW_FIGURES]]))
+    stored["end_day"] = pd.to_datetime(stored["end_day"]).dt.date
     ends = {(days, window_end) for days in LEADERBOARD_WINDOWS for window_end in (end, end - timedelta(days=days))}
-    boards = set(conn.execute(select(table.c.window_days, table.c.end_day).distinct()).all())
-    kept = {(days, window_end - timedelta(days=1)) for days, window_end in ends}
-    for days, stale_end in sorted(boards):  # boards that no slide carries on: dropped, as a rebuild drops them
-        if (days, _as_date(stale_end)) not in kept:
-            conn.execute(delete(table).where(table.c.window_days == days, table.c.end_day == stale_end))
     needed = sorted({d for days, e in ends for d in (e, e - timedelta(days=days))})
     c = daily.c
     per_day = read_frame(conn, select(c.day, c.staff_id, c.branch_id, c.campaign_id, c.live_amount.label("conversion_amount"),
@@ -173,58 +168,25 @@ def _slide_staff_windows(conn: Connection, end: date) -> int:
     each = per_day.dropna(subset=["campaign_id"]).assign(campaign_key=lambda f: f["campaign_id"].astype("int64"))
     moves = pd.concat([every, each[["day", *keys, *_WINDOW_FIGURES]]], ignore_index=True) \
         .groupby(["day", *keys])[_WINDOW_FIGURES].sum()
-    days_moved = set(moves.index.get_level_values("day"))
-    # Later ends first: a board moved onto the day another board ended on is not moved twice.
-    for days, window_end in sorted(ends, key=lambda e: (e[0], -e[1].toordinal())):
-        edges = [(day, sign) for day, sign in ((window_end, 1), (window_end - timedelta(days=days), -1))
-                 if day in days_moved]
-        board = None
-        if edges:  # the owners with events on an edge: read, taken out, and written again below
-            touched = pd.concat([moves.xs(day, level="day").index.to_frame(index=False) for day, _ in edges]) \
-                .drop_duplicates()
-            stored = _stored_board(conn, table, days, window_end - timedelta(days=1), touched)
-            board = stored.set_index(keys)[_WINDOW_FIGURES]
-            for day, sign in edges:
+    boards = []
+    for days, window_end in sorted(ends):
+        before = stored[(stored["window_days"] == days) & (stored["end_day"] == window_end - timedelta(days=1))]
+        board = before.set_index(keys)[_WINDOW_FIGURES]
+        for day, sign in ((window_end, 1), (window_end - timedelta(days=days), -1)):
+            if day in moves.index.get_level_values("day"):
                 board = board.add(sign * moves.xs(day, level="day"), fill_value=0)
-            board = board[board["events"] > 0].reset_index()
-            for chunk in range(0, len(stored), _CHUNK):
-                conn.execute(delete(table).where(table.c.id.in_([int(i) for i in stored["id"].iloc[chunk:chunk + _CHUNK]])))
-        conn.execute(update(table).where(table.c.window_days == days, table.c.end_day == window_end - timedelta(days=1))
-                     .values(end_day=window_end))
-        if board is None or board.empty:
-            continue
-        for column in _WINDOW_FIGURES[:-1]:
-            board[column] = board[column].round().astype("int64")
-        for column in keys:
-            board[column] = board[column].astype("int64")
-        bulk_insert(conn, table, board.assign(window_days=days, end_day=window_end)[
-            [*keys, "window_days", "end_day", *_WINDOW_FIGURES]])
-    return _count(conn, table)
+        board = board[board["events"] > 0].reset_index()
+        boards.append(board.assign(window_days=days, end_day=window_end))
+    frame = pd.concat(boards, ignore_index=True)
+    for column in _WINDOW_FIGURES[:-1]:
+        frame[column] = frame[column].round().astype("int64")
+    for column in keys:
+        frame[column] = frame[column].astype("int64")
+    conn.execute(delete(table))
+    return bulk_insert(conn, table, frame[[*keys, "window_days", "end_day", *_WINDOW_FIGURES]])
 
 
-_CHUNK = 5_000  # ids per IN list: within every backend's bound parameters
 _MAX_LISTED = 20_000  # ids in one IN list at most (SQLite takes 32,766 parameters, PostgreSQL 65,535)
-
-
-def _stored_board(conn: Connection, table, days: int, window_end: date, touched: pd.DataFrame) -> pd.DataFrame:
-    """The stored rows (with ids) of one board for the owner keys in `touched`: the board's ranges of its
-    covering index (one per campaign key), narrowed to the touched owners."""
-    keys = ["staff_id", "branch_id", "campaign_key"]
-    campaigns = sorted({int(k) for k in touched["campaign_key"]})
-    staff = sorted({int(s) for s in touched["staff_id"]})
-    parts = [read_frame(conn, select(table.c.id, *[table.c[k] for k in keys], *[table.c[f] for f in _WINDOW_FIGURES])
-                        .where(table.c.campaign_key.in_(campaigns), table.c.window_days == days,
-                               table.c.end_day == window_end, table.c.staff_id.in_(staff[chunk:chunk + _CHUNK])))
-             for chunk in range(0, len(staff), _CHUNK)]
-    stored = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["id", *keys, *_WINDOW_FIGURES])
-    stored = stored.astype({**{c: "int64" for c in ["id", *keys, *_WINDOW_FIGURES[:-1]]},
-                            "conversion_amount": "float64"})
-    touched = touched.astype({k: "int64" for k in keys})
-    return stored.merge(touched[keys], on=keys)
-
-
-def _count(conn: Connection, table) -> int:
-    return conn.execute(select(func.count()).select_from(table)).scalar_one()
 
 
 def _live_conversion(events):
@@ -301,8 +263,8 @@ def _refresh_fraud_flags(conn: Connection, branch_ids, start: date | None) -> in
         conn.execute(delete(table).where(scope.clause(table.c.branch_id)))
         judged = scope.clause(events.c.branch_id)
     else:
-        # The touched codes read first (a day's few hundred): a list the code index answers, where PostgreSQL
-        # planned the subquery as a walk of every event
+        # The touched codes read first (a day's few hundred): a list the code index answers whatever the planner's
+        # statistics say (with stale ones PostgreSQL planned the subquery as a walk of every event)
         touched = _touched(events, "code_id", branch_ids, start).distinct()
         codes = sorted({int(c) for c in conn.execute(touched).scalars()})
         if not codes:

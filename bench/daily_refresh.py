@@ -208,7 +208,7 @@ def write_day(session: Session, day: dict[str, pd.DataFrame], new_day: date, ste
         conn.execute(update(table).where(table.c.id == bindparam("_id")).values(left_on=bindparam("left_on")),
                      [{"_id": int(i), "left_on": new_day} for i in left["id"]])
     refreshes["memberships (write)"] = time.perf_counter() - started
-    columns = ["branch_id", "joined_on", "left_on", "_new"]
+    columns = ["branch_id", "group_id", "joined_on", "left_on", "_new"]
     stays = pd.concat([joins.assign(_new=True).reindex(columns=columns),
                        left.assign(_new=False, left_on__before=None).reindex(columns=[*columns, "left_on__before"])],
                       ignore_index=True)

@@ -62,6 +62,7 @@ class Customer(SQLModel, table=True):
     __table_args__ = (
         Index("ix_customer_branch_staff", "branch_id", "staff_id"),
         Index("ix_customer_village", "village_id"),
+        Index("ix_customer_phone", "phone"),  # fraud flags: the customer records with a code owner's phone
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -75,6 +75,9 @@ class GroupMembership(SQLModel, table=True):
         UniqueConstraint("group_id", "customer_id", "joined_on", name="uq_group_membership_stay"),
         Index("ix_group_membership_branch_customer", "branch_id", "customer_id"),
         Index("ix_group_membership_customer", "customer_id"),
+        # A membership refresh finds the stays that moved from its first day on (joined or left since)
+        Index("ix_group_membership_joined_on", "joined_on"),
+        Index("ix_group_membership_left_on", "left_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -20,9 +20,11 @@ MIN_RANKED_MEMBERS = 10
 PROMISE_KEPT_SHARE = 0.9  # a group or staff member "keeps" the 10-minute promise at 90% of questions or better
 
 
-def conversation_drivers(session: Session, scope: Scope, top_n: int = 3, kind: str | None = None) -> pd.DataFrame:
+def conversation_drivers(session: Session, scope: Scope, top_n: int = 3, kind: str | None = None,
+                         group_ids=None) -> pd.DataFrame:
     """Per group, its `top_n` posters and every expert or opinion leader, with their messages and the
-    group's total member messages over the recorded period."""
+    group's total member messages over the recorded period (only the groups of `group_ids` when given: a
+    refresh recomputing the groups whose stays were written)."""
     per_member = (
         select(GroupMembership.group_id, GroupMembership.customer_id,
                func.max(GroupMembership.role).label("role"), func.sum(GroupMembership.messages).label("messages"))
@@ -30,6 +32,8 @@ def conversation_drivers(session: Session, scope: Scope, top_n: int = 3, kind: s
         .where(scope.clause(GroupMembership.branch_id))
         .group_by(GroupMembership.group_id, GroupMembership.customer_id)
     )
+    if group_ids is not None:
+        per_member = per_member.where(GroupMembership.group_id.in_(sorted({int(g) for g in group_ids})))
     if kind:
         per_member = per_member.where(SocialGroup.kind == kind)
     per_member = per_member.subquery()

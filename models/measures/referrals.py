@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, false, func, or_, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
@@ -69,14 +69,24 @@ def running_totals_statement(scope: Scope, start: date, end: date, key: int, sta
     )
 
 
-def fraud_reference(session: Session, scope: Scope) -> tuple[pd.DataFrame, pd.DataFrame]:
+def fraud_reference(session: Session, scope: Scope, staff_ids=None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Staff phones and the customers who may be staff themselves or their relatives: everyone whose
-    phone is a staff phone, and everyone in those customers' villages."""
-    staff = read_frame(session, select(Staff.id.label("staff_id"), Staff.phone).where(scope.clause(Staff.branch_id)))
-    own = select(Customer.village_id).where(Customer.phone.in_(select(Staff.phone).where(scope.clause(Staff.branch_id))))
+    phone is a staff phone, and everyone in those customers' villages. With `staff_ids` (a refresh judging
+    some codes' events), those staff members' alone and only their phones that are set: an empty phone names
+    no owner's record (`flag_self_referrals` drops it), so the rules give the same flags."""
+    if staff_ids is None:
+        phones = select(Staff.phone).where(scope.clause(Staff.branch_id))
+        staff = read_frame(session, select(Staff.id.label("staff_id"), Staff.phone).where(scope.clause(Staff.branch_id)))
+    else:
+        ids = sorted({int(s) for s in staff_ids})
+        staff = read_frame(session, select(Staff.id.label("staff_id"), Staff.phone).where(Staff.id.in_(ids)))
+        phones = sorted({p for p in staff["phone"] if p})
+        if not phones:
+            return staff, read_frame(session, select(Customer.id.label("customer_id"), Customer.name, Customer.phone,
+                                                     Customer.village_id).where(false()))
+    own = select(Customer.village_id).where(Customer.phone.in_(phones))
     statement = select(Customer.id.label("customer_id"), Customer.name, Customer.phone, Customer.village_id).where(
-        (Customer.phone.in_(select(Staff.phone).where(scope.clause(Staff.branch_id))))
-        | (Customer.village_id.in_(own))
+        (Customer.phone.in_(phones)) | (Customer.village_id.in_(own))
     )
     return staff, read_frame(session, statement)
 

@@ -66,10 +66,18 @@ def _refresh_running(conn: Connection, branch_ids, start: date | None = None) ->
         source = fresh.order_by(GroupDaily.day, GroupDaily.group_id)
     else:
         rows = fresh.subquery()
-        base = table.alias("base")
-        before = table.alias("before")
-        last_before = (select(func.max(before.c.day)).where(before.c.group_id == rows.c.group_id,
-                                                             before.c.day < start).scalar_subquery())
+        if conn.dialect.name == "postgresql":
+            # Each group's last row before `start` by one index lookup (LATERAL): with a join, PostgreSQL
+            # misjudged the new day's rows and hashed every stored running row
+            base = (select(table).where(table.c.group_id == rows.c.group_id, table.c.day < start)
+                    .order_by(table.c.day.desc()).limit(1).lateral("base"))
+            joined = true()
+        else:
+            base = table.alias("base")
+            before = table.alias("before")
+            last_before = (select(func.max(before.c.day)).where(before.c.group_id == rows.c.group_id,
+                                                                 before.c.day < start).scalar_subquery())
+            joined = and_(base.c.group_id == rows.c.group_id, base.c.day == last_before)
         carried = {c: func.coalesce(base.c[c], 0) for c in ("days", "member_days", "active_member_days", *_RUNNING_SUMS[2:])}
         source = (select(rows.c.group_id, rows.c.branch_id, rows.c.day, rows.c.members,
                          rows.c.days + carried["days"], rows.c.sum_members + carried["member_days"],
@@ -77,7 +85,7 @@ def _refresh_running(conn: Connection, branch_ids, start: date | None = None) ->
                          *[rows.c[f"sum_{c}"] + carried[c] for c in _RUNNING_SUMS[2:]],
                          func.coalesce(rows.c.last_message_day, base.c.last_message_day))
                   .select_from(rows)
-                  .outerjoin(base, and_(base.c.group_id == rows.c.group_id, base.c.day == last_before))
+                  .outerjoin(base, joined)
                   .order_by(rows.c.day, rows.c.group_id))
     conn.execute(insert(table).from_select(_RUNNING_COLUMNS, source))
     return conn.execute(select(func.count()).select_from(table).where(
@@ -219,14 +227,38 @@ def first_changed_day(rows: pd.DataFrame) -> date | None:
     return min(known).date() if known else None
 
 
-def refresh_membership_rollups(conn: Connection, branch_ids, since: date | None, progress=None) -> dict[str, int]:
+def refresh_membership_rollups(conn: Connection, branch_ids, since: date | None, progress=None,
+                               group_ids=None) -> dict[str, int]:
     """What a membership write moves, and only that: the bank's member counts from `since` on, and the network
-    value and expert snapshots of the branches written (no activity, points, referral or follower rollup)."""
+    value and expert snapshots of the groups whose stays moved (those with a join or leave from `since` on,
+    and the groups of `group_ids`, the stays written) and their owners; of the branches written when the
+    written groups are not known (no activity, points, referral or follower rollup)."""
+    moved = None if since is None or branch_ids is None else _moved_stays(conn, branch_ids, since)
     return _run_steps((
         (GroupMembersBankDaily, lambda: _refresh_members(conn, since)),
-        (GroupValueSnapshot, lambda: _refresh_value(conn, branch_ids, since)),
-        (GroupExpertSnapshot, lambda: _refresh_experts(conn, branch_ids)),
+        (GroupValueSnapshot, lambda: _refresh_value(conn, branch_ids, since, moved, group_ids)),
+        (GroupExpertSnapshot, lambda: _refresh_experts(conn, branch_ids, group_ids)),
     ), progress)
+
+
+def _moved_stays(conn: Connection, branch_ids, since: date) -> pd.DataFrame:
+    """The branches' stays with a join or leave from `since` on (group, join and leave day), read once by the
+    join and leave day indexes (the branches kept here: a filter on them would make the database walk every
+    stay of the branches instead)."""
+    result = conn.execute(select(GroupMembership.branch_id, GroupMembership.group_id, GroupMembership.joined_on,
+                                 GroupMembership.left_on)
+                          .where(or_(GroupMembership.joined_on >= since, GroupMembership.left_on >= since)))
+    stays = pd.DataFrame(result.fetchall(), columns=["branch_id", "group_id", "joined_on", "left_on"])
+    if branch_ids is not None:
+        stays = stays[stays["branch_id"].isin({int(b) for b in branch_ids})]
+    return stays.drop(columns="branch_id").reset_index(drop=True)
+
+
+_CHUNK = 5_000  # ids per IN list: within every backend's bound parameters
+
+
+def _chunks(ids: list[int]):
+    return (ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK))
 
 
 def _run_steps(steps, progress) -> dict[str, int]:
@@ -260,9 +292,9 @@ def _refresh_points(conn: Connection, start, end) -> int:
     return conn.execute(select(func.count()).select_from(table).where(_in_days(table.c.day, start, end))).scalar_one()
 
 
-def _value_select(branch_ids, as_of, by: str, per_kind: bool, keys=None):
-    """Network value rows per (branch, key[, kind]) as of `as_of`, each customer once per row (only the keys
-    selected by `keys`, a subquery, when given)."""
+def _value_select(branch_ids, as_of, by: str, per_kind: bool, groups=None):
+    """Network value rows per (branch, key[, kind]) as of `as_of`, each customer once per row (only the stays of
+    the groups of `groups`, a list of ids, when given: every group of a key's, so that its rows are whole)."""
     active = and_(GroupMembership.joined_on <= as_of,
                   or_(GroupMembership.left_on.is_(None), GroupMembership.left_on > as_of))
     key = GroupMembership.group_id if by == "group" else SocialGroup.staff_id
@@ -274,7 +306,7 @@ def _value_select(branch_ids, as_of, by: str, per_kind: bool, keys=None):
                func.max(case((GroupMembership.brought_in.is_(True), 1), else_=0)).label("brought"))
         .join(SocialGroup, SocialGroup.id == GroupMembership.group_id)
         .where(_in_branches(GroupMembership.branch_id, branch_ids), GroupMembership.joined_on <= as_of,
-               true() if keys is None else key.in_(keys))
+               true() if groups is None else GroupMembership.group_id.in_(groups))
         .group_by(GroupMembership.branch_id, key, kind, GroupMembership.customer_id)
     ).subquery()
     held = and_(per_customer.c.held == 1, Customer.is_prospect.is_(False))
@@ -290,51 +322,99 @@ def _value_select(branch_ids, as_of, by: str, per_kind: bool, keys=None):
     )
 
 
-def _refresh_value(conn: Connection, branch_ids, since: date | None = None) -> int:
+_VALUE_COLUMNS = ["as_of", "grain", "key_id", "branch_id", "kind", "members", "customers_held", "brought_in",
+                  "converted", "products", "deposits", "wealth"]
+
+
+def _refresh_value(conn: Connection, branch_ids, since: date | None = None, moved: pd.DataFrame | None = None,
+                   group_ids=None) -> int:
     """The branches' network value as of their last stay change. With `since` (a membership write), only the
-    groups with a join or leave from `since` on and their owners' rows: the others' stays did not move, so
-    their figures stand (a reader takes the snapshot as valid from its latest day)."""
+    groups with a join or leave from `since` on (`moved`, read once for the step), the groups written
+    (`group_ids`) and their owners' rows: the others' stays did not move, so their figures stand (a reader
+    takes the snapshot as valid from its latest day). The moved groups are read by their ids (the group index),
+    not by a scan of the stays for their days."""
     table = GroupValueSnapshot.__table__
-    keys = {"group": None, "staff": None}
     if since is None or branch_ids is None:
         conn.execute(delete(table).where(_in_branches(table.c.branch_id, branch_ids)))
-    else:
-        moved = select(GroupMembership.group_id).where(
-            _in_branches(GroupMembership.branch_id, branch_ids),
-            or_(GroupMembership.joined_on >= since, GroupMembership.left_on >= since)).distinct()
-        owners = select(SocialGroup.staff_id).where(SocialGroup.id.in_(moved)).distinct()
-        keys = {"group": moved, "staff": owners}
-        conn.execute(delete(table).where(or_(and_(table.c.grain == "group", table.c.key_id.in_(moved)),
-                                             and_(table.c.grain == "staff", table.c.key_id.in_(owners)))))
+        as_of = _last_stay_change(conn, branch_ids)
+        if as_of is None:
+            return 0
+        for by, per_kind in (("group", True), ("staff", True), ("staff", False)):
+            conn.execute(insert(table).from_select(_VALUE_COLUMNS, _value_select(branch_ids, as_of, by, per_kind)))
+        return _count_value(conn, branch_ids)
+    if moved is None:
+        moved = _moved_stays(conn, branch_ids, since)
+    groups = sorted({int(g) for g in moved["group_id"]} | {int(g) for g in (group_ids or ())})
+    owned = pd.DataFrame(columns=["id", "staff_id"])
+    for chunk in _chunks(groups):
+        owned = pd.concat([owned, pd.DataFrame(conn.execute(
+            select(SocialGroup.id, SocialGroup.staff_id).where(SocialGroup.id.in_(chunk))).fetchall(),
+            columns=["id", "staff_id"])], ignore_index=True)
+    owners = sorted({int(s) for s in owned["staff_id"].dropna()})
+    for chunk in _chunks(groups):
+        conn.execute(delete(table).where(table.c.grain == "group", table.c.key_id.in_(chunk)))
+    for chunk in _chunks(owners):
+        conn.execute(delete(table).where(table.c.grain == "staff", table.c.key_id.in_(chunk)))
+    if moved.empty:  # no join or leave from `since` on: the branches' last change, read whole
+        as_of = _last_stay_change(conn, branch_ids)
+    else:  # the branches' last change is one of these stays' (every stay of a day from `since` on is one)
+        as_of = max(pd.Timestamp(d).date() for d in (*moved["joined_on"], *moved["left_on"].dropna()))
+    if as_of is None or not groups:
+        return _count_value(conn, branch_ids)
+    for chunk in _chunks(groups):
+        conn.execute(insert(table).from_select(_VALUE_COLUMNS, _value_select(None, as_of, "group", True, chunk)))
+    owner_groups = pd.DataFrame(columns=["id", "staff_id"])
+    for chunk in _chunks(owners):
+        owner_groups = pd.concat([owner_groups, pd.DataFrame(conn.execute(
+            select(SocialGroup.id, SocialGroup.staff_id).where(SocialGroup.staff_id.in_(chunk))).fetchall(),
+            columns=["id", "staff_id"])], ignore_index=True)
+    for chunk in _chunks(owners):  # every group of an owner's in the same statement: an owner's rows are whole
+        of_chunk = sorted(int(g) for g in owner_groups.loc[owner_groups["staff_id"].isin(chunk), "id"])
+        for per_kind in (True, False):
+            conn.execute(insert(table).from_select(_VALUE_COLUMNS,
+                                                   _value_select(None, as_of, "staff", per_kind, of_chunk)))
+    return _count_value(conn, branch_ids)
+
+
+def _last_stay_change(conn: Connection, branch_ids) -> date | None:
     as_of = conn.execute(select(func.max(func.coalesce(GroupMembership.left_on, GroupMembership.joined_on)),
                                 func.max(GroupMembership.joined_on))
                          .where(_in_branches(GroupMembership.branch_id, branch_ids))).one()
     days = [d for d in as_of if d is not None]
-    if not days:
-        return 0
-    as_of = max(pd.Timestamp(d).date() for d in days)
-    columns = ["as_of", "grain", "key_id", "branch_id", "kind", "members", "customers_held", "brought_in", "converted",
-               "products", "deposits", "wealth"]
-    for by, per_kind in (("group", True), ("staff", True), ("staff", False)):
-        within = branch_ids if keys[by] is None else None  # a moved key's rows wherever its members are
-        conn.execute(insert(table).from_select(columns, _value_select(within, as_of, by, per_kind, keys[by])))
+    return max(pd.Timestamp(d).date() for d in days) if days else None
+
+
+def _count_value(conn: Connection, branch_ids) -> int:
+    table = GroupValueSnapshot.__table__
     return conn.execute(select(func.count()).select_from(table)
                         .where(_in_branches(table.c.branch_id, branch_ids))).scalar_one()
 
 
-def _refresh_experts(conn: Connection, branch_ids) -> int:
-
+def _refresh_experts(conn: Connection, branch_ids, group_ids=None) -> int:
+    """The expert snapshot of the branches; with `group_ids` (the groups whose stays were written), of those
+    groups alone: a group's posters and experts are a function of its own stays."""
     table = GroupExpertSnapshot.__table__
-    conn.execute(delete(table).where(_in_branches(table.c.branch_id, branch_ids)))
-    scope = Scope.head_office() if branch_ids is None else Scope.for_branches(branch_ids)
     session = Session(bind=conn)
-    drivers = conversation_drivers(session, scope, top_n=1)
+    if group_ids is None:
+        conn.execute(delete(table).where(_in_branches(table.c.branch_id, branch_ids)))
+        scope = Scope.head_office() if branch_ids is None else Scope.for_branches(branch_ids)
+        return _insert_experts(conn, conversation_drivers(session, scope, top_n=1), branch_ids)
+    written = 0
+    for chunk in _chunks(sorted({int(g) for g in group_ids})):
+        conn.execute(delete(table).where(table.c.group_id.in_(chunk)))
+        written += _insert_experts(conn, conversation_drivers(session, Scope.head_office(), top_n=1,
+                                                              group_ids=chunk), None, chunk)
+    return written
+
+
+def _insert_experts(conn: Connection, drivers: pd.DataFrame, branch_ids, group_ids=None) -> int:
     summary = expert_summary(drivers)
     if summary.empty:
         return 0
     top = drivers[drivers["rank"] == 1].set_index("group_id")["customer_id"]
-    branches = dict(conn.execute(select(SocialGroup.id, SocialGroup.branch_id)
-                                 .where(_in_branches(SocialGroup.branch_id, branch_ids))).all())
+    branches = dict(conn.execute(select(SocialGroup.id, SocialGroup.branch_id).where(
+        _in_branches(SocialGroup.branch_id, branch_ids),
+        true() if group_ids is None else SocialGroup.id.in_(group_ids))).all())
 
     def number(value):
         return None if value is None or pd.isna(value) else float(value)
@@ -343,7 +423,7 @@ def _refresh_experts(conn: Connection, branch_ids) -> int:
              "expert_share": number(r.expert_share), "top_customer_id": int(top[r.group_id]),
              "top_share": number(r.top_share), "top_role": r.top_role}
             for r in summary.itertuples(index=False)]
-    conn.execute(insert(table), rows)
+    conn.execute(insert(GroupExpertSnapshot.__table__), rows)
     return len(rows)
 
 

@@ -186,6 +186,9 @@ def _slide_staff_windows(conn: Connection, end: date) -> int:
     return bulk_insert(conn, table, frame[[*keys, "window_days", "end_day", *_WINDOW_FIGURES]])
 
 
+_MAX_LISTED = 20_000  # ids in one IN list at most (SQLite takes 32,766 parameters, PostgreSQL 65,535)
+
+
 def _live_conversion(events):
     return and_(events.c.stage == ReferralStage.CONVERT.value, events.c.reversed_on.is_(None),
                 events.c.customer_id.is_not(None))
@@ -260,14 +263,23 @@ def _refresh_fraud_flags(conn: Connection, branch_ids, start: date | None) -> in
         conn.execute(delete(table).where(scope.clause(table.c.branch_id)))
         judged = scope.clause(events.c.branch_id)
     else:
-        judged = events.c.code_id.in_(_touched(events, "code_id", branch_ids, start))
+        # The touched codes read first (a day's few hundred): a list the code index answers whatever the planner's
+        # statistics say (with stale ones PostgreSQL planned the subquery as a walk of every event)
+        touched = _touched(events, "code_id", branch_ids, start).distinct()
+        codes = sorted({int(c) for c in conn.execute(touched).scalars()})
+        if not codes:
+            return 0
+        # (a file of many days may touch more codes than a statement takes parameters: then the subquery)
+        judged = events.c.code_id.in_(codes if len(codes) <= _MAX_LISTED else touched)
         conn.execute(delete(table).where(table.c.event_id.in_(select(events.c.id).where(judged))))
     checked = read_frame(conn, select(
         events.c.id.label("event_id"), events.c.code_id, events.c.staff_id, events.c.branch_id, events.c.customer_id,
         events.c.stage, events.c.day, events.c.device_id, events.c.phone_prefix, events.c.reversed_on,
     ).where(judged,
             events.c.stage.in_([ReferralStage.REGISTER.value, ReferralStage.CONVERT.value])).order_by(events.c.id))
-    staff, customers = fraud_reference(conn, scope)
+    # A refresh judges some codes' events: the reference of their owners alone (the rules read no other's)
+    owners = None if start is None else {int(s) for s in checked["staff_id"].dropna()}
+    staff, customers = fraud_reference(conn, scope, owners)
     flags = fraud_flags(checked, staff, customers)
     if flags.empty:
         return 0

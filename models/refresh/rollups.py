@@ -149,8 +149,12 @@ def refresh_for_rows(session: Session, table, rows, progress: Callable[[str], No
     if "branch_id" in rows.columns and rows["branch_id"].notna().all():
         branch_ids = {int(b) for b in rows["branch_id"]}
     if table.name == GroupMembership.__tablename__ and branch_ids is not None:
-        # Stays move only the membership rollups, and only from the first day a written stay changed
-        refresh_membership_rollups(session.connection(), branch_ids, first_changed_day(rows), progress)
+        # Stays move only the membership rollups, only from the first day a written stay changed, and only for
+        # the groups written (when the rows name them) and those with a join or leave from that day on
+        group_ids = None
+        if "group_id" in rows.columns and rows["group_id"].notna().all():
+            group_ids = {int(g) for g in rows["group_id"]}
+        refresh_membership_rollups(session.connection(), branch_ids, first_changed_day(rows), progress, group_ids)
         return
     start = end = None
     if "day" in rows.columns and rows["day"].notna().all():

@@ -91,7 +91,12 @@ class ReferralStaffRunning(SQLModel, table=True):
     per staff member is the row at its end minus the row before its start: two index lookups per staff
     member, however long the period."""
 
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = (
+        # A refresh deletes and counts the rows from its first day on: a range of this index, not a scan of every
+        # series' history (the key leads with the owner).
+        Index("ix_referral_staff_running_day", "day"),
+        {"sqlite_with_rowid": False},
+    )
 
     staff_id: int = Field(primary_key=True)
     branch_id: int = Field(primary_key=True)

@@ -181,7 +181,8 @@ class HometownOffer(SQLModel, table=True):
 class OutreachContact(SQLModel, table=True):
     """A trust-building contact with a village key person or a foreman before the workers return."""
 
-    __table_args__ = (Index("ix_outreach_campaign_branch", "campaign_id", "branch_id"),)
+    __table_args__ = (Index("ix_outreach_campaign_branch", "campaign_id", "branch_id"),
+                      Index("ix_outreach_key_person_campaign", "key_person_id", "campaign_id"))
 
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="migrantcampaign.id")

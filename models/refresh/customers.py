@@ -13,7 +13,7 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection
 
 from models.customers import Customer
@@ -92,12 +92,7 @@ def _refresh_slice(conn: Connection, branch_ids: list[int], as_of: date) -> dict
         Customer.occupation, Customer.asset_tier, Customer.channel_preference.label("channel"), Customer.opened_on,
         Customer.deposit_balance, Customer.wealth_balance,
     ).where(Customer.branch_id.in_(branch_ids), Customer.is_prospect.is_(False)))
-    # One read: the events of the slice's customers (their rhythm) and the events at its branches (sales).
-    touched = read_frame(conn, select(
-        ProductEvent.customer_id, ProductEvent.branch_id, ProductEvent.event_date, ProductEvent.product,
-        ProductEvent.amount, ProductEvent.margin, ProductEvent.group_buy_code, Customer.branch_id.label("home_id"),
-    ).join(Customer, Customer.id == ProductEvent.customer_id)
-        .where(or_(Customer.branch_id.in_(branch_ids), ProductEvent.branch_id.in_(branch_ids))))
+    touched = _slice_events(conn, branch_ids)
     touched["event_date"] = pd.to_datetime(touched["event_date"])
     events = touched[touched["home_id"].isin(branch_ids)]
     branch_events = touched[touched["branch_id"].isin(branch_ids)]
@@ -111,6 +106,20 @@ def _refresh_slice(conn: Connection, branch_ids: list[int], as_of: date) -> dict
                                                          group_buy_outcomes(events, customers, as_of))
     written[CustomerSignal.__tablename__] = bulk_insert(conn, CustomerSignal.__table__, customer_signals(activity, as_of))
     return written
+
+
+def _slice_events(conn: Connection, branch_ids: list[int]) -> pd.DataFrame:
+    """The events of the slice's customers (their rhythm) and the events at its branches (sales), in the order
+    they were written (the sums of margins come out the same to the last bit on every backend and plan). Two
+    reads, each along an index: one OR across the two tables read every event of the bank once per slice."""
+    columns = (ProductEvent.customer_id, ProductEvent.branch_id, ProductEvent.event_date, ProductEvent.product,
+               ProductEvent.amount, ProductEvent.margin, ProductEvent.group_buy_code,
+               Customer.branch_id.label("home_id"), ProductEvent.id)
+    joined = select(*columns).join(Customer, Customer.id == ProductEvent.customer_id)
+    home = read_frame(conn, joined.where(Customer.branch_id.in_(branch_ids)))
+    away = read_frame(conn, joined.where(ProductEvent.branch_id.in_(branch_ids), Customer.branch_id.not_in(branch_ids)))
+    touched = pd.concat([frame for frame in (home, away) if not frame.empty] or [home], ignore_index=True)
+    return touched.sort_values("id", ignore_index=True).drop(columns=["id"])
 
 
 ACTIVITY_COLUMNS = ["customer_id", "branch_id", "staff_id", "as_of", "first_event", "last_event", "events",

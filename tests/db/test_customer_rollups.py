@@ -139,7 +139,9 @@ def test_signals_and_group_buys_equal_the_raw_rows_and_staff_see_their_own(small
     assert set(own_calls["customer_id"]) <= own and set(own_people["customer_id"]) == own
     assert counts["customers_to_call"] == signals.loc[signals["staff_id"] == 1, "customer_id"].nunique()
     assert not own_people["phone"].str.contains(r"\*").any()  # their own customers' phones unmasked
-    president = metrics.segment_customers(Session(small_bank), Scope.for_branches([1], role="president"))
+    with Session(small_bank) as session:  # closed here: a session left to the garbage collector holds its
+        # PostgreSQL transaction open, and the fixture's DROP SCHEMA waits on it for ever
+        president = metrics.segment_customers(session, Scope.for_branches([1], role="president"))
     assert president["phone"].str.contains(r"\*\*\*\*").all()  # a president sees them masked
     buyers = events[events["group_buy_code"] == "GB-1"]["customer_id"].unique()
     first = pd.Timestamp(AS_OF - timedelta(days=201))

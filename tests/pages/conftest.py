@@ -61,6 +61,15 @@ def run_page(relative_path: str, username: str = "demo_admin") -> AppTest:
     return app
 
 
+def open_tab(app: AppTest, key: str, label: str) -> AppTest:
+    """Select a lazy tab (`st.tabs(..., key=key, on_change="rerun")`) the way a click does, and rerun: only
+    the open tab's content runs, so a test reads another tab by opening it."""
+    app.session_state[key] = label
+    app.run()
+    assert not app.exception, app.exception
+    return app
+
+
 @pytest.fixture
 def demo_env(monkeypatch, demo_sqlite_url):
     monkeypatch.setenv("DATABASE_URL", demo_sqlite_url)

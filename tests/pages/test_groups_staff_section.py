@@ -48,7 +48,9 @@ def _staff_frames(app) -> list[pd.DataFrame]:
 
 def test_staff_section_shows_staff_and_owner_figures_and_their_sources(own_demo_env):
     _staff_days(own_demo_env)
-    app = page(PAGE).run()
+    test = page(PAGE)
+    test.session_state["groups_section"] = "员工服务（企业微信）"  # the lazy tab, opened
+    app = test.run()
     assert not app.exception, app.exception
     assert "员工服务（企业微信）" in [tab.label for tab in app.tabs]
     assert any("会话内容存档" in c.value and "企业微信客户联系接口" in c.value for c in app.caption)
@@ -63,6 +65,7 @@ def test_staff_section_in_english_and_empty_without_figures(own_demo_env, monkey
     _without_staff_days(own_demo_env)
     test = page(PAGE)
     test.session_state["ui_language"] = "en"
+    test.session_state["groups_section"] = "Staff service (WeCom)"
     app = test.run()
     assert not app.exception, app.exception
     assert "Staff service (WeCom)" in [tab.label for tab in app.tabs]
@@ -71,6 +74,7 @@ def test_staff_section_in_english_and_empty_without_figures(own_demo_env, monkey
     refresh_data_version()   # the version is cached for 5 s; a sync in another process shows within that
     test = page(PAGE)
     test.session_state["ui_language"] = "en"
+    test.session_state["groups_section"] = "Staff service (WeCom)"
     app = test.run()
     assert not app.exception, app.exception
     assert any("conversation archive" in c.value and "file import" in c.value for c in app.caption)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.pages.conftest import PROJECT_ROOT, demo_with_hostile_names, signed_in_app
+from tests.pages.conftest import PROJECT_ROOT, demo_with_hostile_names, open_tab, signed_in_app
 
 J = "\u2060"  # WORD JOINER, invisible: after ":" it stops bare links and shortcodes found after parsing
 # (hostile text, the same text as it must reach Markdown: every ASCII punctuation backslash-escaped)
@@ -33,6 +33,7 @@ RENAMED_TABLES = ["customer", "staff", "branch", "region", "socialgroup", "villa
 PAGES = ["overview", "followers", "groups", "campaign", "referrals", "graph"]
 ADMIN_PAGES = ["users", "imports", "audit"]  # the admin's only; checked, but they need not name anyone
 USERS = ["demo_admin", "demo_president", "demo_staff", "demo_viewer"]
+LAZY_TABS = {"groups": "groups_section"}  # pages whose tabs run only when opened: every tab is opened in turn
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +93,9 @@ def open_pages(url: str, branch: int | None, username: str, monkeypatch) -> dict
         app.switch_page(str(PROJECT_ROOT / "app_pages" / f"{name}.py")).run()
         assert not app.exception, (name, app.exception)
         sources[name] = markdown_sources(app)
+        if name in LAZY_TABS:
+            for label in [tab.label for tab in app.tabs][1:]:
+                sources[name] += markdown_sources(open_tab(app, LAZY_TABS[name], label))
     app.query_params["meeting"] = "1"
     app.switch_page(str(PROJECT_ROOT / "app_pages" / "overview.py")).run()
     assert not app.exception, app.exception

@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components.figures.text import plain_label
-from tests.pages.conftest import PROJECT_ROOT, demo_with_hostile_names, signed_in_app
+from tests.pages.conftest import PROJECT_ROOT, demo_with_hostile_names, open_tab, signed_in_app
 
 HOSTILE = ['<a href="http://evil.example">点我</a>', "<b>粗</b>", "<img src=x onerror=alert(1)>"]
 RENAMED_TABLES = ["customer", "staff", "branch", "region", "socialgroup", "village", "marketingevent", "campaign",
@@ -22,6 +22,7 @@ PAGES = ["overview", "followers", "groups", "campaign", "referrals", "graph"]
 # the pages whose charts name someone: groups, villages, staff, customers on the story branch; branches
 # on the overview over the whole bank (its best and worst, the same figures the projector and the brief show)
 NAMING_PAGES = ["followers", "groups", "campaign", "referrals", "graph", "overview_whole_bank"]
+LAZY_TABS = {"groups": "groups_section"}  # pages whose tabs run only when opened: every tab is opened in turn
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +54,9 @@ def open_pages(url: str, branch: int, monkeypatch) -> dict[str, list[str]]:
         app.switch_page(str(PROJECT_ROOT / "app_pages" / f"{name}.py")).run()
         assert not app.exception, (name, app.exception)
         charts[name] = chart_texts(app)
+        if name in LAZY_TABS:
+            for label in [tab.label for tab in app.tabs][1:]:
+                charts[name] += chart_texts(open_tab(app, LAZY_TABS[name], label))
     app.query_params["meeting"] = "1"
     app.switch_page(str(PROJECT_ROOT / "app_pages" / "overview.py")).run()
     assert not app.exception, app.exception

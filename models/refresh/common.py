@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import and_, case, func, true
 
@@ -21,3 +21,13 @@ def window_clause(branch_column, day_column, branch_ids: Iterable[int] | None, s
     if end is not None:
         conditions.append(day_column <= end)
     return and_(*conditions)
+
+
+def as_date(value) -> date | None:
+    """A day as a driver or pandas hands it back (SQLite gives an aggregate's day as ISO text; pandas a
+    Timestamp) as a `date`; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return date.fromisoformat(value[:10])
+    return value.date() if isinstance(value, datetime) else value

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from models.followers import FollowerDaily
 from models.measures.followers import drop_days
-from models.refresh.common import window_clause
+from models.refresh.common import as_date, window_clause
 from models.rollup_tables.followers import FollowerBranchDaily, FollowerDayTotal
 from models.store.bulk import bulk_insert
 from models.store.frames import read_frame
@@ -60,13 +60,14 @@ def refresh_follower_rollups(conn: Connection, branch_ids, start: date | None, e
 def _raw_days(conn: Connection, branch_ids, start: date | None) -> pd.DataFrame:
     """The branches' follower figures per branch and day (summed over accounts) from `start` on."""
     raw = FollowerDaily.__table__
-    rows = conn.execute(
-        select(raw.c.branch_id, raw.c.day, func.sum(raw.c.new_follows), func.sum(raw.c.unfollows),
-               func.sum(raw.c.net_follows), func.sum(raw.c.cumulative))
+    return _daily(read_frame(conn, select(
+        raw.c.branch_id, raw.c.day, *[func.sum(raw.c[c]).label(c) for c in _NAMES[2:]])
         .where(window_clause(raw.c.branch_id, raw.c.day, branch_ids, start, None))
-        .group_by(raw.c.branch_id, raw.c.day).order_by(raw.c.branch_id, raw.c.day)).fetchall()
-    frame = pd.DataFrame(dict(zip(_NAMES, (list(c) for c in zip(*rows, strict=True)), strict=True))) if rows \
-        else pd.DataFrame(columns=_NAMES)
+        .group_by(raw.c.branch_id, raw.c.day).order_by(raw.c.branch_id, raw.c.day)).reindex(columns=_NAMES))
+
+
+def _daily(frame: pd.DataFrame) -> pd.DataFrame:
+    """Days as timestamps and the follower figures as integers, as the drop signal reads them."""
     if not frame.empty:
         frame["day"] = pd.to_datetime(frame["day"])
         for column in _NAMES[2:]:
@@ -83,36 +84,29 @@ def _previous_day(conn: Connection, branch_ids, start: date) -> date:
             .where(window_clause(table.c.branch_id, table.c.day, branch_ids, None, None), table.c.day < start)
             .group_by(table.c.branch_id).subquery())
     earliest = conn.execute(select(func.min(last.c.day))).scalar()
-    return start if earliest is None else min(start, _as_date(earliest))
-
-
-def _as_date(value) -> date:
-    return date.fromisoformat(value) if isinstance(value, str) else value
+    return start if earliest is None else min(start, as_date(earliest))
 
 
 def _stored_before(conn: Connection, branch_ids, start: date) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The branches' stored rows before `start`: the last SIGNAL_ROWS of each (their daily figures, for the
     drop signal) and the last one's running totals and flagged run (carried on)."""
     table = FollowerBranchDaily.__table__
-    ranked = (select(table, func.row_number().over(partition_by=table.c.branch_id, order_by=table.c.day.desc())
-                     .label("position"))
-              .where(window_clause(table.c.branch_id, table.c.day, branch_ids, None, None), table.c.day < start,
-                     table.c.day >= start - timedelta(days=SIGNAL_ROWS * 3))).subquery()
     columns = [*_NAMES, *_CARRIED, "position"]
-    stored = read_frame(conn, select(*[ranked.c[c] for c in columns]).where(ranked.c.position <= SIGNAL_ROWS))
+
+    def last_rows(*where) -> pd.DataFrame:  # each branch's last SIGNAL_ROWS stored rows before `start` among `where`
+        ranked = (select(table, func.row_number().over(partition_by=table.c.branch_id, order_by=table.c.day.desc())
+                         .label("position")).where(table.c.day < start, *where)).subquery()
+        return read_frame(conn, select(*[ranked.c[c] for c in columns]).where(ranked.c.position <= SIGNAL_ROWS))
+
+    stored = last_rows(window_clause(table.c.branch_id, table.c.day, branch_ids, None, None),
+                       table.c.day >= start - timedelta(days=SIGNAL_ROWS * 3))
     short = set(stored.groupby("branch_id").size().loc[lambda n: n < SIGNAL_ROWS].index) if not stored.empty else set()
     if short:  # a branch with gaps in its days: its rows before the window too (the signal counts rows, not days)
-        older = (select(table, func.row_number().over(partition_by=table.c.branch_id, order_by=table.c.day.desc())
-                        .label("position"))
-                 .where(table.c.branch_id.in_(sorted(int(b) for b in short)), table.c.day < start)).subquery()
         stored = pd.concat([stored[~stored["branch_id"].isin(short)],
-                            read_frame(conn, select(*[older.c[c] for c in columns])
-                                       .where(older.c.position <= SIGNAL_ROWS))], ignore_index=True)
+                            last_rows(table.c.branch_id.in_(sorted(int(b) for b in short)))], ignore_index=True)
     if stored.empty:
         return pd.DataFrame(columns=_NAMES), pd.DataFrame(columns=["branch_id", *_CARRIED])
-    stored["day"] = pd.to_datetime(stored["day"])
-    for column in _NAMES[2:]:
-        stored[column] = stored[column].astype("int64")
+    stored = _daily(stored)
     carry = stored[stored["position"] == 1][["branch_id", *_CARRIED]]
     return stored[_NAMES], carry
 

@@ -261,6 +261,13 @@ def _chunks(ids: list[int]):
     return (ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK))
 
 
+def _groups_by(conn: Connection, column, ids: list[int]) -> pd.DataFrame:
+    """The groups (id, owner) whose `column` is one of `ids`, read by the index on it in chunks."""
+    frames = [pd.DataFrame(conn.execute(select(SocialGroup.id, SocialGroup.staff_id).where(column.in_(chunk))).fetchall(),
+                           columns=["id", "staff_id"]) for chunk in _chunks(ids)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["id", "staff_id"])
+
+
 def _run_steps(steps, progress) -> dict[str, int]:
     written: dict[str, int] = {}
     for table, rebuild in steps:
@@ -345,12 +352,7 @@ def _refresh_value(conn: Connection, branch_ids, since: date | None = None, move
     if moved is None:
         moved = _moved_stays(conn, branch_ids, since)
     groups = sorted({int(g) for g in moved["group_id"]} | {int(g) for g in (group_ids or ())})
-    owned = pd.DataFrame(columns=["id", "staff_id"])
-    for chunk in _chunks(groups):
-        owned = pd.concat([owned, pd.DataFrame(conn.execute(
-            select(SocialGroup.id, SocialGroup.staff_id).where(SocialGroup.id.in_(chunk))).fetchall(),
-            columns=["id", "staff_id"])], ignore_index=True)
-    owners = sorted({int(s) for s in owned["staff_id"].dropna()})
+    owners = sorted({int(s) for s in _groups_by(conn, SocialGroup.id, groups)["staff_id"].dropna()})
     for chunk in _chunks(groups):
         conn.execute(delete(table).where(table.c.grain == "group", table.c.key_id.in_(chunk)))
     for chunk in _chunks(owners):
@@ -363,11 +365,7 @@ def _refresh_value(conn: Connection, branch_ids, since: date | None = None, move
         return _count_value(conn, branch_ids)
     for chunk in _chunks(groups):
         conn.execute(insert(table).from_select(_VALUE_COLUMNS, _value_select(None, as_of, "group", True, chunk)))
-    owner_groups = pd.DataFrame(columns=["id", "staff_id"])
-    for chunk in _chunks(owners):
-        owner_groups = pd.concat([owner_groups, pd.DataFrame(conn.execute(
-            select(SocialGroup.id, SocialGroup.staff_id).where(SocialGroup.staff_id.in_(chunk))).fetchall(),
-            columns=["id", "staff_id"])], ignore_index=True)
+    owner_groups = _groups_by(conn, SocialGroup.staff_id, owners)
     for chunk in _chunks(owners):  # every group of an owner's in the same statement: an owner's rows are whole
         of_chunk = sorted(int(g) for g in owner_groups.loc[owner_groups["staff_id"].isin(chunk), "id"])
         for per_kind in (True, False):

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from models.measures.referrals import LEADERBOARD_WINDOWS, fraud_flags, fraud_reference, running_totals_statement
 from models.referrals import InviteCode, ReferralEvent, ReferralStage
-from models.refresh.common import window_clause
+from models.refresh.common import as_date, window_clause
 from models.rollup_tables.referrals import (
     ALL_CAMPAIGNS,
     ReferralDaily,
@@ -110,8 +110,8 @@ def _refresh_staff_windows(conn: Connection, branch_ids, start: date | None) -> 
     one day when a write of the day after the stored end moves it by one (a daily sync)."""
 
     table, running = ReferralStaffWindow.__table__, ReferralStaffRunning.__table__
-    end = _as_date(conn.execute(select(func.max(running.c.day))).scalar())
-    stored_end = _as_date(conn.execute(select(func.max(table.c.end_day))).scalar())
+    end = as_date(conn.execute(select(func.max(running.c.day))).scalar())
+    stored_end = as_date(conn.execute(select(func.max(table.c.end_day))).scalar())
     if (branch_ids is not None and start is not None and stored_end is not None and end is not None
             and start > stored_end and end == stored_end + timedelta(days=1)):
         return _slide_staff_windows(conn, end)
@@ -138,10 +138,6 @@ def _refresh_staff_windows(conn: Connection, branch_ids, start: date | None) -> 
                             literal(window_end, Date))
             conn.execute(insert(table).from_select([*columns, "campaign_key", "window_days", "end_day"], source))
     return conn.execute(select(func.count()).select_from(table)).scalar_one()
-
-
-def _as_date(value) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 _WINDOW_FIGURES = ["events", "clicks", "invites", "participants", "conversions", "conversion_amount"]

@@ -20,7 +20,7 @@ from models.campaign import MigrantCampaign
 from models.groups import GroupDaily, SocialGroup
 from models.measures.groups import DEFAULT_DORMANT_DAYS
 from models.org import Branch
-from models.refresh.common import window_clause
+from models.refresh.common import as_date, window_clause
 from models.rollup_tables.campaign import CampaignDepositDaily
 from models.rollup_tables.followers import FollowerBranchDaily, FollowerDayTotal
 from models.rollup_tables.groups import GroupKindDaily
@@ -44,7 +44,7 @@ def card_calendar(conn: Connection) -> tuple[date, date] | None:
     first, last = conn.execute(select(func.min(FollowerDayTotal.day), func.max(FollowerDayTotal.day))).one()
     if first is None:
         return None
-    return _as_date(first) - timedelta(days=CARD_WEEK_DAYS), _as_date(last)
+    return as_date(first) - timedelta(days=CARD_WEEK_DAYS), as_date(last)
 
 
 def refresh_week_cards(conn: Connection, branch_ids, start: date | None, end: date | None = None) -> dict[str, int]:
@@ -62,7 +62,7 @@ def refresh_week_cards(conn: Connection, branch_ids, start: date | None, end: da
     written = 0
     if held_first is None:
         return {table.name: _rebuild(conn, None, first, last)}
-    held_first, held_last = _as_date(held_first), _as_date(held_last)
+    held_first, held_last = as_date(held_first), as_date(held_last)
     if first < held_first:
         written += _rebuild(conn, None, first, held_first - timedelta(days=1))
     if last > held_last:
@@ -269,7 +269,7 @@ def _campaign_figures(conn: Connection, grid: _Grid, branch_ids) -> dict[str, np
         on = running == int(season.campaign_id)
         if not on.any():
             continue
-        start = _as_date(season.start_date)
+        start = as_date(season.start_date)
         amounts = _read(conn, select(CampaignDepositDaily.branch_id, CampaignDepositDaily.day,
                                      func.sum(CampaignDepositDaily.amount))
                         .where(CampaignDepositDaily.campaign_id == int(season.campaign_id),
@@ -283,7 +283,3 @@ def _campaign_figures(conn: Connection, grid: _Grid, branch_ids) -> dict[str, np
     campaign_ids = np.where(running >= 0, running, 0).astype(object)
     campaign_ids[running < 0] = None
     return {"campaign_id": campaign_ids, "campaign_deposited": deposited}
-
-
-def _as_date(value) -> date:
-    return value if isinstance(value, date) and not isinstance(value, pd.Timestamp) else pd.Timestamp(value).date()

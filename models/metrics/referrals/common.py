@@ -67,8 +67,7 @@ def campaigns(session: Session, scope: Scope | None = None) -> pd.DataFrame:
 
 
 def referral_date_range(session: Session, scope: Scope) -> tuple[date | None, date | None]:
-    return first_and_last(session, ReferralDaily.day,
-                          *([] if scope.is_everything else [scope.clause(ReferralDaily.branch_id)]))
+    return first_and_last(session, ReferralDaily.day, scope.clause(ReferralDaily.branch_id))
 
 
 def staff_codes(session: Session, scope: Scope, staff_id: int) -> pd.DataFrame:

@@ -22,7 +22,8 @@ PAGES = ["overview", "followers", "groups", "campaign", "referrals", "graph"]
 # the pages whose charts name someone: groups, villages, staff, customers on the story branch; branches
 # on the overview over the whole bank (its best and worst, the same figures the projector and the brief show)
 NAMING_PAGES = ["followers", "groups", "campaign", "referrals", "graph", "overview_whole_bank"]
-LAZY_TABS = {"groups": "groups_section"}  # pages whose tabs run only when opened: every tab is opened in turn
+# pages whose tabs run only when opened: every tab is opened in turn
+LAZY_TABS = {"groups": "groups_section", "referrals": "ref_section"}
 
 
 @pytest.fixture(scope="module")

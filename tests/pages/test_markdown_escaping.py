@@ -33,7 +33,8 @@ RENAMED_TABLES = ["customer", "staff", "branch", "region", "socialgroup", "villa
 PAGES = ["overview", "followers", "groups", "campaign", "referrals", "graph"]
 ADMIN_PAGES = ["users", "imports", "audit"]  # the admin's only; checked, but they need not name anyone
 USERS = ["demo_admin", "demo_president", "demo_staff", "demo_viewer"]
-LAZY_TABS = {"groups": "groups_section"}  # pages whose tabs run only when opened: every tab is opened in turn
+# pages whose tabs run only when opened: every tab is opened in turn
+LAZY_TABS = {"groups": "groups_section", "referrals": "ref_section"}
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 
-from tests.pages.conftest import PROJECT_ROOT, page
+from tests.pages.conftest import PROJECT_ROOT, open_tab, page
 from tests.pages.conftest import run_page as _run
 
 PAGE = "app_pages/referrals.py"
+LEDGER, FUNNEL, CHANNELS = "奖励台账", "推广漏斗", "推广渠道"
 
 
 def test_referral_page_shows_board_funnel_channels_and_ledger(demo_env):
@@ -15,11 +16,18 @@ def test_referral_page_shows_board_funnel_channels_and_ledger(demo_env):
     assert "推荐排行榜" in [t.value for t in app.title]
     labels = [m.label for m in app.metric]
     assert "转化" in labels and "奖励合计" in labels
-    assert len(app.get("plotly_chart")) >= 3
     tabs = [tab.label for tab in app.tabs]
-    assert {"排行榜", "推广漏斗", "奖励台账", "风险提示"} <= set(tabs)
+    assert {"排行榜", FUNNEL, CHANNELS, LEDGER, "风险提示"} <= set(tabs)
     board = app.dataframe[0].value
     assert "排名" in board.columns and "名次变化" in board.columns
+    assert [c.key for c in app.get("plotly_chart")] == ["ref_board_chart"], "only the open tab is drawn"
+    assert not any(s.label == "季度" for s in app.selectbox), "the ledger tab runs only when opened"
+    open_tab(app, "ref_section", FUNNEL)
+    assert [c.key for c in app.get("plotly_chart")] == ["ref_funnel_chart"]
+    open_tab(app, "ref_section", CHANNELS)
+    assert [c.key for c in app.get("plotly_chart")] == ["ref_channel_chart"]
+    open_tab(app, "ref_section", LEDGER)
+    assert any(s.label == "季度" for s in app.selectbox) and not app.get("plotly_chart")
 
 
 def test_switching_level_and_ranking_re_ranks_without_reading_the_board_again(demo_env, monkeypatch):
@@ -62,6 +70,7 @@ def test_a_linked_president_has_their_own_row_pinned_and_nobody_picks_me(demo_en
         mine = conn.execute("SELECT s.name FROM user u JOIN staff s ON s.id = u.staff_id "
                             "WHERE u.username = 'demo_president'").fetchone()[0]
     assert app.dataframe[0].value.iloc[0]["员工"] == mine, "my row (the account's staff record) is pinned on top"
+    open_tab(app, "ref_section", "我的邀请码")
     assert any(b.label == "下载二维码" for b in app.get("download_button")), "my own QR codes"
 
 
@@ -69,11 +78,12 @@ def test_an_admin_without_a_staff_record_gets_no_me_figures_and_no_picker(demo_e
     app = _run(PAGE)
     assert not any(s.label.startswith("我是") for s in app.selectbox)
     assert "我的名次" not in [m.label for m in app.metric]
+    open_tab(app, "ref_section", "我的邀请码")
     assert not any(b.label == "下载二维码" for b in app.get("download_button")), "nobody's codes to take"
 
 
 def test_ledger_quarter_and_campaign_change(demo_env):
-    app = _run(PAGE)
+    app = open_tab(_run(PAGE), "ref_section", LEDGER)
     quarter = next(s for s in app.selectbox if s.label == "季度")
     quarter.select("2026Q3").run()
     assert not app.exception
@@ -121,6 +131,7 @@ def test_signed_in_staff_member_sees_their_own_row_pinned_and_only_their_reward(
     board = app.dataframe[0].value
     assert set(board["网点"]) == {"月河社区支行"}
     pinned = board.iloc[0]["员工"]
+    open_tab(app, "ref_section", LEDGER)
     quarter = next(s for s in app.selectbox if s.label == "季度")
     quarter.select("2026Q3").run()
     assert not app.exception
@@ -143,8 +154,10 @@ def test_an_unlinked_staff_login_sees_a_message_instead_of_me_figures(demo_sqlit
     assert any("尚未关联员工工号" in w.value for w in app.warning)
     assert not any(s.label.startswith("我是") for s in app.selectbox), "never a picker over colleagues"
     assert "我的名次" not in [m.label for m in app.metric]
+    open_tab(app, "ref_section", LEDGER)
     quarter = next(s for s in app.selectbox if s.label == "季度")
     quarter.select("2026Q3").run()
     assert not app.exception
     assert not any("计酬依据" in d.value.columns for d in app.dataframe), "no colleague's reward ledger"
+    open_tab(app, "ref_section", "我的邀请码")
     assert not any(b.label == "下载二维码" for b in app.get("download_button")), "no colleague's invite codes"

@@ -177,9 +177,10 @@ def drop_episodes(session: Session, scope: Scope, start: date, end: date, min_da
         select(rows.c.branch_id, rows.c.day, rows.c.next_day, rows.c.run_start, rows.c.run_days, rows.c.run_net,
                rows.c.run_worst_net, rows.c.run_any_negative)
         .where(scope.clause(rows.c.branch_id), rows.c.flagged == True, rows.c.day.between(start, end))  # noqa: E712
-        .order_by(rows.c.branch_id, rows.c.day)
     )
-    frame = read_frame(session, statement)
+    # sorted here, not in SQL: an ORDER BY branch, day makes SQLite walk the (branch, day) index across every
+    # branch (50 ms at head office, large) instead of the few flagged rows of the (flagged, day) index (1 ms)
+    frame = read_frame(session, statement).sort_values(["branch_id", "day"], kind="stable")
     if frame.empty:
         return pd.DataFrame(columns=DROP_COLUMNS)
     for column in ("day", "next_day", "run_start"):

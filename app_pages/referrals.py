@@ -62,11 +62,10 @@ campaigns = query(R.campaigns, choice.scope)
 campaign_names = dict(zip(campaigns["campaign_id"].astype(int), campaigns["name"], strict=True))
 campaign_id = st.sidebar.selectbox(t("ref.campaign"), [None, *campaign_names], key="ref_campaign",
                                    format_func=lambda c: t("ref.all_campaigns") if c is None else campaign_names[c])
-staff = query(R.staff_in_scope, choice.scope)
-staff_names = {int(i): bracketed(n, b) for i, n, b in zip(staff["staff_id"], staff["staff_name"], staff["branch_name"],
-                                                          strict=True)}
-# "me" is the signed-in account's staff record (models.auth.staff_link), never a widget's choice
-me = int(scope.staff_id) if scope.staff_id is not None and int(scope.staff_id) in staff_names else None
+# "me" is the signed-in account's staff record (models.auth.staff_link), never a widget's choice; only their
+# own row is read here (the funnel tab reads the scope's whole staff list for its picker)
+linked = scope.staff_id is not None and not query(R.staff_in_scope, choice.scope, staff_id=int(scope.staff_id)).empty
+me = int(scope.staff_id) if linked else None
 own_only = scope.role == "staff"  # a staff member sees their own reward, flags and codes, not colleagues'
 if own_only and scope.staff_id is None:
     st.warning(t("ref.unlinked_staff"), icon=":material/link_off:")
@@ -100,7 +99,7 @@ with tab_board:
             ])
             own = pd.Series(False, index=board.index)
             if me is not None:
-                mine = staff[staff["staff_id"] == me].iloc[0]
+                mine = base[base["staff_id"] == me].iloc[0]
                 own_value = {"staff": me, "branch": mine["branch_id"], "region": mine["region_name"]}[level]
                 own = board[LEVEL_KEYS[level]] == own_value
             if own.any():
@@ -130,6 +129,9 @@ with tab_board:
 
 with tab_funnel:
     if tab_funnel.open:
+        staff = query(R.staff_in_scope, choice.scope)
+        staff_names = {int(i): bracketed(n, b)
+                       for i, n, b in zip(staff["staff_id"], staff["staff_name"], staff["branch_name"], strict=True)}
         funnel_staff = st.selectbox(t("ref.funnel_staff"), [None, *staff_names],
                                     index=0 if me is None else 1 + list(staff_names).index(me),
                                     key="ref_funnel_staff",

@@ -7,13 +7,13 @@ from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, false, func, or_, select
+from sqlalchemy import and_, false, func, select
 from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from models.customers import Customer
 from models.org import Staff, StaffRole
-from models.referrals import FUNNEL_STAGES, InternalOutcome, InviteCode, ReferralStage, RewardRule, ShareChannel
+from models.referrals import FUNNEL_STAGES, InternalOutcome, InviteCode, ReferralStage, ShareChannel
 from models.rollup_tables.referrals import ReferralStaffRunning
 from models.scope import Scope
 from models.store.frames import read_frame
@@ -129,7 +129,7 @@ def _campaign_key(frame: pd.DataFrame) -> pd.Series:
 def rate_for_events(events: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
     """Attach to each event the rule that pays it (rule_id, yuan_per_customer, valid_from): the rule of the
     event's campaign and customer kind valid on the event's day, else the general rule (no campaign) of that
-    kind valid that day; events no rule covers get 0 yuan and no rule_id. `rule_columns` says the same in SQL."""
+    kind valid that day; events no rule covers get 0 yuan and no rule_id."""
     if events.empty:
         return events.assign(rule_id=pd.Series(dtype="Int64"), yuan_per_customer=pd.Series(dtype="float64"),
                              valid_from=pd.Series(dtype="object"))
@@ -148,21 +148,6 @@ def rate_for_events(events: pd.DataFrame, rules: pd.DataFrame) -> pd.DataFrame:
         yuan[hit] = float(rule.yuan_per_customer)
         valid_from[hit] = pd.Timestamp(rule.valid_from).date()
     return events.assign(rule_id=rule_id, yuan_per_customer=yuan, valid_from=valid_from)
-
-
-def rule_columns(basis):
-    """The SQL twin of `rate_for_events` for a table with customer_kind, campaign_id and day (the stored
-    reward basis): (outer joins to add to the FROM, rule_id, yuan_per_customer, valid_from columns)."""
-    own, general = aliased(RewardRule), aliased(RewardRule)
-
-    def covers(rule):
-        return and_(rule.customer_kind == basis.customer_kind, basis.day >= rule.valid_from,
-                    or_(rule.valid_to.is_(None), basis.day <= rule.valid_to))
-
-    joins = [(own, and_(covers(own), own.campaign_id.is_not(None), own.campaign_id == basis.campaign_id)),
-             (general, and_(covers(general), general.campaign_id.is_(None)))]
-    return (joins, func.coalesce(own.id, general.id), func.coalesce(own.yuan_per_customer, general.yuan_per_customer, 0.0),
-            func.coalesce(own.valid_from, general.valid_from))
 
 
 def excluded_customers(flags: pd.DataFrame, clearances: pd.DataFrame) -> pd.DataFrame:
@@ -217,9 +202,11 @@ def basis_counts(basis: pd.DataFrame) -> pd.DataFrame:
     columns = ["staff_id", "customer_kind", "rule_id", "valid_from", "yuan_per_customer", "customers"]
     if basis.empty:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+    days = {v: pd.Timestamp(v).date() for v in basis["valid_from"].dropna().unique()}  # a few rules' days
+    valid_from = basis["valid_from"].map(days).astype(object)
     keyed = basis.assign(staff_id=basis["staff_id"].astype("int64"),
                          rule_id=pd.to_numeric(basis["rule_id"], errors="coerce").astype("Int64"),
-                         valid_from=basis["valid_from"].map(lambda v: None if pd.isna(v) else pd.Timestamp(v).date()))
+                         valid_from=valid_from.where(valid_from.notna(), None))
     return (keyed.groupby(["staff_id", "customer_kind", "rule_id", "valid_from", "yuan_per_customer"], dropna=False).size()
             .rename("customers").reset_index()[columns])
 

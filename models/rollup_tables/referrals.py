@@ -165,7 +165,9 @@ class ReferralRewardBasis(SQLModel, table=True):
 
     __table_args__ = (
         Index("ix_referral_reward_basis_branch_day", "branch_id", "day"),
-        Index("ix_referral_reward_basis_day", "day"),
+        # covering the ledger's read of a period (`reward_ledger_preview`): no table row visited
+        Index("ix_referral_reward_basis_day_cover", "day", "branch_id", "staff_id", "customer_kind", "campaign_id",
+              "customer_id"),
         Index("ix_referral_reward_basis_customer", "customer_id", unique=True),
     )
 

@@ -32,7 +32,6 @@ from models.measures.referrals import (
     rate_for_events,
     reward_basis,
     roll_up,
-    rule_columns,
     rule_overlaps,
     rule_text,
     running_totals_statement,
@@ -109,7 +108,6 @@ from models.metrics.referrals.writes import (
 __all__ = [
     "closed_through",
     "rule_text",
-    "rule_columns",
     "stored_quarters",
     "store_reward_ledger",
     "refuse_closed",

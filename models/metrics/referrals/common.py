@@ -82,8 +82,9 @@ def staff_codes(session: Session, scope: Scope, staff_id: int) -> pd.DataFrame:
     return read_frame(session, statement)
 
 
-def staff_in_scope(session: Session, scope: Scope) -> pd.DataFrame:
-    """Staff the caller may see with their branch and region: every leaderboard row starts here."""
+def staff_in_scope(session: Session, scope: Scope, staff_id: int | None = None) -> pd.DataFrame:
+    """Staff the caller may see with their branch and region: every leaderboard row starts here. With
+    `staff_id`, that one member's row if the scope holds them (the page's "me": ~20,000 rows unread)."""
     statement = (
         select(Staff.id.label("staff_id"), Staff.name.label("staff_name"), Staff.employee_no, Staff.role,
                Staff.branch_id, Branch.name.label("branch_name"), Region.name.label("region_name"))
@@ -92,6 +93,8 @@ def staff_in_scope(session: Session, scope: Scope) -> pd.DataFrame:
         .where(scope.clause(Staff.branch_id))
         .order_by(Staff.id)
     )
+    if staff_id is not None:
+        statement = statement.where(Staff.id == int(staff_id))
     return read_frame(session, statement)
 
 

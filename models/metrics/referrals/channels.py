@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from models.measures.referrals import channel_performance, funnel_table, internal_referral_table
 from models.metrics.referrals.common import staff_in_scope
-from models.metrics.referrals.leaderboard import staff_referral_totals
+from models.metrics.referrals.leaderboard import referral_totals
 from models.referrals import InternalReferral, ReferralStage, ShareEvent
 from models.rollup_tables.referrals import ReferralChannelDaily
 from models.scope import Scope
@@ -23,10 +23,10 @@ def funnel_counts(
 ) -> pd.DataFrame:
     """People at each funnel stage (conversions not reversed) in the period: the leaderboard's running
     totals summed over the code owners (or one owner)."""
-    totals = staff_referral_totals(session, scope, start, end, campaign_id, staff_id)
+    totals = referral_totals(session, scope, start, end, campaign_id, staff_id)
     stages = {ReferralStage.CLICK.value: "clicks", ReferralStage.REGISTER.value: "invites",
               ReferralStage.PARTICIPATE.value: "participants", ReferralStage.CONVERT.value: "conversions"}
-    frame = pd.DataFrame({"stage": list(stages), "events": [int(totals[c].sum()) for c in stages.values()]})
+    frame = pd.DataFrame({"stage": list(stages), "events": [totals[c] for c in stages.values()]})
     return frame[frame["events"] > 0].reset_index(drop=True).astype({"events": "int64"})
 
 

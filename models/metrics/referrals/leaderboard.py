@@ -73,6 +73,25 @@ def staff_referral_totals(
     return frame.assign(conversion_amount=frame["conversion_amount"].astype("float64").round(2))
 
 
+def referral_totals(
+    session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None,
+    staff_id: int | None = None,
+) -> dict[str, int]:
+    """`staff_referral_totals` summed over the code owners (clicks, invites, participants, conversions): a
+    stored preset window is summed by the database (one row read, not ~20,000 at head office)."""
+    key = ALL_CAMPAIGNS if campaign_id is None else int(campaign_id)
+    names = ("clicks", "invites", "participants", "conversions")
+    statement = None
+    if held_running_columns(session, key) is None:
+        statement = _window_snapshot_statement(session, scope, start, end, key, staff_id)
+    if statement is None:
+        totals = staff_referral_totals(session, scope, start, end, campaign_id, staff_id)
+        return {name: int(totals[name].sum()) for name in names}
+    window = statement.subquery()
+    row = session.execute(select(*[func.coalesce(func.sum(window.c[name]), 0) for name in names])).one()
+    return {name: int(value) for name, value in zip(names, row, strict=True)}
+
+
 def staff_referral_totals_raw(
     session: Session, scope: Scope, start: date, end: date, campaign_id: int | None = None
 ) -> pd.DataFrame:

@@ -13,7 +13,7 @@ from models.campaign import CampaignDeposit, MigrantCampaign, NameListEntry, Sms
 from models.measures.campaign import WORKER_FLAGS, worker_flags
 from models.refresh.common import window_clause
 from models.rollup_tables.campaign import CampaignStaffDaily, CampaignVillageDaily
-from models.store.bulk import bulk_insert
+from models.store.bulk import bulk_insert, indexes_built_after
 
 
 def refresh_campaign_lists(conn: Connection, branch_ids, start: date | None, *,
@@ -27,6 +27,14 @@ def refresh_campaign_lists(conn: Connection, branch_ids, start: date | None, *,
                                   MigrantCampaign.end_date)
                            .where(true() if start is None else MigrantCampaign.end_date >= start)).all()
     written = {CampaignVillageDaily.__tablename__: 0, CampaignStaffDaily.__tablename__: 0}
+    whole = branch_ids is None and start is None
+    with indexes_built_after(conn, [CampaignVillageDaily.__table__, CampaignStaffDaily.__table__], whole):
+        _write_seasons(conn, seasons, branch_ids, start, from_start_only, written)
+    return written
+
+
+def _write_seasons(conn: Connection, seasons, branch_ids, start: date | None, from_start_only: bool,
+                   written: dict[str, int]) -> None:
     for campaign_id, festival, first_day, last_day in seasons:
         if from_start_only and start is not None:
             first_day = max(first_day, start)
@@ -42,7 +50,6 @@ def refresh_campaign_lists(conn: Connection, branch_ids, start: date | None, *,
                 frame["branch_id"] = frame["branch_id"].astype("int64")
                 written[table.name] += bulk_insert(
                     conn, table, frame[["day", "campaign_id", "branch_id", key, *WORKER_FLAGS, "deposited"]])
-    return written
 
 
 def _campaign_list_days(conn: Connection, campaign_id: int, branch_ids, festival: date, first_day: date,

@@ -35,10 +35,12 @@ from models.rollup_tables.customers import (
     GroupBuyOutcome,
     ProductBranchMonth,
 )
-from models.store.bulk import bulk_insert
+from models.store.bulk import bulk_insert, indexes_built_after
 from models.store.frames import read_frame
 
 BRANCHES_PER_SLICE = 60
+_TABLES = [t.__table__ for t in (CustomerSignal, CustomerActivity, CustomerSegmentQuarter, ProductBranchMonth,
+                                 GroupBuyOutcome)]
 SEGMENT_KEYS = ["stage", "age_band", "occupation", "asset_tier", "channel"]
 SOLD = [p.value for p in SOLD_PRODUCTS]
 
@@ -64,13 +66,16 @@ def refresh_customer_rollups(conn: Connection, branch_ids: Iterable[int] | None 
         every = sorted({int(b) for b in branch_ids})
     written = dict.fromkeys((t.__tablename__ for t in (CustomerActivity, CustomerSegmentQuarter, ProductBranchMonth,
                                                          GroupBuyOutcome, CustomerSignal)), 0)
-    for position in range(0, max(len(every), 1), BRANCHES_PER_SLICE):
-        chunk = every[position:position + BRANCHES_PER_SLICE]
-        _delete(conn, chunk if branch_ids is not None or position else None, chunk)
-        if as_of is None or not chunk:
-            continue
-        for name, count in _refresh_slice(conn, chunk, as_of).items():
-            written[name] += count
+    whole = branch_ids is None
+    with indexes_built_after(conn, _TABLES, whole):
+        for position in range(0, max(len(every), 1), BRANCHES_PER_SLICE):
+            chunk = every[position:position + BRANCHES_PER_SLICE]
+            if not (whole and position):  # a whole rebuild's first slice cleared every table
+                _delete(conn, None if whole else chunk, chunk)
+            if as_of is None or not chunk:
+                continue
+            for name, count in _refresh_slice(conn, chunk, as_of).items():
+                written[name] += count
     if progress:
         progress(f"  rollup customers: {written[CustomerActivity.__tablename__]:,} customers, "
                  f"{written[CustomerSignal.__tablename__]:,} signals in {time.perf_counter() - started:.1f}s")

@@ -28,6 +28,7 @@ from models.rollup_tables.groups import (
     PointsHoldersBankDaily,
 )
 from models.scope import Scope
+from models.store.bulk import indexes_built_after
 
 # ---------------------------------------------------------------- builders
 
@@ -52,6 +53,11 @@ def _refresh_running(conn: Connection, branch_ids, start: date | None = None) ->
     group's last row before `start` plus the sums of its days from `start` to the row's day: a new day reads
     that day and one stored row per group, not the history (which is what the totals before it already hold)."""
     table = GroupRunning.__table__
+    with indexes_built_after(conn, [table], branch_ids is None and start is None):
+        return _write_running(conn, table, branch_ids, start)
+
+
+def _write_running(conn: Connection, table, branch_ids, start: date | None) -> int:
     conn.execute(delete(table).where(_in_branches(table.c.branch_id, branch_ids),
                                      true() if start is None else table.c.day >= start))
     window = {"partition_by": GroupDaily.group_id, "order_by": GroupDaily.day, "rows": (None, 0)}
@@ -138,6 +144,11 @@ def _refresh_bank_daily(conn: Connection, start, end) -> int:
 
 def _refresh_reply(conn: Connection, start, end) -> int:
     table = GroupReplyBankDaily.__table__
+    with indexes_built_after(conn, [table], start is None and end is None):
+        return _write_reply(conn, table, start, end)
+
+
+def _write_reply(conn: Connection, table, start, end) -> int:
     conn.execute(delete(table).where(_in_days(table.c.day, start, end)))
     answered = and_(_in_days(GroupDaily.day, start, end), GroupDaily.median_first_reply_minutes.is_not(None),
                     GroupDaily.staff_replies > 0)

@@ -26,7 +26,7 @@ from models.rollup_tables.referrals import (
     month_start,
 )
 from models.scope import Scope
-from models.store.bulk import bulk_insert
+from models.store.bulk import bulk_insert, indexes_built_after
 from models.store.frames import read_frame
 
 
@@ -71,7 +71,13 @@ def refresh_referral_batch(conn: Connection, branch_ids, start: date | None, pro
 def _refresh_staff_running(conn: Connection, branch_ids, start: date | None) -> int:
     """Running totals from `start` on: the sums of the days from `start` added to each series' last row before
     `start` (a new day reads that day and one stored row per series, not the history the row already holds)."""
-    table, daily = ReferralStaffRunning.__table__, ReferralDaily.__table__.c
+    table = ReferralStaffRunning.__table__
+    with indexes_built_after(conn, [table], branch_ids is None and start is None):
+        return _write_staff_running(conn, table, branch_ids, start)
+
+
+def _write_staff_running(conn: Connection, table, branch_ids, start: date | None) -> int:
+    daily = ReferralDaily.__table__.c
     conn.execute(delete(table).where(window_clause(table.c.branch_id, table.c.day, branch_ids, start, None)))
     per_day = {"events": daily.clicks + daily.invites + daily.participants + daily.conversions,
                "clicks": daily.clicks, "invites": daily.invites, "participants": daily.participants,

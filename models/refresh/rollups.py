@@ -36,6 +36,7 @@ from models.rollup_tables.followers import FollowerBranchDaily
 from models.rollup_tables.groups import GroupKindDaily
 from models.rollup_tables.referrals import ReferralChannelDaily, ReferralDaily, ReferralMonthly
 from models.rollup_tables.week_card import BranchWeekCard
+from models.store.bulk import derived_rebuild, indexes_built_after
 
 ANALYZE_AFTER_DAYS = 28  # a refresh of fewer days adds too few rows to move the planner's statistics
 
@@ -74,6 +75,7 @@ def _refresh_week_cards(conn: Connection, branch_ids, start, end, progress) -> d
 def _roomy_sorts(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":  # the GROUP BYs sort millions of rows: in memory, not on disk
         conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+        conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '256MB'")  # the indexes a whole rebuild builds after it
 
 
 def _rebuild_daily(conn: Connection, builders, branch_ids, start, end, progress) -> dict[str, int]:
@@ -83,9 +85,10 @@ def _rebuild_daily(conn: Connection, builders, branch_ids, start, end, progress)
         raw, build, columns = _BUILDERS[rollup]
         started = time.perf_counter()
         table = rollup.__table__
-        conn.execute(delete(table).where(window_clause(table.c.branch_id, table.c.day, branch_ids, start, end)))
-        source = build(window_clause(raw.branch_id, raw.day, branch_ids, start, end))
-        conn.execute(insert(table).from_select(columns, source))
+        with indexes_built_after(conn, [table], branch_ids is None and start is None and end is None):
+            conn.execute(delete(table).where(window_clause(table.c.branch_id, table.c.day, branch_ids, start, end)))
+            source = build(window_clause(raw.branch_id, raw.day, branch_ids, start, end))
+            conn.execute(insert(table).from_select(columns, source))
         written[table.name] = conn.execute(
             select(func.count()).select_from(table).where(window_clause(table.c.branch_id, table.c.day, branch_ids, start, end))
         ).scalar_one()
@@ -208,5 +211,5 @@ def refresh_rollups(
         return _refresh(engine.connection(), branch_ids, start, end, progress)
     if isinstance(engine, Connection):
         return _refresh(engine, branch_ids, start, end, progress)
-    with engine.begin() as conn:
+    with derived_rebuild(engine) as conn:  # no per-row foreign-key checks: every key comes from a raw row
         return _refresh(conn, branch_ids, start, end, progress)

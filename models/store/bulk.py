@@ -10,7 +10,7 @@ synchronous commit, more memory to build indexes).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 
@@ -129,6 +129,50 @@ def _skip_pg_fk_triggers(conn: Connection) -> None:
         savepoint.commit()
     except Exception:  # noqa: BLE001 - not permitted: keep the checks
         savepoint.rollback()
+
+
+# SQLite's page cache for a rebuild (KiB, negative as PRAGMA cache_size takes it): the default 2 MB makes
+# every INSERT ... SELECT into an indexed table of millions of rows read its pages again and again.
+REBUILD_CACHE_KIB = 500_000
+
+
+@contextmanager
+def derived_rebuild(engine: Engine) -> Iterator[Connection]:
+    """One transaction for rewriting tables derived from rows already in the database (the rollups): their
+    keys come from those rows, which were checked when written, so the per-row foreign-key checks are
+    skipped (PostgreSQL: a superuser's session_replication_role; SQLite: foreign_keys off, which only
+    takes effect outside a transaction), and SQLite gets a page cache that holds the tables being rebuilt."""
+    with engine.connect() as conn:
+        sqlite = engine.dialect.name == "sqlite"
+        if sqlite:
+            cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.exec_driver_sql(f"PRAGMA cache_size=-{REBUILD_CACHE_KIB}")
+            conn.commit()
+        try:
+            with conn.begin():
+                if not sqlite:
+                    _skip_pg_fk_triggers(conn)
+                yield conn
+        finally:
+            if sqlite:  # the connection goes back to the pool as it came
+                conn.exec_driver_sql(f"PRAGMA cache_size={cache}")
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
+
+
+@contextmanager
+def indexes_built_after(conn: Connection, tables: Iterable[Table], whole: bool) -> Iterator[None]:
+    """When `whole` (every row of `tables` is deleted and written again), their secondary indexes are dropped
+    for the writes and built once after them, sorted in one pass, instead of updated row by row (an index in
+    another order than the rows arrive in, bigger than the cache, is read and written a page per row). In the
+    caller's transaction: a failure rolls the drop back with the rows."""
+    indexes = [index for table in tables for index in table.indexes] if whole else []
+    for index in indexes:
+        index.drop(conn, checkfirst=False)
+    yield
+    for index in indexes:
+        index.create(conn, checkfirst=False)
 
 
 @contextmanager

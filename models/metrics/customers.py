@@ -47,10 +47,12 @@ def _where(table, segment: Segment):
 
 def as_of(session: Session, scope: Scope) -> tuple[date | None, date | None]:
     """The day the customer rollups were measured on, and the previous quarter's end they compare with."""
-    days = session.execute(select(CustomerSegmentQuarter.as_of).distinct()
-                           .order_by(CustomerSegmentQuarter.as_of.desc()).limit(2)).scalars().all()
-    days = [date.fromisoformat(d) if isinstance(d, str) else d for d in days]
-    return (days[0] if days else None), (days[1] if len(days) > 1 else None)
+    # two MAX seeks at one end of the (as_of, ...) index; a DISTINCT ... LIMIT 2 walked all of its entries
+    column = CustomerSegmentQuarter.as_of
+    latest = session.execute(select(func.max(column))).scalar()
+    before = None if latest is None else session.execute(select(func.max(column)).where(column < latest)).scalar()
+    days = [date.fromisoformat(d) if isinstance(d, str) else d for d in (latest, before)]
+    return days[0], days[1]
 
 
 def segment_matrix(session: Session, scope: Scope, by: str = "stage", segment: Segment = ()) -> pd.DataFrame:

@@ -118,8 +118,7 @@ try:
             selected.append(picked_person(event, reach))
 
         st.subheader(t("graph.prospects.title"), help=t("graph.prospects.help"))
-        prospects = (G.prospects_to_reach(nodes, edges, limit=50) if view != "branch"
-                     else query(G.prospects_to_reach_frame, choice.scope, branch_id=branch_id, limit=50))
+        prospects = G.prospects_to_reach(nodes, edges, limit=50)  # from the graph on screen: no second read
         if prospects.empty:
             st.info(t("graph.prospects.none"))
         else:

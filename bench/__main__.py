@@ -32,6 +32,7 @@ TARGETS = {"data_warm_s": 0.1, "render_cold_s": 1.0, "growth_x": 5.0, "rollup_vs
            "rollup_vs_duckdb_x": 1.0, "ego_2hop_s": 0.5, "branch_graph_s": 2.0, "rss_mb": 2048,
            "daily_refresh_large_s": 60.0}
 USERS = {"head_office": "demo_admin", "branch": "demo_president"}
+PARTS = ("pages", "leaderboard", "fieldwork", "refresh", "graph")
 
 
 def _quiet() -> None:
@@ -156,10 +157,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", default=",".join(__import__("bench.pages", fromlist=["PAGES"]).PAGES))
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-render", action="store_true", help="skip the AppTest renders (data layer only)")
+    parser.add_argument("--parts", default=",".join(PARTS),
+                        help=f"what to measure, comma-separated (default all: {','.join(PARTS)})")
     parser.add_argument("--rss-db", help="LABEL of a database to serve with `streamlit run` for the RSS test")
     parser.add_argument("--rss-sessions", type=int, default=10)
     parser.add_argument("--out", help="JSON path (default: bench/results/bench-<timestamp>.json)")
     args = parser.parse_args(argv)
+    parts = set(args.parts.split(","))
+    if parts - set(PARTS):
+        parser.error(f"unknown part(s): {', '.join(sorted(parts - set(PARTS)))}")
     _quiet()
     os.chdir(ROOT)
     databases = dict(item.split("=", 1) for item in args.db) or {"demo-sqlite": f"sqlite:///{ROOT}/data/bench_demo.db"}
@@ -170,10 +176,8 @@ def main(argv: list[str] | None = None) -> int:
             "load_average_at_start": os.getloadavg()},
         "targets": TARGETS, "databases": {},
     }
-    from bench import daily_refresh, fieldwork_bench, leaderboard
+    from bench import daily_refresh, fieldwork_bench
     from bench.pages import time_page
-    from models.db import make_engine
-    from models.metrics.referrals import referral_date_range
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = Path(args.out) if args.out else RESULTS / f"bench-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}.json"
@@ -185,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
         _seed_if_empty(url)
         scopes = _scopes(url)
         block: dict = {"url": url.split("@")[-1], "pages": []}
-        if not args.no_render:
+        if "pages" in parts and not args.no_render:
             for page in args.pages.split(","):
                 for scope_label, username in USERS.items():
                     timing = time_page(url, page, username, args.repeats)
@@ -197,37 +201,16 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"  {label} {page:<10} {scope_label:<12} render cold {_fmt(row['render_cold_s'])} "
                           f"data cold {_fmt(row['data_cold_s'])} warm {_fmt(row['data_warm_s'])}", flush=True)
             print_table(label, block["pages"])
-        engine = make_engine(url)
-        from sqlmodel import Session
-
-        with Session(engine) as session:
-            _, last_day = referral_date_range(session, scopes["head_office"])
-        block["leaderboard"] = leaderboard.compare(engine, scopes, last_day, repeats=args.repeats)
-        engine.dispose()
-        for row in block["leaderboard"]:
-            print(f"  leaderboard {row['scope']:<12} {row['period_days']:>3} days raw GROUP BY {_fmt(row['raw_group_by_warm_s'])}  rollup "
-                  f"{_fmt(row['rollup_warm_s'])}  (in SQL {_fmt(row['running_sql_warm_s'])})  DuckDB {_fmt(row['duckdb_warm_s'])}  -> rollup {row['rollup_vs_raw_x']:.1f}x "
-                  f"vs raw, {row['rollup_vs_duckdb_x']:.1f}x vs DuckDB (target > {TARGETS['rollup_vs_duckdb_x']:.0f}x: "
-                  f"{'met' if row['rollup_vs_duckdb_x'] > TARGETS['rollup_vs_duckdb_x'] else 'MISSED'})  "
-                  f"(agree: {row['results_agree']})")
-        lead = block["leaderboard"][0] if block["leaderboard"] else None
-        if lead:
-            print(f"  leaderboard memory: running-total columns {lead['columns_memory_bytes'] / 2**20:.1f} MB "
-                  f"(loaded in {_fmt(lead['columns_load_s'])}, once per data version) vs DuckDB "
-                  f"{lead['duckdb_memory_bytes'] / 2**20:.1f} MB (ingest {_fmt(lead['duckdb_ingest_s'])} after "
-                  f"{_fmt(lead['duckdb_read_rows_from_db_s'])} reading the raw rows)")
-        block["field_work_write"] = fieldwork_bench.time_visit_write(url, args.repeats)
-        print(fieldwork_bench.line(label, block["field_work_write"]))
-        block["daily_refresh"] = daily_refresh.run(url)  # one new day for every branch, rolled back
-        print(daily_refresh.report(block["daily_refresh"]))
-        try:
-            block["graph"] = _graph_times(url, scopes["branch"], args.repeats)
-            if block["graph"]:
-                print(f"  graph: ego 2 hops {_fmt(block['graph']['ego_2hop_s'], TARGETS['ego_2hop_s'])}, branch graph "
-                      f"with metrics {_fmt(block['graph']['branch_graph_s'], TARGETS['branch_graph_s'])} "
-                      f"({block['graph']['branch_graph_people']:,} people)")
-        except ImportError:
-            block["graph"] = {}
+        if "leaderboard" in parts:
+            _leaderboard(block, url, scopes, args.repeats)
+        if "fieldwork" in parts:
+            block["field_work_write"] = fieldwork_bench.time_visit_write(url, args.repeats)
+            print(fieldwork_bench.line(label, block["field_work_write"]))
+        if "refresh" in parts:
+            block["daily_refresh"] = daily_refresh.run(url)  # one new day for every branch, rolled back
+            print(daily_refresh.report(block["daily_refresh"]))
+        if "graph" in parts:
+            _graph(block, url, scopes, args.repeats)
         results["databases"][label] = block
         save()
     results["growth"] = growth(results)
@@ -242,6 +225,43 @@ def main(argv: list[str] | None = None) -> int:
     save()
     print(f"\nwritten {out}")
     return 0
+
+
+def _leaderboard(block: dict, url: str, scopes: dict, repeats: int) -> None:
+    from sqlmodel import Session
+
+    from bench import leaderboard
+    from models.db import make_engine
+    from models.metrics.referrals import referral_date_range
+
+    engine = make_engine(url)
+    with Session(engine) as session:
+        _, last_day = referral_date_range(session, scopes["head_office"])
+    block["leaderboard"] = leaderboard.compare(engine, scopes, last_day, repeats=repeats)
+    engine.dispose()
+    for row in block["leaderboard"]:
+        print(f"  leaderboard {row['scope']:<12} {row['period_days']:>3} days raw GROUP BY {_fmt(row['raw_group_by_warm_s'])}  rollup "
+              f"{_fmt(row['rollup_warm_s'])}  (in SQL {_fmt(row['running_sql_warm_s'])})  DuckDB {_fmt(row['duckdb_warm_s'])}  -> rollup {row['rollup_vs_raw_x']:.1f}x "
+              f"vs raw, {row['rollup_vs_duckdb_x']:.1f}x vs DuckDB (target > {TARGETS['rollup_vs_duckdb_x']:.0f}x: "
+              f"{'met' if row['rollup_vs_duckdb_x'] > TARGETS['rollup_vs_duckdb_x'] else 'MISSED'})  "
+              f"(agree: {row['results_agree']})")
+    lead = block["leaderboard"][0] if block["leaderboard"] else None
+    if lead:
+        print(f"  leaderboard memory: running-total columns {lead['columns_memory_bytes'] / 2**20:.1f} MB "
+              f"(loaded in {_fmt(lead['columns_load_s'])}, once per data version) vs DuckDB "
+              f"{lead['duckdb_memory_bytes'] / 2**20:.1f} MB (ingest {_fmt(lead['duckdb_ingest_s'])} after "
+              f"{_fmt(lead['duckdb_read_rows_from_db_s'])} reading the raw rows)")
+
+
+def _graph(block: dict, url: str, scopes: dict, repeats: int) -> None:
+    try:
+        block["graph"] = _graph_times(url, scopes["branch"], repeats)
+        if block["graph"]:
+            print(f"  graph: ego 2 hops {_fmt(block['graph']['ego_2hop_s'], TARGETS['ego_2hop_s'])}, branch graph "
+                  f"with metrics {_fmt(block['graph']['branch_graph_s'], TARGETS['branch_graph_s'])} "
+                  f"({block['graph']['branch_graph_people']:,} people)")
+    except ImportError:
+        block["graph"] = {}
 
 
 if __name__ == "__main__":

@@ -47,10 +47,22 @@ def card_calendar(conn: Connection) -> tuple[date, date] | None:
     return as_date(first) - timedelta(days=CARD_WEEK_DAYS), as_date(last)
 
 
-def refresh_week_cards(conn: Connection, branch_ids, start: date | None, end: date | None = None) -> dict[str, int]:
+# The card's figures by the rollups they are read from: a write of one source moves only its part's columns.
+CARD_PARTS = {
+    "followers": ("net_follows", "cumulative_followers", "follower_days", "drop_running"),
+    "groups": ("groups", "dormant_groups", "member_days", "active_member_days"),
+    "referrals": ("conversions", "fraud_flags"),
+    "campaign": ("campaign_id", "campaign_deposited"),
+}
+
+
+def refresh_week_cards(conn: Connection, branch_ids, start: date | None, end: date | None = None,
+                       parts: tuple[str, ...] | None = None) -> dict[str, int]:
     """Rebuild the week card of `branch_ids` (None: all) from `start` (None: the calendar's first day) to the
     calendar's end, and every branch's card on days the calendar gained; drop rows outside the calendar.
-    Reads the follower, group, referral and campaign rollups: run after they are refreshed."""
+    Reads the follower, group, referral and campaign rollups: run after they are refreshed. With `parts`
+    (keys of CARD_PARTS: the sources a write fed), the held rows get only those parts' figures again, the
+    others kept as stored; days new to the calendar are built whole."""
     table = BranchWeekCard.__table__
     calendar = card_calendar(conn)
     if calendar is None:
@@ -70,35 +82,47 @@ def refresh_week_cards(conn: Connection, branch_ids, start: date | None, end: da
     touched_from = max(first, start) if start is not None else first
     touched_to = min(held_last, last)
     if touched_from <= touched_to:
-        written += _rebuild(conn, branch_ids, touched_from, touched_to)
+        written += _rebuild(conn, branch_ids, touched_from, touched_to, parts)
     return {table.name: written}
 
 
-def _rebuild(conn: Connection, branch_ids, first: date, last: date) -> int:
+def _rebuild(conn: Connection, branch_ids, first: date, last: date, parts: tuple[str, ...] | None = None) -> int:
     table = BranchWeekCard.__table__
-    conn.execute(delete(table).where(window_clause(table.c.branch_id, table.c.day, branch_ids, first, last)))
-    rows = week_card_rows(conn, branch_ids, first, last)
+    window = window_clause(table.c.branch_id, table.c.day, branch_ids, first, last)
+    rows = week_card_rows(conn, branch_ids, first, last, parts)
+    if parts is not None:  # the stored rows with the parts' columns replaced (every row held, or a whole rebuild)
+        stored = read_frame(conn, select(*[table.c[c] for c in CARD_COLUMNS]).where(window))
+        if len(stored) != len(rows):
+            return _rebuild(conn, branch_ids, first, last)
+        stored["day"] = pd.to_datetime(stored["day"])
+        replaced = [c for c in rows.columns if c not in ("branch_id", "day")]
+        rows = stored.drop(columns=replaced).merge(rows, on=["branch_id", "day"], how="left")[CARD_COLUMNS]
+        rows["campaign_id"] = rows["campaign_id"].astype("Int64")
+        rows["drop_running"] = rows["drop_running"].astype(bool)
+    conn.execute(delete(table).where(window))
     return bulk_insert(conn, table, rows) if not rows.empty else 0
 
 
-def week_card_rows(conn: Connection, branch_ids, first: date, last: date) -> pd.DataFrame:
-    """The card rows of `branch_ids` (None: every branch) for each day of [first, last], from the rollups."""
+def week_card_rows(conn: Connection, branch_ids, first: date, last: date,
+                   parts: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The card rows of `branch_ids` (None: every branch) for each day of [first, last], from the rollups;
+    with `parts`, only those parts' columns (beside branch and day)."""
+    parts = tuple(CARD_PARTS) if parts is None else parts
+    columns = ["branch_id", "day", *[c for c in CARD_COLUMNS if any(c in CARD_PARTS[p] for p in parts)]]
     branches = np.array(sorted(int(b) for b in conn.execute(
         select(Branch.id).where(window_clause(Branch.id, Branch.id, branch_ids, None, None))).scalars()), dtype=np.int64)
     days = pd.date_range(first, last, freq="D")
     if len(branches) == 0 or len(days) == 0:
-        return pd.DataFrame(columns=CARD_COLUMNS)
+        return pd.DataFrame(columns=columns)
     grid = _Grid(branches, days)
-    card = {
-        **_follower_figures(conn, grid, branch_ids),
-        **_group_figures(conn, grid, branch_ids),
-        **_referral_figures(conn, grid, branch_ids),
-        **_campaign_figures(conn, grid, branch_ids),
-    }
+    figures = {"followers": _follower_figures, "groups": _group_figures, "referrals": _referral_figures,
+               "campaign": _campaign_figures}
+    card = {name: values for part in parts for name, values in figures[part](conn, grid, branch_ids).items()}
     frame = pd.DataFrame({"branch_id": np.repeat(branches, len(days)), "day": np.tile(days.to_numpy(), len(branches)),
                           **{name: values.ravel() for name, values in card.items() if name != "campaign_id"}})
-    frame["campaign_id"] = pd.array(np.tile(card["campaign_id"], len(branches)), dtype="Int64")
-    return frame[CARD_COLUMNS]
+    if "campaign_id" in card:
+        frame["campaign_id"] = pd.array(np.tile(card["campaign_id"], len(branches)), dtype="Int64")
+    return frame[columns]
 
 
 class _Grid:

@@ -7,7 +7,7 @@ import time
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import Date, Integer, and_, delete, func, insert, literal, select, true
+from sqlalchemy import Date, Integer, and_, delete, func, insert, literal, select, true, union_all
 from sqlalchemy.engine import Connection
 
 from models.measures.referrals import LEADERBOARD_WINDOWS, fraud_flags, fraud_reference, running_totals_statement
@@ -26,7 +26,6 @@ from models.rollup_tables.referrals import (
     month_start,
 )
 from models.scope import Scope
-from models.store.bulk import bulk_insert
 from models.store.frames import read_frame
 
 
@@ -148,40 +147,36 @@ _WINDOW_FIGURES = ["events", "clicks", "invites", "participants", "conversions",
 def _slide_staff_windows(conn: Connection, end: date) -> int:
     """Every preset window moved on by one day to `end`: a window's figures are the stored ones ending the day
     before, plus the day that comes in, minus the day that falls out (the period before it likewise); owners
-    left with no events drop out, as in a rebuild. Reads the stored boards and a few days of ReferralDaily."""
-    table, daily = ReferralStaffWindow.__table__, ReferralDaily.__table__
+    left with no events drop out, as in a rebuild. One INSERT ... SELECT per window over its stored board and
+    the two days' ReferralDaily rows, then the boards of the day before go: the rows never leave the database."""
+    table, daily = ReferralStaffWindow.__table__, ReferralDaily.__table__.c
     keys = ["staff_id", "branch_id", "campaign_key"]
-    stored = read_frame(conn, select(*[table.c[c] for c in [*keys, "window_days", "end_day", *_WINDOW_FIGURES]]))
-    stored["end_day"] = pd.to_datetime(stored["end_day"]).dt.date
-    ends = {(days, window_end) for days in LEADERBOARD_WINDOWS for window_end in (end, end - timedelta(days=days))}
-    needed = sorted({d for days, e in ends for d in (e, e - timedelta(days=days))})
-    c = daily.c
-    per_day = read_frame(conn, select(c.day, c.staff_id, c.branch_id, c.campaign_id, c.live_amount.label("conversion_amount"),
-                                      (c.clicks + c.invites + c.participants + c.conversions).label("events"),
-                                      c.clicks, c.invites, c.participants, c.live_conversions.label("conversions"))
-                         .where(c.day.in_(needed)))
-    per_day["day"] = pd.to_datetime(per_day["day"]).dt.date
-    every = per_day.groupby(["day", "staff_id", "branch_id"], as_index=False)[_WINDOW_FIGURES].sum() \
-        .assign(campaign_key=ALL_CAMPAIGNS)
-    each = per_day.dropna(subset=["campaign_id"]).assign(campaign_key=lambda f: f["campaign_id"].astype("int64"))
-    moves = pd.concat([every, each[["day", *keys, *_WINDOW_FIGURES]]], ignore_index=True) \
-        .groupby(["day", *keys])[_WINDOW_FIGURES].sum()
-    boards = []
-    for days, window_end in sorted(ends):
-        before = stored[(stored["window_days"] == days) & (stored["end_day"] == window_end - timedelta(days=1))]
-        board = before.set_index(keys)[_WINDOW_FIGURES]
-        for day, sign in ((window_end, 1), (window_end - timedelta(days=days), -1)):
-            if day in moves.index.get_level_values("day"):
-                board = board.add(sign * moves.xs(day, level="day"), fill_value=0)
-        board = board[board["events"] > 0].reset_index()
-        boards.append(board.assign(window_days=days, end_day=window_end))
-    frame = pd.concat(boards, ignore_index=True)
-    for column in _WINDOW_FIGURES[:-1]:
-        frame[column] = frame[column].round().astype("int64")
-    for column in keys:
-        frame[column] = frame[column].astype("int64")
-    conn.execute(delete(table))
-    return bulk_insert(conn, table, frame[[*keys, "window_days", "end_day", *_WINDOW_FIGURES]])
+    per_day = {"events": daily.clicks + daily.invites + daily.participants + daily.conversions,
+               "clicks": daily.clicks, "invites": daily.invites, "participants": daily.participants,
+               "conversions": daily.live_conversions, "conversion_amount": daily.live_amount}
+
+    def moves(day: date, sign: int):
+        """The day's figures per owner, branch and campaign key (all campaigns, and each campaign), signed."""
+        figures = [(sign * func.sum(v)).label(k) for k, v in per_day.items()]
+        every = (select(daily.staff_id, daily.branch_id, literal(ALL_CAMPAIGNS, Integer).label("campaign_key"), *figures)
+                 .where(daily.day == day).group_by(daily.staff_id, daily.branch_id))
+        each = (select(daily.staff_id, daily.branch_id, daily.campaign_id.label("campaign_key"), *figures)
+                .where(daily.day == day, daily.campaign_id.is_not(None))
+                .group_by(daily.staff_id, daily.branch_id, daily.campaign_id))
+        return [every, each]
+
+    ends = sorted({(days, window_end) for days in LEADERBOARD_WINDOWS for window_end in (end, end - timedelta(days=days))})
+    for days, window_end in ends:
+        before = select(*[table.c[k] for k in [*keys, *_WINDOW_FIGURES]]).where(
+            table.c.window_days == days, table.c.end_day == window_end - timedelta(days=1))
+        parts = union_all(before, *moves(window_end, 1), *moves(window_end - timedelta(days=days), -1)).subquery()
+        totals = [func.sum(parts.c[k]) for k in _WINDOW_FIGURES]
+        source = (select(*[parts.c[k] for k in keys], literal(days, Integer), literal(window_end, Date), *totals)
+                  .group_by(*[parts.c[k] for k in keys]).having(func.sum(parts.c.events) > 0))
+        conn.execute(insert(table).from_select([*keys, "window_days", "end_day", *_WINDOW_FIGURES], source))
+    for days, window_end in ends:
+        conn.execute(delete(table).where(table.c.window_days == days, table.c.end_day == window_end - timedelta(days=1)))
+    return conn.execute(select(func.count()).select_from(table)).scalar_one()
 
 
 def _live_conversion(events):

@@ -20,10 +20,10 @@ from models.campaign import MigrantCampaign
 from models.groups import GroupDaily, SocialGroup
 from models.measures.groups import DEFAULT_DORMANT_DAYS
 from models.org import Branch
-from models.refresh.common import as_date, window_clause
+from models.refresh.common import as_date, chunked, window_clause
 from models.rollup_tables.campaign import CampaignDepositDaily
 from models.rollup_tables.followers import FollowerBranchDaily, FollowerDayTotal
-from models.rollup_tables.groups import GroupKindDaily
+from models.rollup_tables.groups import GroupKindDaily, GroupLatest
 from models.rollup_tables.referrals import ReferralDaily, ReferralFraudFlag
 from models.rollup_tables.week_card import (
     CARD_FOLLOWER_LOOKBACK,
@@ -214,6 +214,13 @@ def _group_counts(conn: Connection, grid: _Grid, branch_ids) -> tuple[np.ndarray
         return np.zeros(shape, dtype="int64"), np.zeros(shape, dtype="int64")
     groups["created"] = grid.index_of(groups["created_on"])
     groups["row"] = np.searchsorted(grid.branches, groups["branch_id"].to_numpy(dtype=np.int64))
+    never = len(grid.days)  # "no end": past the last day
+    created = _count_stretches(shape, groups["row"].to_numpy(), groups["created"].to_numpy(),
+                               np.full(len(groups), never))
+    if len(grid.days) == 1:
+        dormant = _dormant_on_one_day(conn, grid, groups, quiet)
+        if dormant is not None:
+            return created, dormant
     window_from = grid.first - timedelta(days=quiet - 1)  # a day's quiet window starts here at the earliest
     # A group created inside the first day's quiet window may have messages from before it (older than its
     # creation, so only a correction would put them there): they date its silence instead of its creation.
@@ -234,7 +241,6 @@ def _group_counts(conn: Connection, grid: _Grid, branch_ids) -> tuple[np.ndarray
                                 posts.c.previous_day.is_(None))
                    .where(or_(posts.c.previous_day.is_(None), posts.c.next_day.is_(None), posts.c.next_day > quiet_ends)),
                    ["group_id", "day", "next_day", "first"])
-    never = len(grid.days)  # "no end": past the last day
     bounds = bounds.merge(groups[["group_id", "created", "silent_from", "row"]], on="group_id", how="inner")
     bounds["day"] = grid.index_of(bounds["day"])
     next_day = grid.index_of(bounds["next_day"].fillna(grid.last.isoformat()))
@@ -249,9 +255,30 @@ def _group_counts(conn: Connection, grid: _Grid, branch_ids) -> tuple[np.ndarray
     ], ignore_index=True)
     dormant = _count_stretches(shape, stretches["row"].to_numpy(), stretches["start"].to_numpy(),
                                stretches["stop"].to_numpy())
-    created = _count_stretches(shape, groups["row"].to_numpy(), groups["created"].to_numpy(),
-                               np.full(len(groups), never))
     return created, dormant
+
+
+def _dormant_on_one_day(conn: Connection, grid: _Grid, groups: pd.DataFrame, quiet: int) -> np.ndarray | None:
+    """Per branch, the groups dormant on the grid's one day when no group has a running row after it (a daily
+    sync's new day), from each group's last customer message in `GroupLatest` (one row per group, not a
+    window over every group's recent days): dormant once `quiet` days have passed since that message and the
+    group exists (since its creation without one), as the stretches of `_group_counts` say. None when some
+    group has a later row (then the days are read)."""
+    latest = []
+    for chunk in chunked(groups["group_id"].astype(int).tolist()):
+        latest.append(_read(conn, select(GroupLatest.group_id, GroupLatest.day > grid.last,
+                                         cast(GroupLatest.last_message_day, String(10)))
+                            .where(GroupLatest.group_id.in_(chunk)), ["group_id", "later", "last_message"]))
+    latest = pd.concat(latest, ignore_index=True) if latest else pd.DataFrame(columns=["group_id", "later", "last_message"])
+    if latest["later"].astype(bool).any():
+        return None
+    known = groups.merge(latest, on="group_id", how="left")
+    has_message = known["last_message"].notna().to_numpy()
+    message = grid.index_of(known["last_message"].fillna(grid.last.isoformat()))
+    created = known["created"].to_numpy()
+    from_day = np.where(has_message, np.maximum(message + quiet, created), created + quiet)
+    dormant = known["row"].to_numpy()[from_day <= 0]
+    return np.bincount(dormant, minlength=len(grid.branches)).astype("int64").reshape(-1, 1)
 
 
 def _count_stretches(shape: tuple[int, int], rows: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Connection
 
 from models.measures.referrals import LEADERBOARD_WINDOWS, fraud_flags, fraud_reference, running_totals_statement
 from models.referrals import InviteCode, ReferralEvent, ReferralStage
-from models.refresh.common import as_date, chunked, window_clause
+from models.refresh.common import IN_LIST_MAX, as_date, chunked, window_clause
 from models.rollup_tables.referrals import (
     ALL_CAMPAIGNS,
     ReferralDaily,
@@ -257,8 +257,8 @@ def _refresh_fraud_flags(conn: Connection, branch_ids, start: date | None, moved
       ones too, and a new event of a customer of an earlier burst is flagged by it. Those pairs hold every
       customer whose burst can have changed: a burst from `start` on is made of registrations from `start` on;
     - to size those pairs' bursts on days before `start`, the registrations of their codes on those days
-      (read by branch and day: an event carries its code's branch; a registration without a device or phone
-      prefix is in no burst).
+      (read by branch and day, the days in a few UNION ALL statements: an event carries its code's branch; a
+      registration without a device or phone prefix is in no burst).
     Other events' flags stand (no rule reads across codes, and a customer's flags through one code read none
     of their events through another). `moved` (a dict) hears per branch the first day before `start` whose
     flags changed."""
@@ -301,6 +301,20 @@ def _refresh_fraud_flags(conn: Connection, branch_ids, start: date | None, moved
     return len(records)
 
 
+def _bounded_groups(statements: list, sizes: list[int], most: int = 400) -> list[list]:
+    """`statements` in runs of at most `most` whose `sizes` (bound parameters) add up to IN_LIST_MAX at most (a
+    single larger one alone): one UNION ALL round trip each, within SQLite's compound-SELECT and parameter bounds."""
+    groups: list[list] = []
+    used = 0
+    for statement, size in zip(statements, sizes, strict=True):
+        if not groups or len(groups[-1]) >= most or used + size > IN_LIST_MAX:
+            groups.append([])
+            used = 0
+        groups[-1].append(statement)
+        used += size
+    return groups
+
+
 def _note_moved_flags(before: pd.DataFrame, after: pd.DataFrame, start: date, moved: dict) -> None:
     """Into `moved`: per branch, the first day before `start` on which a flag came or went (a burst from `start`
     on flags its customers' earlier events; the week card counts flags per day)."""
@@ -340,9 +354,11 @@ def _fraud_events(conn: Connection, columns, judged_stage, branch_ids, start: da
     branches_on: dict[date, set[int]] = {}
     for branch_id, day in zip(earlier["branch_id"], earlier["day"], strict=True):
         branches_on.setdefault(as_date(day), set()).add(int(branch_id))
-    neighbours = [read_frame(conn, select(*columns).where(
-        events.c.stage == ReferralStage.REGISTER.value, events.c.day == day, events.c.branch_id.in_(sorted(branches))))
-        for day, branches in sorted(branches_on.items())]
+    per_day = [select(*columns).where(events.c.stage == ReferralStage.REGISTER.value, events.c.day == day,
+                                      events.c.branch_id.in_(sorted(branches)))
+               for day, branches in sorted(branches_on.items())]
+    neighbours = [read_frame(conn, union_all(*group) if len(group) > 1 else group[0])
+                  for group in _bounded_groups(per_day, [len(b) + 1 for _, b in sorted(branches_on.items())])]
     neighbours = [n[n["code_id"].isin(codes)] for n in neighbours]
     checked = pd.concat([judged_events, *[n for n in neighbours if not n.empty]], ignore_index=True) \
         .drop_duplicates("event_id").sort_values("event_id").reset_index(drop=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 
 from sqlalchemy import and_, case, func, true
@@ -31,3 +31,11 @@ def as_date(value) -> date | None:
     if isinstance(value, str):
         return date.fromisoformat(value[:10])
     return value.date() if isinstance(value, datetime) else value
+
+
+IN_LIST_MAX = 5_000  # values in one IN list at most: within every backend's bound parameters (SQLite 32,766)
+
+
+def chunked(values: list) -> Iterator[list]:
+    """`values` in lists of at most IN_LIST_MAX, for IN lists of any length."""
+    return (values[i:i + IN_LIST_MAX] for i in range(0, len(values), IN_LIST_MAX))

@@ -13,6 +13,7 @@ from sqlmodel import Session
 from models.customers import Customer
 from models.groups import GroupDaily, GroupMembership, PointsLedger, SocialGroup
 from models.measures.groups import conversation_drivers, expert_summary, unique_member_changes
+from models.refresh.common import chunked
 from models.rollup_tables.groups import (
     ALL_KINDS,
     GroupActivity,
@@ -265,17 +266,10 @@ def _moved_stays(conn: Connection, branch_ids, since: date) -> pd.DataFrame:
     return stays.drop(columns="branch_id").reset_index(drop=True)
 
 
-_CHUNK = 5_000  # ids per IN list: within every backend's bound parameters
-
-
-def _chunks(ids: list[int]):
-    return (ids[i:i + _CHUNK] for i in range(0, len(ids), _CHUNK))
-
-
 def _groups_by(conn: Connection, column, ids: list[int]) -> pd.DataFrame:
     """The groups (id, owner) whose `column` is one of `ids`, read by the index on it in chunks."""
     frames = [pd.DataFrame(conn.execute(select(SocialGroup.id, SocialGroup.staff_id).where(column.in_(chunk))).fetchall(),
-                           columns=["id", "staff_id"]) for chunk in _chunks(ids)]
+                           columns=["id", "staff_id"]) for chunk in chunked(ids)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["id", "staff_id"])
 
 
@@ -364,9 +358,9 @@ def _refresh_value(conn: Connection, branch_ids, since: date | None = None, move
         moved = _moved_stays(conn, branch_ids, since)
     groups = sorted({int(g) for g in moved["group_id"]} | {int(g) for g in (group_ids or ())})
     owners = sorted({int(s) for s in _groups_by(conn, SocialGroup.id, groups)["staff_id"].dropna()})
-    for chunk in _chunks(groups):
+    for chunk in chunked(groups):
         conn.execute(delete(table).where(table.c.grain == "group", table.c.key_id.in_(chunk)))
-    for chunk in _chunks(owners):
+    for chunk in chunked(owners):
         conn.execute(delete(table).where(table.c.grain == "staff", table.c.key_id.in_(chunk)))
     if moved.empty:  # no join or leave from `since` on: the branches' last change, read whole
         as_of = _last_stay_change(conn, branch_ids)
@@ -374,10 +368,10 @@ def _refresh_value(conn: Connection, branch_ids, since: date | None = None, move
         as_of = max(pd.Timestamp(d).date() for d in (*moved["joined_on"], *moved["left_on"].dropna()))
     if as_of is None or not groups:
         return _count_value(conn, branch_ids)
-    for chunk in _chunks(groups):
+    for chunk in chunked(groups):
         conn.execute(insert(table).from_select(_VALUE_COLUMNS, _value_select(None, as_of, "group", True, chunk)))
     owner_groups = _groups_by(conn, SocialGroup.staff_id, owners)
-    for chunk in _chunks(owners):  # every group of an owner's in the same statement: an owner's rows are whole
+    for chunk in chunked(owners):  # every group of an owner's in the same statement: an owner's rows are whole
         of_chunk = sorted(int(g) for g in owner_groups.loc[owner_groups["staff_id"].isin(chunk), "id"])
         for per_kind in (True, False):
             conn.execute(insert(table).from_select(_VALUE_COLUMNS,
@@ -409,7 +403,7 @@ def _refresh_experts(conn: Connection, branch_ids, group_ids=None) -> int:
         scope = Scope.head_office() if branch_ids is None else Scope.for_branches(branch_ids)
         return _insert_experts(conn, conversation_drivers(session, scope, top_n=1), branch_ids)
     written = 0
-    for chunk in _chunks(sorted({int(g) for g in group_ids})):
+    for chunk in chunked(sorted({int(g) for g in group_ids})):
         conn.execute(delete(table).where(table.c.group_id.in_(chunk)))
         written += _insert_experts(conn, conversation_drivers(session, Scope.head_office(), top_n=1,
                                                               group_ids=chunk), None, chunk)

@@ -7,12 +7,12 @@ import time
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import Date, Integer, and_, delete, func, insert, literal, select, true
+from sqlalchemy import Date, Integer, and_, delete, func, insert, literal, select, true, union_all
 from sqlalchemy.engine import Connection
 
 from models.measures.referrals import LEADERBOARD_WINDOWS, fraud_flags, fraud_reference, running_totals_statement
 from models.referrals import InviteCode, ReferralEvent, ReferralStage
-from models.refresh.common import as_date, window_clause
+from models.refresh.common import IN_LIST_MAX, as_date, chunked, window_clause
 from models.rollup_tables.referrals import (
     ALL_CAMPAIGNS,
     ReferralDaily,
@@ -26,7 +26,7 @@ from models.rollup_tables.referrals import (
     month_start,
 )
 from models.scope import Scope
-from models.store.bulk import bulk_insert, indexes_built_after
+from models.store.bulk import indexes_built_after
 from models.store.frames import read_frame
 
 
@@ -52,14 +52,16 @@ def refresh_monthly(conn: Connection, branch_ids, start: date | None, end: date 
         window_clause(monthly.c.branch_id, monthly.c.month, branch_ids, first, last))).scalar_one()
 
 
-def refresh_referral_batch(conn: Connection, branch_ids, start: date | None, progress) -> dict[str, int]:
+def refresh_referral_batch(conn: Connection, branch_ids, start: date | None, progress,
+                           flags_moved: dict | None = None) -> dict[str, int]:
     """The referral page's batch tables for the given branches: running totals from `start` on (a day's
     events change every later total), invitations, reward basis and fraud flags over the branches' whole
-    history (a conversion decides earlier registrations; a burst flags later events)."""
+    history (a conversion decides earlier registrations; a burst flags earlier and later events: per branch,
+    the first day before `start` whose flags changed goes into `flags_moved`)."""
     written = {}
     for table, refresh in ((ReferralStaffRunning, _refresh_staff_running), (ReferralStaffWindow, _refresh_staff_windows),
-                           (ReferralInvitation, _refresh_invitations),
-                           (ReferralRewardBasis, _refresh_reward_basis), (ReferralFraudFlag, _refresh_fraud_flags)):
+                           (ReferralInvitation, _refresh_invitations), (ReferralRewardBasis, _refresh_reward_basis),
+                           (ReferralFraudFlag, lambda *args: _refresh_fraud_flags(*args, flags_moved))):
         started = time.perf_counter()
         written[table.__tablename__] = refresh(conn, branch_ids, start)
         if progress:
@@ -152,43 +154,36 @@ _WINDOW_FIGURES = ["events", "clicks", "invites", "participants", "conversions",
 def _slide_staff_windows(conn: Connection, end: date) -> int:
     """Every preset window moved on by one day to `end`: a window's figures are the stored ones ending the day
     before, plus the day that comes in, minus the day that falls out (the period before it likewise); owners
-    left with no events drop out, as in a rebuild. Reads the stored boards and a few days of ReferralDaily."""
-    table, daily = ReferralStaffWindow.__table__, ReferralDaily.__table__
+    left with no events drop out, as in a rebuild. One INSERT ... SELECT per window over its stored board and
+    the two days' ReferralDaily rows, then the boards of the day before go: the rows never leave the database."""
+    table, daily = ReferralStaffWindow.__table__, ReferralDaily.__table__.c
     keys = ["staff_id", "branch_id", "campaign_key"]
-    stored = read_frame(conn, select(*[table.c[c] for c in [*keys, "window_days", "end_day", *_WINDOW_FIGURES]]))
-    stored["end_day"] = pd.to_datetime(stored["end_day"]).dt.date
-    ends = {(days, window_end) for days in LEADERBOARD_WINDOWS for window_end in (end, end - timedelta(days=days))}
-    needed = sorted({d for days, e in ends for d in (e, e - timedelta(days=days))})
-    c = daily.c
-    per_day = read_frame(conn, select(c.day, c.staff_id, c.branch_id, c.campaign_id, c.live_amount.label("conversion_amount"),
-                                      (c.clicks + c.invites + c.participants + c.conversions).label("events"),
-                                      c.clicks, c.invites, c.participants, c.live_conversions.label("conversions"))
-                         .where(c.day.in_(needed)))
-    per_day["day"] = pd.to_datetime(per_day["day"]).dt.date
-    every = per_day.groupby(["day", "staff_id", "branch_id"], as_index=False)[_WINDOW_FIGURES].sum() \
-        .assign(campaign_key=ALL_CAMPAIGNS)
-    each = per_day.dropna(subset=["campaign_id"]).assign(campaign_key=lambda f: f["campaign_id"].astype("int64"))
-    moves = pd.concat([every, each[["day", *keys, *_WINDOW_FIGURES]]], ignore_index=True) \
-        .groupby(["day", *keys])[_WINDOW_FIGURES].sum()
-    boards = []
-    for days, window_end in sorted(ends):
-        before = stored[(stored["window_days"] == days) & (stored["end_day"] == window_end - timedelta(days=1))]
-        board = before.set_index(keys)[_WINDOW_FIGURES]
-        for day, sign in ((window_end, 1), (window_end - timedelta(days=days), -1)):
-            if day in moves.index.get_level_values("day"):
-                board = board.add(sign * moves.xs(day, level="day"), fill_value=0)
-        board = board[board["events"] > 0].reset_index()
-        boards.append(board.assign(window_days=days, end_day=window_end))
-    frame = pd.concat(boards, ignore_index=True)
-    for column in _WINDOW_FIGURES[:-1]:
-        frame[column] = frame[column].round().astype("int64")
-    for column in keys:
-        frame[column] = frame[column].astype("int64")
-    conn.execute(delete(table))
-    return bulk_insert(conn, table, frame[[*keys, "window_days", "end_day", *_WINDOW_FIGURES]])
+    per_day = {"events": daily.clicks + daily.invites + daily.participants + daily.conversions,
+               "clicks": daily.clicks, "invites": daily.invites, "participants": daily.participants,
+               "conversions": daily.live_conversions, "conversion_amount": daily.live_amount}
 
+    def moves(day: date, sign: int):
+        """The day's figures per owner, branch and campaign key (all campaigns, and each campaign), signed."""
+        figures = [(sign * func.sum(v)).label(k) for k, v in per_day.items()]
+        every = (select(daily.staff_id, daily.branch_id, literal(ALL_CAMPAIGNS, Integer).label("campaign_key"), *figures)
+                 .where(daily.day == day).group_by(daily.staff_id, daily.branch_id))
+        each = (select(daily.staff_id, daily.branch_id, daily.campaign_id.label("campaign_key"), *figures)
+                .where(daily.day == day, daily.campaign_id.is_not(None))
+                .group_by(daily.staff_id, daily.branch_id, daily.campaign_id))
+        return [every, each]
 
-_MAX_LISTED = 20_000  # ids in one IN list at most (SQLite takes 32,766 parameters, PostgreSQL 65,535)
+    ends = sorted({(days, window_end) for days in LEADERBOARD_WINDOWS for window_end in (end, end - timedelta(days=days))})
+    for days, window_end in ends:
+        before = select(*[table.c[k] for k in [*keys, *_WINDOW_FIGURES]]).where(
+            table.c.window_days == days, table.c.end_day == window_end - timedelta(days=1))
+        parts = union_all(before, *moves(window_end, 1), *moves(window_end - timedelta(days=days), -1)).subquery()
+        totals = [func.sum(parts.c[k]) for k in _WINDOW_FIGURES]
+        source = (select(*[parts.c[k] for k in keys], literal(days, Integer), literal(window_end, Date), *totals)
+                  .group_by(*[parts.c[k] for k in keys]).having(func.sum(parts.c.events) > 0))
+        conn.execute(insert(table).from_select([*keys, "window_days", "end_day", *_WINDOW_FIGURES], source))
+    for days, window_end in ends:
+        conn.execute(delete(table).where(table.c.window_days == days, table.c.end_day == window_end - timedelta(days=1)))
+    return conn.execute(select(func.count()).select_from(table)).scalar_one()
 
 
 def _live_conversion(events):
@@ -255,40 +250,123 @@ def _refresh_reward_basis(conn: Connection, branch_ids, start: date | None) -> i
         window_clause(table.c.branch_id, table.c.day, branch_ids, start, None))).scalar_one()
 
 
-def _refresh_fraud_flags(conn: Connection, branch_ids, start: date | None) -> int:
-    """The branches' flags (whole history); with `start`, those of the codes with a registration or conversion
-    from `start` on: every rule judges one code's events alone (a burst is one code's registrations on one day;
-    its hits, that code's later events), so the other codes' flags stand."""
+_JUDGED_STAGES = [ReferralStage.REGISTER.value, ReferralStage.CONVERT.value]  # the fraud rules read no other stage
+
+
+def _refresh_fraud_flags(conn: Connection, branch_ids, start: date | None, moved: dict | None = None) -> int:
+    """The branches' flags (whole history); with `start`, those of the events a write of the days from `start`
+    on can move, judged with exactly the events their rules read (so the flags are the full rebuild's):
+
+    - the events from `start` on at the branches (every rule; the self-referral, relative and quick-reversal
+      rules read their event alone);
+    - every event of the (code, customer) pairs among them, on any day: a burst (one code's registrations from
+      one device or phone prefix on one day) flags all of its customers' events through that code, earlier
+      ones too, and a new event of a customer of an earlier burst is flagged by it. Those pairs hold every
+      customer whose burst can have changed: a burst from `start` on is made of registrations from `start` on;
+    - to size those pairs' bursts on days before `start`, the registrations of their codes on those days
+      (read by branch and day, the days in a few UNION ALL statements: an event carries its code's branch; a
+      registration without a device or phone prefix is in no burst).
+    Other events' flags stand (no rule reads across codes, and a customer's flags through one code read none
+    of their events through another). `moved` (a dict) hears per branch the first day before `start` whose
+    flags changed."""
     table, events = ReferralFraudFlag.__table__, ReferralEvent.__table__
     scope = Scope.head_office() if branch_ids is None else Scope.for_branches(branch_ids)
+    columns = [events.c.id.label("event_id"), events.c.code_id, events.c.staff_id, events.c.branch_id,
+               events.c.customer_id, events.c.stage, events.c.day, events.c.device_id, events.c.phone_prefix,
+               events.c.reversed_on]
+    judged_stage = events.c.stage.in_(_JUDGED_STAGES)
     if start is None:
         conn.execute(delete(table).where(scope.clause(table.c.branch_id)))
-        judged = scope.clause(events.c.branch_id)
+        checked = read_frame(conn, select(*columns).where(scope.clause(events.c.branch_id), judged_stage)
+                             .order_by(events.c.id))
+        judged, owners = None, None
     else:
-        # The touched codes read first (a day's few hundred): a list the code index answers whatever the planner's
-        # statistics say (with stale ones PostgreSQL planned the subquery as a walk of every event)
-        touched = _touched(events, "code_id", branch_ids, start).distinct()
-        codes = sorted({int(c) for c in conn.execute(touched).scalars()})
-        if not codes:
+        checked, judged = _fraud_events(conn, columns, judged_stage, branch_ids, start)
+        if judged is None:
             return 0
-        # (a file of many days may touch more codes than a statement takes parameters: then the subquery)
-        judged = events.c.code_id.in_(codes if len(codes) <= _MAX_LISTED else touched)
-        conn.execute(delete(table).where(table.c.event_id.in_(select(events.c.id).where(judged))))
-    checked = read_frame(conn, select(
-        events.c.id.label("event_id"), events.c.code_id, events.c.staff_id, events.c.branch_id, events.c.customer_id,
-        events.c.stage, events.c.day, events.c.device_id, events.c.phone_prefix, events.c.reversed_on,
-    ).where(judged,
-            events.c.stage.in_([ReferralStage.REGISTER.value, ReferralStage.CONVERT.value])).order_by(events.c.id))
-    # A refresh judges some codes' events: the reference of their owners alone (the rules read no other's)
-    owners = None if start is None else {int(s) for s in checked["staff_id"].dropna()}
+        before = []
+        for chunk in chunked(sorted(judged)):
+            before.append(read_frame(conn, select(table.c.event_id, table.c.rule, table.c.branch_id, table.c.day)
+                                     .where(table.c.event_id.in_(chunk))))
+            conn.execute(delete(table).where(table.c.event_id.in_(chunk)))
+        # The reference of the judged events' owners alone (the rules read no other's)
+        owners = {int(s) for s in checked.loc[checked["event_id"].isin(judged), "staff_id"].dropna()}
     staff, customers = fraud_reference(conn, scope, owners)
     flags = fraud_flags(checked, staff, customers)
-    if flags.empty:
-        return 0
+    if judged is not None:  # the burst-sizing registrations were read for their neighbours: their own flags stand
+        flags = flags[flags["event_id"].isin(judged)]
     rows = flags.merge(checked[["event_id", "branch_id", "day", "stage"]], on="event_id")
+    if judged is not None and moved is not None:
+        _note_moved_flags(pd.concat(before, ignore_index=True), rows, start, moved)
+    if rows.empty:
+        return 0
     rows["customer_id"] = rows["customer_id"].astype("Int64").astype(object).where(rows["customer_id"].notna(), None)
     records = [{k: (int(v) if k in ("event_id", "staff_id", "branch_id") else v) for k, v in r.items()}
                for r in rows[["event_id", "rule", "branch_id", "staff_id", "customer_id", "day", "stage", "detail"]]
                .to_dict("records")]
     conn.execute(insert(table), records)
     return len(records)
+
+
+def _bounded_groups(statements: list, sizes: list[int], most: int = 400) -> list[list]:
+    """`statements` in runs of at most `most` whose `sizes` (bound parameters) add up to IN_LIST_MAX at most (a
+    single larger one alone): one UNION ALL round trip each, within SQLite's compound-SELECT and parameter bounds."""
+    groups: list[list] = []
+    used = 0
+    for statement, size in zip(statements, sizes, strict=True):
+        if not groups or len(groups[-1]) >= most or used + size > IN_LIST_MAX:
+            groups.append([])
+            used = 0
+        groups[-1].append(statement)
+        used += size
+    return groups
+
+
+def _note_moved_flags(before: pd.DataFrame, after: pd.DataFrame, start: date, moved: dict) -> None:
+    """Into `moved`: per branch, the first day before `start` on which a flag came or went (a burst from `start`
+    on flags its customers' earlier events; the week card counts flags per day)."""
+    keys = ["event_id", "rule", "branch_id", "day"]
+    both = pd.concat([before[keys], after[keys]], ignore_index=True).astype({"event_id": "int64"})
+    changed = both[~both.duplicated(["event_id", "rule"], keep=False)]  # in one of the two alone
+    for branch_id, day in zip(changed["branch_id"], (as_date(d) for d in changed["day"]), strict=True):
+        if day < start:
+            moved[int(branch_id)] = min(day, moved.get(int(branch_id), day))
+
+
+def _fraud_events(conn: Connection, columns, judged_stage, branch_ids, start: date
+                  ) -> tuple[pd.DataFrame, set[int] | None]:
+    """(every event the rules read to judge the events a write from `start` on can move, ordered by id as a full
+    rebuild reads them; the ids of those judged events), or (empty, None) when the write touched none. Each
+    read goes by an index: branch and day, customer, branch and day again."""
+    events = ReferralEvent.__table__
+    recent = read_frame(conn, select(*columns).where(
+        judged_stage, window_clause(events.c.branch_id, events.c.day, branch_ids, start, None)))
+    if recent.empty:
+        return recent, None
+    pairs = recent.dropna(subset=["customer_id"])[["code_id", "customer_id"]].drop_duplicates()
+    customers = sorted({int(c) for c in pairs["customer_id"]})
+    history = [read_frame(conn, select(*columns).where(judged_stage, events.c.customer_id.in_(chunk)))
+               for chunk in chunked(customers)]
+    history = pd.concat([h for h in history if not h.empty] or [recent.iloc[0:0]], ignore_index=True)
+    history = history.merge(pairs.astype(history[["code_id", "customer_id"]].dtypes.to_dict()),
+                            on=["code_id", "customer_id"])
+    judged_events = pd.concat([recent, history], ignore_index=True).drop_duplicates("event_id")
+    # Their registrations before `start` that may be part of a burst (with a device or phone prefix): their
+    # days' registrations of the same codes, read per day by the branch and day index
+    earlier = judged_events[(judged_events["stage"] == ReferralStage.REGISTER.value)
+                            & (pd.to_datetime(judged_events["day"]) < pd.Timestamp(start))
+                            & ((judged_events["device_id"].fillna("") != "")
+                               | (judged_events["phone_prefix"].fillna("") != ""))]
+    codes = {int(c) for c in earlier["code_id"]}
+    branches_on: dict[date, set[int]] = {}
+    for branch_id, day in zip(earlier["branch_id"], earlier["day"], strict=True):
+        branches_on.setdefault(as_date(day), set()).add(int(branch_id))
+    per_day = [select(*columns).where(events.c.stage == ReferralStage.REGISTER.value, events.c.day == day,
+                                      events.c.branch_id.in_(sorted(branches)))
+               for day, branches in sorted(branches_on.items())]
+    neighbours = [read_frame(conn, union_all(*group) if len(group) > 1 else group[0])
+                  for group in _bounded_groups(per_day, [len(b) + 1 for _, b in sorted(branches_on.items())])]
+    neighbours = [n[n["code_id"].isin(codes)] for n in neighbours]
+    checked = pd.concat([judged_events, *[n for n in neighbours if not n.empty]], ignore_index=True) \
+        .drop_duplicates("event_id").sort_values("event_id").reset_index(drop=True)
+    return checked, {int(i) for i in judged_events["event_id"]}

@@ -44,7 +44,8 @@ ANALYZE_AFTER_DAYS = 28  # a refresh of fewer days adds too few rows to move the
 def _refresh(conn: Connection, branch_ids, start, end, progress) -> dict[str, int]:
     _roomy_sorts(conn)
     written = _rebuild_daily(conn, _BUILDERS, branch_ids, start, end, progress)
-    written.update(_refresh_referral_batches(conn, branch_ids, start, end, progress))
+    flags_moved: dict = {}
+    written.update(_refresh_referral_batches(conn, branch_ids, start, end, progress, flags_moved))
     started = time.perf_counter()
     written.update(refresh_campaign_lists(conn, branch_ids, start))
     if progress:
@@ -57,15 +58,22 @@ def _refresh(conn: Connection, branch_ids, start, end, progress) -> dict[str, in
         progress(f"  rollup followers: {written[FollowerBranchDaily.__tablename__]:,} branch-day rows in "
                  f"{time.perf_counter() - started:.1f}s")
     written.update(refresh_customer_rollups(conn, branch_ids, start, end, progress))
-    written.update(_refresh_week_cards(conn, branch_ids, start, end, progress))  # last: it reads the rollups above
+    written.update(_refresh_week_cards(conn, branch_ids, start, end, progress, flags_moved))  # last: reads the above
     _analyze(conn, start, end, progress)
     return written
 
 
-def _refresh_week_cards(conn: Connection, branch_ids, start, end, progress) -> dict[str, int]:
-    """The overview's week card, after the follower, group, referral and campaign rollups it reads."""
+def _refresh_week_cards(conn: Connection, branch_ids, start, end, progress, flags_moved=None,
+                        parts=None) -> dict[str, int]:
+    """The overview's week card (only its `parts`' figures, when given), after the follower, group, referral and
+    campaign rollups it reads; also from the earlier days whose fraud flags a burst moved (`flags_moved`:
+    branch -> first such day)."""
     started = time.perf_counter()
-    written = refresh_week_cards(conn, branch_ids, start, end)
+    written = refresh_week_cards(conn, branch_ids, start, end, parts)
+    if flags_moved:
+        card = BranchWeekCard.__tablename__
+        written[card] += refresh_week_cards(conn, set(flags_moved), min(flags_moved.values()), end,
+                                            ("referrals",))[card]
     if progress:
         progress(f"  rollup week cards: {written[BranchWeekCard.__tablename__]:,} branch-day rows in "
                  f"{time.perf_counter() - started:.1f}s")
@@ -97,22 +105,23 @@ def _rebuild_daily(conn: Connection, builders, branch_ids, start, end, progress)
     return written
 
 
-def _refresh_referral_batches(conn: Connection, branch_ids, start, end, progress) -> dict[str, int]:
+def _refresh_referral_batches(conn: Connection, branch_ids, start, end, progress, flags_moved) -> dict[str, int]:
     """The referral rollups read from ReferralDaily (run after it): months, running totals, boards, batches."""
     started = time.perf_counter()
     written = {ReferralMonthly.__tablename__: refresh_monthly(conn, branch_ids, start, end)}
     if progress:
         progress(f"  rollup {ReferralMonthly.__tablename__}: {written[ReferralMonthly.__tablename__]:,} rows in "
                  f"{time.perf_counter() - started:.1f}s")
-    written.update(refresh_referral_batch(conn, branch_ids, start, progress))
+    written.update(refresh_referral_batch(conn, branch_ids, start, progress, flags_moved))
     return written
 
 
 def _refresh_referral_rollups(conn: Connection, branch_ids, start, end, progress) -> dict[str, int]:
     """Everything referral events feed, and nothing else (no group, follower, campaign or customer rollup)."""
     written = _rebuild_daily(conn, (ReferralDaily, ReferralChannelDaily), branch_ids, start, end, progress)
-    written.update(_refresh_referral_batches(conn, branch_ids, start, end, progress))
-    written.update(_refresh_week_cards(conn, branch_ids, start, end, progress))   # conversions and fraud flags
+    flags_moved: dict = {}
+    written.update(_refresh_referral_batches(conn, branch_ids, start, end, progress, flags_moved))
+    written.update(_refresh_week_cards(conn, branch_ids, start, end, progress, flags_moved, ("referrals",)))
     return written
 
 
@@ -121,7 +130,7 @@ def _refresh_group_day_rollups(conn: Connection, branch_ids, start, end, progres
     (memberships, points and snapshots are fed by other tables)."""
     written = _rebuild_daily(conn, (GroupKindDaily,), branch_ids, start, end, progress)
     written.update(refresh_group_activity_rollups(conn, branch_ids, start, end, progress))
-    written.update(_refresh_week_cards(conn, branch_ids, start, end, progress))   # active share and dormancy
+    written.update(_refresh_week_cards(conn, branch_ids, start, end, progress, parts=("groups",)))
     return written
 
 
@@ -183,8 +192,13 @@ def refresh_for_rows(session: Session, table, rows, progress: Callable[[str], No
 def refresh_followers_and_week_cards(conn: Connection, branch_ids, start: date | None, end: date | None) -> dict[str, int]:
     """Follower rows feed the follower rollups and, through them, the overview's week card."""
     written = refresh_follower_rollups(conn, branch_ids, start, end)
-    written.update(refresh_week_cards(conn, branch_ids, start, end))
+    written.update(refresh_week_cards(conn, branch_ids, start, end, ("followers",)))
     return written
+
+
+def refresh_group_week_cards(conn: Connection, branch_ids, start: date | None, end: date | None) -> dict[str, int]:
+    """Groups (their creation day starts their count and silence) feed the week card's group figures alone."""
+    return refresh_week_cards(conn, branch_ids, start, end, ("groups",))
 
 
 # Raw tables that feed a few refreshes alone (checked: no other refresh or measure reads them). Their imports
@@ -197,7 +211,7 @@ def refresh_followers_and_week_cards(conn: Connection, branch_ids, start: date |
 _FEEDS = {ReferralEvent.__tablename__: _refresh_referral_rollups, GroupDaily.__tablename__: _refresh_group_day_rollups}
 _ONLY_FED_BY = {FollowerDaily.__tablename__: refresh_followers_and_week_cards,
                 ProductEvent.__tablename__: refresh_customer_rollups, Customer.__tablename__: refresh_customer_rollups,
-                SocialGroup.__tablename__: refresh_week_cards}
+                SocialGroup.__tablename__: refresh_group_week_cards}
 
 
 def refresh_rollups(

@@ -20,10 +20,10 @@ from models.campaign import MigrantCampaign
 from models.groups import GroupDaily, SocialGroup
 from models.measures.groups import DEFAULT_DORMANT_DAYS
 from models.org import Branch
-from models.refresh.common import as_date, window_clause
+from models.refresh.common import as_date, chunked, window_clause
 from models.rollup_tables.campaign import CampaignDepositDaily
 from models.rollup_tables.followers import FollowerBranchDaily, FollowerDayTotal
-from models.rollup_tables.groups import GroupKindDaily
+from models.rollup_tables.groups import GroupKindDaily, GroupLatest
 from models.rollup_tables.referrals import ReferralDaily, ReferralFraudFlag
 from models.rollup_tables.week_card import (
     CARD_FOLLOWER_LOOKBACK,
@@ -47,10 +47,22 @@ def card_calendar(conn: Connection) -> tuple[date, date] | None:
     return as_date(first) - timedelta(days=CARD_WEEK_DAYS), as_date(last)
 
 
-def refresh_week_cards(conn: Connection, branch_ids, start: date | None, end: date | None = None) -> dict[str, int]:
+# The card's figures by the rollups they are read from: a write of one source moves only its part's columns.
+CARD_PARTS = {
+    "followers": ("net_follows", "cumulative_followers", "follower_days", "drop_running"),
+    "groups": ("groups", "dormant_groups", "member_days", "active_member_days"),
+    "referrals": ("conversions", "fraud_flags"),
+    "campaign": ("campaign_id", "campaign_deposited"),
+}
+
+
+def refresh_week_cards(conn: Connection, branch_ids, start: date | None, end: date | None = None,
+                       parts: tuple[str, ...] | None = None) -> dict[str, int]:
     """Rebuild the week card of `branch_ids` (None: all) from `start` (None: the calendar's first day) to the
     calendar's end, and every branch's card on days the calendar gained; drop rows outside the calendar.
-    Reads the follower, group, referral and campaign rollups: run after they are refreshed."""
+    Reads the follower, group, referral and campaign rollups: run after they are refreshed. With `parts`
+    (keys of CARD_PARTS: the sources a write fed), the held rows get only those parts' figures again, the
+    others kept as stored; days new to the calendar are built whole."""
     table = BranchWeekCard.__table__
     calendar = card_calendar(conn)
     if calendar is None:
@@ -70,35 +82,47 @@ def refresh_week_cards(conn: Connection, branch_ids, start: date | None, end: da
     touched_from = max(first, start) if start is not None else first
     touched_to = min(held_last, last)
     if touched_from <= touched_to:
-        written += _rebuild(conn, branch_ids, touched_from, touched_to)
+        written += _rebuild(conn, branch_ids, touched_from, touched_to, parts)
     return {table.name: written}
 
 
-def _rebuild(conn: Connection, branch_ids, first: date, last: date) -> int:
+def _rebuild(conn: Connection, branch_ids, first: date, last: date, parts: tuple[str, ...] | None = None) -> int:
     table = BranchWeekCard.__table__
-    conn.execute(delete(table).where(window_clause(table.c.branch_id, table.c.day, branch_ids, first, last)))
-    rows = week_card_rows(conn, branch_ids, first, last)
+    window = window_clause(table.c.branch_id, table.c.day, branch_ids, first, last)
+    rows = week_card_rows(conn, branch_ids, first, last, parts)
+    if parts is not None:  # the stored rows with the parts' columns replaced (every row held, or a whole rebuild)
+        stored = read_frame(conn, select(*[table.c[c] for c in CARD_COLUMNS]).where(window))
+        if len(stored) != len(rows):
+            return _rebuild(conn, branch_ids, first, last)
+        stored["day"] = pd.to_datetime(stored["day"])
+        replaced = [c for c in rows.columns if c not in ("branch_id", "day")]
+        rows = stored.drop(columns=replaced).merge(rows, on=["branch_id", "day"], how="left")[CARD_COLUMNS]
+        rows["campaign_id"] = rows["campaign_id"].astype("Int64")
+        rows["drop_running"] = rows["drop_running"].astype(bool)
+    conn.execute(delete(table).where(window))
     return bulk_insert(conn, table, rows) if not rows.empty else 0
 
 
-def week_card_rows(conn: Connection, branch_ids, first: date, last: date) -> pd.DataFrame:
-    """The card rows of `branch_ids` (None: every branch) for each day of [first, last], from the rollups."""
+def week_card_rows(conn: Connection, branch_ids, first: date, last: date,
+                   parts: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The card rows of `branch_ids` (None: every branch) for each day of [first, last], from the rollups;
+    with `parts`, only those parts' columns (beside branch and day)."""
+    parts = tuple(CARD_PARTS) if parts is None else parts
+    columns = ["branch_id", "day", *[c for c in CARD_COLUMNS if any(c in CARD_PARTS[p] for p in parts)]]
     branches = np.array(sorted(int(b) for b in conn.execute(
         select(Branch.id).where(window_clause(Branch.id, Branch.id, branch_ids, None, None))).scalars()), dtype=np.int64)
     days = pd.date_range(first, last, freq="D")
     if len(branches) == 0 or len(days) == 0:
-        return pd.DataFrame(columns=CARD_COLUMNS)
+        return pd.DataFrame(columns=columns)
     grid = _Grid(branches, days)
-    card = {
-        **_follower_figures(conn, grid, branch_ids),
-        **_group_figures(conn, grid, branch_ids),
-        **_referral_figures(conn, grid, branch_ids),
-        **_campaign_figures(conn, grid, branch_ids),
-    }
+    figures = {"followers": _follower_figures, "groups": _group_figures, "referrals": _referral_figures,
+               "campaign": _campaign_figures}
+    card = {name: values for part in parts for name, values in figures[part](conn, grid, branch_ids).items()}
     frame = pd.DataFrame({"branch_id": np.repeat(branches, len(days)), "day": np.tile(days.to_numpy(), len(branches)),
                           **{name: values.ravel() for name, values in card.items() if name != "campaign_id"}})
-    frame["campaign_id"] = pd.array(np.tile(card["campaign_id"], len(branches)), dtype="Int64")
-    return frame[CARD_COLUMNS]
+    if "campaign_id" in card:
+        frame["campaign_id"] = pd.array(np.tile(card["campaign_id"], len(branches)), dtype="Int64")
+    return frame[columns]
 
 
 class _Grid:
@@ -190,6 +214,13 @@ def _group_counts(conn: Connection, grid: _Grid, branch_ids) -> tuple[np.ndarray
         return np.zeros(shape, dtype="int64"), np.zeros(shape, dtype="int64")
     groups["created"] = grid.index_of(groups["created_on"])
     groups["row"] = np.searchsorted(grid.branches, groups["branch_id"].to_numpy(dtype=np.int64))
+    never = len(grid.days)  # "no end": past the last day
+    created = _count_stretches(shape, groups["row"].to_numpy(), groups["created"].to_numpy(),
+                               np.full(len(groups), never))
+    if len(grid.days) == 1:
+        dormant = _dormant_on_one_day(conn, grid, groups, quiet)
+        if dormant is not None:
+            return created, dormant
     window_from = grid.first - timedelta(days=quiet - 1)  # a day's quiet window starts here at the earliest
     # A group created inside the first day's quiet window may have messages from before it (older than its
     # creation, so only a correction would put them there): they date its silence instead of its creation.
@@ -210,7 +241,6 @@ def _group_counts(conn: Connection, grid: _Grid, branch_ids) -> tuple[np.ndarray
                                 posts.c.previous_day.is_(None))
                    .where(or_(posts.c.previous_day.is_(None), posts.c.next_day.is_(None), posts.c.next_day > quiet_ends)),
                    ["group_id", "day", "next_day", "first"])
-    never = len(grid.days)  # "no end": past the last day
     bounds = bounds.merge(groups[["group_id", "created", "silent_from", "row"]], on="group_id", how="inner")
     bounds["day"] = grid.index_of(bounds["day"])
     next_day = grid.index_of(bounds["next_day"].fillna(grid.last.isoformat()))
@@ -225,9 +255,30 @@ def _group_counts(conn: Connection, grid: _Grid, branch_ids) -> tuple[np.ndarray
     ], ignore_index=True)
     dormant = _count_stretches(shape, stretches["row"].to_numpy(), stretches["start"].to_numpy(),
                                stretches["stop"].to_numpy())
-    created = _count_stretches(shape, groups["row"].to_numpy(), groups["created"].to_numpy(),
-                               np.full(len(groups), never))
     return created, dormant
+
+
+def _dormant_on_one_day(conn: Connection, grid: _Grid, groups: pd.DataFrame, quiet: int) -> np.ndarray | None:
+    """Per branch, the groups dormant on the grid's one day when no group has a running row after it (a daily
+    sync's new day), from each group's last customer message in `GroupLatest` (one row per group, not a
+    window over every group's recent days): dormant once `quiet` days have passed since that message and the
+    group exists (since its creation without one), as the stretches of `_group_counts` say. None when some
+    group has a later row (then the days are read)."""
+    latest = []
+    for chunk in chunked(groups["group_id"].astype(int).tolist()):
+        latest.append(_read(conn, select(GroupLatest.group_id, GroupLatest.day > grid.last,
+                                         cast(GroupLatest.last_message_day, String(10)))
+                            .where(GroupLatest.group_id.in_(chunk)), ["group_id", "later", "last_message"]))
+    latest = pd.concat(latest, ignore_index=True) if latest else pd.DataFrame(columns=["group_id", "later", "last_message"])
+    if latest["later"].astype(bool).any():
+        return None
+    known = groups.merge(latest, on="group_id", how="left")
+    has_message = known["last_message"].notna().to_numpy()
+    message = grid.index_of(known["last_message"].fillna(grid.last.isoformat()))
+    created = known["created"].to_numpy()
+    from_day = np.where(has_message, np.maximum(message + quiet, created), created + quiet)
+    dormant = known["row"].to_numpy()[from_day <= 0]
+    return np.bincount(dormant, minlength=len(grid.branches)).astype("int64").reshape(-1, 1)
 
 
 def _count_stretches(shape: tuple[int, int], rows: np.ndarray, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:

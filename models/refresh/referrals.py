@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import Date, Integer, and_, delete, func, insert, literal, select, true, union_all
 from sqlalchemy.engine import Connection
 
-from models.measures.referrals import LEADERBOARD_WINDOWS, fraud_flags, fraud_reference, running_totals_statement
+from models.measures.referrals import LEADERBOARD_WINDOWS, fraud_flags, fraud_reference
 from models.referrals import InviteCode, ReferralEvent, ReferralStage
 from models.refresh.common import IN_LIST_MAX, as_date, chunked, window_clause
 from models.rollup_tables.referrals import (
@@ -133,19 +133,48 @@ def _refresh_staff_windows(conn: Connection, branch_ids, start: date | None) -> 
         scope = Scope.head_office()
     if end is None:
         return 0
-    keys = [ALL_CAMPAIGNS, *sorted(k for k in conn.execute(select(running.c.campaign_key).distinct()).scalars()
-                                   if k != ALL_CAMPAIGNS)]
-    columns = ["staff_id", "branch_id", "events", "clicks", "invites", "participants", "conversions",
-               "conversion_amount"]
-    # Each preset ending on the last day, and the period before it (the leaderboard's "change since").
+    # Each preset ending on the last day, and the period before it (the leaderboard's "change since"): per owner
+    # the running total on the last day up to the window's end minus the one before its start, as
+    # `running_totals_statement` computes it, here in one read of the running totals instead of two index
+    # lookups per owner, campaign key and window (~40 queries over a table written a moment ago).
+    r = running.c
+    owners = read_frame(conn, select(InviteCode.staff_id, InviteCode.branch_id)
+                        .where(scope.clause(InviteCode.branch_id)).distinct())
+    totals = read_frame(conn, select(r.staff_id, r.branch_id, r.campaign_key, r.day, r.events, r.clicks, r.invites,
+                                     r.participants, r.live_conversions.label("conversions"),
+                                     r.live_amount.label("conversion_amount"))
+                        .where(scope.clause(r.branch_id)))
+    series = ["staff_id", "branch_id", "campaign_key"]
+    totals = totals.merge(owners.drop_duplicates(), on=["staff_id", "branch_id"])
+    totals["day"] = pd.to_datetime(totals["day"])
+    totals = totals.sort_values([*series, "day"], ignore_index=True)
+    last_rows: dict[date, pd.DataFrame] = {}
+
+    def last_up_to(day: date) -> pd.DataFrame:
+        """Each series' running totals on its last day up to `day`."""
+        if day not in last_rows:
+            upto = totals[totals["day"] <= pd.Timestamp(day)]
+            last_rows[day] = upto.groupby(series, sort=False).tail(1).set_index(series)[_WINDOW_FIGURES]
+        return last_rows[day]
+
+    boards = []
     for days, window_end in ((d, e) for d in LEADERBOARD_WINDOWS for e in (end, end - timedelta(days=d))):
-        for key in keys:
-            totals = running_totals_statement(scope, window_end - timedelta(days=days - 1), window_end,
-                                              int(key)).subquery()
-            source = select(*[totals.c[c] for c in columns], literal(int(key), Integer), literal(days, Integer),
-                            literal(window_end, Date))
-            conn.execute(insert(table).from_select([*columns, "campaign_key", "window_days", "end_day"], source))
-    return conn.execute(select(func.count()).select_from(table)).scalar_one()
+        at_end, before = last_up_to(window_end), last_up_to(window_end - timedelta(days=days))
+        board = at_end - before.reindex(at_end.index).fillna(0)
+        board = board[board["events"] > 0].reset_index()
+        boards.append(board.assign(window_days=days, end_day=window_end))
+    frame = pd.concat(boards, ignore_index=True)
+    if frame.empty:
+        return 0
+    # Written window by window, key by key (ALL_CAMPAIGNS, 0, first), owner by owner.
+    frame["_window"] = frame.groupby(["window_days", "end_day"], sort=False).ngroup()
+    frame = frame.sort_values(["_window", "campaign_key", "staff_id", "branch_id"], ignore_index=True)
+    for column in ["events", "clicks", "invites", "participants", "conversions"]:
+        frame[column] = frame[column].round().astype("int64")
+    frame["conversion_amount"] = frame["conversion_amount"].astype(float)
+    for column in series:
+        frame[column] = frame[column].astype("int64")
+    return bulk_insert(conn, table, frame[[*series, "window_days", "end_day", *_WINDOW_FIGURES]])
 
 
 _WINDOW_FIGURES = ["events", "clicks", "invites", "participants", "conversions", "conversion_amount"]

@@ -26,7 +26,7 @@ from models.rollup_tables.referrals import (
     month_start,
 )
 from models.scope import Scope
-from models.store.bulk import indexes_built_after
+from models.store.bulk import bulk_insert, indexes_built_after
 from models.store.frames import read_frame
 
 

@@ -69,6 +69,13 @@ me = int(scope.staff_id) if linked else None
 own_only = scope.role == "staff"  # a staff member sees their own reward, flags and codes, not colleagues'
 if own_only and scope.staff_id is None:
     st.warning(t("ref.unlinked_staff"), icon=":material/link_off:")
+
+
+def only_mine(frame: pd.DataFrame) -> pd.DataFrame:
+    """A staff member's own rows of a per-staff table (reward, flags); others see the table whole."""
+    return frame[frame["staff_id"] == scope.staff_id].reset_index(drop=True) if own_only else frame
+
+
 st.caption(t("filter.scope_label", scope=escape_markdown(choice.label), start=start, end=end))
 
 tab_board, tab_funnel, tab_channels, tab_internal, tab_ledger, tab_fraud, tab_codes = st.tabs(
@@ -190,9 +197,7 @@ with tab_ledger:
         quarter = st.selectbox(t("ref.quarter"), quarters,
                                index=quarters.index(default_quarter) if default_quarter in quarters else 0,
                                key="ref_quarter")
-        ledger = query(R.quarter_ledger, choice.scope, quarter=quarter)
-        if own_only:
-            ledger = ledger[ledger["staff_id"] == scope.staff_id].reset_index(drop=True)
+        ledger = only_mine(query(R.quarter_ledger, choice.scope, quarter=quarter))
         st.caption(t("ref.ledger_note"))
         if ledger.empty:
             st.info(t("ref.ledger_empty"))
@@ -232,9 +237,7 @@ with tab_ledger:
 
 with tab_fraud:
     if tab_fraud.open:
-        review = query(R.fraud_review, choice.scope, start=start, end=end)
-        if own_only:
-            review = review[review["staff_id"] == scope.staff_id].reset_index(drop=True)
+        review = only_mine(query(R.fraud_review, choice.scope, start=start, end=end))
         st.caption(t("ref.fraud_note"))
         if review.empty:
             st.success(t("ref.fraud_none"))

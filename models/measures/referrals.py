@@ -175,17 +175,24 @@ def reward_basis(
     first = effective.assign(day=pd.to_datetime(effective["day"])).sort_values(["day", "event_id"])
     first = first.drop_duplicates(subset=["customer_id"], keep="first")
     first = first[(first["day"] >= pd.Timestamp(start)) & (first["day"] <= pd.Timestamp(end))]
-    first = rate_for_events(first, rules)
-    if excluded.empty:
-        withheld_mask = pd.Series(False, index=first.index)
-    else:
-        keys = set(zip(excluded["staff_id"].astype(int), excluded["customer_id"].astype(int), strict=True))
-        withheld_mask = pd.Series([(int(s), int(c)) in keys for s, c in zip(first["staff_id"], first["customer_id"], strict=True)],
-                                  index=first.index, dtype=bool)
-    columns = [c for c in BASIS_COLUMNS if c in first.columns]
-    paid = first[~withheld_mask][columns].reset_index(drop=True)
-    withheld = first[withheld_mask][columns].reset_index(drop=True)
-    return paid, withheld
+    paid, withheld = paid_and_withheld(first, rules, excluded)
+    columns = [c for c in BASIS_COLUMNS if c in paid.columns]
+    return paid[columns].reset_index(drop=True), withheld[columns].reset_index(drop=True)
+
+
+def paid_and_withheld(first: pd.DataFrame, rules: pd.DataFrame, excluded: pd.DataFrame
+                      ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Customers already one per row (their first effective conversion), each with the rule that pays it
+    (`rate_for_events`), split into paid and withheld: withheld while their (staff, customer) pair has an open
+    fraud flag. Shared by the stored ledger's basis and the board's preview, so both count alike."""
+    rated = rate_for_events(first, rules)
+    held = pd.Series(False, index=rated.index)
+    if not excluded.empty and not rated.empty:
+        pairs = pd.MultiIndex.from_frame(excluded[["staff_id", "customer_id"]].astype("int64"))
+        held = pd.Series(pd.MultiIndex.from_arrays([rated["staff_id"].astype("int64"),
+                                                    rated["customer_id"].astype("int64")]).isin(pairs),
+                         index=rated.index)
+    return rated[~held], rated[held]
 
 
 KIND_LABELS = {"personal": "个人", "corporate": "对公"}

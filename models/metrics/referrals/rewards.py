@@ -15,7 +15,7 @@ from models.measures.referrals import (
     excluded_customers,
     ledger_from_basis,
     ledger_from_counts,
-    rate_for_events,
+    paid_and_withheld,
     reward_basis,
     withheld_counts,
 )
@@ -126,16 +126,11 @@ def reward_ledger_preview(session: Session, scope: Scope, start: date, end: date
                  .where(scope.clause(basis.branch_id), basis.day.between(start, end)))
     if campaign_id is not None:
         statement = statement.where(basis.campaign_id == int(campaign_id))
-    rated = rate_for_events(read_frame(session, statement), reward_rules(session))
     flags = stored_fraud_flags(session, scope, start - timedelta(days=FRAUD_LOOKBACK_DAYS), end)[FLAG_COLUMNS]
     excluded = excluded_customers(flags, fraud_clearances(session, scope))
-    held_mask = pd.Series(False, index=rated.index)
-    if not excluded.empty and not rated.empty:
-        pairs = pd.MultiIndex.from_frame(excluded[["staff_id", "customer_id"]].astype("int64"))
-        held_mask = pd.Series(pd.MultiIndex.from_arrays([rated["staff_id"].astype("int64"),
-                                                         rated["customer_id"].astype("int64")]).isin(pairs),
-                              index=rated.index)
-    return ledger_from_counts(basis_counts(rated[~held_mask]), withheld_counts(rated[held_mask]), describe=describe)
+    # the basis table holds one row per customer (its customer index is unique): already each one's first
+    paid, withheld = paid_and_withheld(read_frame(session, statement), reward_rules(session), excluded)
+    return ledger_from_counts(basis_counts(paid), withheld_counts(withheld), describe=describe)
 
 
 def quarter_ledger(session: Session, scope: Scope, quarter: str) -> pd.DataFrame:

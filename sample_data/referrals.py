@@ -175,8 +175,10 @@ def _events(rng, ctx: GenContext, codes: pd.DataFrame, campaigns: pd.DataFrame, 
     branch_of = codes["branch_id"].to_numpy()[code_of]
     pools = customers.groupby("branch_id")["id"].apply(np.array).to_dict()
     used_parts = []
-    for branch_id in np.unique(branch_of[registers]):
-        rows = np.flatnonzero(registers & (branch_of == branch_id))
+    registering = np.flatnonzero(registers)
+    by_branch = registering[np.argsort(branch_of[registering], kind="stable")]  # each branch's rows, ascending
+    branch_ids, firsts = np.unique(branch_of[by_branch], return_index=True)
+    for branch_id, rows in zip(branch_ids, np.split(by_branch, firsts[1:]), strict=True):
         pool = rng.permutation(pools.get(int(branch_id), np.array([], dtype=np.int64)))
         take = min(len(rows), int(len(pool) * 0.7))
         customer_id[rows[:take]] = pool[:take]

@@ -125,8 +125,11 @@ def _key_people(rng: np.random.Generator, customers: pd.DataFrame, villages: pd.
     """Every rural village gets its "six members"; county branches get labour-contractor foremen;
     community branches get community experts (社区达人) and opinion leaders."""
     kinds = branches.set_index("id")["kind"]
-    personal = customers[customers["kind"] == CustomerKind.PERSONAL.value]
-    adults = personal[personal["occupation"] != Occupation.STUDENT.value]
+    # Only the columns read below: sampling draws positions from the group's length alone, so a narrow
+    # frame picks the same people, without taking every column of every village's residents.
+    people = customers[["id", "branch_id", "village_id", "occupation", "kind"]]
+    personal = people[people["kind"] == CustomerKind.PERSONAL.value]
+    adults = personal[personal["occupation"] != Occupation.STUDENT.value].drop(columns="kind")
     rows: list[dict] = []
     for village_id, residents in adults.groupby("village_id"):
         branch_id = int(residents["branch_id"].iloc[0])

@@ -153,6 +153,18 @@ def compute_node_metrics(engine: Engine, scope: Scope | None = None, seed: int =
     return written
 
 
+def refresh_network_ties(conn, branch_ids) -> None:
+    """For importers of relationships: recount the ties of the branches touched, in their transaction
+    (the people measured stay as the last `graph-metrics` run left them)."""
+    table = NetworkSummary.__table__
+    for branch_id in sorted({int(b) for b in branch_ids}):
+        ties = _ties_of(conn, branch_id)
+        if conn.execute(select(table.c.branch_id).where(table.c.branch_id == branch_id)).first() is None:
+            conn.execute(insert(table).values(branch_id=branch_id, ties=ties))
+        else:
+            conn.execute(update(table).where(table.c.branch_id == branch_id).values(ties=ties))
+
+
 # ================================================================ the seed: measured while it loads
 
 

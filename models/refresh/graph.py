@@ -15,7 +15,7 @@ from models.customers import Customer
 from models.graph import NetworkSummary, NodeMetric, Relationship
 from models.measures.graph import GRAPH_SEED, WELL_TIED_MIN_TIES, build_graph, node_metrics
 from models.scope import Scope
-from models.store.bulk import bulk_insert
+from models.store.bulk import bulk_insert, derived_rebuild, indexes_built_after
 from models.store.frames import read_frame
 from models.system import DataVersion
 
@@ -81,26 +81,24 @@ def _store_branch_metrics(engine: Engine, branch_id: int, metrics: pd.DataFrame)
     return people
 
 
-def _store_metrics_batch(engine: Engine, measured: list[tuple[int, pd.DataFrame]]) -> int:
-    """Several branches' NodeMetric and NetworkSummary rows in one transaction, in the order given (the
-    rows and figures `_store_branch_metrics` writes branch by branch; ties counted in one query)."""
+def _store_metrics_batch(conn, measured: list[tuple[int, pd.DataFrame]], computed_at: datetime) -> int:
+    """Several branches' NodeMetric and NetworkSummary rows, in the order given: the rows and figures
+    `_store_branch_metrics` writes branch by branch (ties counted in one query)."""
     if not measured:
         return 0
-    computed_at = datetime.now(UTC)
     branch_ids = [branch_id for branch_id, _ in measured]
     table, summary = NodeMetric.__table__, NetworkSummary.__table__
     rows = pd.concat([metrics for _, metrics in measured], ignore_index=True).assign(computed_at=computed_at)
-    with engine.begin() as conn:
-        conn.execute(delete(table).where(table.c.branch_id.in_(branch_ids)))
-        bulk_insert(conn, table, rows[[c for c in rows.columns if c in table.c]])
-        ties = dict(conn.execute(select(Relationship.branch_id, func.count()).where(Relationship.branch_id.in_(branch_ids))
-                                 .group_by(Relationship.branch_id)).all())
-        conn.execute(delete(summary).where(summary.c.branch_id.in_(branch_ids)))
-        conn.execute(insert(summary), [
-            {"branch_id": branch_id, "ties": int(ties.get(branch_id, 0)), "people_measured": len(metrics),
-             "prospects_well_tied": int((metrics["is_prospect"] & (metrics["customer_ties"] >= WELL_TIED_MIN_TIES)).sum()),
-             "computed_at": computed_at}
-            for branch_id, metrics in measured])
+    conn.execute(delete(table).where(table.c.branch_id.in_(branch_ids)))
+    bulk_insert(conn, table, rows[[c for c in rows.columns if c in table.c]])
+    ties = dict(conn.execute(select(Relationship.branch_id, func.count()).where(Relationship.branch_id.in_(branch_ids))
+                             .group_by(Relationship.branch_id)).all())
+    conn.execute(delete(summary).where(summary.c.branch_id.in_(branch_ids)))
+    conn.execute(insert(summary), [
+        {"branch_id": branch_id, "ties": int(ties.get(branch_id, 0)), "people_measured": len(metrics),
+         "prospects_well_tied": int((metrics["is_prospect"] & (metrics["customer_ties"] >= WELL_TIED_MIN_TIES)).sum()),
+         "computed_at": computed_at}
+        for branch_id, metrics in measured])
     return len(rows)
 
 
@@ -229,45 +227,21 @@ class BackgroundMetrics:
                batch_branches: int = METRICS_BATCH_BRANCHES) -> int:
         """Wait for the figures (what is left measured in `workers` processes) and store them; rows written."""
         import os
-        from concurrent.futures import FIRST_COMPLETED, wait
 
         workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
         total = len(self.branch_ids)
         if progress:
             measured = sum(future.done() for future in self.futures.values())
             progress(f"graph metrics: {measured}/{total} branches measured during the load and rollups")
-        written = stored = 0
-        ready: list[tuple[int, pd.DataFrame]] = []
+        computed_at = datetime.now(UTC)
+        table = NodeMetric.__table__
         try:
-            # Branches not yet started are taken back and fed to every worker, a few at a time.
-            waiting = [b for b, future in self.futures.items() if future.cancel()]
-            while len(self.pools) < workers and len(waiting) > len(self.pools):
-                self.pools.append(self._pool())
-            in_flight = {id(pool): [] for pool in self.pools}
-
-            def feed() -> None:
-                for pool in self.pools:
-                    mine = in_flight[id(pool)] = [f for f in in_flight[id(pool)] if not f.done()]
-                    while waiting and len(mine) < self.IN_FLIGHT_PER_WORKER:
-                        b = waiting.pop(0)
-                        self.futures[b] = pool.submit(_branch_metrics_task, self._task(b))
-                        mine.append(self.futures[b])
-
-            feed()
-            for b in self.branch_ids:  # in branch order, as `compute_node_metrics` writes them
-                while b in waiting or not self.futures[b].done():
-                    feed()
-                    wait([f for f in self.futures.values() if not f.done()], return_when=FIRST_COMPLETED)
-                ready.append(self.futures.pop(b).result())
-                del self.inputs[b]
-                if len(ready) >= batch_branches:
-                    written += _store_metrics_batch(engine, ready)
-                    stored += len(ready)
-                    ready = []
-                    if progress:
-                        progress(f"graph metrics: {stored}/{total} branches, {written:,} people")
-                feed()
-            written += _store_metrics_batch(engine, ready)
+            # One transaction (whole branches from one computation, as always); derived rows, so no per-row
+            # key checks, and into an empty table (a fresh seed) the indexes are built once after the rows.
+            with derived_rebuild(engine) as conn:
+                empty = conn.execute(select(func.count()).select_from(table)).scalar_one() == 0
+                with indexes_built_after(conn, [table], whole=empty):
+                    written, ready = self._store_as_measured(conn, computed_at, workers, batch_branches, progress)
         finally:
             self.cancel()
         if progress and ready:
@@ -275,6 +249,44 @@ class BackgroundMetrics:
         if written:
             _metrics_stored(engine)
         return written
+
+    def _store_as_measured(self, conn, computed_at: datetime, workers: int, batch_branches: int,
+                           progress: Callable[[str], None] | None) -> tuple[int, list]:
+        """Write the branches in order as their figures come (a batch at a time), feeding the workers."""
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        total = len(self.branch_ids)
+        # Branches not yet started are taken back and fed to every worker, a few at a time.
+        waiting = [b for b, future in self.futures.items() if future.cancel()]
+        while len(self.pools) < workers and len(waiting) > len(self.pools):
+            self.pools.append(self._pool())
+        in_flight = {id(pool): [] for pool in self.pools}
+
+        def feed() -> None:
+            for pool in self.pools:
+                mine = in_flight[id(pool)] = [f for f in in_flight[id(pool)] if not f.done()]
+                while waiting and len(mine) < self.IN_FLIGHT_PER_WORKER:
+                    b = waiting.pop(0)
+                    self.futures[b] = pool.submit(_branch_metrics_task, self._task(b))
+                    mine.append(self.futures[b])
+
+        written = stored = 0
+        ready: list[tuple[int, pd.DataFrame]] = []
+        for b in self.branch_ids:  # in branch order, as `compute_node_metrics` writes them
+            while b in waiting or not self.futures[b].done():
+                feed()
+                wait([f for f in self.futures.values() if not f.done()], return_when=FIRST_COMPLETED)
+            ready.append(self.futures.pop(b).result())
+            del self.inputs[b]
+            if len(ready) >= batch_branches:
+                written += _store_metrics_batch(conn, ready, computed_at)
+                stored += len(ready)
+                ready = []
+                if progress:
+                    progress(f"graph metrics: {stored}/{total} branches, {written:,} people")
+            feed()
+        written += _store_metrics_batch(conn, ready, computed_at)
+        return written, ready
 
     def cancel(self) -> None:
         """Stop the workers (after `finish`, or when the seed failed)."""

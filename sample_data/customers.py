@@ -125,31 +125,44 @@ def _key_people(rng: np.random.Generator, customers: pd.DataFrame, villages: pd.
     """Every rural village gets its "six members"; county branches get labour-contractor foremen;
     community branches get community experts (社区达人) and opinion leaders."""
     kinds = branches.set_index("id")["kind"]
-    personal = customers[customers["kind"] == CustomerKind.PERSONAL.value]
-    adults = personal[personal["occupation"] != Occupation.STUDENT.value]
+    adult = ((customers["kind"] == CustomerKind.PERSONAL.value)
+             & (customers["occupation"] != Occupation.STUDENT.value)).to_numpy(bool)
+    ids = customers["id"].to_numpy()[adult]
+    branch_of = customers["branch_id"].to_numpy()[adult]
+    village_of = customers["village_id"].to_numpy()[adult]
+    migrant = (customers["occupation"] == Occupation.MIGRANT_WORKER.value).to_numpy(bool)[adult]
+    # Each village's residents in the customers' order (as groupby gives them), drawn from by position:
+    # `DataFrame.sample(n, random_state=seed)` is `RandomState(seed).choice(len, n, replace=False)`, so
+    # these are the same people, without building and taking a frame per village (a third of generation).
+    order = np.argsort(village_of, kind="stable")
+    village_ids, starts = np.unique(village_of[order], return_index=True)
     rows: list[dict] = []
-    for village_id, residents in adults.groupby("village_id"):
-        branch_id = int(residents["branch_id"].iloc[0])
+    for village_id, residents in zip(village_ids.tolist(), np.split(order, starts[1:]), strict=True):
+        branch_id = int(branch_of[residents[0]])
         kind = kinds[branch_id]
         if kind == BranchKind.COUNTY.value:
-            picks = residents.sample(n=min(len(residents), 6 + 2), random_state=int(rng.integers(0, 2**31)))
-            for role, person in zip(VILLAGE_SIX_MEMBERS, picks.itertuples(index=False), strict=False):
-                rows.append({"customer_id": int(person.id), "branch_id": branch_id, "village_id": int(village_id),
+            picks = _sample(residents, 6 + 2, int(rng.integers(0, 2**31)))
+            for role, person in zip(VILLAGE_SIX_MEMBERS, picks, strict=False):
+                rows.append({"customer_id": int(ids[person]), "branch_id": branch_id, "village_id": village_id,
                              "role": role.value})
-            workers = residents[residents["occupation"] == Occupation.MIGRANT_WORKER.value]
-            for person in workers.sample(n=min(len(workers), 2), random_state=int(rng.integers(0, 2**31))).itertuples(index=False):
-                rows.append({"customer_id": int(person.id), "branch_id": branch_id, "village_id": int(village_id),
+            workers = residents[migrant[residents]]
+            for person in _sample(workers, 2, int(rng.integers(0, 2**31))):
+                rows.append({"customer_id": int(ids[person]), "branch_id": branch_id, "village_id": village_id,
                              "role": KeyRole.FOREMAN.value})
         else:
             count = 3 if kind == BranchKind.COMMUNITY.value else 1
-            picks = residents.sample(n=min(len(residents), count * 2), random_state=int(rng.integers(0, 2**31)))
-            for i, person in enumerate(picks.itertuples(index=False)):
+            for i, person in enumerate(_sample(residents, count * 2, int(rng.integers(0, 2**31)))):
                 role = KeyRole.COMMUNITY_EXPERT if i % 2 == 0 else KeyRole.OPINION_LEADER
-                rows.append({"customer_id": int(person.id), "branch_id": branch_id, "village_id": int(village_id),
+                rows.append({"customer_id": int(ids[person]), "branch_id": branch_id, "village_id": village_id,
                              "role": role.value})
     frame = pd.DataFrame(rows).drop_duplicates(subset=["customer_id", "role"]).reset_index(drop=True)
     frame.insert(0, "id", np.arange(1, len(frame) + 1))
     return frame
+
+
+def _sample(positions: np.ndarray, n: int, seed: int) -> np.ndarray:
+    """What `frame.sample(n=min(len(frame), n), random_state=seed)` picks, as positions of `positions`."""
+    return positions[np.random.RandomState(seed).choice(len(positions), size=min(len(positions), n), replace=False)]
 
 
 SILVER_AGE = 60

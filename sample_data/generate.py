@@ -14,7 +14,7 @@ from sqlmodel import SQLModel
 from models.migrations import create_all
 from models.org import Branch
 from models.refresh import refresh_rollups
-from models.refresh.graph import compute_node_metrics
+from models.refresh.graph import BackgroundMetrics
 from models.store.bulk import bulk_insert, bulk_load, reset_sequences
 from models.system import DataVersion
 from sample_data.accounts import generate_demo_accounts
@@ -45,10 +45,11 @@ GENERATORS: list[tuple[str, DomainGenerator]] = [
     ("staff activity", generate_staff_activity),
 ]
 
-# Derived tables computed from the loaded rows, in order: hook(engine, progress=...).
+# Derived tables computed from the loaded rows, in order: hook(engine, progress=...). The graph metrics
+# (NodeMetric, NetworkSummary) are not among them: measured from the generated frames in a worker process
+# while these run (no rollup reads them), they are stored after.
 POST_SEED_HOOKS: list[tuple[str, Callable[..., object]]] = [
     ("rollups", refresh_rollups),
-    ("graph metrics", compute_node_metrics),
 ]
 
 
@@ -88,6 +89,21 @@ def seed_database(
     if has_data(engine):
         raise AlreadySeeded("数据库已有数据，请先运行 `python manage.py reset` / database already holds data; reset first")
     frames = generate_frames(scale, seed, end, progress)
+    metrics = BackgroundMetrics.from_frames(frames)
+    try:
+        counts = _load_and_roll_up(engine, frames, scale, seed, progress)
+    except BaseException:
+        metrics.cancel()
+        raise
+    started = time.perf_counter()
+    metrics.finish(engine, progress=progress)
+    if progress:
+        progress(f"computed graph metrics in {time.perf_counter() - started:.1f}s (after the rollups)")
+    return counts
+
+
+def _load_and_roll_up(engine: Engine, frames: dict[str, pd.DataFrame], scale: str, seed: int,
+                      progress: Callable[[str], None] | None) -> dict[str, int]:
     counts: dict[str, int] = {}
     tables = [t for t in SQLModel.metadata.sorted_tables if t.name in frames]
     started = time.perf_counter()
@@ -107,6 +123,7 @@ def seed_database(
         )
     if progress:
         progress(f"loaded {sum(counts.values()):,} rows in {time.perf_counter() - started:.1f}s")
+    frames.clear()  # stored (and the graph's inputs copied): free them before the rollups
     for name, hook in POST_SEED_HOOKS:
         started = time.perf_counter()
         hook(engine, progress=progress)

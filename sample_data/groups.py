@@ -73,6 +73,8 @@ def _plan_groups(ctx: GenContext, rng: np.random.Generator) -> pd.DataFrame:
     opened = pd.to_datetime(customers["opened_on"])
     new_customers = customers[(opened >= pd.Timestamp(ctx.start) + pd.Timedelta(days=20)) & ~customers["is_prospect"]
                               & (customers["kind"] == "personal")]
+    # Only the columns read below (sampling picks by position, so the same people): not every column taken per branch.
+    new_customers = new_customers[["id", "branch_id", "name", "opened_on"]]
     new_by_branch = new_customers.groupby("branch_id")
 
     rows: list[dict] = []

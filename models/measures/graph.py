@@ -47,15 +47,19 @@ def build_graph(nodes: pd.DataFrame, edges: pd.DataFrame) -> nx.Graph:
     pairs = pairs.sort_values(["u", "v", "weight"], ascending=[True, True, False], kind="stable")
     grouped = pairs.groupby(["u", "v"], sort=False)
     collapsed = pd.DataFrame({"weight": grouped["weight"].sum(), "kind": grouped["kind"].first()}).reset_index()
-    collapsed["kinds"] = collapsed["kind"]
+    u, v, kind = collapsed["u"].astype("int64").tolist(), collapsed["v"].astype("int64").tolist(), collapsed["kind"].tolist()
+    kinds = kind
     shared = pairs[pairs.duplicated(["u", "v"], keep=False)]  # few pairs tied in more than one way
     if len(shared):
-        joined = shared.groupby(["u", "v"])["kind"].agg(lambda k: ",".join(sorted(set(k))))
-        index = pd.MultiIndex.from_frame(collapsed[["u", "v"]])
-        collapsed["kinds"] = joined.reindex(index).fillna(pd.Series(collapsed["kind"].to_numpy(), index=index)).to_numpy()
+        kinds_of: dict[tuple[int, int], set[str]] = {}
+        for pair in zip(shared["u"].tolist(), shared["v"].tolist(), shared["kind"].tolist(), strict=True):
+            kinds_of.setdefault(pair[:2], set()).add(pair[2])
+        kinds = [",".join(sorted(kinds_of[pair[:2]])) if pair[:2] in kinds_of else pair[2]
+                 for pair in zip(u, v, kind, strict=True)]
+    # Column lists, not a tuple per row from pandas: the graph is built once per branch in the seed.
     graph.add_edges_from(
-        (int(u), int(v), {"weight": float(w), "kind": k, "kinds": ks})
-        for u, v, w, k, ks in collapsed[["u", "v", "weight", "kind", "kinds"]].itertuples(index=False, name=None)
+        (a, b, {"weight": w, "kind": k, "kinds": ks})
+        for a, b, w, k, ks in zip(u, v, collapsed["weight"].tolist(), kind, kinds, strict=True)
     )
     return graph
 

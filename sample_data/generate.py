@@ -16,6 +16,7 @@ from models.org import Branch
 from models.refresh import refresh_rollups
 from models.refresh.graph import compute_node_metrics
 from models.store.bulk import bulk_insert, bulk_load, reset_sequences
+from models.store.maintenance import vacuum_after_seed
 from models.system import DataVersion
 from sample_data.accounts import generate_demo_accounts
 from sample_data.campaign import generate_campaign
@@ -49,6 +50,7 @@ GENERATORS: list[tuple[str, DomainGenerator]] = [
 POST_SEED_HOOKS: list[tuple[str, Callable[..., object]]] = [
     ("rollups", refresh_rollups),
     ("graph metrics", compute_node_metrics),
+    ("vacuum", vacuum_after_seed),  # PostgreSQL: visibility maps for index-only scans (autovacuum may be off)
 ]
 
 

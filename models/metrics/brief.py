@@ -311,3 +311,26 @@ def campaign_curves(session, scope, end: date) -> tuple[pd.DataFrame | None, flo
         return None, 0.0
     target = campaign.branch_target_total(session, scope, int(this["campaign_id"]))  # one SUM, not every target row
     return campaign.comparison_curves(this_daily, this, last_daily, last, as_of), target
+
+
+@dataclass(frozen=True)
+class KeyChartData:
+    """What the brief's charts draw besides the figures the overview shows anyway (the follower history, the
+    best and worst branches): each marketing event's uplift and the drop episodes of the period, the groups'
+    activity by kind, the referral funnel and the season's curves against the last (None: no season to compare)."""
+
+    uplift: pd.DataFrame
+    drops: pd.DataFrame
+    activity: pd.DataFrame
+    funnel: pd.DataFrame
+    curves: pd.DataFrame | None
+    target: float
+
+
+def key_chart_data(session, scope, start: date, end: date) -> KeyChartData:
+    """The charts' own reads, made only when the charts are drawn (the meeting's slides, the opened key-charts
+    section, the downloaded brief): at every other visit they were a fifth of the overview's data time."""
+    uplift, drops = followers.event_uplift_and_drops(session, scope, start, end)
+    curves, target = campaign_curves(session, scope, end)
+    return KeyChartData(uplift=uplift, drops=drops, activity=groups.activity_by_kind(session, scope, start, end),
+                        funnel=referrals.funnel(session, scope, start, end), curves=curves, target=target)

@@ -15,8 +15,9 @@ import pandas as pd
 from sqlalchemy import case, func, select
 
 from models.metrics import campaign, followers, groups, referrals, tasks
-from models.metrics.org import branches_in_scope
+from models.org import Branch
 from models.rollup_tables.week_card import BranchWeekCard
+from models.store.frames import read_frame
 
 # Changes smaller than these are "about the same" and not worth a sentence in a meeting.
 FLAT_SHARE_POINTS = 0.01   # group activity: one percentage point
@@ -289,7 +290,12 @@ def drop_alerts_on(session, scope, end: date) -> pd.DataFrame:
             return pd.DataFrame(columns=["branch_id", "branch_name", "start_day", "days", "episode_net"])
         drops = followers.detect_drops(by_branch)
         running = drops[drops["end_day"] == pd.Timestamp(end)] if not drops.empty else drops
-    names = branches_in_scope(session, scope)[["branch_id", "branch_name"]]
+    # only the running branches' names (the scope's whole org frame, region and parent joined, cost more than
+    # the drops themselves at head office)
+    ids = sorted({int(b) for b in running["branch_id"]})
+    names = read_frame(session, select(Branch.id.label("branch_id"), Branch.name.label("branch_name"))
+                       .where(Branch.id.in_(ids))) if ids else pd.DataFrame(
+        {"branch_id": pd.Series(dtype="int64"), "branch_name": pd.Series(dtype="object")})
     return running.merge(names, on="branch_id", how="left").sort_values("start_day").reset_index(drop=True)
 
 

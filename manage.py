@@ -358,6 +358,11 @@ def cmd_rollups(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     written = refresh_rollups(engine, branches, date.fromisoformat(args.start) if args.start else None,
                               date.fromisoformat(args.end) if args.end else None, progress=print)
+    if not (branches or args.start or args.end):  # a whole rebuild: PostgreSQL's visibility maps, after the commit
+        from models.rollup_tables import ROLLUP_TABLES
+        from models.store.maintenance import vacuum_for_reads
+
+        vacuum_for_reads(engine, [rollup.__table__.name for rollup in ROLLUP_TABLES], progress=print)
     with engine.begin() as conn:  # pages (and the running totals held as columns) cache on the data version
         conn.execute(update(DataVersion.__table__).values(version=DataVersion.__table__.c.version + 1,
                                                           updated_at=datetime.now(UTC)))

@@ -13,7 +13,7 @@ import streamlit as st
 from components import meeting
 from components.brief import TONE_ICONS, BriefFigure, format_money, meeting_brief_html, say
 from components.customers import overview_line as silver_line
-from components.data import page_scope, query, require_database
+from components.data import deferred_query, page_scope, query, require_database
 from components.figures.campaign import season_curves
 from components.figures.followers import follower_curve, ranking_bars
 from components.figures.groups import activity_by_kind_figure
@@ -32,6 +32,7 @@ from components.tasks import (
     task_from_alerts,
 )
 from components.text import escape_markdown
+from models.groups import GroupKind
 from models.metrics import brief
 from models.metrics import campaign as campaign_metrics
 from models.metrics import customers as customer_metrics
@@ -71,9 +72,8 @@ groups = query(group_metrics.overview_headline, choice.scope, end=end, period_da
 referrals = query(referral_metrics.overview_headline, choice.scope, end=end, days=period_days)
 season = query(campaign_metrics.overview_headline, choice.scope, end=end)
 customer_figures = query(customer_metrics.overview_headline, choice.scope)
-ranking, uplift, drops = query(follower_metrics.ranking_uplift_and_drops, choice.scope, start=start, end=end)
-if choice.branch_id is not None:
-    ranking = pd.DataFrame(columns=follower_metrics.RANKING_COLUMNS)
+ranking = (pd.DataFrame(columns=follower_metrics.RANKING_COLUMNS) if choice.branch_id is not None
+           else query(follower_metrics.branch_ranking, choice.scope, start=start, end=end))
 top, bottom = brief.branch_extremes(ranking)
 
 # ---------------------------------------------------------------- alerts, in words
@@ -147,57 +147,76 @@ graph_text = "" if not network["people_measured"] else (
 
 
 # ---------------------------------------------------------------- key charts (slides and the exported brief)
-def key_figure_recipes() -> list[tuple[str, Callable[[], go.Figure]]]:
-    """The brief's charts as (title, builder): the frames and labels are read here, on the script's thread; the
-    figures are drawn only when the brief is downloaded or the meeting shows them (about half a second of plotly
-    at every visit otherwise)."""
+# Their own data (event uplift, drops, group activity, the funnel, the season's curves) is read only when they
+# are drawn: the meeting's slides, the opened key-charts section, the downloaded brief (a fifth of the page's
+# reads otherwise). Their words are read here, on the script's thread; drawing them is pure.
+span = {"start": start, "end": end}
+chart_words = {
+    "followers": t("meeting.chart.followers", **span), "ranking": t("meeting.chart.ranking", **span),
+    "groups": t("meeting.chart.groups", **span), "referrals": t("meeting.chart.referrals", **span),
+    "campaign": t("meeting.chart.campaign"), "ranking_axis": t("overview.axis_net_followers"),
+    "messages_axis": t("groups.fig.messages_axis"),
+    "follower_labels": {k: t(f"followers.chart.{k}") for k in ("new", "unfollows", "net", "ma7", "cumulative",
+                                                               "axis_daily", "axis_cumulative", "drop", "uplift",
+                                                               "events_week")},
+    "kinds": {kind.value: t(f"groups.kind.{kind.value}") for kind in GroupKind},
+    "stages": {s.value: t(f"ref.stage.{s.value}") for s in FUNNEL_STAGES},
+    "season_labels": {k: t(f"campaign.chart.{k}") for k in ("this", "last", "target", "festival", "axis_day",
+                                                            "axis_amount")},
+}
+
+
+def key_figure_recipes(charts: brief.KeyChartData) -> list[tuple[str, Callable[[], go.Figure]]]:
+    """The brief's charts as (title, builder) over the page's frames and `charts` (pure: no st.* and no reads,
+    so the download's worker thread may call it); each figure is drawn only when its builder is called."""
     recipes: list[tuple[str, Callable[[], go.Figure]]] = []
-    span = {"start": start, "end": end}
     daily = follower_metrics.with_moving_average(history)
     daily = daily[daily["day"] >= pd.Timestamp(start)]
     if not daily.empty:
-        labels = {k: t(f"followers.chart.{k}") for k in ("new", "unfollows", "net", "ma7", "cumulative", "axis_daily",
-                                                         "axis_cumulative", "drop", "uplift", "events_week")}
-        marked = drops if choice.branch_id is not None else pd.DataFrame(columns=["start_day", "end_day"])
-        events = follower_metrics.events_to_mark(uplift)
-        recipes.append((t("meeting.chart.followers", **span),
-                        lambda: follower_curve(daily, events, marked, labels)))
+        marked = charts.drops if choice.branch_id is not None else pd.DataFrame(columns=["start_day", "end_day"])
+        events = follower_metrics.events_to_mark(charts.uplift)
+        recipes.append((chart_words["followers"],
+                        lambda: follower_curve(daily, events, marked, chart_words["follower_labels"])))
     if len(top) > 1:
         extremes = pd.concat([top, bottom]).drop_duplicates("branch_id")
-        axis = t("overview.axis_net_followers")
-        recipes.append((t("meeting.chart.ranking", **span), lambda: ranking_bars(extremes, "net_growth", axis)))
-    activity = query(group_metrics.activity_by_kind, choice.scope, start=start, end=end)
+        recipes.append((chart_words["ranking"],
+                        lambda: ranking_bars(extremes, "net_growth", chart_words["ranking_axis"])))
+    activity = charts.activity
     if not activity.empty:
-        kinds = {kind: t(f"groups.kind.{kind}") for kind in activity["kind"].unique()} if "kind" in activity else {}
-        messages_axis = t("groups.fig.messages_axis")
-        recipes.append((t("meeting.chart.groups", **span), lambda: activity_by_kind_figure(
-            activity, lambda kind: kinds.get(kind, kind), "", messages_axis)))
-    funnel = query(referral_metrics.funnel, choice.scope, start=start, end=end)
-    if funnel["people"].sum() > 0:
-        stages = {s.value: t(f"ref.stage.{s.value}") for s in FUNNEL_STAGES}
-        recipes.append((t("meeting.chart.referrals", **span), lambda: funnel_chart(funnel, stages)))
-    curves, target = query(brief.campaign_curves, choice.scope, end=end)
-    if curves is not None:
-        season_labels = {k: t(f"campaign.chart.{k}") for k in ("this", "last", "target", "festival", "axis_day",
-                                                               "axis_amount")}
-        recipes.append((t("meeting.chart.campaign"), lambda: season_curves(curves, target, season_labels)))
+        kinds = chart_words["kinds"]
+        recipes.append((chart_words["groups"], lambda: activity_by_kind_figure(
+            activity, lambda kind: kinds.get(kind, kind), "", chart_words["messages_axis"])))
+    if charts.funnel["people"].sum() > 0:
+        recipes.append((chart_words["referrals"], lambda: funnel_chart(charts.funnel, chart_words["stages"])))
+    if charts.curves is not None:
+        recipes.append((chart_words["campaign"],
+                        lambda: season_curves(charts.curves, charts.target, chart_words["season_labels"])))
     return recipes
 
 
-def key_figures(font_size: int = 13) -> list[BriefFigure]:
+def key_figures(charts: brief.KeyChartData, font_size: int = 13) -> list[BriefFigure]:
     """Draw the recipes (pure: safe on the download's worker thread)."""
-    figures = [BriefFigure(title, make()) for title, make in brief_recipes]
+    figures = [BriefFigure(title, make()) for title, make in key_figure_recipes(charts)]
     for item in figures:
         item.figure.update_layout(font_size=font_size, title=None)
     return figures
 
 
+def chart_data() -> brief.KeyChartData:
+    """The charts' data through the page's cache (on the script's thread)."""
+    return query(brief.key_chart_data, choice.scope, start=start, end=end)
+
+
+read_chart_data = deferred_query(brief.key_chart_data, choice.scope, start=start, end=end)  # for the download
+
+
 def export_html() -> str:
-    """The meeting brief as one file; built when the button is clicked (on a worker thread: no st.* here)."""
+    """The meeting brief as one file; built when the button is clicked (on a worker thread: no st.* here, the
+    charts' data read there through its own session)."""
     return meeting_brief_html(language, brief_title, brief_subtitle, sentences, [text for text, _ in alerts],
                               [(k.label, k.value) for k in follower_row + group_row + referral_row + campaign_row
                                + customer_row],
-                              key_figures())
+                              key_figures(read_chart_data()))
 
 
 def download_brief() -> None:
@@ -210,7 +229,6 @@ def download_brief() -> None:
 brief_title = f"{t('meeting.brief_title')} · {choice.label}"
 brief_subtitle = t("meeting.generated", at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"), day=end,
                    scope=f"{choice.label}, {start} – {end}")
-brief_recipes = key_figure_recipes()
 
 
 def show_changes() -> None:
@@ -229,7 +247,7 @@ def show_alerts() -> None:
 
 # ---------------------------------------------------------------- meeting mode
 if in_meeting:
-    figures = key_figures(MEETING_FONT)
+    figures = key_figures(chart_data(), MEETING_FONT)
 
     def chart_slide(item: BriefFigure, position: int):
         def draw() -> None:
@@ -351,10 +369,12 @@ else:
         st.markdown(f"**{t('overview.bottom_n')}**")
         data_table(bottom, labels, key="overview_bottom", file_stem="bottom_branches", column_config=config)
 
-if brief_recipes:
-    charts = st.expander(t("overview.key_charts"), expanded=False, key="overview_key_charts", on_change="rerun")
-    if charts.open:   # drawn when opened: closed, the figures would cost every visit about half a second
-        with charts:
-            for position, item in enumerate(key_figures()):
-                st.markdown(f"**{item.title}**")
-                st.plotly_chart(item.figure, width="stretch", key=f"overview_chart_{position}")
+charts_section = st.expander(t("overview.key_charts"), expanded=False, key="overview_key_charts", on_change="rerun")
+if charts_section.open:   # read and drawn when opened: closed, they would cost every visit their reads and ~0.5 s
+    with charts_section:
+        figures = key_figures(chart_data())
+        if not figures:
+            st.info(t("error.no_data_period"))
+        for position, item in enumerate(figures):
+            st.markdown(f"**{item.title}**")
+            st.plotly_chart(item.figure, width="stretch", key=f"overview_chart_{position}")

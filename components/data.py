@@ -7,6 +7,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
 
 import streamlit as st
@@ -114,6 +115,17 @@ def fresh_query(function: Callable[..., Any], scope: Scope, **filters: Any) -> A
     """Uncached call, for what must be current to the second (the audit log)."""
     with Session(engine()) as session:
         return function(session, scope, **filters)
+
+def deferred_query(function: Callable[..., Any], scope: Scope, **filters: Any) -> Callable[[], Any]:
+    """The call, to be made later off the script's thread (a download's deferred file, built when clicked): the
+    engine is taken now, in the run; the call itself touches no Streamlit state and no cache."""
+    return partial(_call_on, engine(), function, scope, filters)
+
+
+def _call_on(database: Engine, function: Callable[..., Any], scope: Scope, filters: dict[str, Any]) -> Any:
+    with Session(database) as session:
+        return function(session, scope, **filters)
+
 
 log = logging.getLogger("cockpit.app")
 

@@ -15,8 +15,9 @@ import pandas as pd
 from sqlalchemy import case, func, select
 
 from models.metrics import campaign, followers, groups, referrals, tasks
-from models.metrics.org import branches_in_scope
+from models.org import Branch
 from models.rollup_tables.week_card import BranchWeekCard
+from models.store.frames import read_frame
 
 # Changes smaller than these are "about the same" and not worth a sentence in a meeting.
 FLAT_SHARE_POINTS = 0.01   # group activity: one percentage point
@@ -289,7 +290,12 @@ def drop_alerts_on(session, scope, end: date) -> pd.DataFrame:
             return pd.DataFrame(columns=["branch_id", "branch_name", "start_day", "days", "episode_net"])
         drops = followers.detect_drops(by_branch)
         running = drops[drops["end_day"] == pd.Timestamp(end)] if not drops.empty else drops
-    names = branches_in_scope(session, scope)[["branch_id", "branch_name"]]
+    # only the running branches' names (the scope's whole org frame, region and parent joined, cost more than
+    # the drops themselves at head office)
+    ids = sorted({int(b) for b in running["branch_id"]})
+    names = read_frame(session, select(Branch.id.label("branch_id"), Branch.name.label("branch_name"))
+                       .where(Branch.id.in_(ids))) if ids else pd.DataFrame(
+        {"branch_id": pd.Series(dtype="int64"), "branch_name": pd.Series(dtype="object")})
     return running.merge(names, on="branch_id", how="left").sort_values("start_day").reset_index(drop=True)
 
 
@@ -311,3 +317,26 @@ def campaign_curves(session, scope, end: date) -> tuple[pd.DataFrame | None, flo
         return None, 0.0
     target = campaign.branch_target_total(session, scope, int(this["campaign_id"]))  # one SUM, not every target row
     return campaign.comparison_curves(this_daily, this, last_daily, last, as_of), target
+
+
+@dataclass(frozen=True)
+class KeyChartData:
+    """What the brief's charts draw besides the figures the overview shows anyway (the follower history, the
+    best and worst branches): each marketing event's uplift and the drop episodes of the period, the groups'
+    activity by kind, the referral funnel and the season's curves against the last (None: no season to compare)."""
+
+    uplift: pd.DataFrame
+    drops: pd.DataFrame
+    activity: pd.DataFrame
+    funnel: pd.DataFrame
+    curves: pd.DataFrame | None
+    target: float
+
+
+def key_chart_data(session, scope, start: date, end: date) -> KeyChartData:
+    """The charts' own reads, made only when the charts are drawn (the meeting's slides, the opened key-charts
+    section, the downloaded brief): at every other visit they were a fifth of the overview's data time."""
+    uplift, drops = followers.event_uplift_and_drops(session, scope, start, end)
+    curves, target = campaign_curves(session, scope, end)
+    return KeyChartData(uplift=uplift, drops=drops, activity=groups.activity_by_kind(session, scope, start, end),
+                        funnel=referrals.funnel(session, scope, start, end), curves=curves, target=target)

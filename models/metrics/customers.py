@@ -180,10 +180,11 @@ def signal_staff(session: Session, scope: Scope) -> pd.DataFrame:
 def signal_counts(session: Session, scope: Scope) -> dict[str, int]:
     """Customers with each kind of warning in the scope (a staff member: their own), and in all."""
     where = [scope.clause(CustomerSignal.branch_id), _person_scope(scope, CustomerSignal.staff_id)]
-    rows = session.execute(select(CustomerSignal.kind, func.count()).where(*where).group_by(CustomerSignal.kind)).all()
-    counts = {kind: int(n) for kind, n in rows}
-    distinct = session.execute(select(func.count(func.distinct(CustomerSignal.customer_id))).where(*where)).scalar_one()
-    return {"rhythm": counts.get("rhythm", 0), "balance": counts.get("balance", 0), "customers_to_call": int(distinct)}
+    kind = CustomerSignal.kind
+    rhythm, balance, distinct = session.execute(  # one pass over the signals, not one per figure
+        select(func.sum(case((kind == "rhythm", 1), else_=0)), func.sum(case((kind == "balance", 1), else_=0)),
+               func.count(func.distinct(CustomerSignal.customer_id))).where(*where)).one()
+    return {"rhythm": int(rhythm or 0), "balance": int(balance or 0), "customers_to_call": int(distinct or 0)}
 
 
 def stopped_selling(session: Session, scope: Scope) -> pd.DataFrame:

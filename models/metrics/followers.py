@@ -42,6 +42,7 @@ __all__ = [
     "RANKING_COLUMNS",
     "UPLIFT_COLUMNS",
     "branch_period_totals",
+    "branch_ranking",
     "current_drop_alerts",
     "daily_followers",
     "daily_followers_by_branch",
@@ -333,6 +334,16 @@ def event_uplift_and_drops(session: Session, scope: Scope, start: date, end: dat
     by_branch = daily_followers_by_branch(session, scope, lookback_start(start), end)
     return (event_uplift(by_branch, marketing_events(session, scope, start, end)),
             drops_in_period(detect_drops(by_branch), start, end))
+
+
+def branch_ranking(session: Session, scope: Scope, start: date, end: date) -> pd.DataFrame:
+    """The branches ranked by net growth and growth rate in [start, end] (`RANKING_COLUMNS`), alone: the
+    overview's best and worst branches at every visit (the uplift and drops feed only its charts, read when
+    they are drawn)."""
+    branches = branches_in_scope(session, scope)
+    if reads_rollup(scope):
+        return rank_period_totals(branch_period_totals(session, scope, start, end), branches)
+    return rank_branches(daily_followers_by_branch(session, scope, start, end), branches, start, end)
 
 
 def ranking_uplift_and_drops(

@@ -42,3 +42,19 @@ def test_a_branch_scope_sees_only_its_own_week(demo_session):
     ).scalar_one()
     assert week.net_follows == int(expected)
     assert week.drop_branches in (0, 1)
+
+
+def test_the_key_charts_read_what_each_area_answers(demo_session):
+    """The charts' reads, made together when the charts are drawn, are each area's own answers."""
+    from models.metrics import groups
+
+    scope, start = Scope.head_office(), DEMO_END - timedelta(days=29)
+    charts = brief.key_chart_data(demo_session, scope, start, DEMO_END)
+    uplift, drops = followers.event_uplift_and_drops(demo_session, scope, start, DEMO_END)
+    pd.testing.assert_frame_equal(charts.uplift, uplift)
+    pd.testing.assert_frame_equal(charts.drops, drops)
+    pd.testing.assert_frame_equal(charts.activity, groups.activity_by_kind(demo_session, scope, start, DEMO_END))
+    pd.testing.assert_frame_equal(charts.funnel, referrals.funnel(demo_session, scope, start, DEMO_END))
+    curves, target = brief.campaign_curves(demo_session, scope, DEMO_END)
+    assert charts.target == target and (curves is None) == (charts.curves is None)
+    assert not charts.activity.empty and charts.funnel["people"].sum() > 0

@@ -79,6 +79,7 @@ def test_one_branch_reads_its_own_days_for_uplift_drops_and_ranking(demo_session
     pd.testing.assert_frame_equal(overview[0], ranking)
     pd.testing.assert_frame_equal(overview[1], uplift)
     pd.testing.assert_frame_equal(overview[2], drops)
+    pd.testing.assert_frame_equal(F.branch_ranking(demo_session, scope, start, end), ranking)  # the overview's
 
 
 def test_several_branches_read_the_rollup_for_uplift_drops_and_ranking(demo_session):
@@ -92,4 +93,5 @@ def test_several_branches_read_the_rollup_for_uplift_drops_and_ranking(demo_sess
     expected = F.rank_period_totals(F.branch_period_totals(demo_session, scope, start, end),
                                     branches_in_scope(demo_session, scope))
     pd.testing.assert_frame_equal(ranking, expected)
+    pd.testing.assert_frame_equal(F.branch_ranking(demo_session, scope, start, end), expected)
     assert len(ranking) == len(branches_in_scope(demo_session, scope))

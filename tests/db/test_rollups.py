@@ -405,6 +405,7 @@ def test_follower_queries_at_head_office_read_the_follower_rollups_not_follower_
         "date range": lambda: F.follower_date_range(demo_session, scope),
         "bank curve": lambda: F.daily_followers(demo_session, scope, START, DEMO_END),
         "ranking totals": lambda: F.branch_period_totals(demo_session, scope, START, DEMO_END),
+        "overview ranking": lambda: F.branch_ranking(demo_session, scope, START, DEMO_END),
         "drop episodes": lambda: F.drop_episodes(demo_session, scope, START, DEMO_END),
         "event uplift": lambda: F.event_uplift_from_rollup(demo_session, scope, START, DEMO_END),
         "drops on a day": lambda: F.drops_running_on_day(demo_session, scope, DEMO_END),

@@ -4,6 +4,7 @@ the viewer account sees it all, with no phone numbers."""
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 from sqlalchemy import update
@@ -62,6 +63,33 @@ def test_meeting_mode_shows_slides_and_advances(demo_env):
     assert app.get("plotly_chart"), "a chart slide"
     next(b for b in app.button if b.key == "meeting_exit").click().run()
     assert "社交银行驾驶舱" in [t.value for t in app.title]
+
+
+def test_the_charts_are_read_only_when_drawn_and_the_download_reads_them_off_the_script_thread(demo_env, monkeypatch):
+    """A plain visit makes none of the charts' own reads; the opened section draws them; the downloaded brief
+    (built on Streamlit's worker thread, where no st.* may run) reads them through its own session."""
+    import components.data as data
+    import components.tables as tables
+
+    builds, reads = {}, []
+    original_audited, original_cached = tables.audited, data._cached_call
+    monkeypatch.setattr(tables, "audited", lambda build, action, detail: builds.setdefault(action, build) and
+                        original_audited(build, action, detail))
+    monkeypatch.setattr(data, "_cached_call", lambda module, name, *rest: reads.append(name) or
+                        original_cached(module, name, *rest))
+    app = _run("app_pages/overview.py")
+    assert "key_chart_data" not in reads and "ranking_uplift_and_drops" not in reads
+    app.session_state["overview_key_charts"] = True
+    app.run()
+    assert not app.exception and "key_chart_data" in reads
+    assert len(app.get("plotly_chart")) >= 4
+
+    done: dict[str, str] = {}
+    worker = threading.Thread(target=lambda: done.update(html=builds["export_meeting_brief"]()))
+    worker.start()
+    worker.join()
+    for title in ("粉丝每日变化", "粉丝净增最多与最少的网点", "各类社群客户日发言量", "推荐转化漏斗"):
+        assert title in done["html"], title
 
 
 def test_viewer_sees_the_brief_without_phone_numbers(demo_env):

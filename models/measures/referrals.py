@@ -400,7 +400,10 @@ def rank_board(board: pd.DataFrame, key: str, by: str, previous: pd.DataFrame | 
     empty for rows that had no rank in the previous period."""
     ranked = board.copy()
     ranked["rank"] = rank_descending(ranked[by]) if not ranked.empty else pd.Series(dtype="int64")
-    if previous is not None and not previous.empty:
+    if previous is not None and not previous.empty and previous[key].reset_index(drop=True).equals(
+            ranked[key].reset_index(drop=True)):  # the same rows in the same order (a staff board): no merge
+        ranked["previous_rank"] = pd.array(rank_descending(previous[by]).to_numpy(), dtype="Int64")
+    elif previous is not None and not previous.empty:
         before = previous[[key]].assign(previous_rank=rank_descending(previous[by]))
         ranked = ranked.merge(before, on=key, how="left")
         ranked["previous_rank"] = ranked["previous_rank"].astype("Int64")

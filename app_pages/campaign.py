@@ -137,8 +137,8 @@ st.subheader(t("campaign.events"))
 events = view["events_summary"]
 st.caption(t("campaign.events.held", held=events["held"], planned=events["planned"],
              attendees=format_number(events["attendees"]), amount=format_number(events["new_deposits"])))
-event_rows = view["events"].assign(
-    state=view["events"]["held"].map(lambda held: t("campaign.events.done" if held else "campaign.events.planned")))
+states = {True: t("campaign.events.done"), False: t("campaign.events.planned")}  # two texts, not one per event
+event_rows = view["events"].assign(state=view["events"]["held"].map(lambda held: states[bool(held)]))
 data_table(event_rows,
            {"state": t("campaign.events.state"), "event_date": t("campaign.events.date"), "branch_name": t("campaign.events.branch"),
             "township": t("campaign.events.township"), "name": t("campaign.events.name"),

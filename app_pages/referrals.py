@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from functools import partial
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -40,10 +41,13 @@ def board_labels(level: str) -> dict[str, str]:
     return {"rank": t("ref.col.rank"), "rank_change": t("ref.col.rank_change"), **names, **figures}
 
 
-def arrow(change) -> str:
-    if pd.isna(change):
-        return "—"
-    return f"▲{int(change)}" if change > 0 else (f"▼{-int(change)}" if change < 0 else "＝")
+def arrows(change: pd.Series) -> pd.Series:
+    """▲3 / ▼2 / ＝ / — (no previous rank) for a column of rank changes: each distinct change written once
+    (a head-office board has ~20,000 rows and a few hundred distinct changes)."""
+    known = change.notna().to_numpy()
+    distinct, where = np.unique(change.fillna(0).to_numpy(dtype="int64"), return_inverse=True)
+    texts = np.array([f"▲{v}" if v > 0 else f"▼{-v}" if v < 0 else "＝" for v in distinct.tolist()] + ["—"], dtype=object)
+    return pd.Series(texts[np.where(known, where, len(distinct))], index=change.index, dtype="str")
 
 
 st.title(t("ref.title"))
@@ -119,7 +123,7 @@ with tab_board:
                     Kpi(t("ref.me_reward"), format_number(row["reward_yuan"], 2)),
                 ])
             labels = board_labels(level)
-            shown = board.assign(rank_change=board["rank_change"].map(arrow))
+            shown = board.assign(rank_change=arrows(board["rank_change"]))
             ordered = pd.concat([shown[own], shown[~own]]) if own.any() else shown
             table = labelled(ordered, labels)
             config = {labels["conversion_rate"]: PERCENT, labels["conversion_amount"]: YUAN, labels["reward_yuan"]: YUAN}

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
-from pandas.io.formats.style import Styler
+
+if TYPE_CHECKING:  # pandas loads the Styler (and jinja2, ~0.2 s) on first use of `frame.style`: only when a row is painted
+    from pandas.io.formats.style import Styler
 
 OWN_ROW_STYLE = "background-color: #dbe9ff; font-weight: 700"
 

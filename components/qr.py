@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 from urllib.parse import quote
 
-import qrcode
-
 INVITE_BASE_URL = "https://m.bank.example.cn/invite?code="
 
 
@@ -16,6 +14,8 @@ def invite_link(code: str, base_url: str = INVITE_BASE_URL) -> str:
 
 def invite_qr_png(code: str, base_url: str = INVITE_BASE_URL) -> bytes:
     """A PNG of the QR code that opens the invitation link for `code`."""
+    import qrcode  # imported here: only the codes tab draws one (~70 ms the referral page would pay on every first load)
+
     image = qrcode.make(invite_link(code, base_url), box_size=8, border=2)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")

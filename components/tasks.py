@@ -83,8 +83,10 @@ def follower_drop_alerts(drops: pd.DataFrame, branch_names: dict[int, str]) -> l
     return alerts
 
 
-def lagging_village_alerts(villages: pd.DataFrame) -> list[AlertRef]:
-    """From the campaign's lagging villages (village_id, village_name, branch_id, attainment, gap)."""
+def lagging_village_alerts(villages: pd.DataFrame, limit: int | None = None) -> list[AlertRef]:
+    """From the campaign's lagging villages (village_id, village_name, branch_id, attainment, gap), the first
+    `limit` of them (all when None)."""
+    villages = villages if limit is None else villages.head(limit)
     return [AlertRef(TaskSource.LAGGING_VILLAGE.value,
                      t("tasks.label.lagging_village", village=row.village_name,
                        attainment=format_percent(row.attainment, 0)),
@@ -94,10 +96,12 @@ def lagging_village_alerts(villages: pd.DataFrame) -> list[AlertRef]:
             for row in villages.itertuples(index=False) if _id(row.village_id) is not None]
 
 
-def staff_behind_alerts(staff: pd.DataFrame) -> list[AlertRef]:
-    """From the campaign's staff table: those with visits missed or due, most missed first."""
+def staff_behind_alerts(staff: pd.DataFrame, limit: int | None = None) -> list[AlertRef]:
+    """From the campaign's staff table: those with visits missed or due, most missed first (the first `limit`;
+    all when None)."""
     behind = staff[(staff["visits_missed"] > 0) | (staff["visits_due"] > 0)] if not staff.empty else staff
     behind = behind.sort_values(["visits_missed", "visits_due"], ascending=False) if not behind.empty else behind
+    behind = behind if limit is None else behind.head(limit)
     return [AlertRef(TaskSource.STAFF_BEHIND.value,
                      t("tasks.label.staff_behind", staff=row.staff_name, missed=int(row.visits_missed)),
                      t("tasks.title.staff_behind", staff=row.staff_name, missed=int(row.visits_missed),

@@ -23,7 +23,7 @@ def season_curves(curves: pd.DataFrame, target: float, labels: dict[str, str], e
         part = curves[curves["which"] == which]
         if part.empty:
             continue
-        figure.add_scatter(x=part["lunar_offset"], y=part["cumulative"], mode="lines",
+        figure.add_scatter(x=part["lunar_offset"].to_numpy(), y=part["cumulative"].to_numpy(), mode="lines",
                            name=labels[which].format(season=int(part["season"].iloc[0])),
                            line={"color": colour, "width": 3 if which == "this" else 2, "dash": dash})
     if target > 0:
@@ -48,9 +48,10 @@ def attainment_bars(table: pd.DataFrame, name_column: str, labels: dict[str, str
         names = names.where(~twins, names + "（" + shown["branch_name"].astype(str).str.removesuffix("支行") + "）")
     behind = (shown["attainment"] < lagging_ratio * overall) if overall else pd.Series(False, index=shown.index)
     colours = [NEGATIVE if flag else POSITIVE for flag in behind]
+    attainment = shown["attainment"].to_numpy()  # arrays, not Series: plotly converts a Series through narwhals
     figure = go.Figure(go.Bar(
-        x=shown["attainment"], y=names.map(plain_label), orientation="h", marker_color=colours,
-        text=shown["attainment"], texttemplate="%{text:.0%}",
+        x=attainment, y=names.map(plain_label).to_numpy(), orientation="h", marker_color=colours,
+        text=attainment, texttemplate="%{text:.0%}",
         customdata=shown[["deposited", "deposit_target", "gap"]].to_numpy(),
         hovertemplate=labels["hover"] + "<extra></extra>",
     ))
@@ -67,7 +68,8 @@ def visit_rounds(summary: pd.DataFrame, labels: dict[str, str], title: str | Non
     rounds = [labels[f"round{r}"] for r in summary["visit_round"]]
     for status, colour in STATUS_COLOURS.items():
         if status in summary:
-            figure.add_bar(y=rounds, x=summary[status], name=labels[status], orientation="h", marker_color=colour)
+            figure.add_bar(y=rounds, x=summary[status].to_numpy(), name=labels[status], orientation="h",
+                           marker_color=colour)
     figure.update_layout(barmode="stack", hovermode="closest")
     figure.update_yaxes(autorange="reversed")
     figure.update_xaxes(title_text=labels["axis"])

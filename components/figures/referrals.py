@@ -25,10 +25,11 @@ def leaderboard_bars(
     shown = pd.concat([top, own_outside])
     own = mask.reindex(shown.index, fill_value=False)
     labels = [f"{int(r)}. {plain_label(n)}" for r, n in zip(shown["rank"], shown[name_column], strict=True)]
+    values = shown[value_column].to_numpy()[::-1]  # arrays, not Series: plotly converts a Series through narwhals
     figure = go.Figure(go.Bar(
-        x=shown[value_column][::-1], y=labels[::-1], orientation="h",
+        x=values, y=labels[::-1], orientation="h",
         marker_color=[OWN_COLOUR if o else OTHER_COLOUR for o in own[::-1]],
-        text=shown[value_column][::-1], texttemplate="%{text:,.0f}", hovertemplate="%{y}: %{x:,.2f}<extra></extra>",
+        text=values, texttemplate="%{text:,.0f}", hovertemplate="%{y}: %{x:,.2f}<extra></extra>",
     ))
     figure.update_xaxes(title_text=axis_title)
     figure.update_layout(hovermode="closest", showlegend=False)

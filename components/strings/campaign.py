@@ -105,6 +105,8 @@ STRINGS: dict[str, tuple[str, str]] = {
     "campaign.by.hover": ("存款 %{customdata[0]:,.0f} / 目标 %{customdata[1]:,.0f}<br>差额 %{customdata[2]:,.0f}",
                           "Deposits %{customdata[0]:,.0f} / target %{customdata[1]:,.0f}<br>gap %{customdata[2]:,.0f}"),
     "campaign.by.overall": ("整体", "overall"),
+    "campaign.by.task_top": ("建任务（最落后的 {n} 个；选一个网点可看全部）",
+                             "Create task (the {n} furthest behind; pick a branch to see all)"),
     "campaign.by.axis": ("目标完成率", "Of target"),
     "campaign.col.village": ("村", "Village"),
     "campaign.col.township": ("乡镇", "Township"),

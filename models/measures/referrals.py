@@ -251,6 +251,41 @@ def ledger_from_counts(counts: pd.DataFrame, withheld: pd.Series, describe: bool
     return ledger[columns]
 
 
+EPOCH = date(1970, 1, 1)
+BOARD_REWARD_COLUMNS = ["staff_id", "effective_customers", "reward_yuan"]
+
+
+def board_rewards(rows: pd.DataFrame, rules: pd.DataFrame, excluded: pd.DataFrame) -> pd.DataFrame:
+    """Per staff member with a paid customer: effective customers and yuan, the ledger's `effective_customers` and
+    `amount` (`ledger_from_counts(basis_counts(paid), ...)` over `paid_and_withheld`) without its text or kinds,
+    for the leaderboard. `rows`: one per customer (staff_id, customer_id, customer_kind, campaign_id, and `day` as
+    days since 1970-01-01). The same rule match as `rate_for_events` (general rules first, a campaign's own over
+    them) and the same hold, on numpy arrays: at head office 40,000 rows in a few ms, where the frames took ~0.1 s."""
+    if rows.empty:
+        return pd.DataFrame({c: pd.Series(dtype="float64" if c == "reward_yuan" else "int64")
+                             for c in BOARD_REWARD_COLUMNS})
+    days = rows["day"].to_numpy(dtype=np.int64)
+    kinds = rows["customer_kind"].to_numpy(dtype=object)
+    campaign = _campaign_key(rows).to_numpy()
+    yuan = np.zeros(len(rows))
+    ordered = rules.assign(campaign_key=_campaign_key(rules)).sort_values("campaign_key", key=lambda k: k != 0)
+    for rule in ordered.itertuples(index=False):
+        since = (pd.Timestamp(rule.valid_from).date() - EPOCH).days
+        to = (pd.Timestamp(rule.valid_to).date() - EPOCH).days if pd.notna(rule.valid_to) else (FAR_FUTURE - EPOCH).days
+        hit = (kinds == rule.customer_kind) & (days >= since) & (days <= to)
+        if rule.campaign_key:
+            hit &= campaign == rule.campaign_key
+        yuan[hit] = float(rule.yuan_per_customer)
+    staff = rows["staff_id"].to_numpy(dtype=np.int64)
+    paid = np.ones(len(rows), dtype=bool)
+    if not excluded.empty:
+        pairs = excluded["staff_id"].to_numpy(dtype=np.int64) << 32 | excluded["customer_id"].to_numpy(dtype=np.int64)
+        paid = ~np.isin(staff << 32 | rows["customer_id"].to_numpy(dtype=np.int64), pairs)
+    ids, where = np.unique(staff[paid], return_inverse=True)
+    return pd.DataFrame({"staff_id": ids, "effective_customers": np.bincount(where, minlength=len(ids)).astype(np.int64),
+                         "reward_yuan": np.bincount(where, weights=yuan[paid], minlength=len(ids))})
+
+
 def rule_text(rule_id, valid_from) -> str:
     """Which rule paid a line, e.g. "(规则#2，2026-08-16起)"; "(无适用规则)" when none covered the day."""
     if rule_id is None or pd.isna(rule_id) or valid_from is None or pd.isna(valid_from):
@@ -365,7 +400,10 @@ def rank_board(board: pd.DataFrame, key: str, by: str, previous: pd.DataFrame | 
     empty for rows that had no rank in the previous period."""
     ranked = board.copy()
     ranked["rank"] = rank_descending(ranked[by]) if not ranked.empty else pd.Series(dtype="int64")
-    if previous is not None and not previous.empty:
+    if previous is not None and not previous.empty and previous[key].reset_index(drop=True).equals(
+            ranked[key].reset_index(drop=True)):  # the same rows in the same order (a staff board): no merge
+        ranked["previous_rank"] = pd.array(rank_descending(previous[by]).to_numpy(), dtype="Int64")
+    elif previous is not None and not previous.empty:
         before = previous[[key]].assign(previous_rank=rank_descending(previous[by]))
         ranked = ranked.merge(before, on=key, how="left")
         ranked["previous_rank"] = ranked["previous_rank"].astype("Int64")
@@ -383,16 +421,37 @@ def with_rates(board: pd.DataFrame) -> pd.DataFrame:
     return board.assign(conversion_rate=(board["invited_converted"] / invites).astype("float64"))
 
 
+def _by_staff(ids: np.ndarray, frame: pd.DataFrame, columns: list[str]) -> dict[str, np.ndarray]:
+    """`columns` of `frame` (one row per staff_id) lined up with `ids`, a staff member without a row 0: the
+    left join `staff_board` needs, by position (no merge, no per-column dtype lookups: ~20,000 rows at head office)."""
+    if frame.empty:
+        return {c: np.zeros(len(ids), dtype=np.float64 if c in FLOAT_METRICS else np.int64) for c in columns}
+    at = pd.Index(frame["staff_id"].to_numpy(dtype=np.int64)).get_indexer(ids)
+    found = at >= 0
+    lined_up = {}
+    for column in columns:
+        dtype = np.float64 if column in FLOAT_METRICS else np.int64
+        values = np.zeros(len(ids), dtype=dtype)
+        source = frame[column].to_numpy(dtype=np.float64, na_value=0.0)[at[found]]
+        values[found] = source if dtype is np.float64 else source.astype(np.int64)
+        lined_up[column] = values
+    return lined_up
+
+
+FLOAT_METRICS = ("conversion_amount", "reward_yuan")
+
+
 def staff_board(staff: pd.DataFrame, counts: pd.DataFrame, ledger: pd.DataFrame) -> pd.DataFrame:
-    """Every staff member in scope with their period figures (zeros when they did nothing)."""
-    board = staff.merge(counts, on="staff_id", how="left")
-    rewards = ledger[["staff_id", "effective_customers", "amount"]].rename(columns={"amount": "reward_yuan"}) if not ledger.empty \
-        else pd.DataFrame({"staff_id": pd.Series(dtype="int64"), "effective_customers": pd.Series(dtype="int64"),
-                           "reward_yuan": pd.Series(dtype="float64")})
-    board = board.merge(rewards.astype({"staff_id": "int64"}), on="staff_id", how="left")
-    for column in BOARD_METRICS:
-        board[column] = board[column].fillna(0)
-        board[column] = board[column].astype("float64" if column in ("conversion_amount", "reward_yuan") else "int64")
+    """Every staff member in scope with their period figures (zeros when they did nothing); `counts` and `ledger`
+    one row per staff member, `ledger` a reward ledger (its `amount`) or `board_rewards` (its `reward_yuan`)."""
+    if "amount" in ledger.columns:
+        ledger = ledger.rename(columns={"amount": "reward_yuan"})
+    ids = staff["staff_id"].to_numpy(dtype=np.int64)
+    figures = _by_staff(ids, counts, [c for c in counts.columns if c != "staff_id"])
+    figures.update(_by_staff(ids, ledger, list(REWARD_METRICS)))
+    for column in BOARD_METRICS:  # a figure neither frame holds is 0 (the merge filled it so)
+        figures.setdefault(column, np.zeros(len(ids), dtype=np.float64 if column in FLOAT_METRICS else np.int64))
+    board = pd.concat([staff.reset_index(drop=True), pd.DataFrame(figures)], axis=1)
     return with_rates(board)
 
 
@@ -413,6 +472,9 @@ def with_previous(current: pd.DataFrame, previous: pd.DataFrame) -> pd.DataFrame
     """One staff board holding both periods: the previous period's figures as `previous_<metric>` (those
     of BOARD_METRICS it holds; a figure left out cannot rank the previous period)."""
     held = [c for c in BOARD_METRICS if c in previous.columns]
+    if current["staff_id"].equals(previous["staff_id"]):  # two `staff_board`s of one staff list: side by side
+        before = previous[held].rename(columns={c: PREVIOUS + c for c in held}).set_axis(current.index)
+        return pd.concat([current, before], axis=1)
     before = previous[["staff_id", *held]].rename(columns={c: PREVIOUS + c for c in held})
     return current.merge(before, on="staff_id", how="left")
 

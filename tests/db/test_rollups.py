@@ -330,6 +330,12 @@ def test_reward_ledger_counted_in_sql_equals_the_per_customer_computation(demo_s
             expected = R.compute_rewards(demo_session, scope, start, end, campaign_id).ledger
             got = R.reward_ledger_preview(demo_session, scope, start, end, campaign_id)
             assert len(got) == len(expected)
+            # the leaderboard's reward columns, matched on arrays: the same figures for everyone paid
+            board = R.board_reward_figures(demo_session, scope, start, end, campaign_id)
+            paid = expected[expected["effective_customers"] > 0] if not expected.empty else expected
+            assert board["staff_id"].tolist() == sorted(paid["staff_id"].astype(int))
+            assert board["effective_customers"].tolist() == paid.sort_values("staff_id")["effective_customers"].tolist()
+            assert board["reward_yuan"].tolist() == pytest.approx(paid.sort_values("staff_id")["amount"].tolist())
             if expected.empty:
                 continue
             pd.testing.assert_frame_equal(got.reset_index(drop=True), expected.reset_index(drop=True),

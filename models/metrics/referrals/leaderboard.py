@@ -6,17 +6,17 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import case, distinct, func, select
+from sqlalchemy import Numeric, case, cast, distinct, func, select
 from sqlmodel import Session
 
 from models.measures.referrals import LEADERBOARD_WINDOWS, REWARD_METRICS, rank_staff_board, staff_board, with_previous
 from models.metrics.referrals.common import live_conversion, previous_period, staff_in_scope, stage_sum
-from models.metrics.referrals.fraud import fraud_review
-from models.metrics.referrals.rewards import reward_ledger_preview
+from models.metrics.referrals.fraud import cleared_flag_count
+from models.metrics.referrals.rewards import board_reward_figures
 from models.metrics.referrals.running_columns import held_running_columns, running_columns
 from models.org import Branch, Staff
 from models.referrals import ReferralEvent, ReferralStage
-from models.rollup_tables.referrals import ALL_CAMPAIGNS, ReferralInvitation, ReferralStaffWindow
+from models.rollup_tables.referrals import ALL_CAMPAIGNS, ReferralFraudFlag, ReferralInvitation, ReferralStaffWindow
 from models.scope import Scope
 from models.store.frames import read_frame
 
@@ -145,7 +145,7 @@ def leaderboard_base(
     staff = staff_in_scope(session, scope)
 
     def ledger_for(period_start: date, period_end: date) -> pd.DataFrame:
-        return reward_ledger_preview(session, scope, period_start, period_end, campaign_id, describe=False)
+        return board_reward_figures(session, scope, period_start, period_end, campaign_id)
 
     current = staff_board(staff, staff_referral_counts(session, scope, start, end, campaign_id), ledger_for(start, end))
     before = previous_period(start, end)  # only ranked, never shown as a rate: no cohort count needed
@@ -165,20 +165,50 @@ def leaderboard(
 
 
 def overview_headline(session: Session, scope: Scope, end: date, days: int = 30) -> dict[str, object]:
-    """For the overview page: the last `days` days' conversions, the top staff member and open fraud flags."""
+    """For the overview page: the last `days` days' conversions, the top staff member and open fraud flags
+    (flags nobody cleared), each counted by the database: a stored preset window is summed and its top owner
+    picked in SQL, not read (~20,000 rows at head office), and the flags are counted, not listed."""
     start = end - timedelta(days=days - 1)
-    counts = staff_referral_totals(session, scope, start, end)
-    flags = fraud_review(session, scope, start, end)
-    if counts.empty:
+    conversions, amount, top_staff_id, top_conversions = _headline_counts(session, scope, start, end)
+    flag = ReferralFraudFlag
+    flagged = session.execute(select(func.count()).select_from(flag)
+                              .where(scope.clause(flag.branch_id), flag.day.between(start, end))).scalar_one()
+    open_flags = int(flagged) - (cleared_flag_count(session, scope, start, end) if flagged else 0)
+    if top_staff_id is None:
         return {"start": start, "end": end, "conversions": 0, "conversion_amount": 0.0, "top_staff": None,
-                "top_conversions": 0, "open_fraud_flags": int((~flags["cleared"]).sum()) if not flags.empty else 0}
-    top = counts.sort_values(["conversions", "conversion_amount", "staff_id"], ascending=[False, False, True]).iloc[0]
+                "top_conversions": 0, "open_fraud_flags": open_flags}
     # Only the top person is named: one row, not the scope's whole staff list (19k at head office).
     name, branch = session.execute(select(Staff.name, Branch.name).join(Branch, Branch.id == Staff.branch_id)
-                                   .where(Staff.id == int(top["staff_id"]))).one()
+                                   .where(Staff.id == int(top_staff_id))).one()
     return {
-        "start": start, "end": end, "conversions": int(counts["conversions"].sum()),
-        "conversion_amount": float(counts["conversion_amount"].sum()),
-        "top_staff": f"{name}（{branch}）", "top_conversions": int(top["conversions"]),
-        "open_fraud_flags": int((~flags["cleared"]).sum()) if not flags.empty else 0,
+        "start": start, "end": end, "conversions": conversions, "conversion_amount": amount,
+        "top_staff": f"{name}（{branch}）", "top_conversions": top_conversions, "open_fraud_flags": open_flags,
     }
+
+
+def _headline_counts(session: Session, scope: Scope, start: date, end: date) -> tuple[int, float, int | None, int]:
+    """Conversions and their amount summed over the code owners, and the top owner (most conversions, then
+    amount, then lowest id) with their conversions: `staff_referral_totals` summed and sorted, or for a stored
+    window not held in memory, the same in SQL (an owner whose codes belonged to two branches summed first)."""
+    statement = None
+    if held_running_columns(session, ALL_CAMPAIGNS) is None:
+        statement = _window_snapshot_statement(session, scope, start, end, ALL_CAMPAIGNS, None)
+    if statement is None:
+        counts = staff_referral_totals(session, scope, start, end)
+        if counts.empty:
+            return 0, 0.0, None, 0
+        top = counts.sort_values(["conversions", "conversion_amount", "staff_id"], ascending=[False, False, True]).iloc[0]
+        return (int(counts["conversions"].sum()), float(counts["conversion_amount"].sum()), int(top["staff_id"]),
+                int(top["conversions"]))
+    window = statement.subquery()
+    per_staff = (select(window.c.staff_id, func.sum(window.c.conversions).label("conversions"),
+                        func.round(cast(func.sum(window.c.conversion_amount), Numeric), 2).label("amount"))
+                 .group_by(window.c.staff_id).subquery())
+    conversions, amount = session.execute(select(func.coalesce(func.sum(per_staff.c.conversions), 0),
+                                                 func.coalesce(func.sum(per_staff.c.amount), 0))).one()
+    top = session.execute(select(per_staff.c.staff_id, per_staff.c.conversions)
+                          .order_by(per_staff.c.conversions.desc(), per_staff.c.amount.desc(), per_staff.c.staff_id)
+                          .limit(1)).first()
+    if top is None:
+        return 0, 0.0, None, 0
+    return int(conversions), float(amount), int(top[0]), int(top[1])

@@ -6,12 +6,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import and_, exists, func, select
 from sqlmodel import Session
 
 from models.measures.referrals import (
     FLAG_COLUMNS,
     basis_counts,
+    board_rewards,
     excluded_customers,
     ledger_from_basis,
     ledger_from_counts,
@@ -21,9 +22,10 @@ from models.measures.referrals import (
 )
 from models.metrics.referrals.common import parse_quarter, staff_in_scope
 from models.metrics.referrals.fraud import fraud_clearances, stored_fraud_flags
+from models.metrics.referrals.running_columns import epoch_day
 from models.org import Branch, Staff
-from models.referrals import Campaign, RewardLedger, RewardQuarter, RewardRule
-from models.rollup_tables.referrals import ReferralRewardBasis
+from models.referrals import Campaign, FraudClearance, FraudDecision, RewardLedger, RewardQuarter, RewardRule
+from models.rollup_tables.referrals import ReferralFraudFlag, ReferralRewardBasis
 from models.scope import Scope
 from models.store.frames import read_frame
 
@@ -131,6 +133,39 @@ def reward_ledger_preview(session: Session, scope: Scope, start: date, end: date
     # the basis table holds one row per customer (its customer index is unique): already each one's first
     paid, withheld = paid_and_withheld(read_frame(session, statement), reward_rules(session), excluded)
     return ledger_from_counts(basis_counts(paid), withheld_counts(withheld), describe=describe)
+
+
+def open_flag_pairs(session: Session, scope: Scope, start: date, end: date) -> pd.DataFrame:
+    """(staff_id, customer_id) pairs with a flag in the period nobody cleared: `excluded_customers` over
+    `stored_fraud_flags` and `fraud_clearances`, answered by the database (two id columns, not every flag's
+    names and text, nor every clearance ever made)."""
+    flag, clearance = ReferralFraudFlag, FraudClearance
+    cleared = exists().where(clearance.event_id == flag.event_id, clearance.rule == flag.rule,
+                             clearance.decision == FraudDecision.CLEARED.value, scope.clause(clearance.branch_id))
+    statement = (select(flag.staff_id, flag.customer_id).distinct()
+                 .where(and_(scope.clause(flag.branch_id), flag.day.between(start, end), flag.customer_id.is_not(None)),
+                        ~cleared))
+    frame = read_frame(session, statement)
+    return frame if not frame.empty else pd.DataFrame({"staff_id": pd.Series(dtype="int64"),
+                                                       "customer_id": pd.Series(dtype="int64")})
+
+
+def board_reward_figures(session: Session, scope: Scope, start: date, end: date,
+                         campaign_id: int | None = None) -> pd.DataFrame:
+    """The leaderboard's reward columns per staff member (effective customers, yuan): `reward_ledger_preview`'s
+    `effective_customers` and `amount`, from the same rows, with the days read as numbers and the rules matched
+    on arrays (`board_rewards`); only the unreleased flags' pairs are read."""
+    basis = ReferralRewardBasis
+    statement = (select(basis.staff_id, basis.customer_id, basis.customer_kind, basis.campaign_id,
+                        epoch_day(basis.day, session.connection().dialect.name).label("day"))
+                 .where(scope.clause(basis.branch_id), basis.day.between(start, end)))
+    if campaign_id is not None:
+        statement = statement.where(basis.campaign_id == int(campaign_id))
+    rows = read_frame(session, statement)
+    if rows.empty:
+        return board_rewards(rows, pd.DataFrame(), pd.DataFrame())
+    excluded = open_flag_pairs(session, scope, start - timedelta(days=FRAUD_LOOKBACK_DAYS), end)
+    return board_rewards(rows, reward_rules(session), excluded)
 
 
 def quarter_ledger(session: Session, scope: Scope, quarter: str) -> pd.DataFrame:

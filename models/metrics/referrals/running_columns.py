@@ -98,7 +98,7 @@ class RunningColumns:
                              "conversion_amount": np.round(amount, 2)})
 
 
-def _epoch_day(column, dialect: str):
+def epoch_day(column, dialect: str):
     """Days since 1970-01-01 as an integer computed by the database: no date objects per row."""
     if dialect == "postgresql":
         return column - literal_column("DATE '1970-01-01'")
@@ -110,7 +110,7 @@ def load_running_columns(session: Session, key: int) -> RunningColumns:
     path joins them) into sorted columns."""
     r = ReferralStaffRunning
     connection = session.connection()
-    day = _epoch_day(r.day, connection.dialect.name)
+    day = epoch_day(r.day, connection.dialect.name)
     collecting = gc.isenabled()
     gc.disable()  # millions of tuples made and kept: collection passes would cost more than the read
     try:

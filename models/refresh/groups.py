@@ -13,7 +13,7 @@ from sqlmodel import Session
 from models.customers import Customer
 from models.groups import GroupDaily, GroupMembership, PointsLedger, SocialGroup
 from models.measures.groups import conversation_drivers, expert_summary, unique_member_changes
-from models.refresh.common import chunked
+from models.refresh.common import chunked, read_in_stored_order
 from models.rollup_tables.groups import (
     ALL_KINDS,
     GroupActivity,
@@ -152,20 +152,19 @@ def _refresh_reply(conn: Connection, start, end) -> int:
 
 def _write_reply(conn: Connection, table, start, end) -> int:
     conn.execute(delete(table).where(_in_days(table.c.day, start, end)))
-    answered = and_(_in_days(GroupDaily.day, start, end), GroupDaily.median_first_reply_minutes.is_not(None),
-                    GroupDaily.staff_replies > 0)
+    answered = read_in_stored_order(conn, select(
+        GroupDaily.group_id, GroupDaily.day, GroupDaily.median_first_reply_minutes, GroupDaily.staff_replies,
+    ).where(_in_days(GroupDaily.day, start, end), GroupDaily.median_first_reply_minutes.is_not(None),
+            GroupDaily.staff_replies > 0), start is None and end is None)
     per_kind = (
-        select(GroupDaily.day, SocialGroup.kind, GroupDaily.median_first_reply_minutes,
-               func.sum(GroupDaily.staff_replies))
-        .join(SocialGroup, SocialGroup.id == GroupDaily.group_id)
-        .where(answered)
-        .group_by(GroupDaily.day, SocialGroup.kind, GroupDaily.median_first_reply_minutes)
+        select(answered.c.day, SocialGroup.kind, answered.c.median_first_reply_minutes, func.sum(answered.c.staff_replies))
+        .join(SocialGroup, SocialGroup.id == answered.c.group_id)
+        .group_by(answered.c.day, SocialGroup.kind, answered.c.median_first_reply_minutes)
     )
     every_kind = (
-        select(GroupDaily.day, literal(ALL_KINDS), GroupDaily.median_first_reply_minutes,
-               func.sum(GroupDaily.staff_replies))
-        .where(answered)
-        .group_by(GroupDaily.day, GroupDaily.median_first_reply_minutes)
+        select(answered.c.day, literal(ALL_KINDS), answered.c.median_first_reply_minutes,
+               func.sum(answered.c.staff_replies))
+        .group_by(answered.c.day, answered.c.median_first_reply_minutes)
     )
     for source in (per_kind, every_kind):
         conn.execute(insert(table).from_select(["day", "kind", "minutes", "answered"], source))

@@ -221,12 +221,12 @@ def visit_windows(entries: pd.DataFrame, festival: date) -> pd.DataFrame:
     festival_ts = pd.Timestamp(festival)
     eve = pd.Timestamp(new_years_eve(festival))
     fifth = festival_ts + pd.Timedelta(days=ROUND2_LAST_LUNAR_DAY - 1)
-    n = len(entries)
     return pd.DataFrame({
         "window1_start": entries["returned_on"],
         "deadline1": entries["returned_on"] + pd.Timedelta(days=ROUND1_DAYS),
-        "window2_start": pd.Series([eve] * n, index=entries.index, dtype="datetime64[ns]"),
-        "deadline2": pd.Series([fifth] * n, index=entries.index, dtype="datetime64[ns]"),
+        # The scalar broadcast, not a list of n Timestamps (each converted alone: 4 s for a season's 2M-row grid)
+        "window2_start": pd.Series(eve, index=entries.index, dtype="datetime64[ns]"),
+        "deadline2": pd.Series(fifth, index=entries.index, dtype="datetime64[ns]"),
         "window3_start": entries["leaves_on"] - pd.Timedelta(days=ROUND3_LEAD_DAYS),
         "deadline3": entries["leaves_on"] - pd.Timedelta(days=1),
     }, index=entries.index)

@@ -14,6 +14,7 @@ from models.measures.campaign import WORKER_FLAGS, worker_flags
 from models.refresh.common import window_clause
 from models.rollup_tables.campaign import CampaignStaffDaily, CampaignVillageDaily
 from models.store.bulk import bulk_insert, indexes_built_after
+from models.store.frames import plain_rows
 
 
 def refresh_campaign_lists(conn: Connection, branch_ids, start: date | None, *,
@@ -72,7 +73,7 @@ def _campaign_list_days(conn: Connection, campaign_id: int, branch_ids, festival
         statement = statement.join(visited, and_(visited.c.entry_id == entry.c.id, visited.c.visit_round == number),
                                    isouter=True)
     result = conn.execute(statement.where(in_window))
-    entries = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    entries = pd.DataFrame(plain_rows(result), columns=list(result.keys()))
     for column in ("returned_on", "leaves_on", "sent_on", "replied_on", "visit1_date", "visit2_date", "visit3_date"):
         entries[column] = pd.to_datetime(entries[column])
     entries["delivered"] = entries["delivered"].astype("boolean")
@@ -87,7 +88,7 @@ def _campaign_list_days(conn: Connection, campaign_id: int, branch_ids, festival
                CampaignDeposit.amount)
         .where(CampaignDeposit.campaign_id == campaign_id,
                window_clause(CampaignDeposit.branch_id, CampaignDeposit.day, branch_ids, None, None)))
-    deposits = pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    deposits = pd.DataFrame(plain_rows(result), columns=list(result.keys()))
     deposits["day"] = pd.to_datetime(deposits["day"])
     deposits["amount"] = deposits["amount"].astype("float64")
     days = pd.date_range(first_day, last_day)

@@ -67,6 +67,9 @@ def refresh_customer_rollups(conn: Connection, branch_ids: Iterable[int] | None 
     written = dict.fromkeys((t.__tablename__ for t in (CustomerActivity, CustomerSegmentQuarter, ProductBranchMonth,
                                                          GroupBuyOutcome, CustomerSignal)), 0)
     whole = branch_ids is None
+    # A whole rebuild reads each event once, with its customer's slice: the branches where a slice's customers
+    # bought elsewhere (none in a seed) get their product months again at the end, from all their events
+    away_branches: set[int] | None = set() if whole else None
     with indexes_built_after(conn, _TABLES, whole):
         for position in range(0, max(len(every), 1), BRANCHES_PER_SLICE):
             chunk = every[position:position + BRANCHES_PER_SLICE]
@@ -74,8 +77,10 @@ def refresh_customer_rollups(conn: Connection, branch_ids: Iterable[int] | None 
                 _delete(conn, None if whole else chunk, chunk)
             if as_of is None or not chunk:
                 continue
-            for name, count in _refresh_slice(conn, chunk, as_of).items():
+            for name, count in _refresh_slice(conn, chunk, as_of, away_branches).items():
                 written[name] += count
+        if away_branches:
+            written[ProductBranchMonth.__tablename__] += _redo_product_months(conn, sorted(away_branches))
     if progress:
         progress(f"  rollup customers: {written[CustomerActivity.__tablename__]:,} customers, "
                  f"{written[CustomerSignal.__tablename__]:,} signals in {time.perf_counter() - started:.1f}s")
@@ -91,14 +96,19 @@ def _delete(conn: Connection, only: list[int] | None, chunk: list[int]) -> None:
         conn.execute(statement)
 
 
-def _refresh_slice(conn: Connection, branch_ids: list[int], as_of: date) -> dict[str, int]:
+def _refresh_slice(conn: Connection, branch_ids: list[int], as_of: date,
+                   away_branches: set[int] | None = None) -> dict[str, int]:
+    """One slice's rows. With `away_branches` (a whole rebuild) only the slice's customers' events are read, and
+    the other branches where they bought are added to it (their product months are redone at the end)."""
     customers = read_frame(conn, select(
         Customer.id.label("customer_id"), Customer.branch_id, Customer.staff_id, Customer.birth_year,
         Customer.occupation, Customer.asset_tier, Customer.channel_preference.label("channel"), Customer.opened_on,
         Customer.deposit_balance, Customer.wealth_balance,
     ).where(Customer.branch_id.in_(branch_ids), Customer.is_prospect.is_(False)))
-    touched = _slice_events(conn, branch_ids)
+    touched = _slice_events(conn, branch_ids, away=away_branches is None)
     touched["event_date"] = pd.to_datetime(touched["event_date"])
+    if away_branches is not None:
+        away_branches.update(set(touched["branch_id"].astype(int).unique().tolist()) - set(branch_ids))
     events = touched[touched["home_id"].isin(branch_ids)]
     branch_events = touched[touched["branch_id"].isin(branch_ids)]
     activity = customer_activity(customers, events, as_of)
@@ -113,7 +123,7 @@ def _refresh_slice(conn: Connection, branch_ids: list[int], as_of: date) -> dict
     return written
 
 
-def _slice_events(conn: Connection, branch_ids: list[int]) -> pd.DataFrame:
+def _slice_events(conn: Connection, branch_ids: list[int], away: bool = True) -> pd.DataFrame:
     """The events of the slice's customers (their rhythm) and the events at its branches (sales), in the order
     they were written (the sums of margins come out the same to the last bit on every backend and plan). Two
     reads, each along an index: one OR across the two tables read every event of the bank once per slice."""
@@ -127,9 +137,27 @@ def _slice_events(conn: Connection, branch_ids: list[int]) -> pd.DataFrame:
     ids = conn.execute(select(Customer.id).where(Customer.branch_id.in_(branch_ids))).scalars().all()
     low, high = (min(ids), max(ids)) if ids else (0, -1)
     home = read_frame(conn, joined.where(Customer.branch_id.in_(branch_ids), ProductEvent.customer_id.between(low, high)))
-    away = read_frame(conn, joined.where(ProductEvent.branch_id.in_(branch_ids), Customer.branch_id.not_in(branch_ids)))
-    touched = pd.concat([frame for frame in (home, away) if not frame.empty] or [home], ignore_index=True)
+    # `away`: also the events at the slice's branches of customers from elsewhere (one more read of every event
+    # at the slice's branches, in the order of their branch index)
+    others = (read_frame(conn, joined.where(ProductEvent.branch_id.in_(branch_ids), Customer.branch_id.not_in(branch_ids)))
+              if away else home.iloc[0:0])
+    touched = pd.concat([frame for frame in (home, others) if not frame.empty] or [home], ignore_index=True)
     return touched.sort_values("id", ignore_index=True).drop(columns=["id"])
+
+
+def _redo_product_months(conn: Connection, branch_ids: list[int]) -> int:
+    """The product months of `branch_ids` again, from every event at them (a whole rebuild's slices saw only
+    their own customers'): returns the rows written less those replaced."""
+    replaced = 0
+    for position in range(0, len(branch_ids), BRANCHES_PER_SLICE):
+        chunk = branch_ids[position:position + BRANCHES_PER_SLICE]
+        replaced += conn.execute(delete(ProductBranchMonth).where(ProductBranchMonth.branch_id.in_(chunk))).rowcount
+        events = read_frame(conn, select(ProductEvent.branch_id, ProductEvent.event_date, ProductEvent.product,
+                                         ProductEvent.amount, ProductEvent.margin)
+                            .where(ProductEvent.branch_id.in_(chunk)).order_by(ProductEvent.id))
+        events["event_date"] = pd.to_datetime(events["event_date"])
+        replaced -= bulk_insert(conn, ProductBranchMonth.__table__, product_months(events))
+    return -replaced
 
 
 ACTIVITY_COLUMNS = ["customer_id", "branch_id", "staff_id", "as_of", "first_event", "last_event", "events",

@@ -13,7 +13,7 @@ from sqlmodel import Session
 from models.customers import Customer
 from models.groups import GroupDaily, GroupMembership, PointsLedger, SocialGroup
 from models.measures.groups import conversation_drivers, expert_summary, unique_member_changes
-from models.refresh.common import chunked
+from models.refresh.common import chunked, read_in_stored_order
 from models.rollup_tables.groups import (
     ALL_KINDS,
     GroupActivity,
@@ -30,6 +30,7 @@ from models.rollup_tables.groups import (
 )
 from models.scope import Scope
 from models.store.bulk import indexes_built_after
+from models.store.frames import plain_rows
 
 # ---------------------------------------------------------------- builders
 
@@ -151,20 +152,19 @@ def _refresh_reply(conn: Connection, start, end) -> int:
 
 def _write_reply(conn: Connection, table, start, end) -> int:
     conn.execute(delete(table).where(_in_days(table.c.day, start, end)))
-    answered = and_(_in_days(GroupDaily.day, start, end), GroupDaily.median_first_reply_minutes.is_not(None),
-                    GroupDaily.staff_replies > 0)
+    answered = read_in_stored_order(conn, select(
+        GroupDaily.group_id, GroupDaily.day, GroupDaily.median_first_reply_minutes, GroupDaily.staff_replies,
+    ).where(_in_days(GroupDaily.day, start, end), GroupDaily.median_first_reply_minutes.is_not(None),
+            GroupDaily.staff_replies > 0), start is None and end is None)
     per_kind = (
-        select(GroupDaily.day, SocialGroup.kind, GroupDaily.median_first_reply_minutes,
-               func.sum(GroupDaily.staff_replies))
-        .join(SocialGroup, SocialGroup.id == GroupDaily.group_id)
-        .where(answered)
-        .group_by(GroupDaily.day, SocialGroup.kind, GroupDaily.median_first_reply_minutes)
+        select(answered.c.day, SocialGroup.kind, answered.c.median_first_reply_minutes, func.sum(answered.c.staff_replies))
+        .join(SocialGroup, SocialGroup.id == answered.c.group_id)
+        .group_by(answered.c.day, SocialGroup.kind, answered.c.median_first_reply_minutes)
     )
     every_kind = (
-        select(GroupDaily.day, literal(ALL_KINDS), GroupDaily.median_first_reply_minutes,
-               func.sum(GroupDaily.staff_replies))
-        .where(answered)
-        .group_by(GroupDaily.day, GroupDaily.median_first_reply_minutes)
+        select(answered.c.day, literal(ALL_KINDS), answered.c.median_first_reply_minutes,
+               func.sum(answered.c.staff_replies))
+        .group_by(answered.c.day, answered.c.median_first_reply_minutes)
     )
     for source in (per_kind, every_kind):
         conn.execute(insert(table).from_select(["day", "kind", "minutes", "answered"], source))
@@ -186,7 +186,7 @@ def _refresh_members(conn: Connection, since: date | None = None) -> int:
             or_(GroupMembership.joined_on >= since, GroupMembership.left_on >= since))
         statement = statement.where(GroupMembership.customer_id.in_(moving))
     result = conn.execute(statement)
-    stays = pd.DataFrame(result.fetchall(), columns=["customer_id", "joined_on", "left_on", "kind"])
+    stays = pd.DataFrame(plain_rows(result), columns=["customer_id", "joined_on", "left_on", "kind"])
     both = pd.concat([stays.assign(key=ALL_KINDS), stays.assign(key=stays["kind"])], ignore_index=True)
     changes = unique_member_changes(both)
     if since is None:
@@ -260,7 +260,7 @@ def _moved_stays(conn: Connection, branch_ids, since: date) -> pd.DataFrame:
     result = conn.execute(select(GroupMembership.branch_id, GroupMembership.group_id, GroupMembership.joined_on,
                                  GroupMembership.left_on)
                           .where(or_(GroupMembership.joined_on >= since, GroupMembership.left_on >= since)))
-    stays = pd.DataFrame(result.fetchall(), columns=["branch_id", "group_id", "joined_on", "left_on"])
+    stays = pd.DataFrame(plain_rows(result), columns=["branch_id", "group_id", "joined_on", "left_on"])
     if branch_ids is not None:
         stays = stays[stays["branch_id"].isin({int(b) for b in branch_ids})]
     return stays.drop(columns="branch_id").reset_index(drop=True)
@@ -268,7 +268,7 @@ def _moved_stays(conn: Connection, branch_ids, since: date) -> pd.DataFrame:
 
 def _groups_by(conn: Connection, column, ids: list[int]) -> pd.DataFrame:
     """The groups (id, owner) whose `column` is one of `ids`, read by the index on it in chunks."""
-    frames = [pd.DataFrame(conn.execute(select(SocialGroup.id, SocialGroup.staff_id).where(column.in_(chunk))).fetchall(),
+    frames = [pd.DataFrame(plain_rows(conn.execute(select(SocialGroup.id, SocialGroup.staff_id).where(column.in_(chunk)))),
                            columns=["id", "staff_id"]) for chunk in chunked(ids)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["id", "staff_id"])
 

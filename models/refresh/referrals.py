@@ -7,7 +7,7 @@ import time
 from datetime import date, timedelta
 
 import pandas as pd
-from sqlalchemy import Date, Integer, and_, delete, func, insert, literal, select, true, union_all
+from sqlalchemy import Date, Integer, and_, delete, func, insert, literal, or_, select, true, union_all
 from sqlalchemy.engine import Connection
 
 from models.measures.referrals import LEADERBOARD_WINDOWS, fraud_flags, fraud_reference
@@ -135,30 +135,39 @@ def _refresh_staff_windows(conn: Connection, branch_ids, start: date | None) -> 
         return 0
     # Each preset ending on the last day, and the period before it (the leaderboard's "change since"): per owner
     # the running total on the last day up to the window's end minus the one before its start, as
-    # `running_totals_statement` computes it, here in one read of the running totals instead of two index
-    # lookups per owner, campaign key and window (~40 queries over a table written a moment ago).
+    # `running_totals_statement` computes it. One scan of the running totals (in their key's order: no sort)
+    # keeps only the rows that are a series' last one up to some window boundary (a row is, for a boundary
+    # between its day and the series' next day): a few rows per series, not every row of its history.
+    windows = [(d, e) for d in LEADERBOARD_WINDOWS for e in (end, end - timedelta(days=d))]
+    boundaries = sorted({day for days, window_end in windows for day in (window_end, window_end - timedelta(days=days))})
     r = running.c
+    series = ["staff_id", "branch_id", "campaign_key"]
     owners = read_frame(conn, select(InviteCode.staff_id, InviteCode.branch_id)
                         .where(scope.clause(InviteCode.branch_id)).distinct())
-    totals = read_frame(conn, select(r.staff_id, r.branch_id, r.campaign_key, r.day, r.events, r.clicks, r.invites,
-                                     r.participants, r.live_conversions.label("conversions"),
-                                     r.live_amount.label("conversion_amount"))
-                        .where(scope.clause(r.branch_id)))
-    series = ["staff_id", "branch_id", "campaign_key"]
+    ordered = select(r.staff_id, r.branch_id, r.campaign_key, r.day, r.events, r.clicks, r.invites, r.participants,
+                     r.live_conversions.label("conversions"), r.live_amount.label("conversion_amount"),
+                     func.lead(r.day).over(partition_by=[r.staff_id, r.branch_id, r.campaign_key], order_by=r.day)
+                     .label("next_day")).where(scope.clause(r.branch_id)).subquery()
+    last_of_some = or_(*[and_(ordered.c.day <= day, or_(ordered.c.next_day.is_(None), ordered.c.next_day > day))
+                         for day in boundaries])
+    totals = read_frame(conn, select(*[ordered.c[c] for c in [*series, "day", "next_day", *_WINDOW_FIGURES]])
+                        .where(last_of_some))
     totals = totals.merge(owners.drop_duplicates(), on=["staff_id", "branch_id"])
     totals["day"] = pd.to_datetime(totals["day"])
+    totals["next_day"] = pd.to_datetime(totals["next_day"])
     totals = totals.sort_values([*series, "day"], ignore_index=True)
     last_rows: dict[date, pd.DataFrame] = {}
 
     def last_up_to(day: date) -> pd.DataFrame:
         """Each series' running totals on its last day up to `day`."""
         if day not in last_rows:
-            upto = totals[totals["day"] <= pd.Timestamp(day)]
-            last_rows[day] = upto.groupby(series, sort=False).tail(1).set_index(series)[_WINDOW_FIGURES]
+            stamp = pd.Timestamp(day)
+            last = totals[(totals["day"] <= stamp) & (totals["next_day"].isna() | (totals["next_day"] > stamp))]
+            last_rows[day] = last.set_index(series)[_WINDOW_FIGURES]
         return last_rows[day]
 
     boards = []
-    for days, window_end in ((d, e) for d in LEADERBOARD_WINDOWS for e in (end, end - timedelta(days=d))):
+    for days, window_end in windows:
         at_end, before = last_up_to(window_end), last_up_to(window_end - timedelta(days=days))
         board = at_end - before.reindex(at_end.index).fillna(0)
         board = board[board["events"] > 0].reset_index()

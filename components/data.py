@@ -116,6 +116,7 @@ def fresh_query(function: Callable[..., Any], scope: Scope, **filters: Any) -> A
     with Session(engine()) as session:
         return function(session, scope, **filters)
 
+
 def deferred_query(function: Callable[..., Any], scope: Scope, **filters: Any) -> Callable[[], Any]:
     """The call, to be made later off the script's thread (a download's deferred file, built when clicked): the
     engine is taken now, in the run; the call itself touches no Streamlit state and no cache."""

@@ -191,6 +191,15 @@ def _worker_context():
     return multiprocessing.get_context(method)
 
 
+def _finished(result):
+    """A future that already holds its result (a branch measured in this process)."""
+    from concurrent.futures import Future
+
+    future = Future()
+    future.set_result(result)
+    return future
+
+
 class BackgroundMetrics:
     """A seed's graph metrics measured in a worker process while the seed loads the rows and builds the
     rollups (which never read NodeMetric or NetworkSummary), then stored by `finish`.
@@ -205,6 +214,13 @@ class BackgroundMetrics:
         self.inputs = inputs
         self.branch_ids = list(inputs)
         self.seed = seed
+        if len(self.branch_ids) <= METRICS_BATCH_BRANCHES:
+            # A small seed (demo, tests) is measured here and now, as `compute_node_metrics` measures one batch:
+            # a worker would cost more than it saves, and a fresh interpreter cannot start under every parent
+            # (pytest-xdist's workers, whose main module it cannot re-import).
+            self.pools = []
+            self.futures = {b: _finished(_branch_metrics_task(self._task(b))) for b in self.branch_ids}
+            return
         self.pools = [self._pool()]
         # Submitted at once: the pool pickles a task only when its worker is ready for it.
         self.futures = {b: self.pools[0].submit(_branch_metrics_task, self._task(b)) for b in self.branch_ids}

@@ -14,7 +14,7 @@ from models.measures.campaign import WORKER_FLAGS, worker_flags
 from models.refresh.common import window_clause
 from models.rollup_tables.campaign import CampaignStaffDaily, CampaignVillageDaily
 from models.store.bulk import bulk_insert, indexes_built_after
-from models.store.frames import plain_rows
+from models.store.frames import read_frame
 
 
 def refresh_campaign_lists(conn: Connection, branch_ids, start: date | None, *,
@@ -72,8 +72,7 @@ def _campaign_list_days(conn: Connection, campaign_id: int, branch_ids, festival
     for number, visited in enumerate(rounds, start=1):
         statement = statement.join(visited, and_(visited.c.entry_id == entry.c.id, visited.c.visit_round == number),
                                    isouter=True)
-    result = conn.execute(statement.where(in_window))
-    entries = pd.DataFrame(plain_rows(result), columns=list(result.keys()))
+    entries = read_frame(conn, statement.where(in_window))
     for column in ("returned_on", "leaves_on", "sent_on", "replied_on", "visit1_date", "visit2_date", "visit3_date"):
         entries[column] = pd.to_datetime(entries[column])
     entries["delivered"] = entries["delivered"].astype("boolean")
@@ -83,12 +82,10 @@ def _campaign_list_days(conn: Connection, campaign_id: int, branch_ids, festival
                CampaignDeposit.customer_id.in_(select(entry.c.customer_id).where(in_window)))
         .group_by(CampaignDeposit.customer_id)).all()
     converted_on = pd.to_datetime(entries["customer_id"].map(dict(first_deposit)))
-    result = conn.execute(
-        select(CampaignDeposit.branch_id, CampaignDeposit.village_id, CampaignDeposit.staff_id, CampaignDeposit.day,
-               CampaignDeposit.amount)
-        .where(CampaignDeposit.campaign_id == campaign_id,
-               window_clause(CampaignDeposit.branch_id, CampaignDeposit.day, branch_ids, None, None)))
-    deposits = pd.DataFrame(plain_rows(result), columns=list(result.keys()))
+    deposits = read_frame(conn, select(
+        CampaignDeposit.branch_id, CampaignDeposit.village_id, CampaignDeposit.staff_id, CampaignDeposit.day,
+        CampaignDeposit.amount).where(CampaignDeposit.campaign_id == campaign_id,
+                                      window_clause(CampaignDeposit.branch_id, CampaignDeposit.day, branch_ids, None, None)))
     deposits["day"] = pd.to_datetime(deposits["day"])
     deposits["amount"] = deposits["amount"].astype("float64")
     days = pd.date_range(first_day, last_day)

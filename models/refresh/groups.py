@@ -30,7 +30,7 @@ from models.rollup_tables.groups import (
 )
 from models.scope import Scope
 from models.store.bulk import indexes_built_after
-from models.store.frames import plain_rows
+from models.store.frames import read_frame
 
 # ---------------------------------------------------------------- builders
 
@@ -185,8 +185,7 @@ def _refresh_members(conn: Connection, since: date | None = None) -> int:
         moving = select(GroupMembership.customer_id).where(
             or_(GroupMembership.joined_on >= since, GroupMembership.left_on >= since))
         statement = statement.where(GroupMembership.customer_id.in_(moving))
-    result = conn.execute(statement)
-    stays = pd.DataFrame(plain_rows(result), columns=["customer_id", "joined_on", "left_on", "kind"])
+    stays = read_frame(conn, statement)  # customer_id, joined_on, left_on, kind
     both = pd.concat([stays.assign(key=ALL_KINDS), stays.assign(key=stays["kind"])], ignore_index=True)
     changes = unique_member_changes(both)
     if since is None:
@@ -257,10 +256,9 @@ def _moved_stays(conn: Connection, branch_ids, since: date) -> pd.DataFrame:
     """The branches' stays with a join or leave from `since` on (group, join and leave day), read once by the
     join and leave day indexes (the branches kept here: a filter on them would make the database walk every
     stay of the branches instead)."""
-    result = conn.execute(select(GroupMembership.branch_id, GroupMembership.group_id, GroupMembership.joined_on,
-                                 GroupMembership.left_on)
-                          .where(or_(GroupMembership.joined_on >= since, GroupMembership.left_on >= since)))
-    stays = pd.DataFrame(plain_rows(result), columns=["branch_id", "group_id", "joined_on", "left_on"])
+    stays = read_frame(conn, select(GroupMembership.branch_id, GroupMembership.group_id, GroupMembership.joined_on,
+                                    GroupMembership.left_on)
+                       .where(or_(GroupMembership.joined_on >= since, GroupMembership.left_on >= since)))
     if branch_ids is not None:
         stays = stays[stays["branch_id"].isin({int(b) for b in branch_ids})]
     return stays.drop(columns="branch_id").reset_index(drop=True)
@@ -268,8 +266,8 @@ def _moved_stays(conn: Connection, branch_ids, since: date) -> pd.DataFrame:
 
 def _groups_by(conn: Connection, column, ids: list[int]) -> pd.DataFrame:
     """The groups (id, owner) whose `column` is one of `ids`, read by the index on it in chunks."""
-    frames = [pd.DataFrame(plain_rows(conn.execute(select(SocialGroup.id, SocialGroup.staff_id).where(column.in_(chunk)))),
-                           columns=["id", "staff_id"]) for chunk in chunked(ids)]
+    frames = [read_frame(conn, select(SocialGroup.id, SocialGroup.staff_id).where(column.in_(chunk)))
+              for chunk in chunked(ids)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["id", "staff_id"])
 
 

@@ -32,8 +32,3 @@ def read_frame(session: Session, statement) -> pd.DataFrame:
         if collecting:
             gc.enable()
 
-
-def plain_rows(result) -> list[tuple]:
-    """A result's rows as plain tuples, for `pd.DataFrame(rows, columns=...)`: given SQLAlchemy Rows (not tuples
-    to pandas) it probes each row as an object, ~10x slower (1 s for a 150k-row read)."""
-    return [tuple(row) for row in result.fetchall()]

@@ -14,6 +14,7 @@ from sqlmodel import SQLModel
 from models.migrations import create_all
 from models.org import Branch
 from models.refresh import refresh_rollups
+from models.refresh.customers import SeedCustomerRows
 from models.refresh.graph import BackgroundMetrics
 from models.store.bulk import bulk_insert, bulk_load, reset_sequences
 from models.store.maintenance import vacuum_after_seed
@@ -46,7 +47,7 @@ GENERATORS: list[tuple[str, DomainGenerator]] = [
     ("staff activity", generate_staff_activity),
 ]
 
-# Derived tables computed from the loaded rows, in order: hook(engine, progress=...). The graph metrics
+# Derived tables computed from the loaded rows, in order: hook(engine, progress=..., seed_rows=...). The graph metrics
 # (NodeMetric, NetworkSummary) are not among them: measured from the generated frames in a worker process
 # while these run (no rollup reads them), they are stored after.
 POST_SEED_HOOKS: list[tuple[str, Callable[..., object]]] = [
@@ -128,10 +129,11 @@ def _load_and_roll_up(engine: Engine, frames: dict[str, pd.DataFrame], scale: st
         )
     if progress:
         progress(f"loaded {sum(counts.values()):,} rows in {time.perf_counter() - started:.1f}s")
+    seed_rows = SeedCustomerRows.from_frames(frames)  # the customer rollups take these from memory
     frames.clear()  # stored (and the graph's inputs copied): free them before the rollups
     for name, hook in POST_SEED_HOOKS:
         started = time.perf_counter()
-        hook(engine, progress=progress)
+        hook(engine, progress=progress, seed_rows=seed_rows)
         if progress:
             progress(f"computed {name} in {time.perf_counter() - started:.1f}s")
     return counts

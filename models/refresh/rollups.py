@@ -19,7 +19,7 @@ from models.products import ProductEvent
 from models.referrals import ReferralEvent
 from models.refresh.campaign import refresh_campaign_lists
 from models.refresh.common import window_clause
-from models.refresh.customers import refresh_customer_rollups
+from models.refresh.customers import SeedCustomerRows, refresh_customer_rollups
 from models.refresh.daily import _BUILDERS
 from models.refresh.followers import refresh_follower_rollups
 from models.refresh.groups import (
@@ -41,7 +41,7 @@ from models.store.bulk import derived_rebuild, indexes_built_after
 ANALYZE_AFTER_DAYS = 28  # a refresh of fewer days adds too few rows to move the planner's statistics
 
 
-def _refresh(conn: Connection, branch_ids, start, end, progress) -> dict[str, int]:
+def _refresh(conn: Connection, branch_ids, start, end, progress, seed_rows=None) -> dict[str, int]:
     _roomy_sorts(conn)
     written = _rebuild_daily(conn, _BUILDERS, branch_ids, start, end, progress)
     flags_moved: dict = {}
@@ -57,7 +57,7 @@ def _refresh(conn: Connection, branch_ids, start, end, progress) -> dict[str, in
     if progress:
         progress(f"  rollup followers: {written[FollowerBranchDaily.__tablename__]:,} branch-day rows in "
                  f"{time.perf_counter() - started:.1f}s")
-    written.update(refresh_customer_rollups(conn, branch_ids, start, end, progress))
+    written.update(refresh_customer_rollups(conn, branch_ids, start, end, progress, seed_rows))
     written.update(_refresh_week_cards(conn, branch_ids, start, end, progress, flags_moved))  # last: reads the above
     _analyze(conn, start, end, progress)
     return written
@@ -217,13 +217,15 @@ _ONLY_FED_BY = {FollowerDaily.__tablename__: refresh_followers_and_week_cards,
 def refresh_rollups(
     engine: Engine | Connection | Session, branch_ids: Iterable[int] | None = None, start: date | None = None,
     end: date | None = None, progress: Callable[[str], None] | None = None,
+    seed_rows: SeedCustomerRows | None = None,
 ) -> dict[str, int]:
     """Rebuild every rollup for the given branches (None: all) and days (None: open-ended) from the raw
     events. Given an engine it commits its own transaction; given a connection or session (an importer's)
-    it writes inside the caller's transaction."""
+    it writes inside the caller's transaction. `seed_rows`: the customers and events a seed has just stored,
+    which the customer rollups then take from memory."""
     if isinstance(engine, Session):
-        return _refresh(engine.connection(), branch_ids, start, end, progress)
+        return _refresh(engine.connection(), branch_ids, start, end, progress, seed_rows)
     if isinstance(engine, Connection):
-        return _refresh(engine, branch_ids, start, end, progress)
+        return _refresh(engine, branch_ids, start, end, progress, seed_rows)
     with derived_rebuild(engine) as conn:  # no per-row foreign-key checks: every key comes from a raw row
-        return _refresh(conn, branch_ids, start, end, progress)
+        return _refresh(conn, branch_ids, start, end, progress, seed_rows)

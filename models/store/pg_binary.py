@@ -138,6 +138,8 @@ _BUILDERS = {"int": _integers, "float": _floats, "bool": _booleans, "date": _dat
 
 def _put(buffer: np.ndarray, at: np.ndarray, values: np.ndarray) -> None:
     """Write each of `values` (fixed width) at its offset."""
+    if len(values) == 0:  # e.g. a column NULL in every row of the chunk
+        return
     raw = np.ascontiguousarray(values).view("u1").reshape(len(values), -1)
     buffer[at[:, None] + np.arange(raw.shape[1])] = raw
 

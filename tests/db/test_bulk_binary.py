@@ -105,3 +105,12 @@ def test_a_frame_of_fixed_width_columns_without_nulls_is_built_row_by_row_alike(
     assert fixed[:row] == with_null[:row]
     assert fixed[row:row + 10] == b"\x00\x04\x00\x00\x00\x04\xff\xff\xff\xfe"  # 4 fields, int4 -2
     assert with_null[row + 10:row + 14] == b"\xff\xff\xff\xff"  # the NULL's length word
+
+
+def test_a_column_null_in_every_row_of_a_chunk():
+    """A chunk where a column holds no value at all (found by the large seed: a reversal day, NULL in
+    nearly every row) writes only length words for it."""
+    frame = pd.DataFrame({"a": [1, 2], "b": [np.nan, np.nan], "c": pd.Series([None, None], dtype="str")})
+    nulls = b"\xff\xff\xff\xff" * 2
+    assert encode_rows(frame, ["int", "float", "text"]) == (b"\x00\x03\x00\x00\x00\x04\x00\x00\x00\x01" + nulls
+                                                           + b"\x00\x03\x00\x00\x00\x04\x00\x00\x00\x02" + nulls)

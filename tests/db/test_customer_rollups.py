@@ -22,10 +22,19 @@ from models.migrations import create_all
 from models.org import Branch, Staff
 from models.products import ProductEvent
 from models.refresh import refresh_rollups
-from models.rollup_tables.customers import CustomerActivity, CustomerSignal
+from models.refresh.customers import SeedCustomerRows, _slice_customers, _slice_events, refresh_customer_rollups
+from models.rollup_tables.customers import (
+    CustomerActivity,
+    CustomerSegmentQuarter,
+    CustomerSignal,
+    GroupBuyOutcome,
+    ProductBranchMonth,
+)
 from models.scope import Scope
 from models.store.bulk import bulk_insert, reset_sequences
 from models.store.frames import read_frame
+from sample_data.generate import generate_frames
+from tests.conftest import DEMO_END, DEMO_SEED
 
 AS_OF = date(2026, 11, 30)
 PRODUCTS = ["deposit", "withdrawal", "wealth", "insurance", "precious_metal"]
@@ -237,3 +246,39 @@ def test_the_page_queries_read_rollups_not_product_events(small_bank):
     finally:
         event.remove(small_bank, "before_cursor_execute", capture)
     assert seen and not [s for s in seen if re.search(r'\b"?productevent"?\b', s)]
+
+
+
+def test_a_seed_takes_each_slice_from_memory_exactly_as_the_database_gives_it_back(demo_engine):
+    """The seed's customer rollups read no events back (SeedCustomerRows): each slice must be the very frame
+    the database read gives, types and order included, or the stored stages and sums would differ."""
+    seed_rows = SeedCustomerRows.from_frames(generate_frames("demo", DEMO_SEED, DEMO_END))
+    with demo_engine.connect() as conn:
+        branches = [int(b) for b in conn.execute(select(Branch.id).order_by(Branch.id)).scalars()]
+        for position in range(0, len(branches), 5):  # slices of five branches: several, the last one short
+            chunk = branches[position:position + 5]
+            customers, events = seed_rows.slice(chunk)
+            pd.testing.assert_frame_equal(customers, _slice_customers(conn, chunk))
+            pd.testing.assert_frame_equal(events, _slice_events(conn, chunk, away=False))
+            assert len(events) > 0 and events["group_buy_code"].notna().any()
+
+
+def _customer_rollup_rows(conn) -> dict[str, pd.DataFrame]:
+    """Every row of the customer rollups, ordered by all its columns; serial ids left out (a sequence moves on)."""
+    def columns(table):
+        return [column for column in table.c if column.name != "id"]
+    return {table.name: read_frame(conn, select(*columns(table)).order_by(*columns(table))) for table in
+            (CustomerActivity.__table__, CustomerSignal.__table__, CustomerSegmentQuarter.__table__,
+             ProductBranchMonth.__table__, GroupBuyOutcome.__table__)}
+
+
+def test_the_seeds_customer_rollups_equal_a_rebuild_that_reads_the_stored_events(demo_engine):
+    with demo_engine.connect() as conn:
+        seeded = _customer_rollup_rows(conn)
+    with demo_engine.connect() as conn, conn.begin() as transaction:
+        refresh_customer_rollups(conn)  # no seed rows: every event read back from the database
+        rebuilt = _customer_rollup_rows(conn)
+        transaction.rollback()  # the shared demo database stays as seeded
+    for name, rows in seeded.items():
+        assert len(rows) > 0, name
+        pd.testing.assert_frame_equal(rows, rebuilt[name], obj=name)

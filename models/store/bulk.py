@@ -11,6 +11,7 @@ synchronous commit, more memory to build indexes).
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -186,6 +187,10 @@ def _skip_pg_fk_triggers(conn: Connection) -> None:
         savepoint.rollback()
 
 
+# SQLite's helper threads for big sorts (index builds, ORDER BY and GROUP BY over millions of rows): off by
+# default; a whole load or rebuild may use every core (the sorter splits its runs among them).
+SQLITE_SORT_THREADS = os.cpu_count() or 1
+
 # SQLite's page cache for a rebuild (KiB, negative as PRAGMA cache_size takes it): the default 2 MB makes
 # every INSERT ... SELECT into an indexed table of millions of rows read its pages again and again.
 REBUILD_CACHE_KIB = 500_000
@@ -203,6 +208,7 @@ def derived_rebuild(engine: Engine) -> Iterator[Connection]:
             cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
             conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
             conn.exec_driver_sql(f"PRAGMA cache_size=-{REBUILD_CACHE_KIB}")
+            conn.exec_driver_sql(f"PRAGMA threads={SQLITE_SORT_THREADS}")
             conn.commit()
         try:
             with conn.begin():
@@ -212,6 +218,7 @@ def derived_rebuild(engine: Engine) -> Iterator[Connection]:
         finally:
             if sqlite:  # the connection goes back to the pool as it came
                 conn.exec_driver_sql(f"PRAGMA cache_size={cache}")
+                conn.exec_driver_sql("PRAGMA threads=0")
                 conn.exec_driver_sql("PRAGMA foreign_keys=ON")
                 conn.commit()
 
@@ -257,6 +264,7 @@ def bulk_load(
             conn.exec_driver_sql("PRAGMA synchronous=OFF")
             conn.exec_driver_sql("PRAGMA cache_size=-1000000")
             conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
+            conn.exec_driver_sql(f"PRAGMA threads={SQLITE_SORT_THREADS}")
             conn.commit()
         try:
             with conn.begin():
@@ -276,5 +284,6 @@ def bulk_load(
             if sqlite:
                 conn.exec_driver_sql("PRAGMA journal_mode=WAL")
                 conn.exec_driver_sql("PRAGMA synchronous=NORMAL")
+                conn.exec_driver_sql("PRAGMA threads=0")
                 conn.exec_driver_sql("PRAGMA foreign_keys=ON")
                 conn.commit()

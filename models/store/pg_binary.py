@@ -176,12 +176,10 @@ def encode_rows(frame: pd.DataFrame, kinds: list[str]) -> bytes | None:
     at = starts + 2
     for field, length in zip(fields, lengths, strict=True):
         _put(buffer, at, length.astype(">i4"))
-        data_at = at + 4
+        data_at, present = at + 4, length >= 0
         if field[0] == "fixed":
-            present = length >= 0
             _put(buffer, data_at[present], field[1][present])
         else:
-            present = length >= 0
             buffer[_segments(data_at[present], length[present])] = field[1]
         at = data_at + np.maximum(length, 0)
     return buffer.tobytes()

@@ -248,7 +248,6 @@ def test_the_page_queries_read_rollups_not_product_events(small_bank):
     assert seen and not [s for s in seen if re.search(r'\b"?productevent"?\b', s)]
 
 
-
 def test_a_seed_takes_each_slice_from_memory_exactly_as_the_database_gives_it_back(demo_engine):
     """The seed's customer rollups read no events back (SeedCustomerRows): each slice must be the very frame
     the database read gives, types and order included, or the stored stages and sums would differ."""

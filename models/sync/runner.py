@@ -19,6 +19,7 @@ from models.auth import audit
 from models.connections import SyncOutcome
 from models.scope import Scope
 from models.settings import settings
+from models.store.maintenance import vacuum_after_sync
 from models.sync import wechat, wecom, wecom_groups
 from models.sync.credentials import credential_refs
 from models.sync.http import ApiClient, CredentialRef, PlatformError, QuotaReached
@@ -129,6 +130,8 @@ def run_sync(engine: Engine, sources: list[str], since: date | None = None, unti
         finally:
             if own_client:
                 client.close()
+        if any(result.rows_written for result in results):  # still under the lock: no other sync writes meanwhile
+            vacuum_after_sync(engine)
     return results
 
 

@@ -230,3 +230,26 @@ def test_windows_handed_over_together_are_one_import_and_a_refused_one_fails_alo
     with Session(empty_engine) as session:
         progress = dict(session.execute(select(SyncState.account_key, SyncState.last_complete_day)).all())
     assert progress == {accounts[0]: date(2026, 11, 2), accounts[1]: date(2026, 11, 1), accounts[2]: date(2026, 11, 2)}
+
+
+def _last_vacuum(engine, table: str):
+    with engine.connect() as conn:
+        return conn.execute(text("SELECT last_vacuum FROM pg_stat_user_tables WHERE schemaname = current_schema() "
+                                 "AND relname = :t"), {"t": table}).scalar()
+
+
+def test_a_sync_that_wrote_rows_vacuums_after_it_and_one_that_wrote_none_does_not(empty_engine, mock_platform):
+    """PostgreSQL: the rows a sync commits leave old versions and pages no longer all-visible behind them (the
+    daily referral windows are rewritten whole); with autovacuum off or not yet round, pages would read the heap."""
+    add_wechat_accounts(empty_engine, mock_platform, 1)
+    postgres = empty_engine.dialect.name == "postgresql"
+    assert not postgres or _last_vacuum(empty_engine, "followerdaily") is None
+    results = _sync(empty_engine, since=YESTERDAY - timedelta(days=6))
+    assert results[0].rows_written == 7, results[0].line()
+    if not postgres:
+        return  # SQLite has no visibility map: nothing to do, nothing to fail
+    first = _last_vacuum(empty_engine, "followerdaily")
+    assert first is not None and _last_vacuum(empty_engine, "followerbranchdaily") is not None
+    again = _sync(empty_engine, since=YESTERDAY - timedelta(days=6))
+    assert again[0].rows_written == 0, again[0].line()
+    assert _last_vacuum(empty_engine, "followerdaily") == first

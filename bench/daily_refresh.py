@@ -41,8 +41,8 @@ from models.org import Branch  # noqa: E402
 from models.referrals import ReferralEvent  # noqa: E402
 from models.refresh import refresh_for_rows  # noqa: E402
 from models.store.bulk import bulk_insert  # noqa: E402
-from models.store.maintenance import vacuum_after_sync  # noqa: E402
 from models.store.frames import read_frame  # noqa: E402
+from models.store.maintenance import vacuum_after_sync  # noqa: E402
 from sample_data.followers import holiday_factor  # noqa: E402
 
 DAILY_REFRESH_TARGET_S = 60.0

@@ -397,7 +397,11 @@ def _with_gap(frame: pd.DataFrame, counts: list[str]) -> pd.DataFrame:
     return frame.sort_values(["attainment", "gap"], ascending=[True, False], na_position="last").reset_index(drop=True)
 
 
-def lagging(table: pd.DataFrame, ratio: float = 0.8) -> pd.DataFrame:
+LAGGING_RATIO = 0.8
+"""A village or staff member lags when its attainment is below this share of its peers' together."""
+
+
+def lagging(table: pd.DataFrame, ratio: float = LAGGING_RATIO) -> pd.DataFrame:
     """Rows (villages or staff) whose attainment is below `ratio` × the attainment of all rows together:
     behind their peers on the same day, whatever the day of the season."""
     total_target = table["deposit_target"].sum()

@@ -58,15 +58,6 @@ def last_week_end(end: date) -> date:
     return end - timedelta(days=7)
 
 
-def drops_running_on(drops: pd.DataFrame, day: date) -> pd.DataFrame:
-    """Drop episodes (from `followers.detect_drops`) still running on `day`: started by then, ending
-    on it or later."""
-    if drops.empty:
-        return drops
-    stamp = pd.Timestamp(day)
-    return drops[(drops["start_day"] <= stamp) & (drops["end_day"] >= stamp)]
-
-
 def _is_flat(current: float, previous: float, relative: float = FLAT_RELATIVE) -> bool:
     if previous == 0:
         return current == 0
@@ -270,26 +261,15 @@ def _branches_in(drops: pd.DataFrame) -> int:
 
 def _drop_branches_on(session, scope, end: date, has_figures: bool) -> int | None:
     """How many branches have a drop running on `end` (None: the scope has no follower figures then)."""
-    if followers.reads_rollup(scope):
-        return _branches_in(followers.drops_running_on_day(session, scope, end)) if has_figures else None
-    by_branch = followers.daily_followers_by_branch(session, scope, followers.lookback_start(end, 70), end)
-    if by_branch.empty:
-        return None
-    return _branches_in(drops_running_on(followers.detect_drops(by_branch), end))
+    return _branches_in(followers.drops_running_on_day(session, scope, end)) if has_figures else None
 
 
 def drop_alerts_on(session, scope, end: date) -> pd.DataFrame:
-    """Branches whose follower drop is still running on `end` (the overview's alert list for any day). Scopes
-    of several branches read that day's stored drop signal (judged over each branch's whole history); one
-    branch reads its last 70 days, as before."""
-    if followers.reads_rollup(scope):
-        running = followers.drops_running_on_day(session, scope, end)
-    else:
-        by_branch = followers.daily_followers_by_branch(session, scope, followers.lookback_start(end, 70), end)
-        if by_branch.empty:
-            return pd.DataFrame(columns=["branch_id", "branch_name", "start_day", "days", "episode_net"])
-        drops = followers.detect_drops(by_branch)
-        running = drops[drops["end_day"] == pd.Timestamp(end)] if not drops.empty else drops
+    """Branches whose follower drop is still running on `end` (the overview's alert list for any day), from
+    that day's stored drop signal, judged over each branch's whole history: one branch's alert is its row of
+    the head-office list (a 70-day read of its own days gave the same alert, but cut an episode that began
+    before those days short, and cost a branch's overview more than any other read but the campaign's)."""
+    running = followers.drops_running_on_day(session, scope, end)
     # only the running branches' names (the scope's whole org frame, region and parent joined, cost more than
     # the drops themselves at head office)
     ids = sorted({int(b) for b in running["branch_id"]})

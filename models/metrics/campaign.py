@@ -1,10 +1,12 @@
-"""TODO"""
+"""The migrant-worker season's reads: seasons, name lists, deposits, targets, the list rollups' day, events and
+offers, and the compositions the campaign page and the overview show."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import aliased
@@ -24,6 +26,7 @@ from models.campaign import (
 )
 from models.customers import Customer, KeyPerson, Village
 from models.measures.campaign import (
+    LAGGING_RATIO,
     PACE_WINDOW,
     REPLY_WEIGHT,
     ROUND1_DAYS,
@@ -95,6 +98,7 @@ __all__ = [
     "coverage_figures",
     "cumulative_by_lunar_day",
     "daily_deposits",
+    "daily_deposits_of",
     "days_remaining",
     "default_as_of",
     "deposits_by_customer_day",
@@ -125,6 +129,7 @@ __all__ = [
     "table_from_counts",
     "targets",
     "township_events",
+    "village_standing",
     "visit_next",
     "visit_status",
     "visit_summary",
@@ -399,7 +404,9 @@ def _as_dates(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
 
 def overview_headline(session: Session, scope: Scope, end: date) -> dict | None:
     """For the overview: the running season as of `end`, or else the latest season's final result:
-    deposits against target, projection and the villages lagging furthest behind. None if no season."""
+    deposits against target, projection and the villages lagging furthest behind. None if no season.
+    What it shows of the villages is counted by the database (`village_standing`): the page's village table,
+    ~3,000 rows at head office, is not read for three names and two counts."""
     seasons = campaigns(session, scope)
     if seasons.empty:
         return None
@@ -411,32 +418,89 @@ def overview_headline(session: Session, scope: Scope, end: date) -> dict | None:
     campaign = (running if not running.empty else started).iloc[-1]
     as_of = end if not running.empty else campaign["end_date"].date()
     campaign_id = int(campaign["campaign_id"])
-    daily = daily_deposits(session, scope, campaign_id)
-    # the headline needs the branch and village targets only: the staff rows (the most) are left unread
-    all_targets = targets(session, scope, campaign_id, levels=(TargetLevel.BRANCH.value, TargetLevel.VILLAGE.value))
-    branch_target = float(all_targets.loc[all_targets["level"] == TargetLevel.BRANCH.value, "deposit_target"].sum())
+    last = previous_season(seasons, int(campaign["season"]))
+    both = daily_deposits_of(session, scope, [campaign_id] + ([] if last is None else [int(last["campaign_id"])]))
+    daily = both.get(campaign_id)
+    branch_target = branch_target_total(session, scope, campaign_id)
     if branch_target == 0 and daily.empty:
         return None
     headline = progress(daily, branch_target, campaign, as_of)
-    counts = list_counts(session, scope, campaign_id, as_of, keys=("village_id",))  # the headline ranks villages only
-    villages = table_from_counts(counts["village"], all_targets[all_targets["level"] == TargetLevel.VILLAGE.value],
-                                 "village_id")
-    behind = lagging(villages)
-    last = previous_season(seasons, int(campaign["season"]))
+    standing = village_standing(session, scope, campaign_id, _season_day(campaign, as_of))
     if last is not None:
-        compared = season_comparison(daily, campaign, daily_deposits(session, scope, int(last["campaign_id"])), last,
-                                     as_of)
+        compared = season_comparison(daily, campaign, both[int(last["campaign_id"])], last, as_of)
         headline["last_season_to_date"] = compared["last_to_date"]
         headline["change_vs_last_season"] = compared["change"]
         headline["seasonal_projection"] = seasonal_projection(headline["deposited"], compared["last_share_by_now"])
     headline.update({
         "season": int(campaign["season"]), "as_of": as_of, "running": not running.empty,
         **countdown(campaign, as_of),
-        "lagging_villages": len(behind), "villages": len(villages),
-        "worst_villages": behind.head(3)[["village_id", "village_name", "branch_id", "branch_name", "attainment",
-                                          "gap"]].to_dict("records"),
+        "lagging_villages": standing["lagging"], "villages": standing["villages"],
+        "worst_villages": standing["worst"],
     })
     return headline
+
+
+def _season_day(campaign: Mapping, as_of: date) -> date:
+    """The list rollups' day for `as_of`: they hold the season's days, so a day outside reads its nearest end."""
+    return min(max(as_of, pd.Timestamp(campaign["start_date"]).date()), pd.Timestamp(campaign["end_date"]).date())
+
+
+def daily_deposits_of(session: Session, scope: Scope, campaign_ids: list[int]) -> dict[int, pd.DataFrame]:
+    """`daily_deposits` for several seasons in one read (the overview compares this season with the last)."""
+    table = CampaignDepositDaily
+    statement = (
+        select(table.campaign_id, table.day, func.sum(table.amount).label("amount"),
+               func.sum(table.depositors).label("depositors"))
+        .where(scope.clause(table.branch_id), table.campaign_id.in_([int(c) for c in campaign_ids]))
+        .group_by(table.campaign_id, table.day)
+        .order_by(table.campaign_id, table.day)
+    )
+    frame = _as_dates(read_frame(session, statement), ["day"])
+    frame["amount"] = frame["amount"].astype("float64")
+    empty = frame.iloc[0:0].drop(columns="campaign_id").reset_index(drop=True)
+    found = {int(c): part.drop(columns="campaign_id").reset_index(drop=True)
+             for c, part in frame.groupby("campaign_id", sort=False)} if not frame.empty else {}
+    return {int(c): found.get(int(c), empty) for c in campaign_ids}
+
+
+def village_standing(session: Session, scope: Scope, campaign_id: int, day: date, worst: int = 3) -> dict:
+    """The villages of `table_from_counts` (a village target, or workers listed on `day`) counted, those that
+    `lagging` finds behind their peers counted, and the `worst` of them by gap with their names: the same
+    figures from two narrow reads (the targets, the day's list sums per village) and plain arithmetic, with the
+    names read for those `worst` only, instead of the page's whole named table built in pandas."""
+    target, counts = CampaignTarget, CampaignVillageDaily
+    targets = session.execute(
+        select(target.village_id, target.branch_id, target.deposit_target)
+        .where(target.campaign_id == int(campaign_id), target.level == TargetLevel.VILLAGE.value,
+               scope.clause(target.branch_id))).all()
+    listed = {village: (int(workers or 0), float(deposited or 0.0)) for village, workers, deposited in session.execute(
+        select(counts.village_id, func.sum(counts.workers), func.sum(counts.deposited))
+        .where(counts.campaign_id == int(campaign_id), counts.day == day, scope.clause(counts.branch_id),
+               counts.village_id.is_not(None))
+        .group_by(counts.village_id))}
+    targeted = {village for village, _, _ in targets}
+    rows = [(village, branch, float(goal or 0.0), listed.get(village, (0, 0.0))[1]) for village, branch, goal in targets]
+    rows += [(village, None, 0.0, deposited) for village, (workers, deposited) in listed.items()
+             if workers > 0 and village not in targeted]
+    out = {"villages": len(rows), "lagging": 0, "worst": []}
+    goals = np.array([r[2] for r in rows], dtype="float64")
+    deposits = np.array([r[3] for r in rows], dtype="float64")
+    if goals.sum() <= 0 or deposits.sum() <= 0:
+        return out
+    threshold = LAGGING_RATIO * (deposits.sum() / goals.sum())
+    behind = [(max(goal - deposited, 0.0), village, branch, deposited / goal) for village, branch, goal, deposited in rows
+              if goal > 0 and deposited / goal < threshold]
+    behind.sort(key=lambda r: (-r[0], r[1]))
+    out["lagging"] = len(behind)
+    shown = behind[:worst]
+    if not shown:
+        return out
+    villages = dict(session.execute(select(Village.id, Village.name).where(Village.id.in_([r[1] for r in shown]))).all())
+    branches = dict(session.execute(select(Branch.id, Branch.name).where(Branch.id.in_({r[2] for r in shown}))).all())
+    out["worst"] = [{"village_id": int(village), "village_name": villages[village], "branch_id": int(branch),
+                     "branch_name": branches[branch], "attainment": float(share), "gap": float(gap)}
+                    for gap, village, branch, share in shown]
+    return out
 
 
 def previous_season(seasons: pd.DataFrame, season: int) -> pd.Series | None:

@@ -312,10 +312,7 @@ def current_drop_alerts(session: Session, scope: Scope) -> pd.DataFrame:
     first, last = follower_date_range(session, scope)
     if last is None:
         return pd.DataFrame(columns=["branch_id", "branch_name", "start_day", "days", "episode_net"])
-    if reads_rollup(scope):
-        drops = drops_running_on_day(session, scope, last)
-    else:
-        drops = detect_drops(daily_followers_by_branch(session, scope, lookback_start(last, 70), last))
+    drops = drops_running_on_day(session, scope, last)  # every scope: one branch's alert is its row of the bank's
     ongoing = drops[drops["ongoing"] & (drops["end_day"] == pd.Timestamp(last))]
     names = read_frame(session, select(Branch.id.label("branch_id"), Branch.name.label("branch_name"))
                        .where(scope.clause(Branch.id)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pandas as pd
+import pytest
 from sqlalchemy import text
 
 from models.metrics import brief, followers, referrals
@@ -31,6 +32,28 @@ def test_drop_alerts_on_the_last_day_match_the_follower_page(demo_session):
     assert not mine.empty
     assert sorted(mine["branch_id"]) == sorted(theirs["branch_id"])
     assert (mine["end_day"] == pd.Timestamp(DEMO_END)).all()
+
+
+@pytest.mark.parametrize("days_back", [0, 9, 23])
+def test_a_branch_drop_alert_is_its_head_office_row_and_what_its_own_days_show(demo_session, days_back):
+    """Every branch, on three days: its overview alert (the stored drop signal) is its row of the head-office
+    list, and the same alert the detection over its own last 70 days gives (the demo's episodes are shorter)."""
+    end = DEMO_END - timedelta(days=days_back)
+    bank = brief.drop_alerts_on(demo_session, Scope.head_office(), end).set_index("branch_id")
+    branches = [b for (b,) in demo_session.execute(text("SELECT DISTINCT branch_id FROM followerdaily ORDER BY 1"))]
+    columns = ["start_day", "end_day", "days", "episode_net", "worst_window_net", "cause"]
+    for branch in branches:
+        mine = brief.drop_alerts_on(demo_session, Scope.for_branches([branch]), end)
+        by_branch = followers.daily_followers_by_branch(demo_session, Scope.for_branches([branch]),
+                                                        followers.lookback_start(end, 70), end)
+        detected = followers.detect_drops(by_branch)
+        detected = detected[detected["end_day"] == pd.Timestamp(end)]
+        assert len(mine) == len(detected) == int(branch in bank.index), branch
+        if len(mine):
+            assert mine[columns].to_dict("records") == detected[columns].to_dict("records"), branch
+            assert mine.iloc[0]["branch_name"] == bank.loc[branch, "branch_name"]
+            assert mine[columns].iloc[0].to_dict() == bank.loc[branch, columns].to_dict(), branch
+    assert len(bank) > 0 or days_back, "the demo has drops running on its last day"
 
 
 def test_a_branch_scope_sees_only_its_own_week(demo_session):

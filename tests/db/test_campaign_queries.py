@@ -128,6 +128,49 @@ def test_overview_headline_reports_the_latest_season(demo_session):
     assert running["running"] is True and running["days_to_festival"] == 7
 
 
+def _standing_from_the_village_table(session, scope, campaign_id: int, day: date) -> dict:
+    """What the overview showed before `village_standing`: the campaign page's village table, then `lagging`."""
+    village_targets = C.targets(session, scope, campaign_id, levels=(TargetLevel.VILLAGE.value,))
+    counts = C.list_counts(session, scope, campaign_id, day, keys=("village_id",))
+    table = C.table_from_counts(counts["village"], village_targets, "village_id")
+    behind = C.lagging(table)
+    worst = behind.sort_values(["gap", "village_id"], ascending=[False, True]).head(3)
+    return {"villages": len(table), "lagging": len(behind),
+            "worst": [(int(r.village_id), r.village_name, int(r.branch_id), r.branch_name, r.attainment, r.gap)
+                      for r in worst.itertuples()]}
+
+
+@pytest.mark.parametrize("day", [date(2025, 1, 20), date(2026, 2, 3), date(2026, 2, 10), date(2026, 3, 1)])
+def test_village_standing_counts_what_the_village_table_and_lagging_find(demo_session, day):
+    """Every day of a season and its ends, head office and each branch with a list: the two statements give
+    the counts and the worst villages that the page's table gives."""
+    seasons = C.campaigns(demo_session)
+    started = seasons[seasons["start_date"] <= pd.Timestamp(day)].iloc[-1]
+    campaign_id = int(started["campaign_id"])
+    branches = [b for (b,) in demo_session.execute(text(
+        "SELECT DISTINCT branch_id FROM namelistentry WHERE campaign_id = :c ORDER BY branch_id"), {"c": campaign_id})]
+    seen_lagging = 0
+    for scope in [Scope.head_office(), *(Scope.for_branches([b]) for b in branches)]:
+        rollup_day = min(max(day, started["start_date"].date()), started["end_date"].date())
+        expected = _standing_from_the_village_table(demo_session, scope, campaign_id, rollup_day)
+        got = C.village_standing(demo_session, scope, campaign_id, rollup_day)
+        assert (got["villages"], got["lagging"]) == (expected["villages"], expected["lagging"]), scope
+        assert [tuple(v.values())[:4] for v in got["worst"]] == [w[:4] for w in expected["worst"]], scope
+        assert [tuple(v.values())[4:] for v in got["worst"]] == [pytest.approx(w[4:]) for w in expected["worst"]]
+        seen_lagging += got["lagging"]
+    assert seen_lagging > 0  # the comparison saw lagging villages, not only empty lists
+
+
+def test_daily_deposits_of_two_seasons_equal_each_season_read_alone(demo_session):
+    ids = [int(c) for c in C.campaigns(demo_session)["campaign_id"]]
+    branch = _county_branch(demo_session)
+    for scope in (Scope.head_office(), Scope.for_branches([branch]), Scope.for_branches([])):
+        both = C.daily_deposits_of(demo_session, scope, ids)
+        assert list(both) == ids
+        for campaign_id in ids:
+            pd.testing.assert_frame_equal(both[campaign_id], C.daily_deposits(demo_session, scope, campaign_id))
+
+
 def test_an_empty_scope_gives_empty_frames_and_no_headline(demo_session):
     nobody = Scope.for_branches([])
     campaign_id = int(_season(demo_session, 2026)["campaign_id"])

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from components.brief import BriefFigure, format_money, meeting_brief_html, say
-from models.metrics.brief import Sentence, WeekFigures, branch_extremes, drops_running_on, last_week_end, what_changed
+from models.metrics.brief import Sentence, WeekFigures, branch_extremes, last_week_end, what_changed
 
 END = date(2026, 11, 22)
 
@@ -91,13 +91,6 @@ def test_the_order_is_the_meeting_order():
     assert keys(what_changed(this, last)) == ["followers_slower", "drops_more", "groups_active_up",
                                               "groups_dormant_fewer", "referrals_up", "fraud_flags", "campaign_week"]
 
-
-def test_drops_running_on_a_day():
-    drops = pd.DataFrame({"branch_id": [1, 2, 3],
-                          "start_day": pd.to_datetime(["2026-11-01", "2026-11-10", "2026-11-20"]),
-                          "end_day": pd.to_datetime(["2026-11-12", "2026-11-22", "2026-11-22"])})
-    assert drops_running_on(drops, END)["branch_id"].tolist() == [2, 3]
-    assert drops_running_on(drops, date(2026, 11, 11))["branch_id"].tolist() == [1, 2]
 
 
 def test_branch_extremes_do_not_overlap():

@@ -34,7 +34,7 @@ def group_kpis(session: Session, scope: Scope, start: date, end: date,
     """KPIs for the scope and period (members and dormancy as of `end`), optionally for one kind."""
     groups, dormant = group_counts(session, scope, end, dormant_days, kind)
     summary = bank_period_totals(session, start, end, kind) if scope.is_everything else \
-        group_period_summary(session, scope, start, end, kind=kind)
+        group_period_summary(session, scope, start, end, kind=kind, trend=False)  # the KPIs sum no trend
     return kpis_from(summary, (end - start).days + 1, reply_time_histogram(session, scope, start, end, kind=kind),
                      unique_member_count(session, scope, end, kind), groups, dormant)
 

@@ -18,6 +18,24 @@ from models.migrations import create_all
 from sample_data.generate import seed_database
 from tests.sync_fixtures import mock_platform  # noqa: F401  (the mock WeChat/WeCom platform fixture)
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    """In the controller, before the xdist workers start: mark ArviZ's once-a-day notice (pymc-marketing imports
+    it) as shown today. Otherwise the first two workers to import it on a new day race to write its stamp file by
+    renaming the same temporary file, and the loser's import fails with FileNotFoundError (seen in `make test`)."""
+    if hasattr(config, "workerinput"):
+        return
+    from pathlib import Path
+
+    from platformdirs import user_cache_dir
+
+    folder = Path(user_cache_dir("arviz", "arviz"))
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = folder / f"daily_warning.{os.getpid()}"
+    stamp.write_text(date.today().isoformat())
+    stamp.replace(folder / "daily_warning")
+
+
 DEMO_END = date(2026, 11, 22)
 DEMO_SEED = 1
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")

@@ -14,8 +14,11 @@ from models.customers import KeyRole
 from models.privacy import CUSTOMER_STAFF
 
 ROUND1_DAYS = 2
+"""Round 1 is due within 1-2 days of the worker's return (the return day is day 0)."""
 ROUND2_LAST_LUNAR_DAY = 5
+"""Round 2 runs from New Year's Eve to the 5th day of the first month."""
 ROUND3_LEAD_DAYS = 3
+"""Round 3 is due in the three days before the worker leaves (leaving day itself is late)."""
 VISIT_STATUSES = ["on_time", "late", "missed", "due", "upcoming", "not_returned"]
 PACE_WINDOW = 7
 

@@ -139,9 +139,6 @@ __all__ = [
     "worker_frames",
 ]
 
-"""Round 1 is due within 1-2 days of the worker's return (the return day is day 0)."""
-"""Round 2 runs from New Year's Eve to the 5th day of the first month."""
-"""Round 3 is due in the three days before the worker leaves (leaving day itself is late)."""
 WORKER_LIST_LIMIT = 5_000
 """Above this many listed workers in a scope (about 20 branches) the page shows the list's state from the
 rollups and asks to pick a branch for the per-worker visit list, instead of reading every worker."""

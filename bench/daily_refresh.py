@@ -9,9 +9,10 @@ rebuilt bank-wide for one day's rows.
 
 Everything runs in one transaction that is rolled back (`--keep` commits), then every table is VACUUMed on
 PostgreSQL, as the daily sync does after a run that wrote rows: the database is left as it was (no dead row
-versions piling up run after run, which slowed the pages of later runs) and the run can be repeated. The new day is drawn from each branch's last four weeks (a day like its recent
-ones, with the seed's public-holiday factor); the large scale is extrapolated from the measured cost per
-branch, linearly (the printed growth factor between two scales says how fair that is).
+versions piling up run after run, which slowed the pages of later runs) and the run can be repeated. The new
+day is drawn from each branch's last four weeks (a day like its recent ones, with the seed's public-holiday
+factor); the large scale is extrapolated from the measured cost per branch, linearly (the printed growth factor
+between two scales says how fair that is).
 """
 
 from __future__ import annotations

@@ -15,9 +15,7 @@ import pandas as pd
 from sqlalchemy import case, func, select
 
 from models.metrics import campaign, followers, groups, referrals, tasks
-from models.org import Branch
 from models.rollup_tables.week_card import BranchWeekCard
-from models.store.frames import read_frame
 
 # Changes smaller than these are "about the same" and not worth a sentence in a meeting.
 FLAT_SHARE_POINTS = 0.01   # group activity: one percentage point
@@ -265,18 +263,11 @@ def _drop_branches_on(session, scope, end: date, has_figures: bool) -> int | Non
 
 
 def drop_alerts_on(session, scope, end: date) -> pd.DataFrame:
-    """Branches whose follower drop is still running on `end` (the overview's alert list for any day), from
-    that day's stored drop signal, judged over each branch's whole history: one branch's alert is its row of
-    the head-office list (a 70-day read of its own days gave the same alert, but cut an episode that began
-    before those days short, and cost a branch's overview more than any other read but the campaign's)."""
-    running = followers.drops_running_on_day(session, scope, end)
-    # only the running branches' names (the scope's whole org frame, region and parent joined, cost more than
-    # the drops themselves at head office)
-    ids = sorted({int(b) for b in running["branch_id"]})
-    names = read_frame(session, select(Branch.id.label("branch_id"), Branch.name.label("branch_name"))
-                       .where(Branch.id.in_(ids))) if ids else pd.DataFrame(
-        {"branch_id": pd.Series(dtype="int64"), "branch_name": pd.Series(dtype="object")})
-    return running.merge(names, on="branch_id", how="left").sort_values("start_day").reset_index(drop=True)
+    """Branches whose follower drop is still running on `end` (the overview's alert list for any day): the
+    stored drop signal for every scope. One branch used to detect over its last 70 days: the same alert, but an
+    episode that began before those days was cut short, and it cost a branch's overview more than any other read
+    but the campaign's."""
+    return followers.running_drop_alerts(session, scope, end)
 
 
 def campaign_curves(session, scope, end: date) -> tuple[pd.DataFrame | None, float]:

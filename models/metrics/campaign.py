@@ -211,16 +211,25 @@ def deposits_by_customer_day(session: Session, scope: Scope, campaign_id: int) -
 
 def daily_deposits(session: Session, scope: Scope, campaign_id: int) -> pd.DataFrame:
     """The scope's campaign deposits per day (amount and depositors)."""
+    return daily_deposits_of(session, scope, [campaign_id])[int(campaign_id)]
+
+
+def daily_deposits_of(session: Session, scope: Scope, campaign_ids: list[int]) -> dict[int, pd.DataFrame]:
+    """`daily_deposits` for several seasons in one read (the overview compares this season with the last)."""
+    table = CampaignDepositDaily
     statement = (
-        select(CampaignDepositDaily.day, func.sum(CampaignDepositDaily.amount).label("amount"),
-               func.sum(CampaignDepositDaily.depositors).label("depositors"))
-        .where(scope.clause(CampaignDepositDaily.branch_id), CampaignDepositDaily.campaign_id == int(campaign_id))
-        .group_by(CampaignDepositDaily.day)
-        .order_by(CampaignDepositDaily.day)
+        select(table.campaign_id, table.day, func.sum(table.amount).label("amount"),
+               func.sum(table.depositors).label("depositors"))
+        .where(scope.clause(table.branch_id), table.campaign_id.in_([int(c) for c in campaign_ids]))
+        .group_by(table.campaign_id, table.day)
+        .order_by(table.campaign_id, table.day)
     )
     frame = _as_dates(read_frame(session, statement), ["day"])
     frame["amount"] = frame["amount"].astype("float64")
-    return frame
+    empty = frame.iloc[0:0].drop(columns="campaign_id").reset_index(drop=True)
+    found = {int(c): part.drop(columns="campaign_id").reset_index(drop=True)
+             for c, part in frame.groupby("campaign_id", sort=False)} if not frame.empty else {}
+    return {int(c): found.get(int(c), empty) for c in campaign_ids}
 
 
 def targets(session: Session, scope: Scope, campaign_id: int, levels: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -329,6 +338,11 @@ def key_person_summary(session: Session, scope: Scope, campaign_id: int) -> pd.D
     return frame
 
 
+def _season_day(campaign: Mapping, as_of: date) -> date:
+    """The list rollups' day for `as_of`: they hold the season's days, so a day outside reads its nearest end."""
+    return min(max(as_of, pd.Timestamp(campaign["start_date"]).date()), pd.Timestamp(campaign["end_date"]).date())
+
+
 def list_counts(session: Session, scope: Scope, campaign_id: int, as_of: date,
                 keys: tuple[str, ...] = ("village_id", "staff_id")) -> dict[str, pd.DataFrame]:
     """Where the name list stands on as_of, per village and per contact staff member (`keys`), from the
@@ -340,7 +354,7 @@ def list_counts(session: Session, scope: Scope, campaign_id: int, as_of: date,
     for key, rollup in (("village_id", CampaignVillageDaily), ("staff_id", CampaignStaffDaily)):
         if key not in keys:
             continue
-        day = as_of if season is None else min(max(as_of, season.start_date), season.end_date)
+        day = as_of if season is None else _season_day(season._mapping, as_of)
         statement = (
             select(rollup.branch_id, getattr(rollup, key), *[getattr(rollup, c) for c in WORKER_FLAGS],
                    rollup.deposited)
@@ -417,7 +431,7 @@ def overview_headline(session: Session, scope: Scope, end: date) -> dict | None:
     campaign_id = int(campaign["campaign_id"])
     last = previous_season(seasons, int(campaign["season"]))
     both = daily_deposits_of(session, scope, [campaign_id] + ([] if last is None else [int(last["campaign_id"])]))
-    daily = both.get(campaign_id)
+    daily = both[campaign_id]
     branch_target = branch_target_total(session, scope, campaign_id)
     if branch_target == 0 and daily.empty:
         return None
@@ -435,29 +449,6 @@ def overview_headline(session: Session, scope: Scope, end: date) -> dict | None:
         "worst_villages": standing["worst"],
     })
     return headline
-
-
-def _season_day(campaign: Mapping, as_of: date) -> date:
-    """The list rollups' day for `as_of`: they hold the season's days, so a day outside reads its nearest end."""
-    return min(max(as_of, pd.Timestamp(campaign["start_date"]).date()), pd.Timestamp(campaign["end_date"]).date())
-
-
-def daily_deposits_of(session: Session, scope: Scope, campaign_ids: list[int]) -> dict[int, pd.DataFrame]:
-    """`daily_deposits` for several seasons in one read (the overview compares this season with the last)."""
-    table = CampaignDepositDaily
-    statement = (
-        select(table.campaign_id, table.day, func.sum(table.amount).label("amount"),
-               func.sum(table.depositors).label("depositors"))
-        .where(scope.clause(table.branch_id), table.campaign_id.in_([int(c) for c in campaign_ids]))
-        .group_by(table.campaign_id, table.day)
-        .order_by(table.campaign_id, table.day)
-    )
-    frame = _as_dates(read_frame(session, statement), ["day"])
-    frame["amount"] = frame["amount"].astype("float64")
-    empty = frame.iloc[0:0].drop(columns="campaign_id").reset_index(drop=True)
-    found = {int(c): part.drop(columns="campaign_id").reset_index(drop=True)
-             for c, part in frame.groupby("campaign_id", sort=False)} if not frame.empty else {}
-    return {int(c): found.get(int(c), empty) for c in campaign_ids}
 
 
 def village_standing(session: Session, scope: Scope, campaign_id: int, day: date, worst: int = 3) -> dict:

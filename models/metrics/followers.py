@@ -64,6 +64,7 @@ __all__ = [
     "rank_period_totals",
     "ranking_uplift_and_drops",
     "reads_rollup",
+    "running_drop_alerts",
     "region_totals",
     "uplift_from_totals",
     "with_moving_average",
@@ -307,16 +308,25 @@ def _typed_daily(frame: pd.DataFrame, extra: list[str] | None = None) -> pd.Data
     return frame[columns]
 
 
+def running_drop_alerts(session: Session, scope: Scope, day: date) -> pd.DataFrame:
+    """Branches whose follower drop is still running on `day`, with their names, from that day's stored drop
+    signal (judged over each branch's whole history): one branch's alert is its row of the head-office list.
+    Only the running branches' names are read: the scope's whole org frame cost more than the drops at head office."""
+    running = drops_running_on_day(session, scope, day)
+    ids = sorted({int(b) for b in running["branch_id"]})
+    names = read_frame(session, select(Branch.id.label("branch_id"), Branch.name.label("branch_name"))
+                       .where(Branch.id.in_(ids))) if ids else pd.DataFrame(
+        {"branch_id": pd.Series(dtype="int64"), "branch_name": pd.Series(dtype="object")})
+    return running.merge(names, on="branch_id", how="left").sort_values("start_day").reset_index(drop=True)
+
+
 def current_drop_alerts(session: Session, scope: Scope) -> pd.DataFrame:
     """Branches whose drop episode is still running on the last day with data, with branch names."""
     first, last = follower_date_range(session, scope)
     if last is None:
         return pd.DataFrame(columns=["branch_id", "branch_name", "start_day", "days", "episode_net"])
-    drops = drops_running_on_day(session, scope, last)  # every scope: one branch's alert is its row of the bank's
-    ongoing = drops[drops["ongoing"] & (drops["end_day"] == pd.Timestamp(last))]
-    names = read_frame(session, select(Branch.id.label("branch_id"), Branch.name.label("branch_name"))
-                       .where(scope.clause(Branch.id)))
-    return ongoing.merge(names, on="branch_id", how="left").sort_values("start_day").reset_index(drop=True)
+    alerts = running_drop_alerts(session, scope, last)
+    return alerts[alerts["ongoing"] & (alerts["end_day"] == pd.Timestamp(last))].reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- what pages ask for (the data layer picks the path)

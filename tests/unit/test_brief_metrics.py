@@ -92,7 +92,6 @@ def test_the_order_is_the_meeting_order():
                                               "groups_dormant_fewer", "referrals_up", "fraud_flags", "campaign_week"]
 
 
-
 def test_branch_extremes_do_not_overlap():
     ranking = pd.DataFrame({"branch_id": [1, 2, 3, 4, 5, 6, 7], "net_growth": [50, -5, 30, 10, 0, 70, 20]})
     top, bottom = branch_extremes(ranking, n=3)
